@@ -1,0 +1,164 @@
+//! Login, sessions and logout.
+
+use super::{Auth, ClientInfo, Error, Result, audit, verify_password};
+use crate::crypto::{self, DUMMY_HASH};
+use crate::db::{self, sessions::ActiveSession};
+use crate::model::{Email, User};
+use time::Duration;
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// A session unused this long ends.
+    pub idle: Duration,
+    /// A session ends this long after login regardless of use.
+    pub max_age: Duration,
+}
+
+/// A session just started: the cookie token (shown once) and the session it opens.
+#[derive(Debug, Clone)]
+pub struct LoginOk {
+    /// Secret cookie value; only its hash is stored.
+    pub token: String,
+    /// The stored session.
+    pub session: ActiveSession,
+}
+
+/// Only refresh `last_seen_at` this often, to keep page views read-only.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+/// Longest email kept in a failed-login audit entry.
+const MAX_AUDIT_TARGET: usize = 254;
+
+impl Auth {
+    /// Checks credentials (throttled per IP and account) and starts a new session. The
+    /// session in `replaces`, if any, is ended so a pre-login session id is never reused.
+    #[tracing::instrument(skip_all)]
+    pub async fn login(
+        &self,
+        email_input: &str,
+        password: &str,
+        client: &ClientInfo,
+        replaces: Option<i64>,
+    ) -> Result<LoginOk> {
+        let now = self.clock.now();
+        let account: String = email_input
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(MAX_AUDIT_TARGET)
+            .collect();
+        if let Some(wait) = self.throttle.check(&client.ip, &account, now) {
+            return Err(Error::Throttled(wait));
+        }
+        let creds = match Email::parse(&account) {
+            Ok(email) => {
+                self.db
+                    .read(move |c| db::users::find_credentials(c, &email))
+                    .await?
+            }
+            Err(_) => None,
+        };
+        // Unknown and disabled accounts still pay for a bcrypt check: same answer, same time.
+        let (user, hash) = match creds {
+            Some((u, h)) if u.disabled_at.is_none() => (Some(u), h),
+            _ => (None, DUMMY_HASH.to_string()),
+        };
+        let matches = verify_password(password.to_string(), hash).await?;
+        let Some(user) = user.filter(|_| matches) else {
+            self.throttle.failed(&client.ip, &account, now);
+            let entry = audit(now, None, "login.failure", &account, client);
+            self.db.write(move |c| db::audit::record(c, &entry)).await?;
+            return Err(Error::InvalidCredentials);
+        };
+        self.throttle.succeeded(&client.ip, &account);
+        self.start_session(&user, client, replaces, "login.success")
+            .await
+    }
+
+    /// Creates a session for `user`, ending `replaces`, and records `action` in the audit log.
+    pub(super) async fn start_session(
+        &self,
+        user: &User,
+        client: &ClientInfo,
+        replaces: Option<i64>,
+        action: &'static str,
+    ) -> Result<LoginOk> {
+        let now = self.clock.now();
+        let token = crypto::random_token()?;
+        let csrf = crypto::random_token()?;
+        let hash = crypto::hash_token(&token);
+        let (user, client) = (user.clone(), client.clone());
+        let expires_at = now + self.policy.max_age;
+        let session = self
+            .db
+            .write(move |c| {
+                if let Some(old) = replaces {
+                    db::sessions::delete(c, old)?;
+                }
+                let new = db::sessions::NewSession {
+                    token_hash: &hash,
+                    user_id: user.id,
+                    csrf_token: &csrf,
+                    now,
+                    expires_at,
+                    ip: &client.ip,
+                    user_agent: &client.user_agent,
+                };
+                let id = db::sessions::insert(c, &new)?;
+                db::users::touch_login(c, user.id, now)?;
+                let target = user.email.to_string();
+                db::audit::record(c, &audit(now, Some(user.id), action, &target, &client))?;
+                Ok(ActiveSession {
+                    id,
+                    user,
+                    csrf_token: csrf,
+                    last_seen_at: now,
+                })
+            })
+            .await?;
+        Ok(LoginOk { token, session })
+    }
+
+    /// The live session for a cookie token, refreshing its idle timer.
+    pub async fn session(&self, token: &str) -> Result<Option<ActiveSession>> {
+        let now = self.clock.now();
+        let hash = crypto::hash_token(token);
+        let idle = self.policy.idle;
+        let found = self
+            .db
+            .read(move |c| db::sessions::find_active(c, &hash, now, idle))
+            .await?;
+        if let Some(s) = &found
+            && now - s.last_seen_at >= TOUCH_EVERY
+        {
+            let id = s.id;
+            self.db
+                .write(move |c| db::sessions::touch(c, id, now))
+                .await?;
+        }
+        Ok(found)
+    }
+
+    /// Ends a session on the server.
+    pub async fn logout(&self, session: &ActiveSession, client: &ClientInfo) -> Result<()> {
+        let now = self.clock.now();
+        let entry = audit(now, Some(session.user.id), "logout", session.user.email.as_str(), client);
+        let id = session.id;
+        self.db
+            .write(move |c| {
+                db::sessions::delete(c, id)?;
+                db::audit::record(c, &entry)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes expired and idle sessions; returns how many.
+    pub async fn purge_expired_sessions(&self) -> Result<usize> {
+        let (now, idle) = (self.clock.now(), self.policy.idle);
+        Ok(self
+            .db
+            .write(move |c| db::sessions::delete_expired(c, now, idle))
+            .await?)
+    }
+}

@@ -1,0 +1,132 @@
+//! Accounts use cases: login and sessions, first-run setup, creating users and changing
+//! passwords. Owns transaction boundaries and audit entries. Imports `db`, `model`, `crypto`.
+
+mod login;
+mod setup;
+mod throttle;
+mod users;
+
+pub use login::{LoginOk, SessionPolicy};
+pub use setup::SetupLink;
+pub use throttle::Throttle;
+pub use users::NewUserInput;
+
+use crate::clock::SharedClock;
+use crate::crypto::{self, CryptoError};
+use crate::db::{self, Db};
+use crate::model::UserId;
+use std::sync::Arc;
+
+/// A problem with one form field, shown next to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Form field name.
+    pub field: &'static str,
+    /// What to fix.
+    pub message: String,
+}
+
+/// Errors of the accounts use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input failed validation; nothing was changed.
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// Wrong email or password (deliberately not saying which).
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    /// Too many failed logins; try again after this many seconds.
+    #[error("too many failed logins; try again in {0} s")]
+    Throttled(u64),
+    /// The setup link is unknown, used or expired.
+    #[error("setup link is invalid or expired")]
+    SetupLinkInvalid,
+    /// An admin exists already; setup is over.
+    #[error("setup is already complete")]
+    SetupDone,
+    /// No such user.
+    #[error("no such user")]
+    NotFound,
+    /// Hashing or randomness failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The store failed.
+    #[error(transparent)]
+    Db(#[from] db::Error),
+}
+
+/// Result alias for this module.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError {
+            field,
+            message: message.into(),
+        }])
+    }
+}
+
+/// Where a request came from, for sessions and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// Client IP address as text.
+    pub ip: String,
+    /// Browser's User-Agent, truncated.
+    pub user_agent: String,
+}
+
+/// The accounts service; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    db: Db,
+    clock: SharedClock,
+    policy: SessionPolicy,
+    throttle: Arc<Throttle>,
+}
+
+impl Auth {
+    /// Builds the service.
+    #[must_use]
+    pub fn new(db: Db, clock: SharedClock, policy: SessionPolicy, throttle: Throttle) -> Self {
+        Self {
+            db,
+            clock,
+            policy,
+            throttle: Arc::new(throttle),
+        }
+    }
+}
+
+/// Hashes a password on the blocking pool (bcrypt is slow by design).
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || crypto::hash_password(&password))
+        .await
+        .map_err(|e| db::Error::Task(e.to_string()))?
+        .map_err(Error::from)
+}
+
+/// Verifies a password on the blocking pool.
+async fn verify_password(password: String, hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
+        .await
+        .map_err(|e| db::Error::Task(e.to_string()))?
+        .map_err(Error::from)
+}
+
+fn audit(
+    at: time::OffsetDateTime,
+    actor: Option<UserId>,
+    action: &str,
+    target: &str,
+    client: &ClientInfo,
+) -> db::audit::Entry {
+    db::audit::Entry {
+        at,
+        actor,
+        action: action.into(),
+        target: target.into(),
+        ip: client.ip.clone(),
+        detail: String::new(),
+    }
+}

@@ -1,0 +1,190 @@
+//! Creating users, changing passwords, disabling accounts.
+
+use super::{Auth, ClientInfo, Error, FieldError, Result, audit, hash_password, verify_password};
+use crate::crypto;
+use crate::db;
+use crate::model::{Email, Role, User};
+
+/// Longest display name accepted.
+const MAX_NAME_CHARS: usize = 100;
+
+/// A user to create, as typed (form or CLI).
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    /// Email address.
+    pub email: String,
+    /// Display name; may be empty.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Password, exactly as typed.
+    pub password: String,
+    /// Repeated password, when the form asks for it.
+    pub confirm: Option<String>,
+}
+
+/// Checks a new password and its confirmation.
+pub(super) fn check_new_password(
+    password: &str,
+    confirm: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) {
+    if let Err(e) = crypto::check_password(password) {
+        errors.push(FieldError {
+            field: "password",
+            message: e.to_string(),
+        });
+    } else if confirm.is_some_and(|c| c != password) {
+        errors.push(FieldError {
+            field: "confirm",
+            message: "The two passwords do not match.".into(),
+        });
+    }
+}
+
+impl NewUserInput {
+    /// Validates every field at once; returns the parsed email.
+    pub(super) fn validate(&self) -> Result<Email> {
+        let mut errors = Vec::new();
+        let email = Email::parse(&self.email)
+            .map_err(|e| {
+                errors.push(FieldError {
+                    field: "email",
+                    message: e.to_string(),
+                });
+            })
+            .ok();
+        if self.name.chars().count() > MAX_NAME_CHARS {
+            errors.push(FieldError {
+                field: "name",
+                message: format!("Use at most {MAX_NAME_CHARS} characters."),
+            });
+        }
+        check_new_password(&self.password, self.confirm.as_deref(), &mut errors);
+        match email {
+            Some(e) if errors.is_empty() => Ok(e),
+            _ => Err(Error::Invalid(errors)),
+        }
+    }
+}
+
+impl Auth {
+    /// Creates a user; an `actor` of `None` means the CLI.
+    pub async fn create_user(&self, input: &NewUserInput, actor: Option<&User>, client: &ClientInfo) -> Result<User> {
+        let email = input.validate()?;
+        let hash = hash_password(input.password.clone()).await?;
+        let new = db::users::NewUser {
+            email,
+            name: input.name.trim().to_string(),
+            role: input.role,
+            password_hash: hash,
+        };
+        let now = self.clock.now();
+        let entry = audit(now, actor.map(|a| a.id), "user.create", new.email.as_str(), client);
+        let created = self
+            .db
+            .write(move |c| {
+                let u = db::users::insert(c, &new, now)?;
+                db::audit::record(c, &db::audit::Entry { detail: format!("role={}", u.role), ..entry })?;
+                Ok(u)
+            })
+            .await;
+        match created {
+            Err(db::Error::Conflict(_)) => Err(Error::field("email", "A user with this email already exists.")),
+            other => Ok(other?),
+        }
+    }
+
+    /// Sets a user's password (CLI / admin reset) and ends all their sessions.
+    pub async fn set_password(&self, email: &str, password: &str, client: &ClientInfo) -> Result<User> {
+        let mut errors = Vec::new();
+        check_new_password(password, None, &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let email = Email::parse(email).map_err(|e| Error::field("email", e.to_string()))?;
+        let hash = hash_password(password.to_string()).await?;
+        let now = self.clock.now();
+        let client = client.clone();
+        self.db
+            .write(move |c| {
+                let Some(user) = db::users::find_by_email(c, &email)? else {
+                    return Ok(None);
+                };
+                db::users::set_password(c, user.id, &hash, now)?;
+                db::sessions::delete_for_user(c, user.id)?;
+                db::audit::record(c, &audit(now, None, "user.password_reset", email.as_str(), &client))?;
+                Ok(Some(user))
+            })
+            .await?
+            .ok_or(Error::NotFound)
+    }
+
+    /// Changes the logged-in user's own password after checking the current one. Other
+    /// sessions of the user end; `keep_session` stays.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        keep_session: i64,
+        current: &str,
+        new: &str,
+        confirm: &str,
+        client: &ClientInfo,
+    ) -> Result<()> {
+        let id = user.id;
+        let stored = self.db.read(move |c| db::users::password_hash(c, id)).await?;
+        let ok = match stored {
+            Some(h) => verify_password(current.to_string(), h).await?,
+            None => false,
+        };
+        let mut errors = Vec::new();
+        if !ok {
+            errors.push(FieldError {
+                field: "current",
+                message: "That is not your current password.".into(),
+            });
+        }
+        check_new_password(new, Some(confirm), &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let hash = hash_password(new.to_string()).await?;
+        let now = self.clock.now();
+        let entry = audit(now, Some(id), "user.password_change", user.email.as_str(), client);
+        self.db
+            .write(move |c| {
+                db::users::set_password(c, id, &hash, now)?;
+                db::sessions::delete_for_user_except(c, id, keep_session)?;
+                db::audit::record(c, &entry)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Disables or re-enables a user by email; disabling ends every session at once.
+    pub async fn set_disabled(&self, email: &str, disabled: bool, client: &ClientInfo) -> Result<User> {
+        let email = Email::parse(email).map_err(|e| Error::field("email", e.to_string()))?;
+        let now = self.clock.now();
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        let entry = audit(now, None, action, email.as_str(), client);
+        self.db
+            .write(move |c| {
+                let Some(user) = db::users::find_by_email(c, &email)? else {
+                    return Ok(None);
+                };
+                db::users::set_disabled(c, user.id, disabled.then_some(now), now)?;
+                if disabled {
+                    db::sessions::delete_for_user(c, user.id)?;
+                }
+                db::audit::record(c, &entry)?;
+                db::users::get(c, user.id)
+            })
+            .await?
+            .ok_or(Error::NotFound)
+    }
+
+    /// All users.
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        Ok(self.db.read(db::users::list).await?)
+    }
+}

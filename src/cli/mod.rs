@@ -1,0 +1,204 @@
+//! Command line: clap definitions and dispatch to the subcommands. Wiring only.
+
+mod healthcheck;
+mod init;
+mod secret;
+mod user;
+
+pub use healthcheck::http_get;
+
+use crate::app::{self, AppState};
+use crate::config::{Loaded, Overrides};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// FlowCRM: a self-hosted WhatsApp CRM in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "flowcrm", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file (default: ./flowcrm.toml when it exists; settings also come from
+    /// FLOWCRM_<SECTION>__<KEY> env vars).
+    #[arg(long, global = true, env = "FLOWCRM_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (overrides server.listen).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Directory for the database, media and master key (overrides server.data_dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates the database first).
+    Serve,
+    /// Write a commented flowcrm.toml with a fresh verify token and create the data dir and key.
+    Init {
+        /// Overwrite an existing config file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Check the configuration and list every problem; exits 1 if there is any.
+    CheckConfig,
+    /// Manage team members.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Store secrets (access tokens, app secret) encrypted in the database.
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
+    /// Exit 0 when the running server answers /healthz with 200 (for systemd and containers).
+    Healthcheck {
+        /// Base URL to check instead of the configured listen address.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
+    /// Print the version and database schema version.
+    Version,
+}
+
+impl Cli {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            config_path: self.config.clone(),
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+        }
+    }
+}
+
+/// Loads the configuration, printing every problem to stderr on failure.
+fn load_config(cli: &Cli) -> Result<Loaded, ExitCode> {
+    crate::config::load(&cli.overrides(), std::env::vars()).map_err(|problems| {
+        eprintln!("flowcrm: the configuration has {} problem(s):", problems.len());
+        for p in &problems {
+            eprintln!("  - {p}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> ExitCode {
+    let loaded = match &cli.command {
+        Command::Version => {
+            println!(
+                "flowcrm {} (database schema v{})",
+                env!("CARGO_PKG_VERSION"),
+                crate::db::binary_schema_version()
+            );
+            return ExitCode::SUCCESS;
+        }
+        Command::CheckConfig => return check_config(&cli),
+        Command::Init { force } => {
+            crate::logging::init("warn");
+            return finish(init::run(&cli.overrides(), *force).await);
+        }
+        _ => match load_config(&cli) {
+            Ok(l) => l,
+            Err(code) => return code,
+        },
+    };
+    crate::logging::init(&loaded.config.log.level);
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    let result = match cli.command {
+        Command::Serve => serve(loaded).await,
+        Command::Migrate => migrate(&loaded).await,
+        Command::User(cmd) => user::run(&loaded, cmd).await,
+        Command::Secret(cmd) => secret::run(&loaded, cmd).await,
+        Command::Healthcheck { url } => healthcheck::run(&loaded, url.as_deref()).await,
+        Command::Version | Command::CheckConfig | Command::Init { .. } => Ok(()),
+    };
+    finish(result)
+}
+
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("flowcrm: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_config(cli: &Cli) -> ExitCode {
+    match crate::config::load(&cli.overrides(), std::env::vars()) {
+        Ok(loaded) => {
+            let from = loaded
+                .path
+                .as_ref()
+                .map_or_else(|| "built-in defaults".to_string(), |p| p.display().to_string());
+            for w in &loaded.warnings {
+                println!("warning: {w}");
+            }
+            println!("configuration OK ({from})");
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            println!("the configuration has {} problem(s):", problems.len());
+            for p in &problems {
+                println!("  - {p}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(loaded: Loaded) -> anyhow::Result<()> {
+    let config = loaded.config;
+    let listen = config.server.listen.clone();
+    let state = AppState::open(config, app::system_clock()).await?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        data_dir = %state.config.server.data_dir.display(),
+        "listening on http://{addr} (public URL {})",
+        state.config.public_url()
+    );
+    state.announce_setup_link().await?;
+    app::serve(listener, state, app::shutdown_signal()).await
+}
+
+async fn migrate(loaded: &Loaded) -> anyhow::Result<()> {
+    let (db, report) = app::open_db(&loaded.config).await?;
+    db.close().await;
+    if report.applied.is_empty() {
+        println!("database is up to date (schema v{})", report.version);
+    } else {
+        for m in &report.applied {
+            println!("applied {m}");
+        }
+        println!("database now at schema v{}", report.version);
+    }
+    Ok(())
+}
+
+/// Reads a secret line: hidden prompt on a terminal, else the first line of stdin.
+fn read_secret(prompt: &str, confirm: bool) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt)?;
+        if confirm {
+            let again = rpassword::prompt_password("Repeat: ")?;
+            anyhow::ensure!(first == again, "the two entries do not match");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let value = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(value.strip_suffix('\r').unwrap_or(value).to_string())
+}

@@ -1,0 +1,216 @@
+//! Typed configuration: the sections of `flowcrm.toml`, their defaults and semantic checks.
+//! Imports nothing internal. Layering (file < env < flags) lives in `load.rs`.
+
+mod load;
+mod secret;
+mod validate;
+
+pub use load::{Loaded, Overrides, Problem, Source, load};
+pub use secret::Secret;
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole configuration; every section has defaults so an empty file is valid.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listening address, public URL and data directory.
+    pub server: ServerConfig,
+    /// SQLite tuning.
+    pub database: DatabaseConfig,
+    /// Sessions, login throttling, master key.
+    pub security: SecurityConfig,
+    /// Log verbosity.
+    pub log: LogConfig,
+    /// WhatsApp Cloud API connection.
+    pub whatsapp: WhatsAppConfig,
+}
+
+/// `[server]`: where FlowCRM listens and keeps its data.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Socket address to listen on.
+    pub listen: String,
+    /// The URL people and Meta use to reach FlowCRM (e.g. `https://crm.example.com`).
+    pub public_url: Option<String>,
+    /// Directory for the database, media files and the master key.
+    pub data_dir: PathBuf,
+    /// Take the client IP from `X-Forwarded-For` (only behind a reverse proxy you run).
+    pub trust_proxy: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            data_dir: PathBuf::from("data"),
+            trust_proxy: false,
+        }
+    }
+}
+
+/// `[database]`: SQLite settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Path of the SQLite file; defaults to `<data_dir>/flowcrm.db`.
+    pub path: Option<PathBuf>,
+    /// Number of read-only connections.
+    pub readers: u32,
+    /// How long a connection waits for a lock before failing, in milliseconds.
+    pub busy_timeout_ms: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            path: None,
+            readers: 4,
+            busy_timeout_ms: 5000,
+        }
+    }
+}
+
+/// `[security]`: session lifetime, login throttling and the master key location.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// A session unused for this many minutes ends.
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after login, used or not.
+    pub session_max_hours: u32,
+    /// Failed logins allowed (per account and per IP) before backoff starts.
+    pub login_free_attempts: u32,
+    /// Upper bound of the login backoff, in seconds.
+    pub login_max_backoff_secs: u32,
+    /// How long the first-run setup link stays valid, in minutes.
+    pub setup_link_minutes: u32,
+    /// Master key file; defaults to `$CREDENTIALS_DIRECTORY/master.key`, else `<data_dir>/master.key`.
+    pub master_key_file: Option<PathBuf>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 720,
+            session_max_hours: 336,
+            login_free_attempts: 5,
+            login_max_backoff_secs: 900,
+            setup_link_minutes: 60,
+            master_key_file: None,
+        }
+    }
+}
+
+/// `[log]`: verbosity, as a `tracing` filter.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A level (`info`) or filter (`flowcrm=debug,tower_http=info`).
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+        }
+    }
+}
+
+/// `[whatsapp]`: the Cloud API number this install serves.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WhatsAppConfig {
+    /// Phone number id from Meta's app dashboard.
+    pub phone_number_id: Option<String>,
+    /// WhatsApp Business Account id.
+    pub waba_id: Option<String>,
+    /// Graph API version used in request paths.
+    pub api_version: String,
+    /// Graph API base URL (point it at a fake in tests).
+    pub graph_base_url: String,
+    /// Token Meta echoes in the webhook verification handshake.
+    pub verify_token: Option<String>,
+    /// App secret that signs webhook POSTs. Prefer `flowcrm secret set whatsapp.app_secret`.
+    pub app_secret: Option<Secret>,
+    /// Access token for sending. Prefer `flowcrm secret set whatsapp.access_token`.
+    pub access_token: Option<Secret>,
+}
+
+impl Default for WhatsAppConfig {
+    fn default() -> Self {
+        Self {
+            phone_number_id: None,
+            waba_id: None,
+            api_version: "v23.0".into(),
+            graph_base_url: "https://graph.facebook.com".into(),
+            verify_token: None,
+            app_secret: None,
+            access_token: None,
+        }
+    }
+}
+
+/// Secrets that may be given in the config but belong in the encrypted store.
+pub const SECRET_KEYS: &[&str] = &["whatsapp.app_secret", "whatsapp.access_token"];
+
+impl Config {
+    /// Path of the SQLite database file.
+    #[must_use]
+    pub fn db_path(&self) -> PathBuf {
+        self.database
+            .path
+            .clone()
+            .unwrap_or_else(|| self.server.data_dir.join("flowcrm.db"))
+    }
+
+    /// Directory for downloaded and uploaded media.
+    #[must_use]
+    pub fn media_dir(&self) -> PathBuf {
+        self.server.data_dir.join("media")
+    }
+
+    /// Master key path: explicit setting, then systemd credential, then the data dir.
+    #[must_use]
+    pub fn master_key_path(&self, credentials_dir: Option<&Path>) -> PathBuf {
+        if let Some(p) = &self.security.master_key_file {
+            return p.clone();
+        }
+        if let Some(dir) = credentials_dir {
+            let p = dir.join("master.key");
+            if p.exists() {
+                return p;
+            }
+        }
+        self.server.data_dir.join("master.key")
+    }
+
+    /// The public base URL without a trailing slash; derived from `listen` when unset.
+    #[must_use]
+    pub fn public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.server.listen),
+        }
+    }
+
+    /// True when people reach FlowCRM over HTTPS (cookies get `Secure`, HSTS is sent).
+    #[must_use]
+    pub fn is_https(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    /// The plaintext value of a config-file secret, by its dotted name.
+    #[must_use]
+    pub fn secret_value(&self, name: &str) -> Option<&Secret> {
+        match name {
+            "whatsapp.app_secret" => self.whatsapp.app_secret.as_ref(),
+            "whatsapp.access_token" => self.whatsapp.access_token.as_ref(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Semantic checks on a typed `Config`; returns every `(dotted key, message)` found.
+
+use super::Config;
+use std::net::SocketAddr;
+
+fn check_url(key: &str, value: &str, out: &mut Vec<(String, String)>) {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(' ') => {}
+        _ => out.push((
+            key.into(),
+            format!("`{value}` is not an http:// or https:// URL with a host"),
+        )),
+    }
+}
+
+/// Returns every semantic problem in `c`.
+pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if c.server.listen.parse::<SocketAddr>().is_err() {
+        out.push((
+            "server.listen".into(),
+            format!(
+                "`{}` is not a socket address; use IP:PORT such as 127.0.0.1:8080 or [::]:8080",
+                c.server.listen
+            ),
+        ));
+    }
+    if let Some(url) = &c.server.public_url {
+        check_url("server.public_url", url, &mut out);
+    }
+    if c.server.data_dir.as_os_str().is_empty() {
+        out.push(("server.data_dir".into(), "must not be empty".into()));
+    }
+    if !(1..=64).contains(&c.database.readers) {
+        out.push((
+            "database.readers".into(),
+            format!("{} is out of range; use 1 to 64", c.database.readers),
+        ));
+    }
+    let positive = [
+        ("security.session_idle_minutes", c.security.session_idle_minutes),
+        ("security.session_max_hours", c.security.session_max_hours),
+        ("security.login_max_backoff_secs", c.security.login_max_backoff_secs),
+        ("security.setup_link_minutes", c.security.setup_link_minutes),
+    ];
+    for (key, v) in positive {
+        if v == 0 {
+            out.push((key.into(), "must be greater than 0".into()));
+        }
+    }
+    if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&c.log.level) {
+        out.push((
+            "log.level".into(),
+            format!("`{}` is not a log level or filter: {e}", c.log.level),
+        ));
+    }
+    let v = &c.whatsapp.api_version;
+    let version_ok = v
+        .strip_prefix('v')
+        .and_then(|n| n.split_once('.'))
+        .is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|x| x.is_ascii_digit())
+                && b.bytes().all(|x| x.is_ascii_digit())
+        });
+    if !version_ok {
+        out.push((
+            "whatsapp.api_version".into(),
+            format!("`{v}` is not a Graph API version such as v23.0"),
+        ));
+    }
+    check_url("whatsapp.graph_base_url", &c.whatsapp.graph_base_url, &mut out);
+    if let Some(t) = &c.whatsapp.verify_token
+        && t.len() < 8
+    {
+        out.push((
+            "whatsapp.verify_token".into(),
+            "is too short to be hard to guess; use at least 8 characters".into(),
+        ));
+    }
+    out
+}

@@ -1,0 +1,241 @@
+//! Pure cryptography: random tokens, token hashing, bcrypt passwords, constant-time comparison
+//! and AES-256-GCM encryption of secrets at rest. Imports nothing internal; no IO except the OS RNG.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// bcrypt work factor for every password hash.
+pub const BCRYPT_COST: u32 = 12;
+/// Shortest accepted password, in bytes.
+pub const PASSWORD_MIN_BYTES: usize = 8;
+/// bcrypt ignores everything after 72 bytes, so longer passwords are refused, never truncated.
+pub const PASSWORD_MAX_BYTES: usize = 72;
+
+const CIPHER_VERSION: u8 = 1;
+const NONCE_LEN: usize = 12;
+
+/// Errors from this module; none carries secret material.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    /// The OS random number generator failed.
+    #[error("the operating system's random number generator failed")]
+    Rng,
+    /// A ciphertext did not authenticate: wrong key, wrong name, or tampering.
+    #[error("decryption failed: the master key does not match or the value was altered")]
+    Decrypt,
+    /// A ciphertext is too short or of an unknown version.
+    #[error("stored value is not in FlowCRM's encrypted format")]
+    Format,
+    /// A master key is not exactly 32 bytes.
+    #[error("a master key must be exactly 32 bytes, found {0}")]
+    KeyLength(usize),
+    /// bcrypt failed (malformed stored hash).
+    #[error("password hash error: {0}")]
+    Bcrypt(String),
+}
+
+/// Fills an array with OS randomness.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|_| CryptoError::Rng)?;
+    Ok(buf)
+}
+
+/// A 256-bit random token, hex-encoded (64 characters).
+pub fn random_token() -> Result<String, CryptoError> {
+    Ok(hex::encode(random_bytes::<32>()?))
+}
+
+/// SHA-256 of a token, as stored in the database instead of the token itself.
+#[must_use]
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Compares two byte strings in constant time (for equal lengths).
+#[must_use]
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// Why a password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    /// Fewer than 8 bytes.
+    #[error("Password must be at least 8 characters.")]
+    TooShort,
+    /// More than 72 bytes; bcrypt would silently ignore the rest.
+    #[error("Password must be at most 72 bytes (about 72 letters, fewer with accents or emoji).")]
+    TooLong,
+}
+
+/// Checks a new password's length in bytes, exactly as typed.
+pub fn check_password(password: &str) -> Result<(), PasswordError> {
+    match password.len() {
+        n if n < PASSWORD_MIN_BYTES => Err(PasswordError::TooShort),
+        n if n > PASSWORD_MAX_BYTES => Err(PasswordError::TooLong),
+        _ => Ok(()),
+    }
+}
+
+/// Hashes a password with bcrypt at `BCRYPT_COST`. Slow: call off the async threads.
+pub fn hash_password(password: &str) -> Result<String, CryptoError> {
+    let salt = random_bytes::<16>()?;
+    bcrypt::hash_with_salt(password, BCRYPT_COST, salt)
+        .map(|h| h.format_for_version(bcrypt::Version::TwoB))
+        .map_err(|e| CryptoError::Bcrypt(e.to_string()))
+}
+
+/// Checks a password against a bcrypt hash. Over-long input never matches. Slow.
+pub fn verify_password(password: &str, hash: &str) -> Result<bool, CryptoError> {
+    if password.len() > PASSWORD_MAX_BYTES {
+        return Ok(false);
+    }
+    bcrypt::verify(password, hash).map_err(|e| CryptoError::Bcrypt(e.to_string()))
+}
+
+/// A bcrypt hash of a random password, verified against when the account does not exist so
+/// an unknown email takes as long as a wrong password.
+pub const DUMMY_HASH: &str = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Hn1EpzkFj5.tCk/4tEFiovfApgoWpK";
+
+/// The 256-bit key that encrypts stored secrets.
+pub struct MasterKey(Aes256Gcm);
+
+impl MasterKey {
+    /// Builds a key from exactly 32 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| CryptoError::KeyLength(bytes.len()))?;
+        Ok(Self(Aes256Gcm::new(&arr.into())))
+    }
+
+    /// Encrypts `plaintext`, binding it to `name` (as associated data) so a value copied to
+    /// another name fails to decrypt. Output: version byte, 96-bit random nonce, ciphertext+tag.
+    pub fn encrypt(&self, name: &str, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let nonce_bytes = random_bytes::<NONCE_LEN>()?;
+        let nonce = Nonce::from(nonce_bytes);
+        let sealed = self
+            .0
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: name.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Decrypt)?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(CIPHER_VERSION);
+        out.extend_from_slice(&nonce_bytes);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Decrypts a value made by `encrypt` under the same `name`.
+    pub fn decrypt(&self, name: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if stored.len() < 1 + NONCE_LEN + 16 || stored[0] != CIPHER_VERSION {
+            return Err(CryptoError::Format);
+        }
+        let nonce_bytes: [u8; NONCE_LEN] = stored[1..=NONCE_LEN]
+            .try_into()
+            .map_err(|_| CryptoError::Format)?;
+        self.0
+            .decrypt(
+                &Nonce::from(nonce_bytes),
+                Payload {
+                    msg: &stored[1 + NONCE_LEN..],
+                    aad: name.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Decrypt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> MasterKey {
+        MasterKey::from_bytes(&[byte; 32]).expect("32 bytes")
+    }
+
+    #[test]
+    fn encryption_round_trips_and_uses_a_fresh_nonce_each_time() {
+        let k = key(7);
+        let a = k.encrypt("whatsapp.access_token", b"EAAG-secret").expect("enc");
+        let b = k.encrypt("whatsapp.access_token", b"EAAG-secret").expect("enc");
+        assert_ne!(a, b, "same plaintext must not give the same ciphertext");
+        assert!(!a.windows(11).any(|w| w == b"EAAG-secret"));
+        assert_eq!(k.decrypt("whatsapp.access_token", &a).expect("dec"), b"EAAG-secret");
+    }
+
+    #[test]
+    fn tampered_ciphertext_fails_cleanly() {
+        let k = key(7);
+        let mut c = k.encrypt("n", b"value").expect("enc");
+        let last = c.len() - 1;
+        c[last] ^= 1;
+        assert_eq!(k.decrypt("n", &c), Err(CryptoError::Decrypt));
+        assert_eq!(k.decrypt("n", &c[..5]), Err(CryptoError::Format));
+    }
+
+    #[test]
+    fn wrong_key_or_wrong_name_fails_cleanly() {
+        let c = key(7).encrypt("n", b"value").expect("enc");
+        assert_eq!(key(8).decrypt("n", &c), Err(CryptoError::Decrypt));
+        assert_eq!(key(7).decrypt("other", &c), Err(CryptoError::Decrypt));
+    }
+
+    #[test]
+    fn master_key_must_be_32_bytes() {
+        assert!(matches!(
+            MasterKey::from_bytes(&[0; 31]),
+            Err(CryptoError::KeyLength(31))
+        ));
+    }
+
+    #[test]
+    fn password_limits_are_in_bytes() {
+        assert_eq!(check_password("short"), Err(PasswordError::TooShort));
+        assert_eq!(check_password(&"a".repeat(72)), Ok(()));
+        assert_eq!(check_password(&"a".repeat(73)), Err(PasswordError::TooLong));
+        // 36 two-byte letters = 72 bytes is fine; 37 is not.
+        assert_eq!(check_password(&"é".repeat(36)), Ok(()));
+        assert_eq!(check_password(&"é".repeat(37)), Err(PasswordError::TooLong));
+    }
+
+    #[test]
+    fn bcrypt_hash_uses_cost_12_and_verifies() {
+        let h = hash_password("correct horse").expect("hash");
+        assert!(h.starts_with("$2b$12$"), "{h}");
+        assert!(verify_password("correct horse", &h).expect("verify"));
+        assert!(!verify_password("wrong horse", &h).expect("verify"));
+    }
+
+    #[test]
+    fn passwords_differing_only_after_byte_72_do_not_match() {
+        let base = "p".repeat(72);
+        let h = hash_password(&base).expect("hash");
+        assert!(!verify_password(&format!("{base}extra"), &h).expect("verify"));
+    }
+
+    #[test]
+    fn dummy_hash_is_a_valid_cost_12_hash() {
+        assert!(DUMMY_HASH.starts_with("$2b$12$"));
+        assert!(!verify_password("anything", DUMMY_HASH).expect("valid hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashes_are_stable() {
+        let a = random_token().expect("rng");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token().expect("rng"));
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

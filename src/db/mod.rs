@@ -1,0 +1,161 @@
+//! The SQLite store: one writer connection owned by a dedicated thread that commits the work of
+//! many callers in one transaction (group commit), and a small pool of read-only connections.
+//! All SQL lives in this module's files. Imports `model` only.
+
+pub mod audit;
+mod error;
+mod migrate;
+pub mod secrets;
+pub mod sessions;
+pub mod setup_tokens;
+pub mod users;
+mod writer;
+
+pub use error::{Error, Result};
+pub use migrate::{MigrationReport, binary_schema_version};
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// SQLite file; created when missing.
+    pub path: PathBuf,
+    /// Number of read-only connections.
+    pub readers: u32,
+    /// Lock wait before `SQLITE_BUSY`.
+    pub busy_timeout: Duration,
+}
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: writer::Handle,
+    readers: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Db")
+    }
+}
+
+fn configure(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy)?;
+    // WAL for concurrent readers; FULL so every acknowledged commit survives power loss;
+    // secure_delete so erased rows do not linger in free pages.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;",
+    )
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database, then starts the writer thread.
+    /// Blocking: call at startup or inside `spawn_blocking`.
+    pub fn open(opts: &Options) -> Result<(Db, MigrationReport)> {
+        let mut conn = Connection::open(&opts.path)?;
+        configure(&conn, opts.busy_timeout)?;
+        let report = migrate::run(&mut conn)?;
+        let writer = writer::Handle::spawn(conn)?;
+        let mut readers = Vec::new();
+        for _ in 0..opts.readers.max(1) {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let r = Connection::open_with_flags(&opts.path, flags)?;
+            configure(&r, opts.busy_timeout)?;
+            r.execute_batch("PRAGMA query_only = ON;")?;
+            readers.push(r);
+        }
+        let permits = Semaphore::new(readers.len());
+        let inner = Inner {
+            writer,
+            readers: Mutex::new(readers),
+            permits,
+        };
+        Ok((
+            Db {
+                inner: Arc::new(inner),
+            },
+            report,
+        ))
+    }
+
+    /// Runs `f` on the writer inside a transaction shared with other concurrent writes. Returns
+    /// only after that transaction committed; if `f` fails, its own changes are rolled back.
+    pub async fn write<F, T>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner.writer.submit(f).await
+    }
+
+    /// Runs `f` on a read-only connection from the pool, off the async threads.
+    pub async fn read<F, T>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::Closed)?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let conn = inner
+                .readers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .ok_or(Error::Closed)?;
+            let result = f(&conn);
+            inner
+                .readers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(conn);
+            result
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    /// Checks that a reader answers and the writer thread is alive.
+    pub async fn ping(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await?;
+        self.write(|_| Ok(())).await
+    }
+
+    /// Finishes queued writes, checkpoints the WAL and stops the writer. Later calls fail.
+    pub async fn close(&self) {
+        self.inner.writer.close().await;
+        self.inner.permits.close();
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+/// Unix seconds for a stored time.
+pub(crate) fn to_ts(t: time::OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+/// A stored Unix-seconds value as a time.
+pub(crate) fn from_ts(s: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(s).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,16 @@
+//! Test fixture: a fresh, migrated database in a temp dir.
+
+use super::{Db, Options};
+use std::time::Duration;
+
+/// A migrated database that lives as long as the returned temp dir.
+pub(crate) fn temp_db() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = Options {
+        path: dir.path().join("test.db"),
+        readers: 2,
+        busy_timeout: Duration::from_secs(5),
+    };
+    let (db, _) = Db::open(&opts).expect("open test db");
+    (db, dir)
+}

@@ -1,0 +1,188 @@
+//! The writer thread: owns the only read-write connection, takes jobs from a queue and commits
+//! every job waiting at that moment in one IMMEDIATE transaction (group commit). Each job runs in
+//! its own savepoint, so one failing job does not undo the others. Callers hear back only after
+//! COMMIT returned.
+
+use super::{Error, Result};
+use rusqlite::{Connection, TransactionBehavior};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
+use tokio::sync::oneshot;
+
+/// Most jobs committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+trait Job: Send {
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Finish>;
+    fn fail(self: Box<Self>, error: Error);
+}
+
+trait Finish: Send {
+    fn succeeded(&self) -> bool;
+    fn finish(self: Box<Self>, commit: std::result::Result<(), String>);
+}
+
+struct WriteJob<F, T> {
+    f: F,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+struct Done<T> {
+    result: Result<T>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<F, T> Job for WriteJob<F, T>
+where
+    F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Finish> {
+        let WriteJob { f, reply } = *self;
+        let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
+            .unwrap_or_else(|_| Err(Error::Task("write job panicked".into())));
+        Box::new(Done { result, reply })
+    }
+
+    fn fail(self: Box<Self>, error: Error) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+impl<T: Send + 'static> Finish for Done<T> {
+    fn succeeded(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    fn finish(self: Box<Self>, commit: std::result::Result<(), String>) {
+        let out = match commit {
+            Ok(()) => self.result,
+            Err(e) => Err(Error::Commit(e)),
+        };
+        let _ = self.reply.send(out);
+    }
+}
+
+enum Msg {
+    Job(Box<dyn Job>),
+    Close(oneshot::Sender<()>),
+}
+
+/// The queue into the writer thread.
+pub(super) struct Handle {
+    tx: mpsc::Sender<Msg>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Handle {
+    /// Starts the writer thread on `conn`.
+    pub(super) fn spawn(conn: Connection) -> Result<Self> {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("flowcrm-db-writer".into())
+            .spawn(move || writer_loop(conn, &rx))
+            .map_err(|e| Error::Task(e.to_string()))?;
+        Ok(Self {
+            tx,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Queues `f` and waits for its committed result.
+    pub(super) async fn submit<F, T>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Job(Box::new(WriteJob { f, reply })))
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Lets queued jobs finish, then stops the thread.
+    pub(super) async fn close(&self) {
+        let (done, rx) = oneshot::channel();
+        if self.tx.send(Msg::Close(done)).is_ok() {
+            let _ = rx.await;
+        }
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(t) = thread {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+    }
+}
+
+fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>) {
+    let mut closing = None;
+    while closing.is_none() {
+        let Ok(first) = rx.recv() else { break };
+        let mut batch = Vec::new();
+        match first {
+            Msg::Job(j) => batch.push(j),
+            Msg::Close(done) => closing = Some(done),
+        }
+        while closing.is_none() && batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Close(done)) => closing = Some(done),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            run_batch(&mut conn, batch);
+        }
+    }
+    // Leave a compact WAL behind for backups and the next start.
+    if let Err(e) = conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);") {
+        tracing::warn!(error = %e, "final WAL checkpoint failed");
+    }
+    drop(conn);
+    if let Some(done) = closing {
+        let _ = done.send(());
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn Job>>) {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = e.to_string();
+            for job in batch {
+                job.fail(Error::Commit(msg.clone()));
+            }
+            return;
+        }
+    };
+    let mut finished = Vec::with_capacity(batch.len());
+    for job in batch {
+        let sp = match tx.savepoint() {
+            Ok(sp) => sp,
+            Err(e) => {
+                job.fail(Error::Sqlite(e));
+                continue;
+            }
+        };
+        let done = job.run(&sp);
+        let kept = if done.succeeded() {
+            sp.commit()
+        } else {
+            sp.finish()
+        };
+        match kept {
+            Ok(()) => finished.push(done),
+            Err(e) => done.finish(Err(e.to_string())),
+        }
+    }
+    let commit = tx.commit().map_err(|e| e.to_string());
+    for done in finished {
+        done.finish(commit.clone());
+    }
+}

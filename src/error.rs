@@ -1,0 +1,130 @@
+//! `AppError`: the one place that chooses HTTP status codes for the browser UI. Internal errors
+//! are logged once with their cause chain; the browser sees a friendly page with a request id.
+
+use crate::web::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// An error that ends a request with an error page.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such page or record.
+    #[error("not found")]
+    NotFound,
+    /// Logged in, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// A state-changing request without a valid CSRF token or from another site.
+    #[error("csrf check failed")]
+    Csrf,
+    /// Request body over the limit.
+    #[error("request body too large")]
+    TooLarge,
+    /// Malformed request.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The store is unavailable (shutting down, disk trouble).
+    #[error("service unavailable")]
+    Unavailable,
+    /// Anything unexpected; logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Result alias for handlers.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    heading: &'static str,
+    message: String,
+    request_id: String,
+}
+
+impl From<crate::db::Error> for AppError {
+    fn from(e: crate::db::Error) -> Self {
+        match e {
+            crate::db::Error::Closed => AppError::Unavailable,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<crate::auth::Error> for AppError {
+    fn from(e: crate::auth::Error) -> Self {
+        match e {
+            crate::auth::Error::NotFound => AppError::NotFound,
+            crate::auth::Error::Db(d) => d.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is nothing at this address. Check the link, or go back to the inbox.".into(),
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Your account does not have permission for this page. Ask an admin if you need it."
+                    .into(),
+            ),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form could not be verified (it may be stale or came from another site). \
+                 Go back, reload the page and try again."
+                    .into(),
+            ),
+            AppError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "What you sent is larger than FlowCRM accepts here.".into(),
+            ),
+            AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Bad request", why.clone()),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "FlowCRM is restarting or its storage is busy. Try again in a moment.".into(),
+            ),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "An unexpected error happened. It has been logged; quote the request id below \
+                 when you report it."
+                    .into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let request_id = crate::web::context::current_request_id();
+        if let AppError::Internal(e) = &self {
+            tracing::error!(request_id = %request_id, error = ?e, "request failed");
+        }
+        let (status, heading, message) = self.parts();
+        let page = ErrorPage {
+            layout: Layout::bare(heading),
+            status: status.as_u16(),
+            heading,
+            message,
+            request_id,
+        };
+        let mut resp = (status, page).into_response();
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}

@@ -1,0 +1,17 @@
+//! FlowCRM: a self-hosted WhatsApp CRM in one binary. This crate root lists the modules; see
+//! `docs/architecture.md` for who may import whom.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod logging;
+pub mod model;
+pub mod vault;
+pub mod web;
+
+pub use app::AppState;

@@ -1,0 +1,98 @@
+//! Sign-in and sign-out pages.
+
+use super::cookies::FlashKind;
+use super::extract::{Ctx, CurrentUser, safe_next};
+use super::forms::{redirect_with_flash, see_other};
+use super::layout::{Layout, Nav};
+use crate::app::AppState;
+use crate::auth::Error as AuthError;
+use crate::error::Result;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// The sign-in page.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    error: String,
+}
+
+/// Query of `GET /login`.
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// `GET /login`.
+pub async fn login_form(Ctx(ctx): Ctx, Query(q): Query<LoginQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if ctx.session.is_some() {
+        return see_other(&next);
+    }
+    LoginPage {
+        layout: Layout::new(&ctx, "Sign in", Nav::None),
+        email: String::new(),
+        next,
+        error: String::new(),
+    }
+    .into_response()
+}
+
+/// Body of `POST /login`.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// `POST /login`.
+pub async fn login(State(state): State<AppState>, Ctx(ctx): Ctx, Form(form): Form<LoginForm>) -> Result<Response> {
+    let next = safe_next(form.next.as_deref());
+    let replaces = ctx.session.as_ref().map(|s| s.id);
+    let (status, error, retry) = match state.auth.login(&form.email, &form.password, &ctx.client, replaces).await {
+        Ok(ok) => {
+            let mut resp = see_other(&next);
+            resp.headers_mut()
+                .append(header::SET_COOKIE, state.cookies.session(&ok.token));
+            return Ok(resp);
+        }
+        Err(AuthError::InvalidCredentials) => (StatusCode::UNAUTHORIZED, "Wrong email or password.".to_string(), None),
+        Err(AuthError::Throttled(secs)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed sign-ins. Wait {secs} seconds, then try again."),
+            Some(secs),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = LoginPage {
+        layout: Layout::new(&ctx, "Sign in", Nav::None),
+        email: form.email,
+        next,
+        error,
+    };
+    let mut resp = (status, page).into_response();
+    if let Some(secs) = retry {
+        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    }
+    Ok(resp)
+}
+
+/// `POST /logout`: ends the session on the server.
+pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    state.auth.logout(&user.session, &user.ctx.client).await?;
+    let mut resp = redirect_with_flash(&state.cookies, "/login", FlashKind::Info, "You have been signed out.");
+    resp.headers_mut()
+        .append(header::SET_COOKIE, state.cookies.clear_session());
+    Ok(resp)
+}

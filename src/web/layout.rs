@@ -1,0 +1,95 @@
+//! `Layout`: the chrome every page shares (title, navigation, user, CSRF token, flash).
+
+use super::assets;
+use super::context::RequestCtx;
+use super::cookies::Flash;
+
+/// Which navigation entry is highlighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// No entry (login, errors).
+    None,
+    /// The team inbox.
+    Inbox,
+    /// Contacts.
+    Contacts,
+    /// Orders.
+    Orders,
+    /// Settings.
+    Settings,
+}
+
+/// The signed-in user as the layout shows them.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    /// Display name.
+    pub name: String,
+    /// Role label.
+    pub role: &'static str,
+}
+
+/// Shared page chrome; every page struct has one as its `layout` field.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Page title (before " · FlowCRM").
+    pub title: String,
+    /// Signed-in user; `None` shows the bare layout.
+    pub user: Option<UserView>,
+    /// CSRF token for every form on the page.
+    pub csrf_token: String,
+    /// One-shot message.
+    pub flash: Option<Flash>,
+    /// Highlighted navigation entry.
+    pub nav: Nav,
+    /// Stylesheet URL with a content hash.
+    pub css_url: String,
+    /// Script URL with a content hash.
+    pub js_url: String,
+    /// Icon URL with a content hash.
+    pub icon_url: String,
+}
+
+impl Layout {
+    /// Chrome for a page of this request.
+    #[must_use]
+    pub fn new(ctx: &RequestCtx, title: impl Into<String>, nav: Nav) -> Self {
+        Self {
+            user: ctx.session.as_ref().map(|s| UserView {
+                name: s.user.display_name().to_string(),
+                role: s.user.role.as_str(),
+            }),
+            csrf_token: ctx.csrf_token.clone(),
+            flash: ctx.flash.clone(),
+            nav,
+            ..Self::bare(title)
+        }
+    }
+
+    /// Chrome with no user, for error pages.
+    #[must_use]
+    pub fn bare(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            user: None,
+            csrf_token: String::new(),
+            flash: None,
+            nav: Nav::None,
+            css_url: assets::url("app.css"),
+            js_url: assets::url("app.js"),
+            icon_url: assets::url("icon.svg"),
+        }
+    }
+
+    /// True when the entry named `name` is highlighted (used by the template).
+    #[must_use]
+    pub fn current(&self, name: &str) -> bool {
+        let this = match self.nav {
+            Nav::None => "",
+            Nav::Inbox => "inbox",
+            Nav::Contacts => "contacts",
+            Nav::Orders => "orders",
+            Nav::Settings => "settings",
+        };
+        this == name
+    }
+}

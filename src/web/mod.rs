@@ -1,0 +1,56 @@
+//! The browser UI: THE route table and the middleware stack. Handlers live one file per area.
+//! Imports `auth` (use cases), `db` (read-only page queries), `model`, `crypto`, `config`.
+
+pub mod assets;
+mod auth;
+pub mod context;
+pub mod cookies;
+pub mod extract;
+pub mod forms;
+mod health;
+pub mod layout;
+mod pages;
+mod settings;
+mod setup;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+/// Largest request body accepted by the UI (forms).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::BadRequest("This address does not accept that kind of request.".into())
+}
+
+/// Every route of the app, with its middleware.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/setup/{token}", get(setup::form).post(setup::submit))
+        .route("/inbox", get(pages::inbox))
+        .route("/contacts", get(pages::contacts))
+        .route("/orders", get(pages::orders))
+        .route("/settings", get(settings::index))
+        .route("/settings/password", post(settings::change_password))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), context::session_and_csrf));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/static/{*path}", get(assets::serve))
+        .merge(pages)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), context::security_headers))
+        .with_state(state)
+}

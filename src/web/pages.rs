@@ -1,0 +1,54 @@
+//! The main sections' pages. Until their capabilities land they show an honest empty state.
+
+use super::extract::CurrentUser;
+use super::layout::{Layout, Nav};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::response::Redirect;
+
+/// `GET /`.
+pub async fn home() -> Redirect {
+    Redirect::to("/inbox")
+}
+
+/// The team inbox.
+#[derive(Template, WebTemplate)]
+#[template(path = "inbox/index.html")]
+pub struct InboxPage {
+    layout: Layout,
+}
+
+/// `GET /inbox`.
+pub async fn inbox(user: CurrentUser) -> InboxPage {
+    InboxPage {
+        layout: Layout::new(&user.ctx, "Inbox", Nav::Inbox),
+    }
+}
+
+/// Contacts.
+#[derive(Template, WebTemplate)]
+#[template(path = "contacts/index.html")]
+pub struct ContactsPage {
+    layout: Layout,
+}
+
+/// `GET /contacts`.
+pub async fn contacts(user: CurrentUser) -> ContactsPage {
+    ContactsPage {
+        layout: Layout::new(&user.ctx, "Contacts", Nav::Contacts),
+    }
+}
+
+/// Orders.
+#[derive(Template, WebTemplate)]
+#[template(path = "orders/index.html")]
+pub struct OrdersPage {
+    layout: Layout,
+}
+
+/// `GET /orders`.
+pub async fn orders(user: CurrentUser) -> OrdersPage {
+    OrdersPage {
+        layout: Layout::new(&user.ctx, "Orders", Nav::Orders),
+    }
+}

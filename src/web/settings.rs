@@ -1,0 +1,148 @@
+//! Settings: the user's own account (password change) and, for admins, users, stored secrets
+//! and system facts.
+
+use super::cookies::FlashKind;
+use super::extract::CurrentUser;
+use super::forms::{FormErrors, redirect_with_flash};
+use super::layout::{Layout, Nav};
+use crate::app::AppState;
+use crate::auth::Error as AuthError;
+use crate::config::SECRET_KEYS;
+use crate::error::{AppError, Result};
+use crate::model::User;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// Where a secret's value comes from, as the settings page shows it.
+pub struct SecretRow {
+    name: &'static str,
+    status: &'static str,
+    detail: String,
+}
+
+/// The settings page.
+#[derive(Template, WebTemplate)]
+#[template(path = "settings/index.html")]
+pub struct SettingsPage {
+    layout: Layout,
+    me: User,
+    is_admin: bool,
+    users: Vec<User>,
+    secrets: Vec<SecretRow>,
+    version: &'static str,
+    public_url: String,
+    errors: FormErrors,
+}
+
+fn date(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.format(&fmt).unwrap_or_default()
+}
+
+async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Result<SettingsPage> {
+    let me = user.session.user.clone();
+    let is_admin = me.is_admin();
+    let (users, secrets) = if is_admin {
+        let stored = state
+            .vault
+            .list()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let secrets = SECRET_KEYS
+            .iter()
+            .map(|name| {
+                let in_store = stored.iter().find(|(n, _)| n == name);
+                match (state.config.secret_value(name), in_store) {
+                    (Some(_), _) => SecretRow {
+                        name,
+                        status: "plaintext",
+                        detail: "Set in the config file or environment. Move it to the encrypted store.".into(),
+                    },
+                    (None, Some((_, at))) => SecretRow {
+                        name,
+                        status: "encrypted",
+                        detail: format!("Encrypted at rest, updated {}", date(*at)),
+                    },
+                    (None, None) => SecretRow {
+                        name,
+                        status: "missing",
+                        detail: "Not set".into(),
+                    },
+                }
+            })
+            .collect();
+        (state.auth.list_users().await?, secrets)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(SettingsPage {
+        layout: Layout::new(&user.ctx, "Settings", Nav::Settings),
+        me,
+        is_admin,
+        users,
+        secrets,
+        version: env!("CARGO_PKG_VERSION"),
+        public_url: state.config.public_url(),
+        errors,
+    })
+}
+
+impl SettingsPage {
+    /// Formats a time for display.
+    fn when(&self, t: &Option<time::OffsetDateTime>) -> String {
+        t.map_or_else(|| "never".to_string(), date)
+    }
+}
+
+/// `GET /settings`.
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<SettingsPage> {
+    page(&state, &user, FormErrors::default()).await
+}
+
+/// Body of `POST /settings/password`.
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /settings/password`: change your own password; other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let result = state
+        .auth
+        .change_password(
+            &user.session.user,
+            user.session.id,
+            &form.current,
+            &form.password,
+            &form.confirm,
+            &user.ctx.client,
+        )
+        .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &state.cookies,
+            "/settings",
+            FlashKind::Success,
+            "Password changed. Your other sessions were signed out.",
+        )),
+        Err(AuthError::Invalid(errors)) => {
+            let page = page(&state, &user, FormErrors(errors)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
