@@ -1,0 +1,203 @@
+//! Sign-in, sessions, CSRF, throttling, password rules.
+
+use crate::helpers::{PASSWORD, TestApp};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use flowcrm::auth::{ClientInfo, Error as AuthError, NewUserInput};
+use flowcrm::model::Role;
+use time::Duration;
+
+const SESSION: &str = "flowcrm_session";
+
+#[tokio::test]
+async fn login_sets_a_fresh_http_only_session_cookie_and_logout_kills_it_on_the_server() {
+    let mut app = TestApp::spawn().await;
+    app.create_user("ana@shop.example", Role::Admin).await;
+
+    let r = app.login("Ana@Shop.example", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/inbox");
+    let cookie = r.set_cookies().into_iter().find(|c| c.starts_with(SESSION)).expect("session cookie");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http install");
+    let token = app.cookie(SESSION).expect("jar").clone();
+    assert!(token.len() >= 32, "at least 128 bits");
+    assert_eq!(app.audit_count("login.success").await, 1);
+
+    assert_eq!(app.get("/inbox").await.status, StatusCode::OK);
+    let settings = app.get("/settings").await;
+    let out = app.submit("/settings", "/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", settings.status);
+    assert_eq!(out.location(), "/login");
+    assert!(app.cookie(SESSION).is_none(), "cookie cleared");
+
+    // Replaying the old cookie does not work: the session is gone on the server.
+    app.set_cookie(SESSION, &token);
+    let replay = app.get("/inbox").await;
+    assert_eq!(replay.status, StatusCode::SEE_OTHER);
+    assert!(replay.location().starts_with("/login?next=%2Finbox"));
+}
+
+#[tokio::test]
+async fn a_new_login_replaces_the_previous_session_id() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("ana@shop.example", Role::Agent).await;
+    let first = app.cookie(SESSION).expect("session").clone();
+    // Signing in again while signed in (the login form posted from an open tab).
+    let r = app
+        .submit("/settings", "/login", &[("email", "ana@shop.example"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let second = app.cookie(SESSION).expect("session").clone();
+    assert_ne!(first, second);
+    let mut other = app.other_browser();
+    other.set_cookie(SESSION, &first);
+    assert_eq!(other.get("/inbox").await.status, StatusCode::SEE_OTHER, "old id is dead");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let mut app = TestApp::spawn().await;
+    app.create_user("ana@shop.example", Role::Admin).await;
+    let wrong = app.login("ana@shop.example", "wrong password").await;
+    let unknown = app.login("nobody@shop.example", "wrong password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Wrong email or password."));
+    assert!(unknown.body.contains("Wrong email or password."));
+    assert!(wrong.body.contains("value=\"ana@shop.example\""), "email kept in the form");
+    assert!(app.cookie(SESSION).is_none());
+    assert_eq!(app.audit_count("login.failure").await, 2);
+}
+
+#[tokio::test]
+async fn post_without_csrf_token_is_403_and_changes_nothing() {
+    let mut app = TestApp::spawn().await;
+    app.create_user("ana@shop.example", Role::Admin).await;
+    let r = app
+        .post_form("/login", &[("email", "ana@shop.example"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("Form expired"));
+    assert!(app.cookie(SESSION).is_none());
+
+    app.login("ana@shop.example", PASSWORD).await;
+    let wrong = app.post_form("/logout", &[("csrf_token", &"0".repeat(64))]).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let none = app.post_form("/settings/password", &[("current", PASSWORD)]).await;
+    assert_eq!(none.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/inbox").await.status, StatusCode::OK, "still signed in");
+
+    // A valid token from another site is refused too.
+    let csrf = app.get("/settings").await.csrf();
+    let body = serde_urlencoded::to_string([("csrf_token", csrf.as_str())]).expect("form");
+    let req = Request::post("/logout")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::from(body))
+        .expect("req");
+    assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/inbox").await.status, StatusCode::OK, "still signed in");
+}
+
+#[tokio::test]
+async fn throttling_kicks_in_after_repeated_failures_and_the_right_password_works_after_the_wait() {
+    let mut app = TestApp::spawn_with(|c| c.security.login_free_attempts = 3).await;
+    app.create_user("ana@shop.example", Role::Admin).await;
+    for _ in 0..4 {
+        let r = app.login("ana@shop.example", "guess guess").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password is refused until the wait is over.
+    let blocked = app.login("ana@shop.example", PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.body.contains("Too many failed sign-ins"));
+    assert!(blocked.header("retry-after").is_some());
+    // From another IP the account is still throttled.
+    let mut other = app.other_browser();
+    assert_eq!(other.login("ana@shop.example", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+
+    app.clock.advance(Duration::seconds(5));
+    let ok = app.login("ana@shop.example", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn passwords_over_72_bytes_are_refused_never_truncated() {
+    let app = TestApp::spawn().await;
+    let input = |password: String| NewUserInput {
+        email: "ana@shop.example".into(),
+        name: String::new(),
+        role: Role::Agent,
+        password,
+        confirm: None,
+    };
+    let err = app
+        .state
+        .auth
+        .create_user(&input("a".repeat(73)), None, &ClientInfo::default())
+        .await
+        .expect_err("73 bytes");
+    assert!(matches!(err, AuthError::Invalid(ref f) if f[0].field == "password"), "{err:?}");
+    // 72 bytes is fine, and the same 72 plus more does not sign in.
+    let p72 = "é".repeat(36);
+    app.state
+        .auth
+        .create_user(&input(p72.clone()), None, &ClientInfo::default())
+        .await
+        .expect("72 bytes");
+    let mut browser = app.other_browser();
+    let longer = browser.login("ana@shop.example", &format!("{p72}x")).await;
+    assert_eq!(longer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.login("ana@shop.example", &p72).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let mut app = TestApp::spawn_with(|c| c.security.session_idle_minutes = 30).await;
+    app.logged_in_as("ana@shop.example", Role::Agent).await;
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(app.get("/inbox").await.status, StatusCode::OK, "use refreshes the idle timer");
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(app.get("/inbox").await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(31));
+    assert_eq!(app.get("/inbox").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.state
+        .auth
+        .set_disabled("agent@shop.example", true, &ClientInfo::default())
+        .await
+        .expect("disable");
+    assert_eq!(app.get("/inbox").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.login("agent@shop.example", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_signs_out_other_sessions() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("ana@shop.example", Role::Agent).await;
+    let mut phone = app.other_browser();
+    phone.login("ana@shop.example", PASSWORD).await;
+
+    let new = "a brand new passphrase";
+    let bad = app
+        .submit("/settings", "/settings/password", &[("current", "nope nope"), ("password", new), ("confirm", new)])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("That is not your current password."));
+
+    let ok = app
+        .submit("/settings", "/settings/password", &[("current", PASSWORD), ("password", new), ("confirm", new)])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert!(app.get("/settings").await.body.contains("Password changed"));
+    assert_eq!(phone.get("/inbox").await.status, StatusCode::SEE_OTHER, "other session ended");
+    assert_eq!(phone.login("ana@shop.example", new).await.status, StatusCode::SEE_OTHER);
+}
