@@ -138,7 +138,7 @@ pub async fn serve(
 }
 
 async fn purge_sessions_hourly(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    let mut tick = tokio::time::interval(Duration::from_hours(1));
     loop {
         tick.tick().await;
         match state.auth.purge_expired_sessions().await {

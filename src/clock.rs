@@ -28,7 +28,9 @@ impl ManualClock {
     /// A clock starting at the real current time, in whole seconds.
     #[must_use]
     pub fn starting_now() -> Arc<Self> {
-        Arc::new(Self(AtomicI64::new(OffsetDateTime::now_utc().unix_timestamp())))
+        Arc::new(Self(AtomicI64::new(
+            OffsetDateTime::now_utc().unix_timestamp(),
+        )))
     }
 
     /// Moves the clock forward.

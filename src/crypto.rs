@@ -165,11 +165,18 @@ mod tests {
     #[test]
     fn encryption_round_trips_and_uses_a_fresh_nonce_each_time() {
         let k = key(7);
-        let a = k.encrypt("whatsapp.access_token", b"EAAG-secret").expect("enc");
-        let b = k.encrypt("whatsapp.access_token", b"EAAG-secret").expect("enc");
+        let a = k
+            .encrypt("whatsapp.access_token", b"EAAG-secret")
+            .expect("enc");
+        let b = k
+            .encrypt("whatsapp.access_token", b"EAAG-secret")
+            .expect("enc");
         assert_ne!(a, b, "same plaintext must not give the same ciphertext");
         assert!(!a.windows(11).any(|w| w == b"EAAG-secret"));
-        assert_eq!(k.decrypt("whatsapp.access_token", &a).expect("dec"), b"EAAG-secret");
+        assert_eq!(
+            k.decrypt("whatsapp.access_token", &a).expect("dec"),
+            b"EAAG-secret"
+        );
     }
 
     #[test]

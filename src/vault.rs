@@ -86,7 +86,8 @@ fn read_key(path: &Path) -> Result<MasterKey, VaultError> {
             tracing::warn!(path = %path.display(), "master key file is readable by group or others; chmod 600 it");
         }
     }
-    MasterKey::from_bytes(&bytes).map_err(|_| VaultError::KeyLength(path.to_path_buf(), bytes.len()))
+    MasterKey::from_bytes(&bytes)
+        .map_err(|_| VaultError::KeyLength(path.to_path_buf(), bytes.len()))
 }
 
 fn create_key(path: &Path) -> Result<MasterKey, VaultError> {
@@ -118,18 +119,15 @@ impl Vault {
             (false, Some(_)) => return Err(VaultError::KeyMissing(key_path.to_path_buf())),
             (false, None) => create_key(key_path)?,
         };
-        match check {
-            Some(stored) => {
-                if key.decrypt(KEY_CHECK, &stored).ok().as_deref() != Some(KEY_CHECK_TEXT) {
-                    return Err(VaultError::WrongKey(key_path.to_path_buf()));
-                }
+        if let Some(stored) = check {
+            if key.decrypt(KEY_CHECK, &stored).ok().as_deref() != Some(KEY_CHECK_TEXT) {
+                return Err(VaultError::WrongKey(key_path.to_path_buf()));
             }
-            None => {
-                let sealed = key.encrypt(KEY_CHECK, KEY_CHECK_TEXT)?;
-                let now = clock.now();
-                db.write(move |c| db::secrets::put(c, KEY_CHECK, &sealed, now))
-                    .await?;
-            }
+        } else {
+            let sealed = key.encrypt(KEY_CHECK, KEY_CHECK_TEXT)?;
+            let now = clock.now();
+            db.write(move |c| db::secrets::put(c, KEY_CHECK, &sealed, now))
+                .await?;
         }
         Ok(Self {
             key: Arc::new(key),
@@ -172,7 +170,10 @@ impl Vault {
             return Err(VaultError::UnknownName(name.to_string()));
         }
         let owned = name.to_string();
-        Ok(self.db.write(move |c| db::secrets::delete(c, &owned)).await?)
+        Ok(self
+            .db
+            .write(move |c| db::secrets::delete(c, &owned))
+            .await?)
     }
 
     /// Names and update times of stored secrets (never values).
@@ -215,7 +216,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&key_path).expect("key").permissions().mode();
+            let mode = std::fs::metadata(&key_path)
+                .expect("key")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -226,7 +230,9 @@ mod tests {
         let key_path = dir.path().join("master.key");
         Vault::open(&db, &key_path, clock()).await.expect("open");
         std::fs::remove_file(&key_path).expect("rm");
-        let err = Vault::open(&db, &key_path, clock()).await.expect_err("missing");
+        let err = Vault::open(&db, &key_path, clock())
+            .await
+            .expect_err("missing");
         assert!(matches!(err, VaultError::KeyMissing(_)), "{err}");
         assert!(!key_path.exists(), "must not silently create a new key");
     }
@@ -237,19 +243,31 @@ mod tests {
         let key_path = dir.path().join("master.key");
         Vault::open(&db, &key_path, clock()).await.expect("open");
         std::fs::write(&key_path, [9u8; 32]).expect("overwrite");
-        let err = Vault::open(&db, &key_path, clock()).await.expect_err("wrong key");
+        let err = Vault::open(&db, &key_path, clock())
+            .await
+            .expect_err("wrong key");
         assert!(err.to_string().contains("does not belong"), "{err}");
         std::fs::write(&key_path, [9u8; 10]).expect("truncate");
-        let err = Vault::open(&db, &key_path, clock()).await.expect_err("short key");
+        let err = Vault::open(&db, &key_path, clock())
+            .await
+            .expect_err("short key");
         assert!(matches!(err, VaultError::KeyLength(_, 10)), "{err}");
     }
 
     #[tokio::test]
     async fn unknown_secret_names_are_refused() {
         let (db, dir) = db::testing::temp_db();
-        let vault = Vault::open(&db, &dir.path().join("k"), clock()).await.expect("open");
-        let err = vault.set("whatsapp.nope", &Secret::new("x")).await.expect_err("unknown");
+        let vault = Vault::open(&db, &dir.path().join("k"), clock())
+            .await
+            .expect("open");
+        let err = vault
+            .set("whatsapp.nope", &Secret::new("x"))
+            .await
+            .expect_err("unknown");
         assert!(err.to_string().contains("whatsapp.access_token"));
-        assert!(vault.list().await.expect("list").is_empty(), "key check row is hidden");
+        assert!(
+            vault.list().await.expect("list").is_empty(),
+            "key check row is hidden"
+        );
     }
 }

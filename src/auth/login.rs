@@ -142,7 +142,13 @@ impl Auth {
     /// Ends a session on the server.
     pub async fn logout(&self, session: &ActiveSession, client: &ClientInfo) -> Result<()> {
         let now = self.clock.now();
-        let entry = audit(now, Some(session.user.id), "logout", session.user.email.as_str(), client);
+        let entry = audit(
+            now,
+            Some(session.user.id),
+            "logout",
+            session.user.email.as_str(),
+            client,
+        );
         let id = session.id;
         self.db
             .write(move |c| {

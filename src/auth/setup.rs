@@ -41,7 +41,12 @@ impl Auth {
         let now = self.clock.now();
         let (users, valid) = self
             .db
-            .read(move |c| Ok((db::users::count(c)?, db::setup_tokens::is_valid(c, &hash, now)?)))
+            .read(move |c| {
+                Ok((
+                    db::users::count(c)?,
+                    db::setup_tokens::is_valid(c, &hash, now)?,
+                ))
+            })
             .await?;
         match (users, valid) {
             (n, _) if n > 0 => Err(Error::SetupDone),
@@ -84,10 +89,17 @@ impl Auth {
                     return Ok(Err(Error::SetupLinkInvalid));
                 }
                 let user = db::users::insert(c, &new, now)?;
-                db::audit::record(c, &db::audit::Entry { actor: Some(user.id), ..entry })?;
+                db::audit::record(
+                    c,
+                    &db::audit::Entry {
+                        actor: Some(user.id),
+                        ..entry
+                    },
+                )?;
                 Ok(Ok(user))
             })
             .await??;
-        self.start_session(&user, client, None, "login.success").await
+        self.start_session(&user, client, None, "login.success")
+            .await
     }
 }

@@ -38,7 +38,10 @@ impl Throttle {
     }
 
     fn keys(ip: &str, account: &str) -> [String; 2] {
-        [format!("ip:{ip}"), format!("acct:{}", account.to_lowercase())]
+        [
+            format!("ip:{ip}"),
+            format!("acct:{}", account.to_lowercase()),
+        ]
     }
 
     /// Seconds to wait before another attempt is allowed, if any.
@@ -99,16 +102,31 @@ mod tests {
             assert_eq!(t.check("1.2.3.4", "a@x.io", now), None);
             t.failed("1.2.3.4", "a@x.io", now);
         }
-        assert_eq!(t.check("1.2.3.4", "a@x.io", now), None, "three free failures");
+        assert_eq!(
+            t.check("1.2.3.4", "a@x.io", now),
+            None,
+            "three free failures"
+        );
         t.failed("1.2.3.4", "a@x.io", now);
-        assert_eq!(t.check("1.2.3.4", "a@x.io", now), Some(2), "1 s wait (+1 rounding)");
+        assert_eq!(
+            t.check("1.2.3.4", "a@x.io", now),
+            Some(2),
+            "1 s wait (+1 rounding)"
+        );
         t.failed("1.2.3.4", "a@x.io", now);
         assert_eq!(t.check("1.2.3.4", "a@x.io", now), Some(3));
         for _ in 0..10 {
             t.failed("1.2.3.4", "a@x.io", now);
         }
-        assert_eq!(t.check("1.2.3.4", "a@x.io", now), Some(11), "capped at 10 s");
-        assert_eq!(t.check("1.2.3.4", "a@x.io", now + Duration::seconds(11)), None);
+        assert_eq!(
+            t.check("1.2.3.4", "a@x.io", now),
+            Some(11),
+            "capped at 10 s"
+        );
+        assert_eq!(
+            t.check("1.2.3.4", "a@x.io", now + Duration::seconds(11)),
+            None
+        );
     }
 
     #[test]
@@ -117,10 +135,19 @@ mod tests {
         let now = OffsetDateTime::UNIX_EPOCH;
         t.failed("ip1", "victim@x.io", now);
         t.failed("ip2", "victim@x.io", now);
-        assert!(t.check("ip3", "victim@x.io", now).is_some(), "account throttled from any IP");
-        assert!(t.check("ip1", "other@x.io", now).is_none(), "ip1 had one free failure only");
+        assert!(
+            t.check("ip3", "victim@x.io", now).is_some(),
+            "account throttled from any IP"
+        );
+        assert!(
+            t.check("ip1", "other@x.io", now).is_none(),
+            "ip1 had one free failure only"
+        );
         t.failed("ip1", "other@x.io", now);
-        assert!(t.check("ip1", "third@x.io", now).is_some(), "ip throttled for any account");
+        assert!(
+            t.check("ip1", "third@x.io", now).is_some(),
+            "ip throttled for any account"
+        );
         t.succeeded("ip1", "other@x.io");
         assert!(t.check("ip1", "third@x.io", now).is_none());
     }

@@ -70,7 +70,12 @@ impl NewUserInput {
 
 impl Auth {
     /// Creates a user; an `actor` of `None` means the CLI.
-    pub async fn create_user(&self, input: &NewUserInput, actor: Option<&User>, client: &ClientInfo) -> Result<User> {
+    pub async fn create_user(
+        &self,
+        input: &NewUserInput,
+        actor: Option<&User>,
+        client: &ClientInfo,
+    ) -> Result<User> {
         let email = input.validate()?;
         let hash = hash_password(input.password.clone()).await?;
         let new = db::users::NewUser {
@@ -80,23 +85,43 @@ impl Auth {
             password_hash: hash,
         };
         let now = self.clock.now();
-        let entry = audit(now, actor.map(|a| a.id), "user.create", new.email.as_str(), client);
+        let entry = audit(
+            now,
+            actor.map(|a| a.id),
+            "user.create",
+            new.email.as_str(),
+            client,
+        );
         let created = self
             .db
             .write(move |c| {
                 let u = db::users::insert(c, &new, now)?;
-                db::audit::record(c, &db::audit::Entry { detail: format!("role={}", u.role), ..entry })?;
+                db::audit::record(
+                    c,
+                    &db::audit::Entry {
+                        detail: format!("role={}", u.role),
+                        ..entry
+                    },
+                )?;
                 Ok(u)
             })
             .await;
         match created {
-            Err(db::Error::Conflict(_)) => Err(Error::field("email", "A user with this email already exists.")),
+            Err(db::Error::Conflict(_)) => Err(Error::field(
+                "email",
+                "A user with this email already exists.",
+            )),
             other => Ok(other?),
         }
     }
 
     /// Sets a user's password (CLI / admin reset) and ends all their sessions.
-    pub async fn set_password(&self, email: &str, password: &str, client: &ClientInfo) -> Result<User> {
+    pub async fn set_password(
+        &self,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<User> {
         let mut errors = Vec::new();
         check_new_password(password, None, &mut errors);
         if !errors.is_empty() {
@@ -113,7 +138,10 @@ impl Auth {
                 };
                 db::users::set_password(c, user.id, &hash, now)?;
                 db::sessions::delete_for_user(c, user.id)?;
-                db::audit::record(c, &audit(now, None, "user.password_reset", email.as_str(), &client))?;
+                db::audit::record(
+                    c,
+                    &audit(now, None, "user.password_reset", email.as_str(), &client),
+                )?;
                 Ok(Some(user))
             })
             .await?
@@ -132,7 +160,10 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<()> {
         let id = user.id;
-        let stored = self.db.read(move |c| db::users::password_hash(c, id)).await?;
+        let stored = self
+            .db
+            .read(move |c| db::users::password_hash(c, id))
+            .await?;
         let ok = match stored {
             Some(h) => verify_password(current.to_string(), h).await?,
             None => false,
@@ -150,7 +181,13 @@ impl Auth {
         }
         let hash = hash_password(new.to_string()).await?;
         let now = self.clock.now();
-        let entry = audit(now, Some(id), "user.password_change", user.email.as_str(), client);
+        let entry = audit(
+            now,
+            Some(id),
+            "user.password_change",
+            user.email.as_str(),
+            client,
+        );
         self.db
             .write(move |c| {
                 db::users::set_password(c, id, &hash, now)?;
@@ -162,10 +199,19 @@ impl Auth {
     }
 
     /// Disables or re-enables a user by email; disabling ends every session at once.
-    pub async fn set_disabled(&self, email: &str, disabled: bool, client: &ClientInfo) -> Result<User> {
+    pub async fn set_disabled(
+        &self,
+        email: &str,
+        disabled: bool,
+        client: &ClientInfo,
+    ) -> Result<User> {
         let email = Email::parse(email).map_err(|e| Error::field("email", e.to_string()))?;
         let now = self.clock.now();
-        let action = if disabled { "user.disable" } else { "user.enable" };
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
         let entry = audit(now, None, action, email.as_str(), client);
         self.db
             .write(move |c| {

@@ -9,7 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub async fn http_get(addr: &str, path: &str) -> anyhow::Result<(u16, String)> {
     let work = async {
         let mut stream = tokio::net::TcpStream::connect(addr).await?;
-        let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: flowcrm-healthcheck\r\n\r\n");
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: flowcrm-healthcheck\r\n\r\n"
+        );
         stream.write_all(req.as_bytes()).await?;
         let mut buf = Vec::new();
         stream.read_to_end(&mut buf).await?;
@@ -24,7 +26,10 @@ pub async fn http_get(addr: &str, path: &str) -> anyhow::Result<(u16, String)> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| anyhow::anyhow!("not an HTTP answer from {addr}"))?;
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
     Ok((status, body))
 }
 
@@ -40,9 +45,11 @@ fn local_target(listen: &str) -> String {
 pub(super) async fn run(loaded: &Loaded, url: Option<&str>) -> anyhow::Result<()> {
     let target = match url {
         Some(u) => {
-            let rest = u
-                .strip_prefix("http://")
-                .ok_or_else(|| anyhow::anyhow!("--url must start with http:// (check the local port, not the TLS proxy)"))?;
+            let rest = u.strip_prefix("http://").ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--url must start with http:// (check the local port, not the TLS proxy)"
+                )
+            })?;
             rest.trim_end_matches('/').to_string()
         }
         None => local_target(&loaded.config.server.listen),

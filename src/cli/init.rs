@@ -20,7 +20,11 @@ fn render(verify_token: &str, data_dir: Option<&Path>) -> String {
             if line.starts_with(VERIFY_LINE) {
                 format!("verify_token = \"{verify_token}\"")
             } else if let (Some(dir), true) = (data_dir, line.starts_with("data_dir = ")) {
-                let escaped = dir.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+                let escaped = dir
+                    .display()
+                    .to_string()
+                    .replace('\\', "\\\\")
+                    .replace('"', "\\\"");
                 format!("data_dir = \"{escaped}\"")
             } else {
                 line.to_string()
@@ -63,9 +67,14 @@ pub(super) async fn run(overrides: &Overrides, force: bool) -> anyhow::Result<()
     println!("  1. Edit {} (public_url, WhatsApp ids).", path.display());
     println!("  2. Store Meta's secrets encrypted:  flowcrm secret set whatsapp.access_token");
     println!("                                      flowcrm secret set whatsapp.app_secret");
-    println!("  3. Create the first admin:           flowcrm user add --email you@example.com --role admin");
+    println!(
+        "  3. Create the first admin:           flowcrm user add --email you@example.com --role admin"
+    );
     println!("  4. Start:                            flowcrm serve");
-    println!("The webhook verify token for Meta's dashboard is in {} (whatsapp.verify_token).", path.display());
+    println!(
+        "The webhook verify token for Meta's dashboard is in {} (whatsapp.verify_token).",
+        path.display()
+    );
     Ok(())
 }
 
@@ -75,7 +84,10 @@ mod tests {
 
     #[test]
     fn rendered_config_has_the_token_and_loads() {
-        let text = render("0123456789abcdef0123456789abcdef", Some(Path::new("/var/lib/flowcrm")));
+        let text = render(
+            "0123456789abcdef0123456789abcdef",
+            Some(Path::new("/var/lib/flowcrm")),
+        );
         assert!(text.contains("verify_token = \"0123456789abcdef0123456789abcdef\""));
         assert!(text.contains("data_dir = \"/var/lib/flowcrm\""));
         let dir = tempfile::tempdir().expect("tmp");

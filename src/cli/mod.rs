@@ -25,7 +25,7 @@ pub struct Cli {
     /// Address to listen on, e.g. 127.0.0.1:8080 (overrides server.listen).
     #[arg(long, global = true, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Directory for the database, media and master key (overrides server.data_dir).
+    /// Directory for the database, media and master key (overrides `server.data_dir`).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// What to do.
@@ -77,7 +77,10 @@ impl Cli {
 /// Loads the configuration, printing every problem to stderr on failure.
 fn load_config(cli: &Cli) -> Result<Loaded, ExitCode> {
     crate::config::load(&cli.overrides(), std::env::vars()).map_err(|problems| {
-        eprintln!("flowcrm: the configuration has {} problem(s):", problems.len());
+        eprintln!(
+            "flowcrm: the configuration has {} problem(s):",
+            problems.len()
+        );
         for p in &problems {
             eprintln!("  - {p}");
         }
@@ -134,10 +137,10 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
 fn check_config(cli: &Cli) -> ExitCode {
     match crate::config::load(&cli.overrides(), std::env::vars()) {
         Ok(loaded) => {
-            let from = loaded
-                .path
-                .as_ref()
-                .map_or_else(|| "built-in defaults".to_string(), |p| p.display().to_string());
+            let from = loaded.path.as_ref().map_or_else(
+                || "built-in defaults".to_string(),
+                |p| p.display().to_string(),
+            );
             for w in &loaded.warnings {
                 println!("warning: {w}");
             }

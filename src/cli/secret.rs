@@ -11,7 +11,7 @@ use clap::Subcommand;
 pub enum SecretCommand {
     /// Store a secret; the value is read from stdin (or a hidden prompt on a terminal).
     Set {
-        /// One of: whatsapp.app_secret, whatsapp.access_token.
+        /// One of: `whatsapp.app_secret`, `whatsapp.access_token`.
         name: String,
     },
     /// List stored secrets (names and dates, never values).

@@ -54,7 +54,10 @@ fn cli_client() -> ClientInfo {
 fn explain(e: AuthError) -> anyhow::Error {
     match e {
         AuthError::Invalid(errors) => {
-            let lines: Vec<_> = errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            let lines: Vec<_> = errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
             anyhow::anyhow!(lines.join("; "))
         }
         AuthError::NotFound => anyhow::anyhow!("no user with that email"),
@@ -69,7 +72,12 @@ pub(super) async fn run(loaded: &Loaded, cmd: UserCommand) -> anyhow::Result<()>
         idle: time::Duration::minutes(config.security.session_idle_minutes.into()),
         max_age: time::Duration::hours(config.security.session_max_hours.into()),
     };
-    let auth = Auth::new(db.clone(), app::system_clock(), policy, Throttle::new(0, time::Duration::ZERO));
+    let auth = Auth::new(
+        db.clone(),
+        app::system_clock(),
+        policy,
+        Throttle::new(0, time::Duration::ZERO),
+    );
     let client = cli_client();
     let result = match cmd {
         UserCommand::Add { email, role, name } => {

@@ -150,12 +150,18 @@ impl Layers {
         let dotted = format!("{section}.{key}");
         let Some(kind) = kind_of(section, key) else {
             let msg = if is_section(section) {
-                format!("unknown key `{key}`; [{section}] accepts: {}", known_keys(section))
+                format!(
+                    "unknown key `{key}`; [{section}] accepts: {}",
+                    known_keys(section)
+                )
             } else {
                 let sections: std::collections::BTreeSet<_> =
                     SCHEMA.iter().map(|(s, _, _)| *s).collect();
                 let list: Vec<_> = sections.into_iter().collect();
-                format!("unknown section `{section}`; known sections: {}", list.join(", "))
+                format!(
+                    "unknown section `{section}`; known sections: {}",
+                    list.join(", ")
+                )
             };
             self.problem(Some(dotted), source.clone(), msg);
             return;
@@ -266,7 +272,12 @@ where
         layers.apply_env(&name, &value);
     }
     if let Some(listen) = &overrides.listen {
-        layers.set("server", "listen", Value::String(listen.clone()), &Source::Flag("--listen"));
+        layers.set(
+            "server",
+            "listen",
+            Value::String(listen.clone()),
+            &Source::Flag("--listen"),
+        );
     }
     if let Some(dir) = &overrides.data_dir {
         let v = Value::String(dir.to_string_lossy().into_owned());

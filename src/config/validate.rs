@@ -41,9 +41,15 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
         ));
     }
     let positive = [
-        ("security.session_idle_minutes", c.security.session_idle_minutes),
+        (
+            "security.session_idle_minutes",
+            c.security.session_idle_minutes,
+        ),
         ("security.session_max_hours", c.security.session_max_hours),
-        ("security.login_max_backoff_secs", c.security.login_max_backoff_secs),
+        (
+            "security.login_max_backoff_secs",
+            c.security.login_max_backoff_secs,
+        ),
         ("security.setup_link_minutes", c.security.setup_link_minutes),
     ];
     for (key, v) in positive {
@@ -73,7 +79,11 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
             format!("`{v}` is not a Graph API version such as v23.0"),
         ));
     }
-    check_url("whatsapp.graph_base_url", &c.whatsapp.graph_base_url, &mut out);
+    check_url(
+        "whatsapp.graph_base_url",
+        &c.whatsapp.graph_base_url,
+        &mut out,
+    );
     if let Some(t) = &c.whatsapp.verify_token
         && t.len() < 8
     {

@@ -113,7 +113,11 @@ pub fn delete_for_user(conn: &Connection, user_id: UserId) -> Result<usize> {
 }
 
 /// Removes expired and idle sessions; returns how many.
-pub fn delete_expired(conn: &Connection, now: OffsetDateTime, idle_after: time::Duration) -> Result<usize> {
+pub fn delete_expired(
+    conn: &Connection,
+    now: OffsetDateTime,
+    idle_after: time::Duration,
+) -> Result<usize> {
     let sql = "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2";
     Ok(conn
         .prepare_cached(sql)?
@@ -123,5 +127,7 @@ pub fn delete_expired(conn: &Connection, now: OffsetDateTime, idle_after: time::
 /// Ends every session of a user except `keep`; returns how many.
 pub fn delete_for_user_except(conn: &Connection, user_id: UserId, keep: i64) -> Result<usize> {
     let sql = "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2";
-    Ok(conn.prepare_cached(sql)?.execute(params![user_id.0, keep])?)
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute(params![user_id.0, keep])?)
 }

@@ -106,7 +106,12 @@ pub fn list(conn: &Connection) -> Result<Vec<User>> {
 }
 
 /// Replaces a password hash; false when no such user.
-pub fn set_password(conn: &Connection, id: UserId, hash: &str, now: OffsetDateTime) -> Result<bool> {
+pub fn set_password(
+    conn: &Connection,
+    id: UserId,
+    hash: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
     let sql = "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1";
     Ok(conn
         .prepare_cached(sql)?
@@ -131,6 +136,7 @@ pub fn set_disabled(
 /// Records a successful login.
 pub fn touch_login(conn: &Connection, id: UserId, now: OffsetDateTime) -> Result<()> {
     let sql = "UPDATE users SET last_login_at = ?2 WHERE id = ?1";
-    conn.prepare_cached(sql)?.execute(params![id.0, to_ts(now)])?;
+    conn.prepare_cached(sql)?
+        .execute(params![id.0, to_ts(now)])?;
     Ok(())
 }

@@ -81,7 +81,11 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains('@')
             && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-        if ok { Ok(Self(s)) } else { Err(EmailError::Invalid) }
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(EmailError::Invalid)
+        }
     }
 
     /// The address as text.
@@ -140,9 +144,20 @@ mod tests {
 
     #[test]
     fn email_parse_normalises_and_rejects_junk() {
-        assert_eq!(Email::parse("  Ana@Example.COM ").map(|e| e.0), Ok("ana@example.com".into()));
+        assert_eq!(
+            Email::parse("  Ana@Example.COM ").map(|e| e.0),
+            Ok("ana@example.com".into())
+        );
         assert_eq!(Email::parse(""), Err(EmailError::Empty));
-        for bad in ["ana", "ana@", "@x.com", "ana@localhost", "a b@x.com", "a@x.com.", "a@@x.com"] {
+        for bad in [
+            "ana",
+            "ana@",
+            "@x.com",
+            "ana@localhost",
+            "a b@x.com",
+            "a@x.com.",
+            "a@@x.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad}");
         }
     }

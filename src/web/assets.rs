@@ -1,4 +1,4 @@
-//! Static files embedded in the binary, served with an ETag; URLs carry a content hash so
+//! Static files embedded in the binary, served with an `ETag`; URLs carry a content hash so
 //! browsers may cache them for a year.
 
 use axum::extract::{Path, Query};
@@ -71,7 +71,11 @@ pub async fn serve(
         } else {
             mime.to_string()
         };
-        ([(header::CONTENT_TYPE, content_type)], file.data.into_owned()).into_response()
+        (
+            [(header::CONTENT_TYPE, content_type)],
+            file.data.into_owned(),
+        )
+            .into_response()
     };
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {

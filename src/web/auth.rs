@@ -57,17 +57,29 @@ pub struct LoginForm {
 }
 
 /// `POST /login`.
-pub async fn login(State(state): State<AppState>, Ctx(ctx): Ctx, Form(form): Form<LoginForm>) -> Result<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
     let next = safe_next(form.next.as_deref());
     let replaces = ctx.session.as_ref().map(|s| s.id);
-    let (status, error, retry) = match state.auth.login(&form.email, &form.password, &ctx.client, replaces).await {
+    let (status, error, retry) = match state
+        .auth
+        .login(&form.email, &form.password, &ctx.client, replaces)
+        .await
+    {
         Ok(ok) => {
             let mut resp = see_other(&next);
             resp.headers_mut()
                 .append(header::SET_COOKIE, state.cookies.session(&ok.token));
             return Ok(resp);
         }
-        Err(AuthError::InvalidCredentials) => (StatusCode::UNAUTHORIZED, "Wrong email or password.".to_string(), None),
+        Err(AuthError::InvalidCredentials) => (
+            StatusCode::UNAUTHORIZED,
+            "Wrong email or password.".to_string(),
+            None,
+        ),
         Err(AuthError::Throttled(secs)) => (
             StatusCode::TOO_MANY_REQUESTS,
             format!("Too many failed sign-ins. Wait {secs} seconds, then try again."),
@@ -91,7 +103,12 @@ pub async fn login(State(state): State<AppState>, Ctx(ctx): Ctx, Form(form): For
 /// `POST /logout`: ends the session on the server.
 pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     state.auth.logout(&user.session, &user.ctx.client).await?;
-    let mut resp = redirect_with_flash(&state.cookies, "/login", FlashKind::Info, "You have been signed out.");
+    let mut resp = redirect_with_flash(
+        &state.cookies,
+        "/login",
+        FlashKind::Info,
+        "You have been signed out.",
+    );
     resp.headers_mut()
         .append(header::SET_COOKIE, state.cookies.clear_session());
     Ok(resp)

@@ -48,15 +48,22 @@ pub struct RequestCtx {
 
 /// Outermost layer: request id, tracing span, security headers, default `no-store`.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let id = crypto::random_bytes::<8>().map(hex::encode).unwrap_or_default();
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let id = crypto::random_bytes::<8>()
+        .map(hex::encode)
+        .unwrap_or_default();
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let started = std::time::Instant::now();
     let mut resp = REQUEST_ID
         .scope(id.clone(), next.run(req))
         .instrument(span.clone())
         .await;
     span.in_scope(|| {
-        tracing::debug!(status = resp.status().as_u16(), ms = started.elapsed().as_millis(), "served");
+        tracing::debug!(
+            status = resp.status().as_u16(),
+            ms = started.elapsed().as_millis(),
+            "served"
+        );
     });
     let h = resp.headers_mut();
     let fixed: [(&str, &str); 6] = [
@@ -69,7 +76,10 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
         ("cross-origin-opener-policy", "same-origin"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        ),
     ];
     for (name, value) in fixed {
         h.insert(name, HeaderValue::from_static(value));
@@ -127,7 +137,10 @@ fn is_cross_site(headers: &HeaderMap, public_url: &str) -> bool {
     };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let same_host = host.is_some_and(|h| {
-        origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(h)
+        origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(h)
     });
     !(same_host || origin == public_url)
 }
@@ -135,7 +148,11 @@ fn is_cross_site(headers: &HeaderMap, public_url: &str) -> bool {
 /// Reads the submitted CSRF token from the header or, for urlencoded forms, the body (which is
 /// put back for the handler).
 async fn submitted_token(req: Request) -> Result<(Option<String>, Request), AppError> {
-    if let Some(v) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+    if let Some(v) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
         let token = v.to_string();
         return Ok((Some(token), req));
     }
@@ -159,13 +176,19 @@ async fn submitted_token(req: Request) -> Result<(Option<String>, Request), AppE
 }
 
 /// Loads the session, enforces CSRF on state-changing requests and hands out the flash.
-pub async fn session_and_csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn session_and_csrf(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let cookies = &state.cookies;
     let jar = CookieJar::from_headers(req.headers());
     let client = client_info(&req, state.config.server.trust_proxy);
     let mut set_cookies = Vec::new();
 
-    let session_cookie = jar.get(cookies.session_name()).map(|c| c.value().to_string());
+    let session_cookie = jar
+        .get(cookies.session_name())
+        .map(|c| c.value().to_string());
     let session = match &session_cookie {
         Some(token) => match state.auth.session(token).await {
             Ok(s) => s,
@@ -178,7 +201,9 @@ pub async fn session_and_csrf(State(state): State<AppState>, mut req: Request, n
     }
     let csrf_token = match (&session, jar.get(cookies.csrf_name())) {
         (Some(s), _) => s.csrf_token.clone(),
-        (None, Some(c)) if c.value().len() == 64 && c.value().bytes().all(|b| b.is_ascii_hexdigit()) => {
+        (None, Some(c))
+            if c.value().len() == 64 && c.value().bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
             c.value().to_string()
         }
         (None, _) => {
@@ -208,7 +233,8 @@ pub async fn session_and_csrf(State(state): State<AppState>, mut req: Request, n
             Err(e) => return e.into_response(),
         };
         req = rebuilt;
-        let valid = token.is_some_and(|t| crypto::constant_time_eq(t.as_bytes(), csrf_token.as_bytes()));
+        let valid =
+            token.is_some_and(|t| crypto::constant_time_eq(t.as_bytes(), csrf_token.as_bytes()));
         if !valid {
             tracing::warn!(path = %path, "CSRF check failed");
             return AppError::Csrf.into_response();

@@ -80,7 +80,12 @@ impl CookieConfig {
         "flowcrm_flash"
     }
 
-    fn build(&self, name: &'static str, value: String, max_age: Option<time::Duration>) -> HeaderValue {
+    fn build(
+        &self,
+        name: &'static str,
+        value: String,
+        max_age: Option<time::Duration>,
+    ) -> HeaderValue {
         let mut c = Cookie::new(name, value);
         c.set_path("/");
         c.set_http_only(true);
@@ -102,7 +107,11 @@ impl CookieConfig {
     /// `Set-Cookie` that removes the session cookie.
     #[must_use]
     pub fn clear_session(&self) -> HeaderValue {
-        self.build(self.session_name(), String::new(), Some(time::Duration::ZERO))
+        self.build(
+            self.session_name(),
+            String::new(),
+            Some(time::Duration::ZERO),
+        )
     }
 
     /// `Set-Cookie` for an anonymous CSRF token.
@@ -171,6 +180,12 @@ mod tests {
         for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
             assert!(s.contains(attr), "{attr} missing in {s}");
         }
-        assert!(!CookieConfig::new(false).session("t").to_str().expect("a").contains("Secure"));
+        assert!(
+            !CookieConfig::new(false)
+                .session("t")
+                .to_str()
+                .expect("a")
+                .contains("Secure")
+        );
     }
 }

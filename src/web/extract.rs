@@ -58,14 +58,12 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
         let Ctx(ctx) = Ctx::from_request_parts(parts, state)
             .await
             .map_err(LoginRequired::Error)?;
-        match ctx.session.clone() {
-            Some(session) => Ok(CurrentUser { session, ctx }),
-            None => {
-                let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-                let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
-                Err(LoginRequired::Redirect(format!("/login?{next}")))
-            }
+        if let Some(session) = ctx.session.clone() {
+            return Ok(CurrentUser { session, ctx });
         }
+        let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
+        Err(LoginRequired::Redirect(format!("/login?{next}")))
     }
 }
 

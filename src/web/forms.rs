@@ -33,7 +33,12 @@ impl FormErrors {
 }
 
 /// A 303 redirect (Post/Redirect/Get) that shows `message` on the next page.
-pub fn redirect_with_flash(cookies: &CookieConfig, to: &str, kind: FlashKind, message: &str) -> Response {
+pub fn redirect_with_flash(
+    cookies: &CookieConfig,
+    to: &str,
+    kind: FlashKind,
+    message: &str,
+) -> Response {
     let mut resp = see_other(to);
     resp.headers_mut()
         .append(header::SET_COOKIE, cookies.flash(kind, message));

@@ -25,6 +25,27 @@ pub struct SecretRow {
     detail: String,
 }
 
+/// A team member as the settings page lists them.
+pub struct UserRow {
+    name: String,
+    email: String,
+    role: &'static str,
+    disabled: bool,
+    last_login: String,
+}
+
+impl From<&User> for UserRow {
+    fn from(u: &User) -> Self {
+        Self {
+            name: u.display_name().to_string(),
+            email: u.email.to_string(),
+            role: u.role.as_str(),
+            disabled: u.disabled_at.is_some(),
+            last_login: u.last_login_at.map_or_else(|| "never".to_string(), date),
+        }
+    }
+}
+
 /// The settings page.
 #[derive(Template, WebTemplate)]
 #[template(path = "settings/index.html")]
@@ -32,7 +53,7 @@ pub struct SettingsPage {
     layout: Layout,
     me: User,
     is_admin: bool,
-    users: Vec<User>,
+    users: Vec<UserRow>,
     secrets: Vec<SecretRow>,
     version: &'static str,
     public_url: String,
@@ -61,7 +82,9 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
                     (Some(_), _) => SecretRow {
                         name,
                         status: "plaintext",
-                        detail: "Set in the config file or environment. Move it to the encrypted store.".into(),
+                        detail:
+                            "Set in the config file or environment. Move it to the encrypted store."
+                                .into(),
                     },
                     (None, Some((_, at))) => SecretRow {
                         name,
@@ -76,7 +99,16 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
                 }
             })
             .collect();
-        (state.auth.list_users().await?, secrets)
+        (
+            state
+                .auth
+                .list_users()
+                .await?
+                .iter()
+                .map(UserRow::from)
+                .collect(),
+            secrets,
+        )
     } else {
         (Vec::new(), Vec::new())
     };
@@ -90,13 +122,6 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         public_url: state.config.public_url(),
         errors,
     })
-}
-
-impl SettingsPage {
-    /// Formats a time for display.
-    fn when(&self, t: &Option<time::OffsetDateTime>) -> String {
-        t.map_or_else(|| "never".to_string(), date)
-    }
 }
 
 /// `GET /settings`.

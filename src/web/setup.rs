@@ -51,7 +51,11 @@ fn done(state: &AppState) -> Response {
 }
 
 /// `GET /setup/{token}`.
-pub async fn form(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>) -> Result<Response> {
+pub async fn form(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(token): Path<String>,
+) -> Result<Response> {
     match state.auth.check_setup_link(&token).await {
         Ok(()) => Ok(SetupPage {
             layout: Layout::new(&ctx, "Set up FlowCRM", Nav::None),

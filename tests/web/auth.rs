@@ -17,7 +17,11 @@ async fn login_sets_a_fresh_http_only_session_cookie_and_logout_kills_it_on_the_
     let r = app.login("Ana@Shop.example", PASSWORD).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/inbox");
-    let cookie = r.set_cookies().into_iter().find(|c| c.starts_with(SESSION)).expect("session cookie");
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(SESSION))
+        .expect("session cookie");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attr), "{attr} missing: {cookie}");
     }
@@ -47,14 +51,22 @@ async fn a_new_login_replaces_the_previous_session_id() {
     let first = app.cookie(SESSION).expect("session").clone();
     // Signing in again while signed in (the login form posted from an open tab).
     let r = app
-        .submit("/settings", "/login", &[("email", "ana@shop.example"), ("password", PASSWORD)])
+        .submit(
+            "/settings",
+            "/login",
+            &[("email", "ana@shop.example"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let second = app.cookie(SESSION).expect("session").clone();
     assert_ne!(first, second);
     let mut other = app.other_browser();
     other.set_cookie(SESSION, &first);
-    assert_eq!(other.get("/inbox").await.status, StatusCode::SEE_OTHER, "old id is dead");
+    assert_eq!(
+        other.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "old id is dead"
+    );
 }
 
 #[tokio::test]
@@ -67,7 +79,10 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.body.contains("Wrong email or password."));
     assert!(unknown.body.contains("Wrong email or password."));
-    assert!(wrong.body.contains("value=\"ana@shop.example\""), "email kept in the form");
+    assert!(
+        wrong.body.contains("value=\"ana@shop.example\""),
+        "email kept in the form"
+    );
     assert!(app.cookie(SESSION).is_none());
     assert_eq!(app.audit_count("login.failure").await, 2);
 }
@@ -77,18 +92,29 @@ async fn post_without_csrf_token_is_403_and_changes_nothing() {
     let mut app = TestApp::spawn().await;
     app.create_user("ana@shop.example", Role::Admin).await;
     let r = app
-        .post_form("/login", &[("email", "ana@shop.example"), ("password", PASSWORD)])
+        .post_form(
+            "/login",
+            &[("email", "ana@shop.example"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("Form expired"));
     assert!(app.cookie(SESSION).is_none());
 
     app.login("ana@shop.example", PASSWORD).await;
-    let wrong = app.post_form("/logout", &[("csrf_token", &"0".repeat(64))]).await;
+    let wrong = app
+        .post_form("/logout", &[("csrf_token", &"0".repeat(64))])
+        .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
-    let none = app.post_form("/settings/password", &[("current", PASSWORD)]).await;
+    let none = app
+        .post_form("/settings/password", &[("current", PASSWORD)])
+        .await;
     assert_eq!(none.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get("/inbox").await.status, StatusCode::OK, "still signed in");
+    assert_eq!(
+        app.get("/inbox").await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
 
     // A valid token from another site is refused too.
     let csrf = app.get("/settings").await.csrf();
@@ -99,7 +125,11 @@ async fn post_without_csrf_token_is_403_and_changes_nothing() {
         .body(Body::from(body))
         .expect("req");
     assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get("/inbox").await.status, StatusCode::OK, "still signed in");
+    assert_eq!(
+        app.get("/inbox").await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
 }
 
 #[tokio::test]
@@ -117,7 +147,10 @@ async fn throttling_kicks_in_after_repeated_failures_and_the_right_password_work
     assert!(blocked.header("retry-after").is_some());
     // From another IP the account is still throttled.
     let mut other = app.other_browser();
-    assert_eq!(other.login("ana@shop.example", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        other.login("ana@shop.example", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 
     app.clock.advance(Duration::seconds(5));
     let ok = app.login("ana@shop.example", PASSWORD).await;
@@ -140,7 +173,10 @@ async fn passwords_over_72_bytes_are_refused_never_truncated() {
         .create_user(&input("a".repeat(73)), None, &ClientInfo::default())
         .await
         .expect_err("73 bytes");
-    assert!(matches!(err, AuthError::Invalid(ref f) if f[0].field == "password"), "{err:?}");
+    assert!(
+        matches!(err, AuthError::Invalid(ref f) if f[0].field == "password"),
+        "{err:?}"
+    );
     // 72 bytes is fine, and the same 72 plus more does not sign in.
     let p72 = "é".repeat(36);
     app.state
@@ -151,7 +187,10 @@ async fn passwords_over_72_bytes_are_refused_never_truncated() {
     let mut browser = app.other_browser();
     let longer = browser.login("ana@shop.example", &format!("{p72}x")).await;
     assert_eq!(longer.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(browser.login("ana@shop.example", &p72).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.login("ana@shop.example", &p72).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -159,7 +198,11 @@ async fn idle_sessions_expire() {
     let mut app = TestApp::spawn_with(|c| c.security.session_idle_minutes = 30).await;
     app.logged_in_as("ana@shop.example", Role::Agent).await;
     app.clock.advance(Duration::minutes(20));
-    assert_eq!(app.get("/inbox").await.status, StatusCode::OK, "use refreshes the idle timer");
+    assert_eq!(
+        app.get("/inbox").await.status,
+        StatusCode::OK,
+        "use refreshes the idle timer"
+    );
     app.clock.advance(Duration::minutes(20));
     assert_eq!(app.get("/inbox").await.status, StatusCode::OK);
     app.clock.advance(Duration::minutes(31));
@@ -176,7 +219,10 @@ async fn disabling_a_user_ends_their_sessions() {
         .await
         .expect("disable");
     assert_eq!(app.get("/inbox").await.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.login("agent@shop.example", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login("agent@shop.example", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -188,16 +234,35 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_session
 
     let new = "a brand new passphrase";
     let bad = app
-        .submit("/settings", "/settings/password", &[("current", "nope nope"), ("password", new), ("confirm", new)])
+        .submit(
+            "/settings",
+            "/settings/password",
+            &[
+                ("current", "nope nope"),
+                ("password", new),
+                ("confirm", new),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("That is not your current password."));
 
     let ok = app
-        .submit("/settings", "/settings/password", &[("current", PASSWORD), ("password", new), ("confirm", new)])
+        .submit(
+            "/settings",
+            "/settings/password",
+            &[("current", PASSWORD), ("password", new), ("confirm", new)],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert!(app.get("/settings").await.body.contains("Password changed"));
-    assert_eq!(phone.get("/inbox").await.status, StatusCode::SEE_OTHER, "other session ended");
-    assert_eq!(phone.login("ana@shop.example", new).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        phone.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "other session ended"
+    );
+    assert_eq!(
+        phone.login("ana@shop.example", new).await.status,
+        StatusCode::SEE_OTHER
+    );
 }

@@ -70,7 +70,9 @@ impl TestApp {
         config.database.readers = 2;
         edit(&mut config);
         let clock = ManualClock::starting_now();
-        let state = AppState::open(config, clock.clone()).await.expect("open app");
+        let state = AppState::open(config, clock.clone())
+            .await
+            .expect("open app");
         let router = flowcrm::web::router(state.clone());
         Self {
             state,
@@ -105,15 +107,19 @@ impl TestApp {
     pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
         if !self.jar.is_empty() {
             let cookie: Vec<_> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            req.headers_mut()
-                .insert(header::COOKIE, cookie.join("; ").parse().expect("cookie header"));
+            req.headers_mut().insert(
+                header::COOKIE,
+                cookie.join("; ").parse().expect("cookie header"),
+            );
         }
         req.headers_mut()
             .insert("x-forwarded-for", self.ip.parse().expect("ip"));
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
         let r = TestResponse {
             status,
             headers,
@@ -146,7 +152,12 @@ impl TestApp {
     }
 
     /// GETs `page` for its CSRF token, then posts `fields` plus the token to `path`.
-    pub async fn submit(&mut self, page: &str, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+    pub async fn submit(
+        &mut self,
+        page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
         let csrf = self.get(page).await.csrf();
         let mut all = fields.to_vec();
         all.push(("csrf_token", &csrf));
@@ -154,8 +165,12 @@ impl TestApp {
     }
 
     pub async fn login(&mut self, email: &str, password: &str) -> TestResponse {
-        self.submit("/login", "/login", &[("email", email), ("password", password)])
-            .await
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     pub async fn create_user(&self, email: &str, role: Role) {

@@ -54,7 +54,12 @@ async fn setup_link_creates_the_first_admin_once_and_then_stops_working() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.state.auth.list_users().await.expect("users").len(), 1);
     // And no new link is issued once a user exists.
-    let none = app.state.auth.issue_setup_link(Duration::minutes(60)).await.expect("ok");
+    let none = app
+        .state
+        .auth
+        .issue_setup_link(Duration::minutes(60))
+        .await
+        .expect("ok");
     assert!(none.is_none());
 }
 
@@ -62,7 +67,9 @@ async fn setup_link_creates_the_first_admin_once_and_then_stops_working() {
 async fn unknown_and_expired_setup_links_are_refused() {
     let mut app = TestApp::spawn().await;
     let path = link(&app).await;
-    let wrong = app.get("/setup/0000000000000000000000000000000000000000000000000000000000000000").await;
+    let wrong = app
+        .get("/setup/0000000000000000000000000000000000000000000000000000000000000000")
+        .await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert!(wrong.body.contains("setup link does not work"));
 
@@ -77,17 +84,40 @@ async fn setup_form_reports_every_bad_field_and_keeps_the_input() {
     let path = link(&app).await;
     let long = "x".repeat(73);
     let r = app
-        .submit(&path, &path, &[("name", "Owner <b>"), ("email", "not-an-email"), ("password", &long), ("confirm", &long)])
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Owner <b>"),
+                ("email", "not-an-email"),
+                ("password", &long),
+                ("confirm", &long),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Enter an email address like name@example.com."));
+    assert!(
+        r.body
+            .contains("Enter an email address like name@example.com.")
+    );
     assert!(r.body.contains("at most 72 bytes"));
     assert!(r.body.contains("value=\"not-an-email\""), "email kept");
-    assert!(r.body.contains("Owner &#60;b&#62;") || r.body.contains("Owner &lt;b&gt;"), "name kept, escaped");
+    assert!(
+        r.body.contains("Owner &#60;b&#62;") || r.body.contains("Owner &lt;b&gt;"),
+        "name kept, escaped"
+    );
     assert!(app.state.auth.list_users().await.expect("users").is_empty());
 
     let r = app
-        .submit(&path, &path, &[("email", "a@b.example"), ("password", PASSWORD), ("confirm", "different pass")])
+        .submit(
+            &path,
+            &path,
+            &[
+                ("email", "a@b.example"),
+                ("password", PASSWORD),
+                ("confirm", "different pass"),
+            ],
+        )
         .await;
     assert!(r.body.contains("The two passwords do not match."));
     // The link still works after failed attempts.

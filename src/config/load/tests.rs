@@ -51,7 +51,10 @@ fn env_overrides_file_and_flag_overrides_env() {
     let all = load(&flags, e).expect("valid");
     assert_eq!(all.config.server.listen, "127.0.0.1:3333");
     assert_eq!(all.config.server.data_dir, PathBuf::from("/tmp/elsewhere"));
-    assert_eq!(all.config.database.readers, 3, "env still applies where no flag");
+    assert_eq!(
+        all.config.database.readers, 3,
+        "env still applies where no flag"
+    );
 }
 
 #[test]
@@ -67,8 +70,11 @@ fn unknown_key_in_file_is_an_error_naming_the_key() {
 
 #[test]
 fn unknown_env_var_is_an_error_naming_the_variable() {
-    let problems = load(&Overrides::default(), env(&[("FLOWCRM_SERVR__LISTEN", "x")]))
-        .expect_err("unknown section");
+    let problems = load(
+        &Overrides::default(),
+        env(&[("FLOWCRM_SERVR__LISTEN", "x")]),
+    )
+    .expect_err("unknown section");
     assert!(problems[0].to_string().contains("FLOWCRM_SERVR__LISTEN"));
     assert!(problems[0].to_string().contains("unknown section `servr`"));
 }
@@ -79,7 +85,10 @@ fn every_problem_is_reported_at_once() {
         "[server]\nlisten = \"not-an-address\"\ncolour = \"blue\"\n\
          [database]\nreaders = \"many\"\n[whatsapp]\napi_version = \"23\"\n",
     );
-    let e = env(&[("FLOWCRM_SECURITY__SESSION_IDLE_MINUTES", "soon"), ("FLOWCRM_BAD", "1")]);
+    let e = env(&[
+        ("FLOWCRM_SECURITY__SESSION_IDLE_MINUTES", "soon"),
+        ("FLOWCRM_BAD", "1"),
+    ]);
     let problems = load(&with_file(&f), e).expect_err("several problems");
     let keys: Vec<_> = problems.iter().map(|p| p.key.clone()).collect();
     for want in [
@@ -129,8 +138,11 @@ fn plaintext_secrets_load_but_warn() {
 
 #[test]
 fn env_booleans_accept_common_spellings() {
-    let loaded = load(&Overrides::default(), env(&[("FLOWCRM_SERVER__TRUST_PROXY", "yes")]))
-        .expect("valid");
+    let loaded = load(
+        &Overrides::default(),
+        env(&[("FLOWCRM_SERVER__TRUST_PROXY", "yes")]),
+    )
+    .expect("valid");
     assert!(loaded.config.server.trust_proxy);
 }
 
@@ -176,14 +188,21 @@ fn example_file_documents_every_key_and_env_name() {
             section.to_ascii_uppercase(),
             key.to_ascii_uppercase()
         );
-        assert!(example.contains(&format!("[{section}]")), "[{section}] missing");
+        assert!(
+            example.contains(&format!("[{section}]")),
+            "[{section}] missing"
+        );
         assert!(example.contains(&format!("{key} =")), "{key} missing");
         assert!(example.contains(&env_name), "{env_name} missing");
     }
     // The example itself, uncommented, must load cleanly.
     let uncommented: String = example
         .lines()
-        .map(|l| l.strip_prefix("# ").filter(|r| r.contains(" = ")).unwrap_or(l))
+        .map(|l| {
+            l.strip_prefix("# ")
+                .filter(|r| r.contains(" = "))
+                .unwrap_or(l)
+        })
         .filter(|l| !l.trim_start().starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n");

@@ -1,0 +1,249 @@
+//! The CLI as a sysadmin uses it: real binary, temp directories.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flowcrm");
+
+fn run(dir: &std::path::Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir).args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FLOWCRM_") || k == "RUST_LOG" || k == "CREDENTIALS_DIRECTORY" {
+            c.env_remove(k);
+        }
+    }
+    c.envs(env.iter().copied());
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn check_config_lists_every_problem_and_exits_non_zero() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("flowcrm.toml"),
+        "[server]\nlisten = \"nowhere\"\nport = 80\n[database]\nreaders = 0\n",
+    )
+    .expect("write");
+    let out = run(
+        dir.path(),
+        &["check-config"],
+        "",
+        &[("FLOWCRM_LOG__LEVLE", "debug")],
+    );
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(t.contains("4 problem(s)"), "{t}");
+    for want in [
+        "server.port",
+        "server.listen",
+        "database.readers",
+        "FLOWCRM_LOG__LEVLE",
+    ] {
+        assert!(t.contains(want), "{want} not reported: {t}");
+    }
+    // Serve refuses to start on the same config, listing the problems too.
+    let out = run(dir.path(), &["serve"], "", &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("server.listen"));
+}
+
+#[test]
+fn check_config_passes_with_no_file_and_warns_about_plaintext_secrets() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(dir.path(), &["check-config"], "", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("built-in defaults"));
+    let out = run(
+        dir.path(),
+        &["check-config"],
+        "",
+        &[("FLOWCRM_WHATSAPP__ACCESS_TOKEN", "EAAGsecret")],
+    );
+    assert!(out.status.success());
+    let t = text(&out);
+    assert!(t.contains("warning: whatsapp.access_token is set from env FLOWCRM_WHATSAPP__ACCESS_TOKEN as plaintext"), "{t}");
+    assert!(!t.contains("EAAGsecret"), "never prints the value");
+}
+
+#[test]
+fn user_add_list_disable_from_the_cli() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let add = run(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Owner@Shop.example",
+            "--role",
+            "admin",
+            "--name",
+            "Owner",
+        ],
+        "a good passphrase\n",
+        &[],
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    assert!(text(&add).contains("created admin user owner@shop.example"));
+
+    let dup = run(
+        d,
+        &["user", "add", "--email", "owner@shop.example"],
+        "a good passphrase\n",
+        &[],
+    );
+    assert!(!dup.status.success());
+    assert!(text(&dup).contains("already exists"), "{}", text(&dup));
+
+    let long = run(
+        d,
+        &["user", "add", "--email", "b@shop.example"],
+        &format!("{}\n", "x".repeat(73)),
+        &[],
+    );
+    assert!(!long.status.success());
+    assert!(text(&long).contains("at most 72 bytes"), "{}", text(&long));
+
+    let bad_role = run(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "c@shop.example",
+            "--role",
+            "owner",
+        ],
+        "a good passphrase\n",
+        &[],
+    );
+    assert!(!bad_role.status.success());
+
+    let dis = run(
+        d,
+        &["user", "disable", "--email", "owner@shop.example"],
+        "",
+        &[],
+    );
+    assert!(dis.status.success(), "{}", text(&dis));
+    let list = run(d, &["user", "list"], "", &[]);
+    let t = text(&list);
+    assert!(
+        t.contains("owner@shop.example") && t.contains("disabled"),
+        "{t}"
+    );
+    assert!(!t.contains("b@shop.example"), "refused user not created");
+
+    let missing = run(
+        d,
+        &["user", "set-password", "--email", "ghost@shop.example"],
+        "another passphrase\n",
+        &[],
+    );
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("no user with that email"));
+}
+
+#[test]
+fn secret_set_stores_the_value_encrypted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let token = "EAAGm0PlaintextShouldNeverBeOnDisk123";
+    let set = run(
+        d,
+        &["secret", "set", "whatsapp.access_token"],
+        &format!("{token}\n"),
+        &[],
+    );
+    assert!(set.status.success(), "{}", text(&set));
+    let list = run(d, &["secret", "list"], "", &[]);
+    assert!(text(&list).contains("encrypted"), "{}", text(&list));
+    assert!(!text(&list).contains(token));
+    for entry in std::fs::read_dir(d.join("data")).expect("data dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).expect("read");
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "plaintext in {}",
+                path.display()
+            );
+        }
+    }
+    let unknown = run(d, &["secret", "set", "whatsapp.password"], "x\n", &[]);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("known secrets"));
+
+    // With the key file gone the database refuses, instead of making a new key.
+    std::fs::remove_file(d.join("data/master.key")).expect("rm key");
+    let again = run(d, &["secret", "list"], "", &[]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("is missing"), "{}", text(&again));
+}
+
+#[test]
+fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let out = run(d, &["init"], "", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let cfg = std::fs::read_to_string(d.join("flowcrm.toml")).expect("config written");
+    assert!(cfg.contains("\nverify_token = \""));
+    assert!(d.join("data/master.key").exists() && d.join("data/flowcrm.db").exists());
+    let check = run(d, &["check-config"], "", &[]);
+    assert!(check.status.success(), "{}", text(&check));
+    let again = run(d, &["init"], "", &[]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("--force"));
+}
+
+#[test]
+fn migrate_and_version_report_the_schema() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let first = run(dir.path(), &["migrate"], "", &[]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("applied V1__init"));
+    let second = run(dir.path(), &["migrate"], "", &[]);
+    assert!(text(&second).contains("up to date"));
+    let v = run(dir.path(), &["version"], "", &[]);
+    assert!(text(&v).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_database_from_a_newer_flowcrm_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tmp");
+    assert!(run(dir.path(), &["migrate"], "", &[]).status.success());
+    let db = rusqlite::Connection::open(dir.path().join("data/flowcrm.db")).expect("open");
+    db.execute(
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')",
+        [],
+    )
+    .expect("insert");
+    drop(db);
+    let out = run(dir.path(), &["serve"], "", &[]);
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(t.contains("newer than this flowcrm binary"), "{t}");
+}
