@@ -2,7 +2,7 @@
 //! key is a clear error, never garbage. Imports `crypto`, `db`, `config` (for `Secret`).
 
 use crate::clock::SharedClock;
-use crate::config::{SECRET_KEYS, Secret};
+use crate::config::{Config, SECRET_KEYS, Secret};
 use crate::crypto::{self, CryptoError, MasterKey};
 use crate::db::{self, Db};
 use std::io::Write;
@@ -164,6 +164,15 @@ impl Vault {
         Ok(Some(Secret::new(text)))
     }
 
+    /// The value in force for a secret: the config file or env when set there (with a
+    /// plaintext warning from `check-config`), else the encrypted store.
+    pub async fn resolve(&self, config: &Config, name: &str) -> Result<Option<Secret>, VaultError> {
+        match config.secret_value(name) {
+            Some(v) => Ok(Some(v.clone())),
+            None => self.get(name).await,
+        }
+    }
+
     /// Deletes a stored secret; false when none was stored.
     pub async fn delete(&self, name: &str) -> Result<bool, VaultError> {
         if !SECRET_KEYS.contains(&name) {
@@ -252,6 +261,24 @@ mod tests {
             .await
             .expect_err("short key");
         assert!(matches!(err, VaultError::KeyLength(_, 10)), "{err}");
+    }
+
+    #[tokio::test]
+    async fn config_value_wins_over_the_store_and_the_store_fills_in_otherwise() {
+        let (db, dir) = db::testing::temp_db();
+        let vault = Vault::open(&db, &dir.path().join("k"), clock()).await.expect("open");
+        vault
+            .set("whatsapp.app_secret", &Secret::new("stored"))
+            .await
+            .expect("set");
+        let mut config = Config::default();
+        let got = vault.resolve(&config, "whatsapp.app_secret").await.expect("resolve");
+        assert_eq!(got.as_ref().map(Secret::expose), Some("stored"));
+        config.whatsapp.app_secret = Some(Secret::new("from-config"));
+        let got = vault.resolve(&config, "whatsapp.app_secret").await.expect("resolve");
+        assert_eq!(got.as_ref().map(Secret::expose), Some("from-config"));
+        let none = vault.resolve(&config, "whatsapp.access_token").await.expect("resolve");
+        assert!(none.is_none());
     }
 
     #[tokio::test]
