@@ -266,18 +266,29 @@ mod tests {
     #[tokio::test]
     async fn config_value_wins_over_the_store_and_the_store_fills_in_otherwise() {
         let (db, dir) = db::testing::temp_db();
-        let vault = Vault::open(&db, &dir.path().join("k"), clock()).await.expect("open");
+        let vault = Vault::open(&db, &dir.path().join("k"), clock())
+            .await
+            .expect("open");
         vault
             .set("whatsapp.app_secret", &Secret::new("stored"))
             .await
             .expect("set");
         let mut config = Config::default();
-        let got = vault.resolve(&config, "whatsapp.app_secret").await.expect("resolve");
+        let got = vault
+            .resolve(&config, "whatsapp.app_secret")
+            .await
+            .expect("resolve");
         assert_eq!(got.as_ref().map(Secret::expose), Some("stored"));
         config.whatsapp.app_secret = Some(Secret::new("from-config"));
-        let got = vault.resolve(&config, "whatsapp.app_secret").await.expect("resolve");
+        let got = vault
+            .resolve(&config, "whatsapp.app_secret")
+            .await
+            .expect("resolve");
         assert_eq!(got.as_ref().map(Secret::expose), Some("from-config"));
-        let none = vault.resolve(&config, "whatsapp.access_token").await.expect("resolve");
+        let none = vault
+            .resolve(&config, "whatsapp.access_token")
+            .await
+            .expect("resolve");
         assert!(none.is_none());
     }
 

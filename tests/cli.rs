@@ -253,13 +253,32 @@ fn master_key_can_come_from_systemd_credentials() {
     let dir = tempfile::tempdir().expect("tmp");
     let creds = tempfile::tempdir().expect("creds");
     std::fs::write(creds.path().join("master.key"), [7u8; 32]).expect("key");
-    let env = [("CREDENTIALS_DIRECTORY", creds.path().to_str().expect("utf8"))];
-    let set = run(dir.path(), &["secret", "set", "whatsapp.app_secret"], "s3cret-value\n", &env);
+    let env = [(
+        "CREDENTIALS_DIRECTORY",
+        creds.path().to_str().expect("utf8"),
+    )];
+    let set = run(
+        dir.path(),
+        &["secret", "set", "whatsapp.app_secret"],
+        "s3cret-value\n",
+        &env,
+    );
     assert!(set.status.success(), "{}", text(&set));
-    assert!(text(&set).contains(creds.path().to_str().expect("utf8")), "{}", text(&set));
-    assert!(!dir.path().join("data/master.key").exists(), "no key created in the data dir");
+    assert!(
+        text(&set).contains(creds.path().to_str().expect("utf8")),
+        "{}",
+        text(&set)
+    );
+    assert!(
+        !dir.path().join("data/master.key").exists(),
+        "no key created in the data dir"
+    );
     // Without the credential the database refuses rather than creating a second key.
     let without = run(dir.path(), &["secret", "list"], "", &[]);
     assert!(!without.status.success());
-    assert!(text(&without).contains("master key file"), "{}", text(&without));
+    assert!(
+        text(&without).contains("master key file"),
+        "{}",
+        text(&without)
+    );
 }
