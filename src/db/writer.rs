@@ -186,3 +186,80 @@ fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn Job>>) {
         done.finish(commit.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::db::testing::temp_db;
+    use crate::db::{Error, audit};
+    use crate::model::UserId;
+    use time::OffsetDateTime;
+
+    fn entry(action: &str) -> audit::Entry {
+        audit::Entry {
+            at: OffsetDateTime::UNIX_EPOCH,
+            actor: None::<UserId>,
+            action: action.into(),
+            target: String::new(),
+            ip: String::new(),
+            detail: String::new(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_rolls_back_only_itself_among_concurrent_writes() {
+        let (db, _dir) = temp_db();
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                db.write(move |c| {
+                    audit::record(c, &entry(&format!("job-{i}")))?;
+                    if i % 5 == 0 {
+                        return Err(Error::Conflict("deliberate".into()));
+                    }
+                    Ok(i)
+                })
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            if t.await.expect("join").is_ok() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 48);
+        let rows = db.read(|c| audit::recent(c, 1000)).await.expect("read");
+        assert_eq!(rows.len(), 48, "the 12 failed jobs left nothing behind");
+        assert!(
+            rows.iter()
+                .all(|r| r.action != "job-0" && r.action != "job-5")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_is_an_error_and_the_writer_keeps_going() {
+        let (db, _dir) = temp_db();
+        let r: Result<(), Error> = db.write(|_| panic!("boom")).await;
+        assert!(matches!(r, Err(Error::Task(_))), "{r:?}");
+        db.write(|c| audit::record(c, &entry("after")))
+            .await
+            .expect("still writes");
+    }
+
+    #[tokio::test]
+    async fn close_finishes_queued_writes_then_refuses_new_ones() {
+        let (db, _dir) = temp_db();
+        let pending = {
+            let db = db.clone();
+            tokio::spawn(async move { db.write(|c| audit::record(c, &entry("queued"))).await })
+        };
+        pending
+            .await
+            .expect("join")
+            .expect("queued write committed");
+        db.close().await;
+        let after = db.write(|_| Ok(())).await;
+        assert!(matches!(after, Err(Error::Closed)), "{after:?}");
+    }
+}
