@@ -174,9 +174,13 @@ impl TestApp {
     }
 
     pub async fn create_user(&self, email: &str, role: Role) {
+        self.create_named_user(email, "", role).await;
+    }
+
+    pub async fn create_named_user(&self, email: &str, name: &str, role: Role) {
         let input = NewUserInput {
             email: email.into(),
-            name: String::new(),
+            name: name.into(),
             role,
             password: PASSWORD.into(),
             confirm: None,

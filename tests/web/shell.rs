@@ -2,7 +2,6 @@
 
 use crate::helpers::{PASSWORD, TestApp};
 use axum::http::StatusCode;
-use flowcrm::auth::{ClientInfo, NewUserInput};
 use flowcrm::model::Role;
 
 fn assert_security_headers(r: &crate::helpers::TestResponse, what: &str) {
@@ -215,18 +214,8 @@ async fn healthz_is_200_while_the_db_answers_and_503_after_it_closed() {
 #[tokio::test]
 async fn markup_in_a_user_name_renders_inert() {
     let mut app = TestApp::spawn().await;
-    let input = NewUserInput {
-        email: "x@shop.example".into(),
-        name: "<script>alert(1)</script>".into(),
-        role: Role::Admin,
-        password: PASSWORD.into(),
-        confirm: None,
-    };
-    app.state
-        .auth
-        .create_user(&input, None, &ClientInfo::default())
-        .await
-        .expect("user");
+    app.create_named_user("x@shop.example", "<script>alert(1)</script>", Role::Admin)
+        .await;
     app.login("x@shop.example", PASSWORD).await;
     let page = app.get("/settings").await;
     assert!(!page.body.contains("<script>alert(1)</script>"));
