@@ -4,16 +4,22 @@
 use crate::auth::{Auth, SessionPolicy, Throttle};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
+use crate::config::Secret;
 use crate::db::{self, Db, MigrationReport};
+use crate::jobs::media::MediaJob;
 use crate::vault::Vault;
 use crate::web::cookies::CookieConfig;
+use crate::whatsapp::client::GraphClient;
 use anyhow::Context;
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 use tokio::net::TcpListener;
+use tokio::sync::{Notify, RwLock};
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone, Debug)]
@@ -30,7 +36,21 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Cookie names and attributes.
     pub cookies: CookieConfig,
+    /// Inbound media downloader.
+    pub media_job: MediaJob,
+    /// Poked after a webhook brought new media.
+    pub media_wakeup: Arc<Notify>,
+    secrets: Arc<SecretCache>,
 }
+
+/// Secrets resolved from config or the vault, re-read at most once a minute so the webhook hot
+/// path does not decrypt on every request and `flowcrm secret set` takes effect without restart.
+#[derive(Debug, Default)]
+struct SecretCache {
+    entries: RwLock<HashMap<String, (Instant, Option<Secret>)>>,
+}
+
+const SECRET_TTL: Duration = Duration::from_mins(1);
 
 /// Opens the store (migrating it) for `config`; blocking work runs off the async threads.
 pub async fn open_db(config: &Config) -> anyhow::Result<(Db, MigrationReport)> {
@@ -73,12 +93,16 @@ impl AppState {
         let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(std::path::PathBuf::from);
         let key_path = config.master_key_path(creds.as_deref());
         let vault = Vault::open(&db, &key_path, clock.clone()).await?;
-        Ok(Self::from_parts(config, db, vault, clock))
+        Self::from_parts(config, db, vault, clock)
     }
 
     /// Builds the state from an open store and vault.
-    #[must_use]
-    pub fn from_parts(config: Config, db: Db, vault: Vault, clock: SharedClock) -> Self {
+    pub fn from_parts(
+        config: Config,
+        db: Db,
+        vault: Vault,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         let s = &config.security;
         let policy = SessionPolicy {
             idle: time::Duration::minutes(s.session_idle_minutes.into()),
@@ -90,14 +114,50 @@ impl AppState {
         );
         let auth = Auth::new(db.clone(), clock.clone(), policy, throttle);
         let cookies = CookieConfig::new(config.is_https());
-        Self {
+        let client = GraphClient::new(
+            &config.whatsapp.graph_base_url,
+            &config.whatsapp.api_version,
+        )?;
+        let media_job = MediaJob {
+            db: db.clone(),
+            client,
+            media_dir: config.media_dir(),
+            clock: clock.clone(),
+        };
+        Ok(Self {
             config: Arc::new(config),
             db,
             auth,
             vault,
             clock,
             cookies,
+            media_job,
+            media_wakeup: Arc::new(Notify::new()),
+            secrets: Arc::new(SecretCache::default()),
+        })
+    }
+
+    /// The value in force for a secret (config/env first, else the encrypted store), cached
+    /// for a minute. A store that cannot be read counts as unset (and is logged).
+    pub async fn secret(&self, name: &str) -> Option<Secret> {
+        if let Some((at, value)) = self.secrets.entries.read().await.get(name)
+            && at.elapsed() < SECRET_TTL
+        {
+            return value.clone();
         }
+        let value = match self.vault.resolve(&self.config, name).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(secret = name, error = %e, "cannot read secret");
+                None
+            }
+        };
+        self.secrets
+            .entries
+            .write()
+            .await
+            .insert(name.to_string(), (Instant::now(), value.clone()));
+        value
     }
 
     /// Logs a one-time setup link when there is no user yet.
@@ -126,27 +186,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let router = crate::web::router(state.clone());
-    let janitor = tokio::spawn(purge_sessions_hourly(state.clone()));
+    let jobs = crate::jobs::spawn_all(&state);
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
-    janitor.abort();
+    for job in jobs {
+        job.abort();
+    }
     state.db.close().await;
     tracing::info!("stopped; database flushed");
     result.context("server error")
-}
-
-async fn purge_sessions_hourly(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_hours(1));
-    loop {
-        tick.tick().await;
-        match state.auth.purge_expired_sessions().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
-            Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
-        }
-    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

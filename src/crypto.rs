@@ -100,6 +100,65 @@ pub fn verify_password(password: &str, hash: &str) -> Result<bool, CryptoError> 
 /// an unknown email takes as long as a wrong password.
 pub const DUMMY_HASH: &str = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Hn1EpzkFj5.tCk/4tEFiovfApgoWpK";
 
+/// HMAC-SHA256 of `body` under `key`.
+#[must_use]
+pub fn hmac_sha256(key: &[u8], body: &[u8]) -> [u8; 32] {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// The body with every non-ASCII character written as lowercase `\uXXXX` UTF-16 escapes, the
+/// form Meta signs when a proxy has re-encoded the payload; `None` when there is nothing to escape.
+fn escape_non_ascii(body: &[u8]) -> Option<Vec<u8>> {
+    use std::fmt::Write;
+    if body.is_ascii() {
+        return None;
+    }
+    let text = std::str::from_utf8(body).ok()?;
+    let mut out = String::with_capacity(body.len() + 64);
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+    }
+    Some(out.into_bytes())
+}
+
+/// Checks Meta's `X-Hub-Signature-256` header (`sha256=<hex>`) against the raw body, in
+/// constant time. Falls back to the escaped-unicode form of the body (both are keyed with the
+/// app secret, so nothing is weakened). Malformed headers are simply invalid.
+#[must_use]
+pub fn verify_webhook_signature(app_secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
+    let Some(value) = header.map(str::trim) else {
+        return false;
+    };
+    let Some(hex_part) = value
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("sha256="))
+        .map(|_| &value[7..])
+    else {
+        return false;
+    };
+    let Ok(expected) = hex::decode(hex_part) else {
+        return false;
+    };
+    if expected.len() != 32 {
+        return false;
+    }
+    if constant_time_eq(&hmac_sha256(app_secret, body), &expected) {
+        return true;
+    }
+    escape_non_ascii(body)
+        .is_some_and(|escaped| constant_time_eq(&hmac_sha256(app_secret, &escaped), &expected))
+}
+
 /// The 256-bit key that encrypts stored secrets.
 pub struct MasterKey(Aes256Gcm);
 
@@ -233,6 +292,75 @@ mod tests {
     fn dummy_hash_is_a_valid_cost_12_hash() {
         assert!(DUMMY_HASH.starts_with("$2b$12$"));
         assert!(!verify_password("anything", DUMMY_HASH).expect("valid hash"));
+    }
+
+    fn sign(secret: &str, body: &[u8]) -> String {
+        format!(
+            "sha256={}",
+            hex::encode(hmac_sha256(secret.as_bytes(), body))
+        )
+    }
+
+    #[test]
+    fn webhook_signature_accepts_the_right_hmac_and_rejects_everything_else() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+        let good = sign("app-secret", body);
+        assert!(verify_webhook_signature(b"app-secret", body, Some(&good)));
+        assert!(
+            verify_webhook_signature(
+                b"app-secret",
+                body,
+                Some(&good.to_uppercase().replace("SHA256=", "sha256="))
+            ),
+            "uppercase hex"
+        );
+        assert!(!verify_webhook_signature(
+            b"other-secret",
+            body,
+            Some(&good)
+        ));
+        let mut changed = body.to_vec();
+        changed[10] ^= 1;
+        assert!(
+            !verify_webhook_signature(b"app-secret", &changed, Some(&good)),
+            "one byte changed"
+        );
+        assert!(
+            !verify_webhook_signature(b"app-secret", body, None),
+            "missing"
+        );
+        for bad in [
+            "",
+            "sha256=",
+            "sha256=zz",
+            "sha1=abcd",
+            "sha256=ÿÿ",
+            &good[..good.len() - 2],
+        ] {
+            assert!(
+                !verify_webhook_signature(b"app-secret", body, Some(bad)),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_signature_matches_metas_escaped_unicode_test_vector() {
+        // Test vector from whatsapp-api-js (shared/reference/whatsapp-cloud-api.md, section 2).
+        let body = "Let's pretend this body is equal to the message object and can handle unicode characters like みどりいろ and J'ai mangé des pâtes";
+        let header = "sha256=0363007aabdf1ab579f35936651a460fb5fa1aaf40df98b1264446b72cc96688";
+        assert!(verify_webhook_signature(
+            b"YOUR_APP_SECRET",
+            body.as_bytes(),
+            Some(header)
+        ));
+        // And the raw UTF-8 form, signed directly, is accepted too.
+        let raw = sign("YOUR_APP_SECRET", body.as_bytes());
+        assert!(verify_webhook_signature(
+            b"YOUR_APP_SECRET",
+            body.as_bytes(),
+            Some(&raw)
+        ));
     }
 
     #[test]

@@ -6,12 +6,15 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crm;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod jobs;
 pub mod logging;
 pub mod model;
 pub mod vault;
 pub mod web;
+pub mod whatsapp;
 
 pub use app::AppState;

@@ -103,6 +103,7 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("whatsapp", "verify_token", Kind::Str),
     ("whatsapp", "app_secret", Kind::Str),
     ("whatsapp", "access_token", Kind::Str),
+    ("whatsapp", "raw_payload_days", Kind::Int),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

@@ -139,6 +139,8 @@ pub struct WhatsAppConfig {
     pub app_secret: Option<Secret>,
     /// Access token for sending. Prefer `flowcrm secret set whatsapp.access_token`.
     pub access_token: Option<Secret>,
+    /// Days to keep raw webhook bodies for replay and debugging (0: delete at the next hourly run).
+    pub raw_payload_days: u32,
 }
 
 impl Default for WhatsAppConfig {
@@ -151,6 +153,7 @@ impl Default for WhatsAppConfig {
             verify_token: None,
             app_secret: None,
             access_token: None,
+            raw_payload_days: 7,
         }
     }
 }

@@ -3,12 +3,19 @@
 //! All SQL lives in this module's files. Imports `model` only.
 
 pub mod audit;
+pub mod contacts;
+pub mod conversations;
 mod error;
+pub mod media;
+pub mod messages;
 mod migrate;
 pub mod secrets;
 pub mod sessions;
 pub mod setup_tokens;
+pub mod statuses;
+pub mod templates;
 pub mod users;
+pub mod webhook_log;
 mod writer;
 
 pub use error::{Error, Result};

@@ -1,5 +1,16 @@
 //! Domain types only: ids, newtypes that parse their input, enums. No IO; imports nothing internal.
 
+mod contact;
+mod conversation;
+mod message;
+mod phone;
 mod user;
 
+pub use contact::{Contact, ContactId};
+pub use conversation::{Conversation, SERVICE_WINDOW};
+pub use message::{
+    ApiError, Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,
+    OrderItem, Referral, SharedContact, SharedPhone,
+};
+pub use phone::PhoneE164;
 pub use user::{Email, EmailError, Role, User, UserId};

@@ -82,7 +82,8 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         ),
     ];
     for (name, value) in fixed {
-        h.insert(name, HeaderValue::from_static(value));
+        // A handler's stricter policy (e.g. `sandbox` on media files) is kept.
+        h.entry(name).or_insert(HeaderValue::from_static(value));
     }
     if state.config.is_https() {
         h.insert(

@@ -9,9 +9,11 @@ pub mod extract;
 pub mod forms;
 mod health;
 pub mod layout;
+mod media;
 mod pages;
 mod settings;
 mod setup;
+mod webhooks;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -43,12 +45,19 @@ pub fn router(state: AppState) -> Router {
         .route("/orders", get(pages::orders))
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))
+        .route("/media/{id}", get(media::show))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), context::session_and_csrf));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/static/{*path}", get(assets::serve))
+        .route(
+            "/webhooks/whatsapp",
+            get(webhooks::verify)
+                .post(webhooks::receive)
+                .layer(DefaultBodyLimit::max(webhooks::MAX_BODY)),
+        )
         .merge(pages)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), context::security_headers))

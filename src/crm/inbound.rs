@@ -1,0 +1,201 @@
+//! Recording a webhook's events: contacts, conversations, messages, statuses, media to fetch,
+//! template changes and everything else raw. Runs inside one writer transaction per POST.
+
+use super::identity::{self, Identity};
+use crate::db::{self, Result};
+use crate::model::{Content, Direction, PhoneE164};
+use crate::whatsapp::webhook::{Event, InboundMessage, StatusUpdate, TemplateUpdate};
+use rusqlite::Connection;
+use time::OffsetDateTime;
+
+/// Meta's error for inbound media it could not fetch (e.g. over 100 MB).
+const MEDIA_DOWNLOAD_FAILED: i64 = 131_052;
+
+/// What a webhook changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// New messages stored.
+    pub messages: usize,
+    /// Messages we had already (Meta retries).
+    pub duplicates: usize,
+    /// New status events.
+    pub statuses: usize,
+    /// Template changes.
+    pub templates: usize,
+    /// Other events stored raw.
+    pub other: usize,
+    /// Attachments queued for download.
+    pub media: usize,
+}
+
+impl std::ops::AddAssign for Outcome {
+    fn add_assign(&mut self, o: Self) {
+        self.messages += o.messages;
+        self.duplicates += o.duplicates;
+        self.statuses += o.statuses;
+        self.templates += o.templates;
+        self.other += o.other;
+        self.media += o.media;
+    }
+}
+
+fn time_of(unix: i64, now: OffsetDateTime) -> OffsetDateTime {
+    if unix <= 0 {
+        return now;
+    }
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(now)
+}
+
+/// Stores every event of one webhook POST (and its raw body, when given).
+pub fn record(
+    conn: &Connection,
+    events: &[Event],
+    raw_body: Option<&[u8]>,
+    now: OffsetDateTime,
+) -> Result<Outcome> {
+    if let Some(body) = raw_body {
+        db::webhook_log::insert_payload(conn, body, now)?;
+    }
+    let mut out = Outcome::default();
+    for event in events {
+        match event {
+            Event::Message(m) => record_message(conn, m, now, &mut out)?,
+            Event::Status(s) => record_status(conn, s, now, &mut out)?,
+            Event::Template(t) => {
+                record_template(conn, t, now)?;
+                out.templates += 1;
+            }
+            Event::Other { field, value } => {
+                db::webhook_log::insert_event(conn, field, &value.to_string(), now)?;
+                out.other += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn record_message(
+    conn: &Connection,
+    m: &InboundMessage,
+    now: OffsetDateTime,
+    out: &mut Outcome,
+) -> Result<()> {
+    let who = Identity {
+        phone: m.from_phone.as_ref(),
+        bsuid: m.from_user_id.as_deref(),
+        profile_name: m.profile_name.as_deref(),
+        username: m.username.as_deref(),
+        parent_bsuid: m.from_parent_user_id.as_deref(),
+    };
+    let contact = identity::resolve(conn, &who, now)?;
+    let at = time_of(m.timestamp, now);
+    let conversation =
+        db::conversations::find_or_create(conn, contact, &m.phone_number_id, at, now)?;
+    let new = db::messages::NewMessage {
+        wamid: &m.wamid,
+        conversation_id: conversation,
+        direction: Direction::In,
+        content: &m.content,
+        extras: &m.extras,
+        raw: Some(&m.raw),
+        sent_at: at,
+        received_at: now,
+        error: m.errors.first(),
+    };
+    let Some(message_id) = db::messages::insert(conn, &new)? else {
+        out.duplicates += 1;
+        return Ok(());
+    };
+    out.messages += 1;
+    db::conversations::record_inbound(
+        conn,
+        conversation,
+        at,
+        m.content.is_customer_message(),
+        now,
+    )?;
+    if let Some(media) = m.content.media() {
+        let lost = m
+            .errors
+            .iter()
+            .find(|e| e.code == MEDIA_DOWNLOAD_FAILED)
+            .map(|e| {
+                format!(
+                    "Meta could not fetch it ({}): {} {}",
+                    e.code, e.title, e.details
+                )
+            });
+        db::media::insert(
+            conn,
+            message_id,
+            &media.id,
+            &media.mime_type,
+            &media.sha256,
+            media.filename.as_deref(),
+            lost.as_deref(),
+            now,
+        )?;
+        if lost.is_none() {
+            out.media += 1;
+        }
+    }
+    if let Content::System {
+        kind,
+        new_wa_id,
+        new_user_id,
+        ..
+    } = &m.content
+    {
+        match kind.as_str() {
+            "user_changed_number" | "customer_changed_number" => {
+                if let Some(phone) = new_wa_id.as_deref().and_then(PhoneE164::from_international) {
+                    identity::change_phone(conn, contact, &phone, now)?;
+                }
+            }
+            "user_changed_user_id" => {
+                if let Some(bsuid) = new_user_id {
+                    identity::change_bsuid(conn, contact, bsuid, now)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn record_status(
+    conn: &Connection,
+    s: &StatusUpdate,
+    now: OffsetDateTime,
+    out: &mut Outcome,
+) -> Result<()> {
+    let new = db::statuses::NewStatus {
+        wamid: &s.wamid,
+        status: s.status,
+        at: time_of(s.timestamp, now),
+        recipient_id: s.recipient_id.as_deref(),
+        recipient_user_id: s.recipient_user_id.as_deref(),
+        error: s.errors.first(),
+        pricing_category: s.pricing_category.as_deref(),
+        callback_data: s.callback_data.as_deref(),
+        received_at: now,
+    };
+    if db::statuses::insert(conn, &new)? {
+        db::messages::refresh_status(conn, &s.wamid)?;
+        out.statuses += 1;
+    }
+    Ok(())
+}
+
+fn record_template(conn: &Connection, t: &TemplateUpdate, now: OffsetDateTime) -> Result<()> {
+    let change = db::templates::TemplateChange {
+        meta_id: &t.meta_id,
+        name: t.name.as_deref(),
+        language: t.language.as_deref(),
+        status: t.status.as_deref(),
+        reason: t.reason.as_deref(),
+        category: t.category.as_deref(),
+        quality: t.quality.as_deref(),
+    };
+    db::templates::apply_change(conn, &change, now)
+}

@@ -1,0 +1,6 @@
+//! CRM use cases: recording what WhatsApp tells us, contacts and their identities. Owns the
+//! transaction boundaries (functions here run inside one writer transaction). Imports `db`,
+//! `model` and the WhatsApp adapter's event types.
+
+pub mod identity;
+pub mod inbound;

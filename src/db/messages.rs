@@ -1,0 +1,161 @@
+//! The `messages` table, and applying status events to outbound messages.
+
+use super::{Error, Result, from_ts, to_ts};
+use crate::model::{ApiError, Content, DeliveryStatus, Direction, Message, MessageExtras};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::OffsetDateTime;
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// Meta's id.
+    pub wamid: &'a str,
+    /// Conversation row id.
+    pub conversation_id: i64,
+    /// In or out.
+    pub direction: Direction,
+    /// Typed content.
+    pub content: &'a Content,
+    /// Reply context and referral.
+    pub extras: &'a MessageExtras,
+    /// The message object as received, if any.
+    pub raw: Option<&'a serde_json::Value>,
+    /// Meta's timestamp.
+    pub sent_at: OffsetDateTime,
+    /// When we stored it.
+    pub received_at: OffsetDateTime,
+    /// First error Meta attached.
+    pub error: Option<&'a ApiError>,
+}
+
+const COLUMNS: &str =
+    "id, wamid, conversation_id, direction, content, extras, body, sent_at, status,
+                       error_code, error_title, error_details";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let bad = |i: usize, e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let content: String = r.get(4)?;
+    let extras: Option<String> = r.get(5)?;
+    let code: Option<i64> = r.get(9)?;
+    Ok(Message {
+        id: r.get(0)?,
+        wamid: r.get(1)?,
+        conversation_id: r.get(2)?,
+        direction: if r.get::<_, String>(3)? == "out" {
+            Direction::Out
+        } else {
+            Direction::In
+        },
+        content: serde_json::from_str(&content).map_err(|e| bad(4, e))?,
+        extras: match extras {
+            Some(x) => serde_json::from_str(&x).map_err(|e| bad(5, e))?,
+            None => MessageExtras::default(),
+        },
+        body: r.get(6)?,
+        sent_at: from_ts(r.get(7)?),
+        status: r
+            .get::<_, Option<String>>(8)?
+            .as_deref()
+            .and_then(DeliveryStatus::parse),
+        error: code.map(|code| ApiError {
+            code,
+            title: r
+                .get::<_, Option<String>>(10)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            message: String::new(),
+            details: r
+                .get::<_, Option<String>>(11)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        }),
+    })
+}
+
+/// Stores a message; `None` when a message with this wamid exists already (a duplicate).
+pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> Result<Option<i64>> {
+    let sql = "INSERT INTO messages
+                 (wamid, conversation_id, direction, kind, body, content, extras, raw, context_wamid,
+                  sent_at, received_at, error_code, error_title, error_details)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+               ON CONFLICT (wamid) DO NOTHING";
+    let content =
+        serde_json::to_string(m.content).map_err(|_| Error::Corrupt("message content"))?;
+    let extras = if m.extras.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(m.extras).map_err(|_| Error::Corrupt("message extras"))?)
+    };
+    let context = m
+        .extras
+        .context
+        .as_ref()
+        .and_then(|c| c.quoted_wamid.as_deref());
+    let n = conn.prepare_cached(sql)?.execute(params![
+        m.wamid,
+        m.conversation_id,
+        m.direction.as_str(),
+        m.content.kind(),
+        m.content.summary(),
+        content,
+        extras,
+        m.raw.map(ToString::to_string),
+        context,
+        to_ts(m.sent_at),
+        to_ts(m.received_at),
+        m.error.map(|e| e.code),
+        m.error.map(|e| e.title.as_str()),
+        m.error.map(|e| if e.details.is_empty() {
+            e.message.as_str()
+        } else {
+            e.details.as_str()
+        }),
+    ])?;
+    Ok((n == 1).then(|| conn.last_insert_rowid()))
+}
+
+/// One message by Meta's id.
+pub fn find_by_wamid(conn: &Connection, wamid: &str) -> Result<Option<Message>> {
+    let sql = format!("SELECT {COLUMNS} FROM messages WHERE wamid = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([wamid], from_row)
+        .optional()?)
+}
+
+/// The messages of a conversation, oldest first.
+pub fn for_conversation(conn: &Connection, conversation_id: i64) -> Result<Vec<Message>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY sent_at, id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([conversation_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Number of messages.
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM messages")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Brings a message's status up to the highest-ranked status event recorded for it (statuses
+/// only move forward) and copies a failure's error. Does nothing for unknown messages.
+pub fn refresh_status(conn: &Connection, wamid: &str) -> Result<()> {
+    let sql = "UPDATE messages SET status = s.status, status_rank = s.rank
+               FROM (SELECT status, rank FROM message_statuses WHERE wamid = ?1
+                     ORDER BY rank DESC LIMIT 1) AS s
+               WHERE messages.wamid = ?1 AND messages.status_rank < s.rank";
+    conn.prepare_cached(sql)?.execute([wamid])?;
+    let sql = "UPDATE messages SET error_code = f.error_code, error_title = f.error_title,
+                                   error_details = COALESCE(f.error_details, f.error_message)
+               FROM (SELECT error_code, error_title, error_details, error_message
+                     FROM message_statuses WHERE wamid = ?1 AND status = 'failed') AS f
+               WHERE messages.wamid = ?1 AND messages.error_code IS NOT f.error_code";
+    conn.prepare_cached(sql)?.execute([wamid])?;
+    Ok(())
+}

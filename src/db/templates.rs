@@ -1,0 +1,62 @@
+//! The `templates` table: message templates and their review state at Meta.
+
+use super::{Result, to_ts};
+use rusqlite::{Connection, OptionalExtension, params};
+use time::OffsetDateTime;
+
+/// Changed fields of a template, as a webhook reports them.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateChange<'a> {
+    /// Meta's template id.
+    pub meta_id: &'a str,
+    /// Name, when given.
+    pub name: Option<&'a str>,
+    /// Language, when given.
+    pub language: Option<&'a str>,
+    /// New status.
+    pub status: Option<&'a str>,
+    /// Reason for the status.
+    pub reason: Option<&'a str>,
+    /// New category.
+    pub category: Option<&'a str>,
+    /// New quality.
+    pub quality: Option<&'a str>,
+}
+
+/// Applies a change, creating the template row when it is not known yet.
+pub fn apply_change(conn: &Connection, c: &TemplateChange<'_>, now: OffsetDateTime) -> Result<()> {
+    let sql = "INSERT INTO templates (meta_id, name, language, category, status, reason, quality, updated_at)
+               VALUES (?1, COALESCE(?2, 'template ' || ?1), COALESCE(?3, ''), COALESCE(?6, ''),
+                       COALESCE(?4, ''), ?5, ?7, ?8)
+               ON CONFLICT (meta_id) DO UPDATE SET
+                 name = COALESCE(?2, name), language = COALESCE(?3, language),
+                 status = COALESCE(?4, status),
+                 reason = CASE WHEN ?4 IS NOT NULL THEN ?5 ELSE reason END,
+                 category = COALESCE(?6, category), quality = COALESCE(?7, quality),
+                 updated_at = ?8";
+    conn.prepare_cached(sql)?.execute(params![
+        c.meta_id,
+        c.name,
+        c.language,
+        c.status,
+        c.reason,
+        c.category,
+        c.quality,
+        to_ts(now)
+    ])?;
+    Ok(())
+}
+
+/// Status, reason, category and quality of a template by Meta id.
+pub fn state(
+    conn: &Connection,
+    meta_id: &str,
+) -> Result<Option<(String, Option<String>, String, Option<String>)>> {
+    let sql = "SELECT status, reason, category, quality FROM templates WHERE meta_id = ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([meta_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?)
+}

@@ -1,0 +1,62 @@
+//! Background jobs: each is a `run_once` plus a dumb loop here. Every loop stops with the
+//! server. Imports `crm`, `db`, `model` and the adapters; wiring gets the state from `app`.
+
+pub mod media;
+pub mod retention;
+
+use crate::app::AppState;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// How often the media job looks for work when nobody pokes it.
+const MEDIA_POLL: Duration = Duration::from_secs(15);
+
+/// Starts every job; abort the handles to stop them.
+pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
+    vec![
+        tokio::spawn(media_loop(state.clone())),
+        tokio::spawn(hourly(state.clone())),
+    ]
+}
+
+async fn media_loop(state: AppState) {
+    loop {
+        let token = state.secret("whatsapp.access_token").await;
+        match state.media_job.run_once(token.as_ref()).await {
+            // A full batch may mean more is due: go again at once.
+            Ok(o) if o.stored + o.retried + o.lost >= 16 => continue,
+            Ok(o) if o.stored + o.lost > 0 => {
+                tracing::info!(stored = o.stored, lost = o.lost, "media job")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "media job failed"),
+        }
+        tokio::select! {
+            () = state.media_wakeup.notified() => {},
+            () = tokio::time::sleep(MEDIA_POLL) => {},
+        }
+    }
+}
+
+async fn hourly(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_hours(1));
+    loop {
+        tick.tick().await;
+        match state.auth.purge_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+        }
+        match retention::run_once(
+            &state.db,
+            state.clock.now(),
+            state.config.whatsapp.raw_payload_days,
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "removed old raw webhook payloads"),
+            Err(e) => tracing::warn!(error = %e, "retention job failed"),
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! WhatsApp messages as FlowCRM stores them: the typed content of every inbound type, reply and
+//! ad context, status progression. Serialised as JSON in the `messages.content` column.
+
+use serde::{Deserialize, Serialize};
+
+/// A media attachment as announced in a webhook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaRef {
+    /// Meta's media id (valid for 7 days).
+    pub id: String,
+    /// MIME type as announced.
+    #[serde(default)]
+    pub mime_type: String,
+    /// Hash as announced (opaque; base64 or hex).
+    #[serde(default)]
+    pub sha256: String,
+    /// Caption (image, video, document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// File name (documents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+}
+
+/// One contact card shared in a `contacts` message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedContact {
+    /// Formatted full name.
+    pub name: String,
+    /// Phone numbers with their WhatsApp ids when known.
+    pub phones: Vec<SharedPhone>,
+    /// Email addresses.
+    pub emails: Vec<String>,
+}
+
+/// A phone number on a shared contact card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedPhone {
+    /// As written on the card.
+    pub phone: String,
+    /// WhatsApp id when the number is on WhatsApp.
+    pub wa_id: Option<String>,
+    /// Label (HOME, WORK, CELL ...).
+    pub kind: Option<String>,
+}
+
+/// One line of a catalog cart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderItem {
+    /// The catalog product's retailer id.
+    pub product_retailer_id: String,
+    /// Quantity.
+    pub quantity: i64,
+    /// Unit price exactly as Meta wrote the number (decimal text, no float rounding).
+    pub item_price: String,
+    /// ISO 4217 currency.
+    pub currency: String,
+}
+
+/// What a message carries, one variant per WhatsApp message type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Content {
+    /// Plain text.
+    Text {
+        /// The text.
+        body: String,
+    },
+    /// A picture.
+    Image(MediaRef),
+    /// A video.
+    Video(MediaRef),
+    /// An audio file or voice note.
+    Audio {
+        /// The file.
+        media: MediaRef,
+        /// True for a recorded voice note.
+        voice: bool,
+    },
+    /// A document (PDF, spreadsheet ...).
+    Document(MediaRef),
+    /// A sticker.
+    Sticker {
+        /// The file (webp).
+        media: MediaRef,
+        /// Animated sticker.
+        animated: bool,
+    },
+    /// A shared location.
+    Location {
+        /// Latitude.
+        latitude: f64,
+        /// Longitude.
+        longitude: f64,
+        /// Place name.
+        name: Option<String>,
+        /// Address.
+        address: Option<String>,
+        /// Link.
+        url: Option<String>,
+    },
+    /// Shared contact cards.
+    Contacts {
+        /// The cards.
+        contacts: Vec<SharedContact>,
+    },
+    /// Tap on an interactive reply button.
+    ButtonReply {
+        /// Button id we set.
+        id: String,
+        /// Button title.
+        title: String,
+    },
+    /// Choice from an interactive list.
+    ListReply {
+        /// Row id we set.
+        id: String,
+        /// Row title.
+        title: String,
+        /// Row description.
+        description: Option<String>,
+    },
+    /// A WhatsApp Flow (or address message) was completed.
+    FlowReply {
+        /// `flow` or `address_message`.
+        name: String,
+        /// Text shown in the chat.
+        body: String,
+        /// The flow's answers (a JSON string from Meta).
+        response_json: String,
+    },
+    /// An interactive reply of a kind FlowCRM does not model (kept raw in `raw`).
+    InteractiveOther {
+        /// The `interactive.type`.
+        kind: String,
+    },
+    /// Tap on a template quick-reply button.
+    QuickReply {
+        /// Payload we set on the template button.
+        payload: String,
+        /// Button text.
+        text: String,
+    },
+    /// A reaction to a message; no emoji means the reaction was removed.
+    Reaction {
+        /// The message reacted to.
+        message_id: String,
+        /// The emoji, `None` when removed.
+        emoji: Option<String>,
+    },
+    /// A cart sent from the WhatsApp catalog.
+    Order {
+        /// Catalog id.
+        catalog_id: String,
+        /// Note written with the cart.
+        text: Option<String>,
+        /// Cart lines.
+        items: Vec<OrderItem>,
+    },
+    /// A system notice (number change, user id change).
+    System {
+        /// `user_changed_number`, `user_changed_user_id`, ...
+        kind: String,
+        /// Text Meta shows.
+        body: String,
+        /// New phone (number change).
+        new_wa_id: Option<String>,
+        /// New business-scoped user id.
+        new_user_id: Option<String>,
+    },
+    /// The customer deleted a message (coexistence numbers).
+    Revoke {
+        /// The deleted message.
+        original_message_id: String,
+    },
+    /// The customer edited a message (coexistence numbers).
+    Edit {
+        /// The edited message.
+        original_message_id: String,
+        /// New text when the edit is a text.
+        body: Option<String>,
+    },
+    /// The customer opened the chat for the first time.
+    RequestWelcome,
+    /// A type WhatsApp does not support or FlowCRM does not know; Meta's error is in the
+    /// message's error fields and the original in `raw`.
+    Unsupported {
+        /// The type Meta named, if any.
+        kind: Option<String>,
+    },
+}
+
+impl Content {
+    /// The stored kind, e.g. `image`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Content::Text { .. } => "text",
+            Content::Image(_) => "image",
+            Content::Video(_) => "video",
+            Content::Audio { .. } => "audio",
+            Content::Document(_) => "document",
+            Content::Sticker { .. } => "sticker",
+            Content::Location { .. } => "location",
+            Content::Contacts { .. } => "contacts",
+            Content::ButtonReply { .. } => "button_reply",
+            Content::ListReply { .. } => "list_reply",
+            Content::FlowReply { .. } => "flow_reply",
+            Content::InteractiveOther { .. } => "interactive_other",
+            Content::QuickReply { .. } => "quick_reply",
+            Content::Reaction { .. } => "reaction",
+            Content::Order { .. } => "order",
+            Content::System { .. } => "system",
+            Content::Revoke { .. } => "revoke",
+            Content::Edit { .. } => "edit",
+            Content::RequestWelcome => "request_welcome",
+            Content::Unsupported { .. } => "unsupported",
+        }
+    }
+
+    /// The attached media, if any.
+    #[must_use]
+    pub fn media(&self) -> Option<&MediaRef> {
+        match self {
+            Content::Image(m) | Content::Video(m) | Content::Document(m) => Some(m),
+            Content::Audio { media, .. } | Content::Sticker { media, .. } => Some(media),
+            _ => None,
+        }
+    }
+
+    /// A one-line text for lists and search: the text, caption or a short description.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let caption =
+            |m: &MediaRef, what: &str| m.caption.clone().unwrap_or_else(|| what.to_string());
+        match self {
+            Content::Text { body } => body.clone(),
+            Content::Image(m) => caption(m, "📷 Photo"),
+            Content::Video(m) => caption(m, "🎥 Video"),
+            Content::Audio { voice, .. } => if *voice {
+                "🎤 Voice message"
+            } else {
+                "🎵 Audio"
+            }
+            .into(),
+            Content::Document(m) => m
+                .caption
+                .clone()
+                .or_else(|| m.filename.clone())
+                .unwrap_or_else(|| "📄 Document".into()),
+            Content::Sticker { .. } => "Sticker".into(),
+            Content::Location { name, address, .. } => {
+                let place = name.clone().or_else(|| address.clone()).unwrap_or_default();
+                format!("📍 Location {place}").trim_end().to_string()
+            }
+            Content::Contacts { contacts } => {
+                let names: Vec<_> = contacts.iter().map(|c| c.name.as_str()).collect();
+                format!("👤 {}", names.join(", "))
+            }
+            Content::ButtonReply { title, .. } | Content::ListReply { title, .. } => title.clone(),
+            Content::FlowReply { body, .. } => body.clone(),
+            Content::QuickReply { text, .. } => text.clone(),
+            Content::Reaction { emoji, .. } => {
+                emoji.clone().unwrap_or_else(|| "Reaction removed".into())
+            }
+            Content::Order { items, text, .. } => {
+                let n: i64 = items.iter().map(|i| i.quantity).sum();
+                let note = text
+                    .as_deref()
+                    .map(|t| format!(": {t}"))
+                    .unwrap_or_default();
+                format!("🛒 Order, {n} item(s){note}")
+            }
+            Content::System { body, .. } => body.clone(),
+            Content::Revoke { .. } => "Message deleted".into(),
+            Content::Edit { body, .. } => body.clone().unwrap_or_else(|| "Message edited".into()),
+            Content::RequestWelcome => "Opened the chat".into(),
+            Content::InteractiveOther { kind } => format!("Interactive reply ({kind})"),
+            Content::Unsupported { kind } => match kind {
+                Some(k) => format!("Unsupported message ({k})"),
+                None => "Unsupported message".into(),
+            },
+        }
+    }
+
+    /// True when the message counts as the customer writing (opens the 24-hour window and
+    /// counts as unread). System notices do not.
+    #[must_use]
+    pub fn is_customer_message(&self) -> bool {
+        !matches!(self, Content::System { .. })
+    }
+}
+
+/// Delivery state of an outbound message, in the order it can only move forward. `failed`
+/// ranks below `delivered`: a later `delivered` (multi-device) wins over an earlier failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Accepted by WhatsApp (one tick).
+    Sent,
+    /// Could not be delivered.
+    Failed,
+    /// Delivered to the phone (two ticks).
+    Delivered,
+    /// Read (blue ticks).
+    Read,
+    /// Voice message played.
+    Played,
+}
+
+impl DeliveryStatus {
+    /// Parses Meta's status name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            "delivered" => Self::Delivered,
+            "read" => Self::Read,
+            "played" => Self::Played,
+            _ => return None,
+        })
+    }
+
+    /// Meta's status name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+            Self::Played => "played",
+        }
+    }
+
+    /// Position in the forward-only order (1 = sent).
+    #[must_use]
+    pub fn rank(self) -> i64 {
+        match self {
+            Self::Sent => 1,
+            Self::Failed => 2,
+            Self::Delivered => 3,
+            Self::Read => 4,
+            Self::Played => 5,
+        }
+    }
+}
+
+/// An error object as Meta sends it in webhooks and API answers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Numeric code (e.g. 131047).
+    pub code: i64,
+    /// Short title.
+    pub title: String,
+    /// Message.
+    pub message: String,
+    /// `error_data.details`.
+    pub details: String,
+}
+
+/// Where a message came from: a reply, a forward, a question about a catalog product.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MessageContext {
+    /// The message this one quotes (a reply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted_wamid: Option<String>,
+    /// Sender of the quoted message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted_from: Option<String>,
+    /// Forwarded.
+    #[serde(default)]
+    pub forwarded: bool,
+    /// Forwarded many times.
+    #[serde(default)]
+    pub frequently_forwarded: bool,
+    /// Catalog product the customer asks about: (catalog id, product retailer id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_product: Option<(String, String)>,
+}
+
+/// A click-to-WhatsApp ad or post that started the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Referral {
+    /// `ad` or `post`.
+    pub source_type: String,
+    /// Ad or post id.
+    pub source_id: String,
+    /// Link to the ad or post.
+    pub source_url: String,
+    /// Ad headline.
+    pub headline: Option<String>,
+    /// Ad body.
+    pub body: Option<String>,
+    /// `image` or `video`.
+    pub media_type: Option<String>,
+    /// Ad image.
+    pub image_url: Option<String>,
+    /// Ad video.
+    pub video_url: Option<String>,
+    /// Click id for conversion reporting.
+    pub ctwa_clid: Option<String>,
+}
+
+/// Reply context and ad referral, stored beside the content.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MessageExtras {
+    /// Reply / forward / product context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<MessageContext>,
+    /// Ad referral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Referral>,
+}
+
+impl MessageExtras {
+    /// True when there is nothing to store.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.context.is_none() && self.referral.is_none()
+    }
+}
+
+/// Whether we received or sent a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From the customer.
+    In,
+    /// From the business.
+    Out,
+}
+
+impl Direction {
+    /// Stored form.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Row id.
+    pub id: i64,
+    /// Meta's id.
+    pub wamid: String,
+    /// Conversation row id.
+    pub conversation_id: i64,
+    /// In or out.
+    pub direction: Direction,
+    /// Typed content.
+    pub content: Content,
+    /// Reply context, ad referral.
+    pub extras: MessageExtras,
+    /// One-line text.
+    pub body: String,
+    /// Meta's timestamp.
+    pub sent_at: time::OffsetDateTime,
+    /// Delivery status (outbound).
+    pub status: Option<DeliveryStatus>,
+    /// Error Meta reported for it, if any.
+    pub error: Option<ApiError>,
+}

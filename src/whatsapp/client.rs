@@ -1,0 +1,199 @@
+//! Graph API client (reqwest). The base URL and version come from configuration, so tests point
+//! it at an in-process fake.
+
+use crate::config::Secret;
+use crate::model::ApiError;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// Errors from the Graph API.
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    /// Network trouble or a timeout; worth retrying.
+    #[error("request failed: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// Meta answered with an error object.
+    #[error("HTTP {status}: ({}) {} {}", .error.code, .error.title, .error.details)]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Meta's error.
+        error: ApiError,
+    },
+    /// The file is larger than allowed.
+    #[error("file is {size} bytes, more than the {limit}-byte limit")]
+    TooLarge {
+        /// Announced or downloaded size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The answer was not what the API documents.
+    #[error("unexpected answer: {0}")]
+    Invalid(String),
+    /// Writing the file failed.
+    #[error("cannot write the file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What `GET /{media-id}` tells about an attachment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MediaInfo {
+    /// Download URL, valid for 5 minutes, needs the bearer token.
+    pub url: String,
+    /// MIME type.
+    #[serde(default)]
+    pub mime_type: String,
+    /// SHA-256 of the file (hex).
+    #[serde(default)]
+    pub sha256: String,
+    /// Size in bytes (a string or a number).
+    #[serde(default)]
+    pub file_size: Option<serde_json::Value>,
+}
+
+impl MediaInfo {
+    /// Announced size, when given.
+    #[must_use]
+    pub fn size(&self) -> Option<u64> {
+        match self.file_size.as_ref()? {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// A downloaded file.
+#[derive(Debug, Clone)]
+pub struct Downloaded {
+    /// Bytes written.
+    pub size: u64,
+    /// SHA-256 of the bytes.
+    pub sha256: [u8; 32],
+    /// `Content-Type` of the answer.
+    pub content_type: Option<String>,
+}
+
+/// Client for `{base_url}/{version}/…`.
+#[derive(Debug, Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base_url: String,
+    version: String,
+}
+
+/// Meta's error body: `{"error": {"code", "message", "type", "error_data": {"details"}}}`.
+async fn api_error(resp: reqwest::Response) -> GraphError {
+    let status = resp.status().as_u16();
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let e = body.get("error").cloned().unwrap_or_default();
+    let text =
+        |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_string();
+    GraphError::Api {
+        status,
+        error: ApiError {
+            code: e
+                .get("code")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0),
+            title: text(e.get("type")),
+            message: text(e.get("message")),
+            details: text(e.get("error_data").and_then(|d| d.get("details"))),
+        },
+    }
+}
+
+impl GraphClient {
+    /// A client for the Graph API at `base_url` (e.g. `https://graph.facebook.com`), `version`.
+    pub fn new(base_url: &str, version: &str) -> Result<Self, GraphError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("FlowCRM/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            version: version.to_string(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!(
+            "{}/{}/{}",
+            self.base_url,
+            self.version,
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// `GET /{media-id}`: where to download an attachment.
+    pub async fn media_info(
+        &self,
+        token: &Secret,
+        media_id: &str,
+    ) -> Result<MediaInfo, GraphError> {
+        let resp = self
+            .http
+            .get(self.url(media_id))
+            .bearer_auth(token.expose())
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        resp.json()
+            .await
+            .map_err(|e| GraphError::Invalid(e.to_string()))
+    }
+
+    /// Downloads `url` with the bearer token into `dest`, refusing more than `limit` bytes.
+    pub async fn download(
+        &self,
+        token: &Secret,
+        url: &str,
+        limit: u64,
+        dest: &Path,
+    ) -> Result<Downloaded, GraphError> {
+        let mut resp = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        if let Some(len) = resp.content_length()
+            && len > limit
+        {
+            return Err(GraphError::TooLarge { size: len, limit });
+        }
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let mut file = tokio::fs::File::create(dest).await?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        while let Some(chunk) = resp.chunk().await? {
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(GraphError::TooLarge { size, limit });
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk).await?;
+        }
+        file.sync_all().await?;
+        Ok(Downloaded {
+            size,
+            sha256: hasher.finalize().into(),
+            content_type,
+        })
+    }
+}
