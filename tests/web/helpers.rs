@@ -56,6 +56,19 @@ pub struct TestApp {
 }
 
 pub const PASSWORD: &str = "correct horse battery";
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+
+/// `sha256=<hex>` of `body` under the test app secret.
+pub fn sign(body: &[u8]) -> String {
+    format!("sha256={}", hex::encode(flowcrm::crypto::hmac_sha256(APP_SECRET.as_bytes(), body)))
+}
+
+/// A recorded webhook payload from `tests/fixtures/`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
 
 impl TestApp {
     pub async fn spawn() -> Self {
@@ -68,6 +81,8 @@ impl TestApp {
         config.server.data_dir = dir.path().join("data");
         config.server.trust_proxy = true;
         config.database.readers = 2;
+        config.whatsapp.app_secret = Some(flowcrm::config::Secret::new(APP_SECRET));
+        config.whatsapp.verify_token = Some(VERIFY_TOKEN.into());
         edit(&mut config);
         let clock = ManualClock::starting_now();
         let state = AppState::open(config, clock.clone())
@@ -197,6 +212,45 @@ impl TestApp {
         self.create_user(email, role).await;
         let r = self.login(email, PASSWORD).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
+    }
+
+    /// POSTs `body` to the webhook with the given signature header (if any).
+    pub async fn post_webhook_signed(&mut self, body: &[u8], signature: Option<&str>) -> TestResponse {
+        let mut req = Request::post("/webhooks/whatsapp").header(header::CONTENT_TYPE, "application/json");
+        if let Some(s) = signature {
+            req = req.header("x-hub-signature-256", s);
+        }
+        self.send(req.body(Body::from(body.to_vec())).expect("request")).await
+    }
+
+    /// POSTs `body` to the webhook, correctly signed.
+    pub async fn post_webhook(&mut self, body: &[u8]) -> TestResponse {
+        let sig = sign(body);
+        self.post_webhook_signed(body, Some(&sig)).await
+    }
+
+    /// POSTs a fixture, signed, and checks Meta gets its 200.
+    pub async fn deliver(&mut self, name: &str) {
+        let r = self.post_webhook(&fixture(name)).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.body);
+    }
+
+    /// Runs a read query on the app's database.
+    pub async fn query<T, F>(&self, f: F) -> T
+    where
+        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.state
+            .db
+            .read(move |c| Ok(f(c)?))
+            .await
+            .expect("query")
+    }
+
+    /// A single integer from SQL.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        self.query(move |c| c.query_row(sql, [], |r| r.get(0))).await
     }
 
     /// Number of audit rows with this action.
