@@ -1,8 +1,10 @@
 //! Integration tests of the web app, built in-process on a temp data dir.
 
+mod fake_graph;
 mod helpers;
 
 mod auth;
+mod media;
 mod setup;
 mod shell;
 mod webhooks;
