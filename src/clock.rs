@@ -33,6 +33,12 @@ impl ManualClock {
         )))
     }
 
+    /// The clock's time plus `by`, without moving it.
+    #[must_use]
+    pub fn now_plus(&self, by: time::Duration) -> OffsetDateTime {
+        self.now() + by
+    }
+
     /// Moves the clock forward.
     pub fn advance(&self, by: time::Duration) {
         self.0.fetch_add(by.whole_seconds(), Ordering::SeqCst);

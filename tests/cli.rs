@@ -282,3 +282,36 @@ fn master_key_can_come_from_systemd_credentials() {
         text(&without)
     );
 }
+
+#[test]
+fn webhook_replay_stores_events_from_a_file_or_stdin_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fixture = format!("{}/tests/fixtures/batch.json", env!("CARGO_MANIFEST_DIR"));
+    let first = run(
+        dir.path(),
+        &["webhook", "replay", "--file", &fixture],
+        "",
+        &[],
+    );
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("3 new message(s), 0 duplicate(s), 1 status(es)"),
+        "{}",
+        text(&first)
+    );
+    let body = std::fs::read_to_string(&fixture).expect("fixture");
+    let again = run(dir.path(), &["webhook", "replay"], &body, &[]);
+    assert!(
+        text(&again).contains("0 new message(s), 3 duplicate(s)"),
+        "{}",
+        text(&again)
+    );
+    let bad = run(dir.path(), &["webhook", "replay"], "{oops", &[]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not a webhook body"), "{}", text(&bad));
+    let db = rusqlite::Connection::open(dir.path().join("data/flowcrm.db")).expect("db");
+    let n: i64 = db
+        .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 3);
+}

@@ -4,6 +4,7 @@ mod healthcheck;
 mod init;
 mod secret;
 mod user;
+mod webhook;
 
 pub use healthcheck::http_get;
 
@@ -54,6 +55,9 @@ pub enum Command {
     /// Store secrets (access tokens, app secret) encrypted in the database.
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Work with WhatsApp webhook payloads.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Exit 0 when the running server answers /healthz with 200 (for systemd and containers).
     Healthcheck {
         /// Base URL to check instead of the configured listen address.
@@ -118,6 +122,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Migrate => migrate(&loaded).await,
         Command::User(cmd) => user::run(&loaded, cmd).await,
         Command::Secret(cmd) => secret::run(&loaded, cmd).await,
+        Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&loaded, url.as_deref()).await,
         Command::Version | Command::CheckConfig | Command::Init { .. } => Ok(()),
     };

@@ -90,7 +90,7 @@ pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> Result<Option<i64>> {
     } else {
         Some(serde_json::to_string(m.extras).map_err(|_| Error::Corrupt("message extras"))?)
     };
-    let context = m
+    let quoted = m
         .extras
         .context
         .as_ref()
@@ -104,7 +104,7 @@ pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> Result<Option<i64>> {
         content,
         extras,
         m.raw.map(ToString::to_string),
-        context,
+        quoted,
         to_ts(m.sent_at),
         to_ts(m.received_at),
         m.error.map(|e| e.code),

@@ -47,16 +47,31 @@ pub fn apply_change(conn: &Connection, c: &TemplateChange<'_>, now: OffsetDateTi
     Ok(())
 }
 
-/// Status, reason, category and quality of a template by Meta id.
-pub fn state(
-    conn: &Connection,
-    meta_id: &str,
-) -> Result<Option<(String, Option<String>, String, Option<String>)>> {
+/// Review state of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateState {
+    /// `APPROVED`, `REJECTED` ...
+    pub status: String,
+    /// Why, for rejections and pauses.
+    pub reason: Option<String>,
+    /// `MARKETING`, `UTILITY`, `AUTHENTICATION`.
+    pub category: String,
+    /// `GREEN`, `YELLOW`, `RED`.
+    pub quality: Option<String>,
+}
+
+/// Review state of a template by Meta id.
+pub fn state(conn: &Connection, meta_id: &str) -> Result<Option<TemplateState>> {
     let sql = "SELECT status, reason, category, quality FROM templates WHERE meta_id = ?1";
     Ok(conn
         .prepare_cached(sql)?
         .query_row([meta_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(TemplateState {
+                status: r.get(0)?,
+                reason: r.get(1)?,
+                category: r.get(2)?,
+                quality: r.get(3)?,
+            })
         })
         .optional()?)
 }

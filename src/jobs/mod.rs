@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 const MEDIA_POLL: Duration = Duration::from_secs(15);
 
 /// Starts every job; abort the handles to stop them.
+#[must_use]
 pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     vec![
         tokio::spawn(media_loop(state.clone())),
@@ -26,7 +27,7 @@ async fn media_loop(state: AppState) {
             // A full batch may mean more is due: go again at once.
             Ok(o) if o.stored + o.retried + o.lost >= 16 => continue,
             Ok(o) if o.stored + o.lost > 0 => {
-                tracing::info!(stored = o.stored, lost = o.lost, "media job")
+                tracing::info!(stored = o.stored, lost = o.lost, "media job");
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "media job failed"),

@@ -234,7 +234,9 @@ impl Content {
         let caption =
             |m: &MediaRef, what: &str| m.caption.clone().unwrap_or_else(|| what.to_string());
         match self {
-            Content::Text { body } => body.clone(),
+            Content::Text { body }
+            | Content::FlowReply { body, .. }
+            | Content::System { body, .. } => body.clone(),
             Content::Image(m) => caption(m, "📷 Photo"),
             Content::Video(m) => caption(m, "🎥 Video"),
             Content::Audio { voice, .. } => if *voice {
@@ -258,7 +260,6 @@ impl Content {
                 format!("👤 {}", names.join(", "))
             }
             Content::ButtonReply { title, .. } | Content::ListReply { title, .. } => title.clone(),
-            Content::FlowReply { body, .. } => body.clone(),
             Content::QuickReply { text, .. } => text.clone(),
             Content::Reaction { emoji, .. } => {
                 emoji.clone().unwrap_or_else(|| "Reaction removed".into())
@@ -271,7 +272,6 @@ impl Content {
                     .unwrap_or_default();
                 format!("🛒 Order, {n} item(s){note}")
             }
-            Content::System { body, .. } => body.clone(),
             Content::Revoke { .. } => "Message deleted".into(),
             Content::Edit { body, .. } => body.clone().unwrap_or_else(|| "Message edited".into()),
             Content::RequestWelcome => "Opened the chat".into(),

@@ -8,6 +8,7 @@ use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::auth::Error as AuthError;
 use crate::config::SECRET_KEYS;
+use crate::db;
 use crate::error::{AppError, Result};
 use crate::model::User;
 use askama::Template;
@@ -46,6 +47,55 @@ impl From<&User> for UserRow {
     }
 }
 
+/// A webhook problem or account event for admins.
+pub struct WebhookRow {
+    when: String,
+    what: String,
+    detail: String,
+}
+
+/// Webhook health for admins.
+#[derive(Default)]
+pub struct WebhookPanel {
+    payloads: i64,
+    events: i64,
+    dead_letters: Vec<WebhookRow>,
+    account_events: Vec<WebhookRow>,
+}
+
+async fn webhook_panel(state: &AppState) -> Result<WebhookPanel> {
+    let (counts, dead, events) = state
+        .db
+        .read(|c| {
+            Ok((
+                db::webhook_log::counts(c)?,
+                db::webhook_log::recent_dead_letters(c, 10)?,
+                db::webhook_log::recent_events(c, 10)?,
+            ))
+        })
+        .await?;
+    Ok(WebhookPanel {
+        payloads: counts.0,
+        events: counts.1,
+        dead_letters: dead
+            .into_iter()
+            .map(|d| WebhookRow {
+                when: date(d.received_at),
+                what: d.error,
+                detail: format!("{} bytes", d.size),
+            })
+            .collect(),
+        account_events: events
+            .into_iter()
+            .map(|(at, field, value)| WebhookRow {
+                when: date(at),
+                what: field,
+                detail: value.chars().take(200).collect(),
+            })
+            .collect(),
+    })
+}
+
 /// The settings page.
 #[derive(Template, WebTemplate)]
 #[template(path = "settings/index.html")]
@@ -58,6 +108,7 @@ pub struct SettingsPage {
     version: &'static str,
     public_url: String,
     errors: FormErrors,
+    webhook: WebhookPanel,
 }
 
 fn date(t: time::OffsetDateTime) -> String {
@@ -68,6 +119,11 @@ fn date(t: time::OffsetDateTime) -> String {
 async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Result<SettingsPage> {
     let me = user.session.user.clone();
     let is_admin = me.is_admin();
+    let webhook = if is_admin {
+        webhook_panel(state).await?
+    } else {
+        WebhookPanel::default()
+    };
     let (users, secrets) = if is_admin {
         let stored = state
             .vault
@@ -121,6 +177,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         version: env!("CARGO_PKG_VERSION"),
         public_url: state.config.public_url(),
         errors,
+        webhook,
     })
 }
 

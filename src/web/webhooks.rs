@@ -30,20 +30,15 @@ pub async fn verify(State(state): State<AppState>, RawQuery(query): RawQuery) ->
     };
     let token_ok = get("hub.verify_token")
         .is_some_and(|t| crypto::constant_time_eq(t.as_bytes(), expected.as_bytes()));
-    match (get("hub.mode"), token_ok, get("hub.challenge")) {
-        (Some("subscribe"), true, Some(challenge)) => {
-            tracing::info!("webhook verified by Meta");
-            (
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                challenge.to_string(),
-            )
-                .into_response()
-        }
-        _ => {
-            tracing::warn!("webhook verification refused: wrong mode or token");
-            StatusCode::FORBIDDEN.into_response()
-        }
+    if let (Some("subscribe"), true, Some(challenge)) =
+        (get("hub.mode"), token_ok, get("hub.challenge"))
+    {
+        tracing::info!("webhook verified by Meta");
+        let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        return (plain, challenge.to_string()).into_response();
     }
+    tracing::warn!("webhook verification refused: wrong mode or token");
+    StatusCode::FORBIDDEN.into_response()
 }
 
 /// `POST /webhooks/whatsapp`.

@@ -111,7 +111,7 @@ impl GraphClient {
     /// A client for the Graph API at `base_url` (e.g. `https://graph.facebook.com`), `version`.
     pub fn new(base_url: &str, version: &str) -> Result<Self, GraphError> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_mins(1))
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("FlowCRM/", env!("CARGO_PKG_VERSION")))
             .build()?;

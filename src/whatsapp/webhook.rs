@@ -120,6 +120,8 @@ pub(super) fn nonempty(v: Option<&Value>) -> Option<String> {
 /// An integer given as a number or a numeric string.
 pub(super) fn int(v: Option<&Value>) -> Option<i64> {
     match v? {
+        // Whole seconds from a float timestamp; truncation is the intent.
+        #[allow(clippy::cast_possible_truncation)]
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -135,7 +137,7 @@ pub(super) fn float(v: Option<&Value>) -> Option<f64> {
     }
 }
 
-fn array<'a>(v: Option<&'a Value>) -> &'a [Value] {
+fn array(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 

@@ -35,11 +35,21 @@ fn graph_error(status: StatusCode, code: i64, message: &str) -> Response {
 }
 
 fn authorized(headers: &HeaderMap) -> bool {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"))
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(&format!("Bearer {TOKEN}"))
 }
 
-async fn media_info(State(g): State<FakeGraph>, Path((version, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    g.requests.lock().expect("lock").push(format!("GET /{version}/{id}"));
+async fn media_info(
+    State(g): State<FakeGraph>,
+    Path((version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    g.requests
+        .lock()
+        .expect("lock")
+        .push(format!("GET /{version}/{id}"));
     if version != "v23.0" {
         return graph_error(StatusCode::BAD_REQUEST, 2635, "unknown version");
     }
@@ -49,7 +59,11 @@ async fn media_info(State(g): State<FakeGraph>, Path((version, id)): Path<(Strin
     let Some(m) = g.media.lock().expect("lock").get(&id).cloned() else {
         return graph_error(StatusCode::NOT_FOUND, 100, "Unsupported get request");
     };
-    let hash = if m.wrong_hash { "00".repeat(32) } else { hex::encode(Sha256::digest(&m.bytes)) };
+    let hash = if m.wrong_hash {
+        "00".repeat(32)
+    } else {
+        hex::encode(Sha256::digest(&m.bytes))
+    };
     let base = g.base.lock().expect("lock").clone();
     axum::Json(json!({
         "messaging_product": "whatsapp",
@@ -62,8 +76,15 @@ async fn media_info(State(g): State<FakeGraph>, Path((version, id)): Path<(Strin
     .into_response()
 }
 
-async fn download(State(g): State<FakeGraph>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    g.requests.lock().expect("lock").push(format!("GET /download/{id}"));
+async fn download(
+    State(g): State<FakeGraph>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    g.requests
+        .lock()
+        .expect("lock")
+        .push(format!("GET /download/{id}"));
     if !authorized(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -76,9 +97,11 @@ async fn download(State(g): State<FakeGraph>, Path(id): Path<String>, headers: H
 impl FakeGraph {
     /// Starts the fake on a free loopback port and returns its base URL.
     pub async fn start(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        *self.base.lock().expect("lock") = base.clone();
+        self.base.lock().expect("lock").clone_from(&base);
         let app = Router::new()
             .route("/{version}/{id}", get(media_info))
             .route("/download/{id}", get(download))
@@ -90,7 +113,11 @@ impl FakeGraph {
     pub fn add(&self, id: &str, bytes: &[u8], mime: &'static str, wrong_hash: bool) {
         self.media.lock().expect("lock").insert(
             id.into(),
-            FakeMedia { bytes: bytes.to_vec(), mime, wrong_hash },
+            FakeMedia {
+                bytes: bytes.to_vec(),
+                mime,
+                wrong_hash,
+            },
         );
     }
 }

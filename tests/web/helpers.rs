@@ -61,7 +61,10 @@ pub const VERIFY_TOKEN: &str = "test-verify-token";
 
 /// `sha256=<hex>` of `body` under the test app secret.
 pub fn sign(body: &[u8]) -> String {
-    format!("sha256={}", hex::encode(flowcrm::crypto::hmac_sha256(APP_SECRET.as_bytes(), body)))
+    format!(
+        "sha256={}",
+        hex::encode(flowcrm::crypto::hmac_sha256(APP_SECRET.as_bytes(), body))
+    )
 }
 
 /// A recorded webhook payload from `tests/fixtures/`.
@@ -215,12 +218,18 @@ impl TestApp {
     }
 
     /// POSTs `body` to the webhook with the given signature header (if any).
-    pub async fn post_webhook_signed(&mut self, body: &[u8], signature: Option<&str>) -> TestResponse {
-        let mut req = Request::post("/webhooks/whatsapp").header(header::CONTENT_TYPE, "application/json");
+    pub async fn post_webhook_signed(
+        &mut self,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> TestResponse {
+        let mut req =
+            Request::post("/webhooks/whatsapp").header(header::CONTENT_TYPE, "application/json");
         if let Some(s) = signature {
             req = req.header("x-hub-signature-256", s);
         }
-        self.send(req.body(Body::from(body.to_vec())).expect("request")).await
+        self.send(req.body(Body::from(body.to_vec())).expect("request"))
+            .await
     }
 
     /// POSTs `body` to the webhook, correctly signed.
@@ -241,16 +250,13 @@ impl TestApp {
         F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.state
-            .db
-            .read(move |c| Ok(f(c)?))
-            .await
-            .expect("query")
+        self.state.db.read(move |c| Ok(f(c)?)).await.expect("query")
     }
 
     /// A single integer from SQL.
     pub async fn count(&self, sql: &'static str) -> i64 {
-        self.query(move |c| c.query_row(sql, [], |r| r.get(0))).await
+        self.query(move |c| c.query_row(sql, [], |r| r.get(0)))
+            .await
     }
 
     /// Number of audit rows with this action.

@@ -12,7 +12,10 @@ async fn handshake_echoes_the_challenge_only_for_the_right_token() {
         .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.body, "1158201444");
-    assert!(ok.header("content-type").is_some_and(|c| c.starts_with("text/plain")));
+    assert!(
+        ok.header("content-type")
+            .is_some_and(|c| c.starts_with("text/plain"))
+    );
     for bad in [
         "/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong",
         "/webhooks/whatsapp?hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=test-verify-token",
@@ -35,17 +38,31 @@ async fn bad_signatures_are_refused_and_nothing_is_stored() {
         ("missing header", body.clone(), None),
         ("one byte changed", changed, Some(good.clone())),
         ("non-hex", body.clone(), Some("sha256=nothex".to_string())),
-        ("wrong secret", body.clone(), Some(format!("sha256={}", hex::encode(flowcrm::crypto::hmac_sha256(b"other", &body))))),
+        (
+            "wrong secret",
+            body.clone(),
+            Some(format!(
+                "sha256={}",
+                hex::encode(flowcrm::crypto::hmac_sha256(b"other", &body))
+            )),
+        ),
     ] {
         let r = app.post_webhook_signed(&b, sig.as_deref()).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what}");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM webhook_payloads").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_dead_letters").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_dead_letters").await,
+        0
+    );
 
     let upper = good.to_uppercase().replace("SHA256=", "sha256=");
-    assert_eq!(app.post_webhook_signed(&body, Some(&upper)).await.status, StatusCode::OK, "uppercase hex");
+    assert_eq!(
+        app.post_webhook_signed(&body, Some(&upper)).await.status,
+        StatusCode::OK,
+        "uppercase hex"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
 }
 
@@ -57,10 +74,19 @@ async fn non_ascii_body_signed_in_escaped_unicode_form_is_accepted() {
     let escaped: String = std::str::from_utf8(&body)
         .expect("utf8")
         .chars()
-        .map(|c| if c.is_ascii() { c.to_string() } else { format!("\\u{:04x}", c as u32) })
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\u{:04x}", c as u32)
+            }
+        })
         .collect();
     let sig = sign(escaped.as_bytes());
-    assert_eq!(app.post_webhook_signed(&body, Some(&sig)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.post_webhook_signed(&body, Some(&sig)).await.status,
+        StatusCode::OK
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
 }
 
@@ -77,15 +103,23 @@ async fn three_megabyte_body_is_accepted_and_larger_is_refused() {
     let three_mb = pad(3 * 1024 * 1024);
     assert_eq!(app.post_webhook(&three_mb).await.status, StatusCode::OK);
     let too_big = pad(4 * 1024 * 1024);
-    assert_eq!(app.post_webhook(&too_big).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        app.post_webhook(&too_big).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_with_a_valid_signature_is_acknowledged_and_kept_as_a_dead_letter() {
     let mut app = TestApp::spawn().await;
-    let r = app.post_webhook(b"{\"object\": \"whatsapp_business_account\", \"entry\": [").await;
+    let r = app
+        .post_webhook(b"{\"object\": \"whatsapp_business_account\", \"entry\": [")
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_dead_letters").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_dead_letters").await,
+        1
+    );
     let error: String = app
         .query(|c| c.query_row("SELECT error FROM webhook_dead_letters", [], |r| r.get(0)))
         .await;
@@ -97,18 +131,47 @@ async fn a_text_creates_contact_conversation_and_message_with_the_window_clock()
     let mut app = TestApp::spawn().await;
     app.deliver("text").await;
     let (phone, bsuid, profile): (String, String, String) = app
-        .query(|c| c.query_row("SELECT phone, bsuid, profile_name FROM contacts", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+        .query(|c| {
+            c.query_row("SELECT phone, bsuid, profile_name FROM contacts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+        })
         .await;
-    assert_eq!((phone.as_str(), bsuid.as_str(), profile.as_str()), ("+5511988887777", "BR.1234567890123456", "Ana Lima"));
+    assert_eq!(
+        (phone.as_str(), bsuid.as_str(), profile.as_str()),
+        ("+5511988887777", "BR.1234567890123456", "Ana Lima")
+    );
     let (last_inbound, unread, pnid): (i64, i64, String) = app
-        .query(|c| c.query_row("SELECT last_inbound_at, unread_count, phone_number_id FROM conversations", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+        .query(|c| {
+            c.query_row(
+                "SELECT last_inbound_at, unread_count, phone_number_id FROM conversations",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
         .await;
-    assert_eq!((last_inbound, unread, pnid.as_str()), (1_767_225_600, 1, "200000000000002"));
+    assert_eq!(
+        (last_inbound, unread, pnid.as_str()),
+        (1_767_225_600, 1, "200000000000002")
+    );
     let (kind, body, direction): (String, String, String) = app
-        .query(|c| c.query_row("SELECT kind, body, direction FROM messages WHERE wamid = 'wamid.TEXT1'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+        .query(|c| {
+            c.query_row(
+                "SELECT kind, body, direction FROM messages WHERE wamid = 'wamid.TEXT1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
         .await;
-    assert_eq!((kind.as_str(), body.as_str(), direction.as_str()), ("text", "Olá! Quero saber do pedido 42", "in"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_payloads").await, 1, "raw body kept");
+    assert_eq!(
+        (kind.as_str(), body.as_str(), direction.as_str()),
+        ("text", "Olá! Quero saber do pedido 42", "in")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM webhook_payloads").await,
+        1,
+        "raw body kept"
+    );
 }
 
 #[tokio::test]
@@ -120,20 +183,55 @@ async fn every_inbound_type_is_stored_with_its_kind() {
         ("voice", "wamid.VOICE1", "audio", "🎤 Voice message"),
         ("document", "wamid.DOC1", "document", "Nota fiscal"),
         ("sticker", "wamid.STICKER1", "sticker", "Sticker"),
-        ("location", "wamid.LOC1", "location", "📍 Location Loja Paulista"),
+        (
+            "location",
+            "wamid.LOC1",
+            "location",
+            "📍 Location Loja Paulista",
+        ),
         ("contacts", "wamid.CONTACTS1", "contacts", "👤 Bruno Costa"),
         ("button_reply", "wamid.BTN1", "button_reply", "Confirmar"),
         ("list_reply", "wamid.LIST1", "list_reply", "Tamanho M"),
         ("nfm_reply", "wamid.FLOW1", "flow_reply", "Sent"),
         ("quick_reply", "wamid.QR1", "quick_reply", "Sim, confirmar"),
         ("reaction", "wamid.REACT1", "reaction", "👍"),
-        ("reaction_removed", "wamid.REACT2", "reaction", "Reaction removed"),
-        ("reaction_removed_empty", "wamid.REACT3", "reaction", "Reaction removed"),
-        ("order", "wamid.ORDER1", "order", "🛒 Order, 3 item(s): Entrega amanhã?"),
-        ("unsupported", "wamid.UNSUP1", "unsupported", "Unsupported message (poll)"),
-        ("unknown_type", "wamid.NEWTYPE1", "unsupported", "Unsupported message (hologram)"),
+        (
+            "reaction_removed",
+            "wamid.REACT2",
+            "reaction",
+            "Reaction removed",
+        ),
+        (
+            "reaction_removed_empty",
+            "wamid.REACT3",
+            "reaction",
+            "Reaction removed",
+        ),
+        (
+            "order",
+            "wamid.ORDER1",
+            "order",
+            "🛒 Order, 3 item(s): Entrega amanhã?",
+        ),
+        (
+            "unsupported",
+            "wamid.UNSUP1",
+            "unsupported",
+            "Unsupported message (poll)",
+        ),
+        (
+            "unknown_type",
+            "wamid.NEWTYPE1",
+            "unsupported",
+            "Unsupported message (hologram)",
+        ),
         ("reply", "wamid.REPLY1", "text", "Esse aqui"),
-        ("reply_forwarded_referral", "wamid.CTX1", "text", "Vi o anúncio"),
+        (
+            "reply_forwarded_referral",
+            "wamid.CTX1",
+            "text",
+            "Vi o anúncio",
+        ),
     ];
     for (fixture_name, ..) in cases {
         app.deliver(fixture_name).await;
@@ -141,7 +239,13 @@ async fn every_inbound_type_is_stored_with_its_kind() {
     for (fixture_name, wamid, kind, body) in cases {
         let w = wamid.to_string();
         let got: (String, String) = app
-            .query(move |c| c.query_row("SELECT kind, body FROM messages WHERE wamid = ?1", [w], |r| Ok((r.get(0)?, r.get(1)?))))
+            .query(move |c| {
+                c.query_row(
+                    "SELECT kind, body FROM messages WHERE wamid = ?1",
+                    [w],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+            })
             .await;
         assert_eq!(got, (kind.to_string(), body.to_string()), "{fixture_name}");
     }
@@ -149,29 +253,86 @@ async fn every_inbound_type_is_stored_with_its_kind() {
     assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM conversations").await, 1);
     // Media queued for download: image, video, voice, document, sticker.
-    assert_eq!(app.count("SELECT COUNT(*) FROM media WHERE state = 'pending'").await, 5);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM media WHERE state = 'pending'")
+            .await,
+        5
+    );
+    // Unread counts customer messages; 19 delivered.
+    assert_eq!(
+        app.count("SELECT unread_count FROM conversations").await,
+        19
+    );
+}
+
+#[tokio::test]
+async fn stored_messages_keep_reply_context_errors_raw_json_and_exact_prices() {
+    let mut app = TestApp::spawn().await;
+    for name in [
+        "reply",
+        "reply_forwarded_referral",
+        "unsupported",
+        "unknown_type",
+        "order",
+    ] {
+        app.deliver(name).await;
+    }
     let ctx: String = app
-        .query(|c| c.query_row("SELECT context_wamid FROM messages WHERE wamid = 'wamid.REPLY1'", [], |r| r.get(0)))
+        .query(|c| {
+            c.query_row(
+                "SELECT context_wamid FROM messages WHERE wamid = 'wamid.REPLY1'",
+                [],
+                |r| r.get(0),
+            )
+        })
         .await;
     assert_eq!(ctx, "wamid.OUT1");
     let extras: String = app
-        .query(|c| c.query_row("SELECT extras FROM messages WHERE wamid = 'wamid.CTX1'", [], |r| r.get(0)))
+        .query(|c| {
+            c.query_row(
+                "SELECT extras FROM messages WHERE wamid = 'wamid.CTX1'",
+                [],
+                |r| r.get(0),
+            )
+        })
         .await;
-    assert!(extras.contains("\"forwarded\":true") && extras.contains("ARAkLkA8rmlFeiCktEJQ"), "{extras}");
+    assert!(
+        extras.contains("\"forwarded\":true") && extras.contains("ARAkLkA8rmlFeiCktEJQ"),
+        "{extras}"
+    );
     let error: (i64, String) = app
-        .query(|c| c.query_row("SELECT error_code, error_title FROM messages WHERE wamid = 'wamid.UNSUP1'", [], |r| Ok((r.get(0)?, r.get(1)?))))
+        .query(|c| {
+            c.query_row(
+                "SELECT error_code, error_title FROM messages WHERE wamid = 'wamid.UNSUP1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
         .await;
     assert_eq!(error, (131_051, "Message type unknown".to_string()));
     let raw: String = app
-        .query(|c| c.query_row("SELECT raw FROM messages WHERE wamid = 'wamid.NEWTYPE1'", [], |r| r.get(0)))
+        .query(|c| {
+            c.query_row(
+                "SELECT raw FROM messages WHERE wamid = 'wamid.NEWTYPE1'",
+                [],
+                |r| r.get(0),
+            )
+        })
         .await;
     assert!(raw.contains("brand_new_field"));
     let content: String = app
-        .query(|c| c.query_row("SELECT content FROM messages WHERE wamid = 'wamid.ORDER1'", [], |r| r.get(0)))
+        .query(|c| {
+            c.query_row(
+                "SELECT content FROM messages WHERE wamid = 'wamid.ORDER1'",
+                [],
+                |r| r.get(0),
+            )
+        })
         .await;
-    assert!(content.contains("\"item_price\":\"59.9\"") && content.contains("SKU-BONE"), "{content}");
-    // Unread counts customer messages; 19 delivered.
-    assert_eq!(app.count("SELECT unread_count FROM conversations").await, 19);
+    assert!(
+        content.contains("\"item_price\":\"59.9\"") && content.contains("SKU-BONE"),
+        "{content}"
+    );
 }
 
 #[tokio::test]
@@ -182,9 +343,18 @@ async fn duplicate_deliveries_store_each_message_once() {
         app.deliver("batch").await;
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 3);
-    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 3, "Ana, Bia, Caio");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM contacts").await,
+        3,
+        "Ana, Bia, Caio"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM message_statuses").await, 1);
-    assert_eq!(app.count("SELECT SUM(unread_count) FROM conversations").await, 3, "duplicates not counted");
+    assert_eq!(
+        app.count("SELECT SUM(unread_count) FROM conversations")
+            .await,
+        3,
+        "duplicates not counted"
+    );
 }
 
 #[tokio::test]
@@ -193,7 +363,9 @@ async fn concurrent_duplicate_posts_store_once() {
     let mut tasks = Vec::new();
     for _ in 0..16 {
         let mut browser = app.other_browser();
-        tasks.push(tokio::spawn(async move { browser.post_webhook(&fixture("text")).await.status }));
+        tasks.push(tokio::spawn(async move {
+            browser.post_webhook(&fixture("text")).await.status
+        }));
     }
     for t in tasks {
         assert_eq!(t.await.expect("join"), StatusCode::OK);
@@ -208,7 +380,11 @@ async fn statuses_only_move_forward_and_wait_for_their_message() {
     // Statuses for a message we do not know yet are kept.
     app.deliver("status_read").await;
     app.deliver("status_sent").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM message_statuses WHERE wamid = 'wamid.OUT1'").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM message_statuses WHERE wamid = 'wamid.OUT1'")
+            .await,
+        2
+    );
     // The outbound message appears (the outbound issue will write these rows); apply.
     app.state
         .db
@@ -223,13 +399,25 @@ async fn statuses_only_move_forward_and_wait_for_their_message() {
     // A late `delivered` never overwrites `read`, but its time is kept.
     app.deliver("status_delivered").await;
     assert_eq!(out1_status(&app).await, "read");
-    assert_eq!(app.count("SELECT at FROM message_statuses WHERE wamid = 'wamid.OUT1' AND status = 'delivered'").await, 1_767_225_620);
+    assert_eq!(
+        app.count(
+            "SELECT at FROM message_statuses WHERE wamid = 'wamid.OUT1' AND status = 'delivered'"
+        )
+        .await,
+        1_767_225_620
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM message_statuses").await, 3);
 }
 
 async fn out1_status(app: &TestApp) -> String {
-    app.query(|c| c.query_row("SELECT status FROM messages WHERE wamid = 'wamid.OUT1'", [], |r| r.get(0)))
-        .await
+    app.query(|c| {
+        c.query_row(
+            "SELECT status FROM messages WHERE wamid = 'wamid.OUT1'",
+            [],
+            |r| r.get(0),
+        )
+    })
+    .await
 }
 
 /// A minimal outbound message row, as the outbox will write it.
@@ -242,7 +430,9 @@ fn insert_outbound_shell(c: &rusqlite::Connection, wamid: &str) -> flowcrm::db::
         None => flowcrm::db::contacts::insert(c, Some(&phone), None, "", now)?,
     };
     let conv = flowcrm::db::conversations::find_or_create(c, contact, "200000000000002", now, now)?;
-    let content = Content::Text { body: "Seu pedido saiu".into() };
+    let content = Content::Text {
+        body: "Seu pedido saiu".into(),
+    };
     let new = flowcrm::db::messages::NewMessage {
         wamid,
         conversation_id: conv,
@@ -261,10 +451,20 @@ fn insert_outbound_shell(c: &rusqlite::Connection, wamid: &str) -> flowcrm::db::
 #[tokio::test]
 async fn failed_status_keeps_metas_error() {
     let mut app = TestApp::spawn().await;
-    app.state.db.write(|c| insert_outbound_shell(c, "wamid.OUT2")).await.expect("shell");
+    app.state
+        .db
+        .write(|c| insert_outbound_shell(c, "wamid.OUT2"))
+        .await
+        .expect("shell");
     app.deliver("status_failed").await;
     let (status, code, title): (String, i64, String) = app
-        .query(|c| c.query_row("SELECT status, error_code, error_title FROM messages WHERE wamid = 'wamid.OUT2'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+        .query(|c| {
+            c.query_row(
+                "SELECT status, error_code, error_title FROM messages WHERE wamid = 'wamid.OUT2'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
         .await;
     assert_eq!((status.as_str(), code), ("failed", 131_049));
     assert!(title.contains("healthy ecosystem"));
@@ -275,9 +475,16 @@ async fn a_bsuid_only_user_lands_on_one_contact_that_merges_when_the_phone_appea
     let mut app = TestApp::spawn().await;
     app.deliver("bsuid_only").await;
     let (phone, bsuid, username): (Option<String>, String, String) = app
-        .query(|c| c.query_row("SELECT phone, bsuid, username FROM contacts", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+        .query(|c| {
+            c.query_row("SELECT phone, bsuid, username FROM contacts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+        })
         .await;
-    assert_eq!((phone, bsuid.as_str(), username.as_str()), (None, "US.13491208655302741918", "zed.shop"));
+    assert_eq!(
+        (phone, bsuid.as_str(), username.as_str()),
+        (None, "US.13491208655302741918", "zed.shop")
+    );
     // The same person wrote before from their phone (a separate contact so far).
     app.deliver("phone_only_zed").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 2);
@@ -285,9 +492,16 @@ async fn a_bsuid_only_user_lands_on_one_contact_that_merges_when_the_phone_appea
     app.deliver("phone_and_bsuid").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
     let (phone, bsuid): (String, String) = app
-        .query(|c| c.query_row("SELECT phone, bsuid FROM contacts", [], |r| Ok((r.get(0)?, r.get(1)?))))
+        .query(|c| {
+            c.query_row("SELECT phone, bsuid FROM contacts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
         .await;
-    assert_eq!((phone.as_str(), bsuid.as_str()), ("+15550001234", "US.13491208655302741918"));
+    assert_eq!(
+        (phone.as_str(), bsuid.as_str()),
+        ("+15550001234", "US.13491208655302741918")
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM conversations").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 3);
     assert_eq!(app.count("SELECT unread_count FROM conversations").await, 3);
@@ -298,12 +512,20 @@ async fn a_number_change_moves_the_contact_to_the_new_number() {
     let mut app = TestApp::spawn().await;
     app.deliver("text").await;
     app.deliver("system_number_change").await;
-    let phone: String = app.query(|c| c.query_row("SELECT phone FROM contacts", [], |r| r.get(0))).await;
+    let phone: String = app
+        .query(|c| c.query_row("SELECT phone FROM contacts", [], |r| r.get(0)))
+        .await;
     assert_eq!(phone, "+5511977776666");
     assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
-    assert_eq!(app.count("SELECT unread_count FROM conversations").await, 1, "a system notice is not unread");
+    assert_eq!(
+        app.count("SELECT unread_count FROM conversations").await,
+        1,
+        "a system notice is not unread"
+    );
     app.deliver("system_user_id_change").await;
-    let bsuid: String = app.query(|c| c.query_row("SELECT bsuid FROM contacts", [], |r| r.get(0))).await;
+    let bsuid: String = app
+        .query(|c| c.query_row("SELECT bsuid FROM contacts", [], |r| r.get(0)))
+        .await;
     assert_eq!(bsuid, "BR.9999999999999999");
 }
 
@@ -312,10 +534,17 @@ async fn media_meta_could_not_fetch_is_marked_lost_with_the_reason() {
     let mut app = TestApp::spawn().await;
     app.deliver("media_error_131052").await;
     let (state, error): (String, String) = app
-        .query(|c| c.query_row("SELECT state, error FROM media", [], |r| Ok((r.get(0)?, r.get(1)?))))
+        .query(|c| {
+            c.query_row("SELECT state, error FROM media", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
         .await;
     assert_eq!(state, "lost");
-    assert!(error.contains("131052") && error.contains("100 MB"), "{error}");
+    assert!(
+        error.contains("131052") && error.contains("100 MB"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -330,7 +559,10 @@ async fn template_and_account_updates_are_stored() {
         .await
         .expect("read")
         .expect("template row");
-    assert_eq!(state, ("REJECTED".into(), Some("INCORRECT_CATEGORY".into()), "UTILITY".into(), Some("YELLOW".into())));
+    assert_eq!(state.status, "REJECTED");
+    assert_eq!(state.reason.as_deref(), Some("INCORRECT_CATEGORY"));
+    assert_eq!(state.category, "UTILITY");
+    assert_eq!(state.quality.as_deref(), Some("YELLOW"));
     app.deliver("phone_quality_update").await;
     app.deliver("system_errors").await;
     let fields: Vec<String> = app
@@ -356,4 +588,54 @@ async fn without_an_app_secret_posts_are_refused_for_meta_to_retry() {
     let r = app.post_webhook(&fixture("text")).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+}
+
+#[tokio::test]
+async fn raw_payloads_are_deleted_after_the_retention_period_and_messages_stay() {
+    let mut app = TestApp::spawn().await;
+    app.deliver("text").await;
+    app.deliver("phone_quality_update").await;
+    let days = app.state.config.whatsapp.raw_payload_days;
+    assert_eq!(days, 7);
+    let removed = flowcrm::jobs::retention::run_once(
+        &app.state.db,
+        app.clock.now_plus(time::Duration::days(6)),
+        days,
+    )
+    .await
+    .expect("retention");
+    assert_eq!(removed, 0, "younger than 7 days: kept");
+    let removed = flowcrm::jobs::retention::run_once(
+        &app.state.db,
+        app.clock.now_plus(time::Duration::days(8)),
+        days,
+    )
+    .await
+    .expect("retention");
+    assert_eq!(removed, 3, "two bodies and one event");
+    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_payloads").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
+}
+
+#[tokio::test]
+async fn with_zero_retention_days_raw_bodies_are_not_kept() {
+    let mut app = TestApp::spawn_with(|c| c.whatsapp.raw_payload_days = 0).await;
+    app.deliver("text").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_payloads").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
+}
+
+#[tokio::test]
+async fn admins_see_dead_letters_and_account_events_in_settings() {
+    let mut app = TestApp::spawn().await;
+    app.post_webhook(b"{broken").await;
+    app.deliver("phone_quality_update").await;
+    app.logged_in_as("boss@shop.example", flowcrm::model::Role::Admin)
+        .await;
+    let page = app.get("/settings").await;
+    assert!(page.body.contains("invalid JSON"), "dead letter shown");
+    assert!(
+        page.body.contains("phone_number_quality_update"),
+        "event shown"
+    );
 }

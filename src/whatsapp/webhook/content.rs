@@ -41,9 +41,9 @@ fn shared_contacts(v: Option<&Value>) -> Vec<SharedContact> {
             let name = c.get("name");
             let formatted =
                 nonempty(name.and_then(|n| n.get("formatted_name"))).unwrap_or_else(|| {
-                    let first = text(name.and_then(|n| n.get("first_name"))).unwrap_or_default();
-                    let last = text(name.and_then(|n| n.get("last_name"))).unwrap_or_default();
-                    format!("{first} {last}").trim().to_string()
+                    let given = text(name.and_then(|n| n.get("first_name"))).unwrap_or_default();
+                    let family = text(name.and_then(|n| n.get("last_name"))).unwrap_or_default();
+                    format!("{given} {family}").trim().to_string()
                 });
             let phones = c
                 .get("phones")
