@@ -33,7 +33,10 @@ fn start(dir: &std::path::Path, listen: &str) -> Child {
 
 async fn wait_healthy(listen: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !matches!(flowcrm::cli::http_get(listen, "/healthz").await, Ok((200, _))) {
+    while !matches!(
+        flowcrm::cli::http_get(listen, "/healthz").await,
+        Ok((200, _))
+    ) {
         assert!(Instant::now() < deadline, "server did not become healthy");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -66,7 +69,13 @@ async fn every_acknowledged_webhook_survives_kill_9() {
                 }
                 let wamid = format!("wamid.CRASH.{worker}.{i}");
                 let body = payload(&wamid);
-                let sig = format!("sha256={}", hex::encode(flowcrm::crypto::hmac_sha256(SECRET.as_bytes(), body.as_bytes())));
+                let sig = format!(
+                    "sha256={}",
+                    hex::encode(flowcrm::crypto::hmac_sha256(
+                        SECRET.as_bytes(),
+                        body.as_bytes()
+                    ))
+                );
                 let sent = client
                     .post(&url)
                     .header("x-hub-signature-256", sig)
@@ -86,7 +95,10 @@ async fn every_acknowledged_webhook_survives_kill_9() {
     // Let some load through, then pull the plug mid-stream.
     let deadline = Instant::now() + Duration::from_secs(10);
     while acked.lock().expect("lock").len() < 200 {
-        assert!(Instant::now() < deadline, "too few acknowledgements before the kill");
+        assert!(
+            Instant::now() < deadline,
+            "too few acknowledgements before the kill"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     server.kill().expect("SIGKILL");
@@ -100,12 +112,32 @@ async fn every_acknowledged_webhook_survives_kill_9() {
     let mut again = start(dir.path(), &listen);
     wait_healthy(&listen).await;
     let db = rusqlite::Connection::open(dir.path().join("data/flowcrm.db")).expect("open db");
-    let mut stmt = db.prepare("SELECT 1 FROM messages WHERE wamid = ?1").expect("prepare");
-    let missing: Vec<_> = acked.iter().filter(|w| !stmt.exists([w.as_str()]).expect("query")).collect();
-    let stored: i64 = db.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0)).expect("count");
+    let mut stmt = db
+        .prepare("SELECT 1 FROM messages WHERE wamid = ?1")
+        .expect("prepare");
+    let missing: Vec<_> = acked
+        .iter()
+        .filter(|w| !stmt.exists([w.as_str()]).expect("query"))
+        .collect();
+    let stored: i64 = db
+        .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))
+        .expect("count");
     let _ = again.kill();
     let _ = again.wait();
-    assert!(missing.is_empty(), "{} of {} acknowledged events lost: {:?}", missing.len(), acked.len(), &missing[..missing.len().min(5)]);
-    assert!(stored >= i64::try_from(acked.len()).expect("len"), "stored {stored} < acked {}", acked.len());
-    eprintln!("kill -9 test: {} acknowledged, {stored} stored, 0 lost", acked.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged events lost: {:?}",
+        missing.len(),
+        acked.len(),
+        &missing[..missing.len().min(5)]
+    );
+    assert!(
+        stored >= i64::try_from(acked.len()).expect("len"),
+        "stored {stored} < acked {}",
+        acked.len()
+    );
+    eprintln!(
+        "kill -9 test: {} acknowledged, {stored} stored, 0 lost",
+        acked.len()
+    );
 }
