@@ -11,6 +11,13 @@
 //! ```
 //! `benches/ingest.sh` does all of that and also reports the server's peak RSS.
 
+// Statistics over counts and durations: float conversions are the point.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
 use flowcrm::db::{Db, Options};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,7 +108,7 @@ async fn http_phase(a: &Args) {
                     .await;
                 match r {
                     Ok(resp) if resp.status() == 200 => {
-                        latencies.push(t.elapsed().as_micros() as u64)
+                        latencies.push(t.elapsed().as_micros() as u64);
                     }
                     _ => errors += 1,
                 }
@@ -133,6 +140,9 @@ async fn http_phase(a: &Args) {
     );
 }
 
+/// Events per transaction in the ceiling phase.
+const BATCH: usize = 1000;
+
 async fn ceiling_phase(a: &Args) {
     let dir = tempfile::tempdir().expect("tmp");
     let (db, _) = Db::open(&Options {
@@ -141,7 +151,6 @@ async fn ceiling_phase(a: &Args) {
         busy_timeout: Duration::from_secs(5),
     })
     .expect("open");
-    const BATCH: usize = 1000;
     let started = Instant::now();
     let mut done = 0;
     while done < a.ceiling_events {
