@@ -3,6 +3,7 @@
 mod contact;
 mod conversation;
 mod message;
+mod outbound;
 mod phone;
 mod user;
 
@@ -11,6 +12,10 @@ pub use conversation::{Conversation, SERVICE_WINDOW};
 pub use message::{
     ApiError, Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,
     OrderItem, Referral, SharedContact, SharedPhone,
+};
+pub use outbound::{
+    ListRow, ListSection, MediaKind, Outbound, ReplyButton, TemplateButtonParam, TemplateHeader,
+    TemplateParam, check_param,
 };
 pub use phone::PhoneE164;
 pub use user::{Email, EmailError, Role, User, UserId};
