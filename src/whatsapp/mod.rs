@@ -2,4 +2,6 @@
 //! Imports `model`, `crypto` and its own configuration only.
 
 pub mod client;
+pub mod limiter;
+pub mod outbound;
 pub mod webhook;
