@@ -22,6 +22,8 @@ CREATE TABLE outbox (
     updated_at       INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+-- Per-recipient order: a message is not claimed while an older one to the same recipient waits.
+CREATE INDEX outbox_recipient ON outbox (recipient, id);
 
 -- Sender-wide state, e.g. `paused` when Meta rejected the access token (code 190).
 CREATE TABLE sender_state (

@@ -7,9 +7,11 @@ use crate::config::Config;
 use crate::config::Secret;
 use crate::db::{self, Db, MigrationReport};
 use crate::jobs::media::MediaJob;
+use crate::jobs::outbox::Sender;
 use crate::vault::Vault;
 use crate::web::cookies::CookieConfig;
 use crate::whatsapp::client::GraphClient;
+use crate::whatsapp::limiter::Limiter;
 use anyhow::Context;
 use std::collections::HashMap;
 use std::future::Future;
@@ -40,6 +42,10 @@ pub struct AppState {
     pub media_job: MediaJob,
     /// Poked after a webhook brought new media.
     pub media_wakeup: Arc<Notify>,
+    /// Outbound sender.
+    pub sender: Sender,
+    /// Poked when a message was queued.
+    pub outbox_wakeup: Arc<Notify>,
     secrets: Arc<SecretCache>,
 }
 
@@ -118,6 +124,15 @@ impl AppState {
             &config.whatsapp.graph_base_url,
             &config.whatsapp.api_version,
         )?;
+        let sender = Sender {
+            db: db.clone(),
+            client: client.clone(),
+            clock: clock.clone(),
+            limiter: Arc::new(std::sync::Mutex::new(Limiter::new(
+                config.whatsapp.max_messages_per_second,
+            ))),
+            phone_number_id: config.whatsapp.phone_number_id.clone(),
+        };
         let media_job = MediaJob {
             db: db.clone(),
             client,
@@ -133,6 +148,8 @@ impl AppState {
             cookies,
             media_job,
             media_wakeup: Arc::new(Notify::new()),
+            sender,
+            outbox_wakeup: Arc::new(Notify::new()),
             secrets: Arc::new(SecretCache::default()),
         })
     }

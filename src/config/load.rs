@@ -104,6 +104,7 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("whatsapp", "app_secret", Kind::Str),
     ("whatsapp", "access_token", Kind::Str),
     ("whatsapp", "raw_payload_days", Kind::Int),
+    ("whatsapp", "max_messages_per_second", Kind::Int),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

@@ -139,6 +139,8 @@ pub struct WhatsAppConfig {
     pub app_secret: Option<Secret>,
     /// Access token for sending. Prefer `flowcrm secret set whatsapp.access_token`.
     pub access_token: Option<Secret>,
+    /// Sending pace for the business number (Meta's default throughput is 80 per second).
+    pub max_messages_per_second: u32,
     /// Days to keep raw webhook bodies for replay and debugging (0: delete at the next hourly run).
     pub raw_payload_days: u32,
 }
@@ -154,6 +156,7 @@ impl Default for WhatsAppConfig {
             app_secret: None,
             access_token: None,
             raw_payload_days: 7,
+            max_messages_per_second: 80,
         }
     }
 }

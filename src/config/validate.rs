@@ -79,6 +79,12 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
             format!("`{v}` is not a Graph API version such as v23.0"),
         ));
     }
+    if !(1..=10_000).contains(&c.whatsapp.max_messages_per_second) {
+        out.push((
+            "whatsapp.max_messages_per_second".into(),
+            "must be from 1 to 10000 (Meta allows 80 by default, 1000 after an upgrade)".into(),
+        ));
+    }
     check_url(
         "whatsapp.graph_base_url",
         &c.whatsapp.graph_base_url,

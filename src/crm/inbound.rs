@@ -180,6 +180,12 @@ fn record_status(
         callback_data: s.callback_data.as_deref(),
         received_at: now,
     };
+    // Our key echoed back: a send whose answer was lost (crash, timeout) was accepted after all.
+    if let Some(key) = &s.callback_data
+        && let Some(message_id) = db::outbox::settle_by_key(conn, key, now)?
+    {
+        db::messages::set_wamid(conn, message_id, &s.wamid)?;
+    }
     if db::statuses::insert(conn, &new)? {
         db::messages::refresh_status(conn, &s.wamid)?;
         out.statuses += 1;

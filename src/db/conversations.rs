@@ -136,3 +136,10 @@ pub fn reassign(
     }
     Ok(())
 }
+
+/// Records an outbound message (moves the conversation up the list).
+pub fn record_outbound(conn: &Connection, id: i64, at: OffsetDateTime) -> Result<()> {
+    let sql = "UPDATE conversations SET last_message_at = MAX(last_message_at, ?2), updated_at = ?2 WHERE id = ?1";
+    conn.prepare_cached(sql)?.execute(params![id, to_ts(at)])?;
+    Ok(())
+}

@@ -159,3 +159,39 @@ pub fn refresh_status(conn: &Connection, wamid: &str) -> Result<()> {
     conn.prepare_cached(sql)?.execute([wamid])?;
     Ok(())
 }
+
+/// Gives an outbound message the id Meta assigned, then applies statuses that arrived first.
+pub fn set_wamid(conn: &Connection, id: i64, wamid: &str) -> Result<()> {
+    let sql = "UPDATE messages SET wamid = ?2 WHERE id = ?1";
+    conn.prepare_cached(sql)?.execute(params![id, wamid])?;
+    refresh_status(conn, wamid)
+}
+
+/// Marks an outbound message failed with Meta's (or our) reason.
+pub fn set_failed(conn: &Connection, id: i64, error: &ApiError) -> Result<()> {
+    let sql =
+        "UPDATE messages SET status = 'failed', status_rank = MAX(status_rank, 2), error_code = ?2,
+                                   error_title = ?3, error_details = ?4
+               WHERE id = ?1";
+    conn.prepare_cached(sql)?
+        .execute(params![id, error.code, error.title, error.details])?;
+    Ok(())
+}
+
+/// Clears a failure before a retry.
+pub fn clear_failure(conn: &Connection, id: i64) -> Result<()> {
+    let sql =
+        "UPDATE messages SET status = NULL, status_rank = 0, error_code = NULL, error_title = NULL,
+                                   error_details = NULL WHERE id = ?1 AND status = 'failed'";
+    conn.prepare_cached(sql)?.execute([id])?;
+    Ok(())
+}
+
+/// One message by row id.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Message>> {
+    let sql = format!("SELECT {COLUMNS} FROM messages WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}

@@ -9,6 +9,7 @@ mod error;
 pub mod media;
 pub mod messages;
 mod migrate;
+pub mod outbox;
 pub mod secrets;
 pub mod sessions;
 pub mod setup_tokens;

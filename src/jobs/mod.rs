@@ -2,6 +2,7 @@
 //! server. Imports `crm`, `db`, `model` and the adapters; wiring gets the state from `app`.
 
 pub mod media;
+pub mod outbox;
 pub mod retention;
 
 use crate::app::AppState;
@@ -16,6 +17,7 @@ const MEDIA_POLL: Duration = Duration::from_secs(15);
 pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     vec![
         tokio::spawn(media_loop(state.clone())),
+        tokio::spawn(outbox_loop(state.clone())),
         tokio::spawn(hourly(state.clone())),
     ]
 }
@@ -35,6 +37,35 @@ async fn media_loop(state: AppState) {
         tokio::select! {
             () = state.media_wakeup.notified() => {},
             () = tokio::time::sleep(MEDIA_POLL) => {},
+        }
+    }
+}
+
+/// How often the sender looks for due messages when nobody pokes it.
+const OUTBOX_POLL: Duration = Duration::from_secs(1);
+
+async fn outbox_loop(state: AppState) {
+    match state.sender.recover().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            messages = n,
+            "sends interrupted by the last stop are waiting for WhatsApp to confirm them"
+        ),
+        Err(e) => tracing::error!(error = %e, "outbox recovery failed"),
+    }
+    if state.config.whatsapp.phone_number_id.is_none() {
+        tracing::warn!("whatsapp.phone_number_id is not set; outbound messages stay queued");
+    }
+    loop {
+        let token = state.secret("whatsapp.access_token").await;
+        match state.sender.run_once(token.as_ref()).await {
+            Ok(o) if o.sent + o.retried + o.failed > 0 && !o.paused => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sender failed"),
+        }
+        tokio::select! {
+            () = state.outbox_wakeup.notified() => {},
+            () = tokio::time::sleep(OUTBOX_POLL) => {},
         }
     }
 }

@@ -231,7 +231,12 @@ impl Outbound {
                 required(&mut e, "The message", body);
                 too_long(&mut e, "The message", body, MAX_TEXT);
             }
-            Outbound::Media { kind, media_id, caption, .. } => {
+            Outbound::Media {
+                kind,
+                media_id,
+                caption,
+                ..
+            } => {
                 required(&mut e, "The media id", media_id);
                 if let Some(c) = caption {
                     if matches!(kind, MediaKind::Audio | MediaKind::Sticker) {
@@ -240,17 +245,30 @@ impl Outbound {
                     too_long(&mut e, "The caption", c, MAX_CAPTION);
                 }
             }
-            Outbound::Template { name, language, body, .. } => {
+            Outbound::Template {
+                name,
+                language,
+                body,
+                ..
+            } => {
                 required(&mut e, "The template name", name);
                 required(&mut e, "The template language", language);
                 for (i, p) in body.iter().enumerate() {
                     check_param(&mut e, i + 1, &p.text);
                 }
             }
-            Outbound::Buttons { header, body, footer, buttons } => {
+            Outbound::Buttons {
+                header,
+                body,
+                footer,
+                buttons,
+            } => {
                 check_interactive_text(&mut e, header.as_deref(), body, footer.as_deref());
                 if buttons.is_empty() || buttons.len() > MAX_BUTTONS {
-                    e.push(format!("Use 1 to {MAX_BUTTONS} buttons ({} given).", buttons.len()));
+                    e.push(format!(
+                        "Use 1 to {MAX_BUTTONS} buttons ({} given).",
+                        buttons.len()
+                    ));
                 }
                 for b in buttons {
                     required(&mut e, "A button title", &b.title);
@@ -265,13 +283,22 @@ impl Outbound {
                     e.push("Button titles must be different from each other.".into());
                 }
             }
-            Outbound::List { header, body, footer, button, sections } => {
+            Outbound::List {
+                header,
+                body,
+                footer,
+                button,
+                sections,
+            } => {
                 check_interactive_text(&mut e, header.as_deref(), body, footer.as_deref());
                 required(&mut e, "The list button label", button);
                 too_long(&mut e, "The list button label", button, MAX_BUTTON_TITLE);
                 let rows: usize = sections.iter().map(|s| s.rows.len()).sum();
                 if sections.is_empty() || sections.len() > MAX_SECTIONS {
-                    e.push(format!("Use 1 to {MAX_SECTIONS} sections ({} given).", sections.len()));
+                    e.push(format!(
+                        "Use 1 to {MAX_SECTIONS} sections ({} given).",
+                        sections.len()
+                    ));
                 }
                 if rows == 0 || rows > MAX_ROWS {
                     e.push(format!("Use 1 to {MAX_ROWS} rows in total ({rows} given)."));
@@ -285,13 +312,20 @@ impl Outbound {
                     }
                 }
             }
-            Outbound::Reaction { message_id, .. } => required(&mut e, "The message to react to", message_id),
+            Outbound::Reaction { message_id, .. } => {
+                required(&mut e, "The message to react to", message_id)
+            }
         }
         if e.is_empty() { Ok(()) } else { Err(e) }
     }
 }
 
-fn check_interactive_text(e: &mut Vec<String>, header: Option<&str>, body: &str, footer: Option<&str>) {
+fn check_interactive_text(
+    e: &mut Vec<String>,
+    header: Option<&str>,
+    body: &str,
+    footer: Option<&str>,
+) {
     required(e, "The message body", body);
     too_long(e, "The message body", body, MAX_INTERACTIVE_BODY);
     if let Some(h) = header {
@@ -308,9 +342,13 @@ pub fn check_param(errors: &mut Vec<String>, position: usize, text: &str) {
     if text.trim().is_empty() {
         errors.push(format!("Variable {position} is empty."));
     } else if text.contains(['\n', '\r', '\t']) {
-        errors.push(format!("Variable {position} contains a line break or tab, which WhatsApp refuses."));
+        errors.push(format!(
+            "Variable {position} contains a line break or tab, which WhatsApp refuses."
+        ));
     } else if text.contains("     ") {
-        errors.push(format!("Variable {position} has more than four spaces in a row, which WhatsApp refuses."));
+        errors.push(format!(
+            "Variable {position} has more than four spaces in a row, which WhatsApp refuses."
+        ));
     }
 }
 
@@ -319,7 +357,10 @@ mod tests {
     use super::*;
 
     fn text(body: &str) -> Outbound {
-        Outbound::Text { body: body.into(), preview_url: false }
+        Outbound::Text {
+            body: body.into(),
+            preview_url: false,
+        }
     }
 
     #[test]
@@ -328,12 +369,18 @@ mod tests {
         assert!(text("").validate().is_err());
         assert!(text(&"a".repeat(4096)).validate().is_ok());
         let e = text(&"a".repeat(4097)).validate().expect_err("too long");
-        assert_eq!(e, vec!["The message is 4097 characters; the limit is 4096.".to_string()]);
+        assert_eq!(
+            e,
+            vec!["The message is 4097 characters; the limit is 4096.".to_string()]
+        );
     }
 
     #[test]
     fn buttons_limits_are_all_reported() {
-        let b = |t: &str| ReplyButton { id: t.into(), title: t.into() };
+        let b = |t: &str| ReplyButton {
+            id: t.into(),
+            title: t.into(),
+        };
         let m = Outbound::Buttons {
             header: None,
             body: "Choose".into(),
@@ -349,13 +396,20 @@ mod tests {
 
     #[test]
     fn list_limits() {
-        let row = |i: usize| ListRow { id: format!("r{i}"), title: format!("Row {i}"), description: None };
+        let row = |i: usize| ListRow {
+            id: format!("r{i}"),
+            title: format!("Row {i}"),
+            description: None,
+        };
         let ok = Outbound::List {
             header: None,
             body: "Pick".into(),
             footer: None,
             button: "Options".into(),
-            sections: vec![ListSection { title: "A".into(), rows: (0..10).map(row).collect() }],
+            sections: vec![ListSection {
+                title: "A".into(),
+                rows: (0..10).map(row).collect(),
+            }],
         };
         assert!(ok.validate().is_ok());
         let too_many = Outbound::List {
@@ -363,20 +417,31 @@ mod tests {
             body: "Pick".into(),
             footer: None,
             button: "Options".into(),
-            sections: vec![ListSection { title: "A".into(), rows: (0..11).map(row).collect() }],
+            sections: vec![ListSection {
+                title: "A".into(),
+                rows: (0..11).map(row).collect(),
+            }],
         };
         assert!(too_many.validate().is_err());
     }
 
     #[test]
     fn media_and_template_params() {
-        let audio = Outbound::Media { kind: MediaKind::Audio, media_id: "1".into(), caption: Some("x".into()), filename: None };
+        let audio = Outbound::Media {
+            kind: MediaKind::Audio,
+            media_id: "1".into(),
+            caption: Some("x".into()),
+            filename: None,
+        };
         assert!(audio.validate().is_err(), "audio has no caption");
         let t = |v: &str| Outbound::Template {
             name: "order_update".into(),
             language: "pt_BR".into(),
             header: None,
-            body: vec![TemplateParam { name: None, text: v.into() }],
+            body: vec![TemplateParam {
+                name: None,
+                text: v.into(),
+            }],
             buttons: vec![],
         };
         assert!(t("Ana").validate().is_ok());

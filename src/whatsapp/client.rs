@@ -131,6 +131,40 @@ impl GraphClient {
         )
     }
 
+    /// `POST /{phone-number-id}/messages` with `body`; returns the new message's wamid (or
+    /// `None` for requests that create no message, such as mark-as-read).
+    pub async fn send_message(
+        &self,
+        token: &Secret,
+        phone_number_id: &str,
+        body: &serde_json::Value,
+    ) -> Result<Option<String>, GraphError> {
+        let resp = self
+            .http
+            .post(self.url(&format!("{phone_number_id}/messages")))
+            .bearer_auth(token.expose())
+            .json(body)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        let answer: serde_json::Value = resp
+            .json()
+            .await
+            .map_err(|e| GraphError::Invalid(e.to_string()))?;
+        let wamid = answer
+            .get("messages")
+            .and_then(|m| m.get(0))
+            .and_then(|m| m.get("id"))
+            .and_then(serde_json::Value::as_str)
+            .map(String::from);
+        if wamid.is_none() && answer.get("success").is_none() {
+            return Err(GraphError::Invalid(format!("no message id in {answer}")));
+        }
+        Ok(wamid)
+    }
+
     /// `GET /{media-id}`: where to download an attachment.
     pub async fn media_info(
         &self,

@@ -50,16 +50,24 @@ impl Gcra {
 pub struct Limiter {
     global: Gcra,
     pairs: HashMap<String, Gcra>,
+    pair_burst: u32,
 }
 
 impl Limiter {
     /// A limiter for `per_second` messages per second overall.
     #[must_use]
     pub fn new(per_second: u32) -> Self {
+        Self::with_pair_burst(per_second, PAIR_BURST)
+    }
+
+    /// A limiter with a different per-recipient burst (tests, bulk tools).
+    #[must_use]
+    pub fn with_pair_burst(per_second: u32, pair_burst: u32) -> Self {
         let interval = Duration::from_secs(1) / per_second.max(1);
         Self {
             global: Gcra::new(interval, 1),
             pairs: HashMap::new(),
+            pair_burst,
         }
     }
 
@@ -70,10 +78,11 @@ impl Limiter {
         if self.pairs.len() >= MAX_PAIRS {
             self.pairs.retain(|_, g| g.tat.is_some_and(|t| t > now));
         }
+        let burst = self.pair_burst;
         let pair = self
             .pairs
             .entry(recipient.to_string())
-            .or_insert_with(|| Gcra::new(PAIR_INTERVAL, PAIR_BURST));
+            .or_insert_with(|| Gcra::new(PAIR_INTERVAL, burst));
         let at = self.global.earliest(now);
         let ready = pair.earliest(at);
         if ready > at {
@@ -86,10 +95,11 @@ impl Limiter {
 
     /// Makes `recipient` wait at least `until` (after Meta's 131056 pair-rate error).
     pub fn back_off(&mut self, recipient: &str, until: Instant) {
+        let burst = self.pair_burst;
         let pair = self
             .pairs
             .entry(recipient.to_string())
-            .or_insert_with(|| Gcra::new(PAIR_INTERVAL, PAIR_BURST));
+            .or_insert_with(|| Gcra::new(PAIR_INTERVAL, burst));
         let tat = until + pair.tolerance;
         pair.tat = Some(pair.tat.map_or(tat, |t| t.max(tat)));
     }
@@ -103,7 +113,12 @@ mod tests {
     fn max_in_window(times: &[Instant], len: Duration) -> usize {
         times
             .iter()
-            .map(|start| times.iter().filter(|t| **t >= *start && **t < *start + len).count())
+            .map(|start| {
+                times
+                    .iter()
+                    .filter(|t| **t >= *start && **t < *start + len)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     }
@@ -134,7 +149,10 @@ mod tests {
         let times = schedule(&mut l, &rs, now);
         assert!(max_in_window(&times, Duration::from_secs(1)) <= 80);
         let span = *times.last().expect("times") - now;
-        assert!(span >= Duration::from_millis(12_400) && span < Duration::from_millis(12_600), "{span:?}");
+        assert!(
+            span >= Duration::from_millis(12_400) && span < Duration::from_millis(12_600),
+            "{span:?}"
+        );
     }
 
     #[test]
@@ -143,10 +161,17 @@ mod tests {
         let now = Instant::now();
         let rs = vec!["+5511988887777".to_string(); 20];
         let times = schedule(&mut l, &rs, now);
-        let burst = times.iter().filter(|t| **t < now + Duration::from_secs(1)).count();
+        let burst = times
+            .iter()
+            .filter(|t| **t < now + Duration::from_secs(1))
+            .count();
         assert_eq!(burst, PAIR_BURST as usize);
         for w in times[PAIR_BURST as usize..].windows(2) {
-            assert!(w[1] - w[0] >= PAIR_INTERVAL - Duration::from_millis(1), "{:?}", w[1] - w[0]);
+            assert!(
+                w[1] - w[0] >= PAIR_INTERVAL - Duration::from_millis(1),
+                "{:?}",
+                w[1] - w[0]
+            );
         }
         // In any 60 s, no more than the burst plus ten.
         assert!(max_in_window(&times, Duration::from_secs(60)) <= PAIR_BURST as usize + 10);
@@ -155,7 +180,11 @@ mod tests {
         for _ in 0..PAIR_BURST + 3 {
             let _ = fresh.reserve("+5511988887777", now);
         }
-        assert!(fresh.reserve("+5511900000000", now).is_ok_and(|t| t < now + Duration::from_millis(20)));
+        assert!(
+            fresh
+                .reserve("+5511900000000", now)
+                .is_ok_and(|t| t < now + Duration::from_millis(20))
+        );
     }
 
     #[test]
@@ -163,7 +192,13 @@ mod tests {
         let mut l = Limiter::new(1000);
         let now = Instant::now();
         l.back_off("+5511988887777", now + Duration::from_secs(16));
-        assert_eq!(l.reserve("+5511988887777", now), Err(now + Duration::from_secs(16)));
-        assert!(l.reserve("+5511900000000", now).is_ok_and(|t| t < now + Duration::from_millis(10)));
+        assert_eq!(
+            l.reserve("+5511988887777", now),
+            Err(now + Duration::from_secs(16))
+        );
+        assert!(
+            l.reserve("+5511900000000", now)
+                .is_ok_and(|t| t < now + Duration::from_millis(10))
+        );
     }
 }

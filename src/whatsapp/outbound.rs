@@ -45,7 +45,13 @@ fn interactive_frame(header: Option<&str>, body: &str, footer: Option<&str>) -> 
     m
 }
 
-fn template(name: &str, language: &str, header: Option<&TemplateHeader>, body: &[TemplateParam], buttons: &[crate::model::TemplateButtonParam]) -> Value {
+fn template(
+    name: &str,
+    language: &str,
+    header: Option<&TemplateHeader>,
+    body: &[TemplateParam],
+    buttons: &[crate::model::TemplateButtonParam],
+) -> Value {
     let mut components = Vec::new();
     match header {
         Some(TemplateHeader::Text { params }) if !params.is_empty() => components.push(json!({
@@ -62,12 +68,16 @@ fn template(name: &str, language: &str, header: Option<&TemplateHeader>, body: &
             if let Some(f) = filename {
                 doc["filename"] = json!(f);
             }
-            components.push(json!({"type": "header", "parameters": [{"type": "document", "document": doc}]}));
+            components.push(
+                json!({"type": "header", "parameters": [{"type": "document", "document": doc}]}),
+            );
         }
         _ => {}
     }
     if !body.is_empty() {
-        components.push(json!({"type": "body", "parameters": body.iter().map(text_param).collect::<Vec<_>>()}));
+        components.push(
+            json!({"type": "body", "parameters": body.iter().map(text_param).collect::<Vec<_>>()}),
+        );
     }
     for b in buttons {
         let param = if b.sub_type == "quick_reply" {
@@ -88,15 +98,27 @@ fn template(name: &str, language: &str, header: Option<&TemplateHeader>, body: &
 
 /// The `POST /{phone-number-id}/messages` body for `msg`.
 #[must_use]
-pub fn request_body(msg: &Outbound, to: &Recipient, reply_to: Option<&str>, callback: &str) -> Value {
+pub fn request_body(
+    msg: &Outbound,
+    to: &Recipient,
+    reply_to: Option<&str>,
+    callback: &str,
+) -> Value {
     let mut b = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
     match to {
         Recipient::Phone(p) => b["to"] = json!(p.as_str()),
         Recipient::UserId(u) => b["recipient"] = json!(u),
     }
     let (kind, payload) = match msg {
-        Outbound::Text { body, preview_url } => ("text", json!({"preview_url": preview_url, "body": body})),
-        Outbound::Media { kind, media_id, caption, filename } => {
+        Outbound::Text { body, preview_url } => {
+            ("text", json!({"preview_url": preview_url, "body": body}))
+        }
+        Outbound::Media {
+            kind,
+            media_id,
+            caption,
+            filename,
+        } => {
             let mut m = json!({"id": media_id});
             if let Some(c) = caption {
                 m["caption"] = json!(c);
@@ -106,10 +128,22 @@ pub fn request_body(msg: &Outbound, to: &Recipient, reply_to: Option<&str>, call
             }
             (kind.as_str(), m)
         }
-        Outbound::Template { name, language, header, body, buttons } => {
-            ("template", template(name, language, header.as_ref(), body, buttons))
-        }
-        Outbound::Buttons { header, body, footer, buttons } => {
+        Outbound::Template {
+            name,
+            language,
+            header,
+            body,
+            buttons,
+        } => (
+            "template",
+            template(name, language, header.as_ref(), body, buttons),
+        ),
+        Outbound::Buttons {
+            header,
+            body,
+            footer,
+            buttons,
+        } => {
             let mut i = interactive_frame(header.as_deref(), body, footer.as_deref());
             i.insert("type".into(), json!("button"));
             let list: Vec<_> = buttons
@@ -119,7 +153,13 @@ pub fn request_body(msg: &Outbound, to: &Recipient, reply_to: Option<&str>, call
             i.insert("action".into(), json!({"buttons": list}));
             ("interactive", Value::Object(i))
         }
-        Outbound::List { header, body, footer, button, sections } => {
+        Outbound::List {
+            header,
+            body,
+            footer,
+            button,
+            sections,
+        } => {
             let mut i = interactive_frame(header.as_deref(), body, footer.as_deref());
             i.insert("type".into(), json!("list"));
             let sections: Vec<_> = sections
@@ -139,10 +179,16 @@ pub fn request_body(msg: &Outbound, to: &Recipient, reply_to: Option<&str>, call
                     json!({"title": s.title, "rows": rows})
                 })
                 .collect();
-            i.insert("action".into(), json!({"button": button, "sections": sections}));
+            i.insert(
+                "action".into(),
+                json!({"button": button, "sections": sections}),
+            );
             ("interactive", Value::Object(i))
         }
-        Outbound::Reaction { message_id, emoji } => ("reaction", json!({"message_id": message_id, "emoji": emoji})),
+        Outbound::Reaction { message_id, emoji } => (
+            "reaction",
+            json!({"message_id": message_id, "emoji": emoji}),
+        ),
     };
     b["type"] = json!(kind);
     b[kind] = payload;
@@ -185,7 +231,9 @@ pub fn classify(e: &GraphError) -> ErrorClass {
             190 => ErrorClass::TokenInvalid,
             0 if *status == 401 => ErrorClass::TokenInvalid,
             131_056 => ErrorClass::PairRate,
-            1 | 2 | 4 | 17 | 341 | 80_007 | 130_429 | 131_000 | 131_016 | 131_057 => ErrorClass::Retry,
+            1 | 2 | 4 | 17 | 341 | 80_007 | 130_429 | 131_000 | 131_016 | 131_057 => {
+                ErrorClass::Retry
+            }
             _ if *status >= 500 || *status == 429 => ErrorClass::Retry,
             _ => ErrorClass::Permanent,
         },
@@ -195,7 +243,9 @@ pub fn classify(e: &GraphError) -> ErrorClass {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ApiError, ListRow, ListSection, MediaKind, ReplyButton, TemplateButtonParam};
+    use crate::model::{
+        ApiError, ListRow, ListSection, MediaKind, ReplyButton, TemplateButtonParam,
+    };
 
     fn to() -> Recipient {
         Recipient::Phone(PhoneE164::from_international("5511988887777").expect("phone"))
@@ -204,7 +254,10 @@ mod tests {
     #[test]
     fn text_body_matches_metas_shape() {
         let body = request_body(
-            &Outbound::Text { body: "Pedido #42 confirmado".into(), preview_url: false },
+            &Outbound::Text {
+                body: "Pedido #42 confirmado".into(),
+                preview_url: false,
+            },
             &to(),
             Some("wamid.IN1"),
             "crm-msg-42",
@@ -220,14 +273,20 @@ mod tests {
     #[test]
     fn bsuid_recipients_use_the_recipient_field() {
         let body = request_body(
-            &Outbound::Reaction { message_id: "wamid.X".into(), emoji: "👍".into() },
+            &Outbound::Reaction {
+                message_id: "wamid.X".into(),
+                emoji: "👍".into(),
+            },
             &Recipient::UserId("US.1".into()),
             None,
             "k",
         );
         assert_eq!(body["recipient"], "US.1");
         assert!(body.get("to").is_none());
-        assert_eq!(body["reaction"], json!({"message_id": "wamid.X", "emoji": "👍"}));
+        assert_eq!(
+            body["reaction"],
+            json!({"message_id": "wamid.X", "emoji": "👍"})
+        );
     }
 
     #[test]
@@ -235,9 +294,24 @@ mod tests {
         let msg = Outbound::Template {
             name: "order_update".into(),
             language: "pt_BR".into(),
-            header: Some(TemplateHeader::Image { media_id: "m1".into() }),
-            body: vec![TemplateParam { name: None, text: "Ana".into() }, TemplateParam { name: Some("order_id".into()), text: "42".into() }],
-            buttons: vec![TemplateButtonParam { sub_type: "quick_reply".into(), index: 0, value: "ORDER42_OK".into() }],
+            header: Some(TemplateHeader::Image {
+                media_id: "m1".into(),
+            }),
+            body: vec![
+                TemplateParam {
+                    name: None,
+                    text: "Ana".into(),
+                },
+                TemplateParam {
+                    name: Some("order_id".into()),
+                    text: "42".into(),
+                },
+            ],
+            buttons: vec![TemplateButtonParam {
+                sub_type: "quick_reply".into(),
+                index: 0,
+                value: "ORDER42_OK".into(),
+            }],
         };
         let body = request_body(&msg, &to(), None, "k");
         assert_eq!(
@@ -255,27 +329,57 @@ mod tests {
             header: None,
             body: "Confirma?".into(),
             footer: Some("Loja".into()),
-            buttons: vec![ReplyButton { id: "yes".into(), title: "Sim".into() }],
+            buttons: vec![ReplyButton {
+                id: "yes".into(),
+                title: "Sim".into(),
+            }],
         };
         let b = request_body(&buttons, &to(), None, "k");
         assert_eq!(b["interactive"]["type"], "button");
-        assert_eq!(b["interactive"]["action"]["buttons"][0], json!({"type":"reply","reply":{"id":"yes","title":"Sim"}}));
+        assert_eq!(
+            b["interactive"]["action"]["buttons"][0],
+            json!({"type":"reply","reply":{"id":"yes","title":"Sim"}})
+        );
         assert_eq!(b["interactive"]["footer"], json!({"text":"Loja"}));
         let list = Outbound::List {
             header: Some("Cardápio".into()),
             body: "Escolha".into(),
             footer: None,
             button: "Ver opções".into(),
-            sections: vec![ListSection { title: "Pizzas".into(), rows: vec![ListRow { id: "p1".into(), title: "Margherita".into(), description: Some("Clássica".into()) }] }],
+            sections: vec![ListSection {
+                title: "Pizzas".into(),
+                rows: vec![ListRow {
+                    id: "p1".into(),
+                    title: "Margherita".into(),
+                    description: Some("Clássica".into()),
+                }],
+            }],
         };
         let l = request_body(&list, &to(), None, "k");
-        assert_eq!(l["interactive"]["action"]["sections"][0]["rows"][0]["description"], "Clássica");
-        let doc = Outbound::Media { kind: MediaKind::Document, media_id: "d1".into(), caption: Some("NF".into()), filename: Some("nf.pdf".into()) };
-        assert_eq!(request_body(&doc, &to(), None, "k")["document"], json!({"id":"d1","caption":"NF","filename":"nf.pdf"}));
+        assert_eq!(
+            l["interactive"]["action"]["sections"][0]["rows"][0]["description"],
+            "Clássica"
+        );
+        let doc = Outbound::Media {
+            kind: MediaKind::Document,
+            media_id: "d1".into(),
+            caption: Some("NF".into()),
+            filename: Some("nf.pdf".into()),
+        };
+        assert_eq!(
+            request_body(&doc, &to(), None, "k")["document"],
+            json!({"id":"d1","caption":"NF","filename":"nf.pdf"})
+        );
     }
 
     fn api(status: u16, code: i64) -> GraphError {
-        GraphError::Api { status, error: ApiError { code, ..ApiError::default() } }
+        GraphError::Api {
+            status,
+            error: ApiError {
+                code,
+                ..ApiError::default()
+            },
+        }
     }
 
     #[test]
@@ -289,7 +393,14 @@ mod tests {
         for code in [131_026, 131_049, 131_050, 132_000, 132_001, 100, 131_009] {
             assert_eq!(classify(&api(400, code)), ErrorClass::Permanent, "{code}");
         }
-        assert_eq!(classify(&api(503, 0)), ErrorClass::Retry, "5xx without a body");
-        assert_eq!(classify(&GraphError::Invalid("html".into())), ErrorClass::Retry);
+        assert_eq!(
+            classify(&api(503, 0)),
+            ErrorClass::Retry,
+            "5xx without a body"
+        );
+        assert_eq!(
+            classify(&GraphError::Invalid("html".into())),
+            ErrorClass::Retry
+        );
     }
 }

@@ -25,6 +25,10 @@ pub struct FakeMedia {
 #[derive(Clone, Default)]
 pub struct FakeGraph {
     pub media: Arc<Mutex<HashMap<String, FakeMedia>>>,
+    /// Bodies of accepted `POST /messages` requests.
+    pub sent: Arc<Mutex<Vec<serde_json::Value>>>,
+    /// Scripted answers for the next `POST /messages` requests: (HTTP status, JSON body).
+    pub script: Arc<Mutex<std::collections::VecDeque<(u16, serde_json::Value)>>>,
     pub requests: Arc<Mutex<Vec<String>>>,
     base: Arc<Mutex<String>>,
 }
@@ -76,6 +80,115 @@ async fn media_info(
     .into_response()
 }
 
+/// What Meta checks on a send, roughly: the shape of every type.
+fn shape_problem(b: &serde_json::Value) -> Option<String> {
+    let s = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    if s(b, "messaging_product").as_deref() != Some("whatsapp") {
+        return Some("messaging_product must be whatsapp".into());
+    }
+    if s(b, "status").as_deref() == Some("read") {
+        return s(b, "message_id")
+            .is_none()
+            .then(|| "message_id required".into());
+    }
+    match (s(b, "to"), s(b, "recipient")) {
+        (Some(to), None) if to.starts_with('+') && to[1..].chars().all(|c| c.is_ascii_digit()) => {}
+        (None, Some(_)) => {}
+        _ => return Some("exactly one of to (E.164) or recipient".into()),
+    }
+    let kind = s(b, "type")?;
+    let obj = b.get(&kind)?;
+    let ok = match kind.as_str() {
+        "text" => s(obj, "body").is_some_and(|x| !x.is_empty() && x.chars().count() <= 4096),
+        "image" | "video" | "audio" | "document" | "sticker" => {
+            s(obj, "id").is_some() || s(obj, "link").is_some()
+        }
+        "template" => {
+            s(obj, "name").is_some() && obj.get("language").and_then(|l| s(l, "code")).is_some()
+        }
+        "interactive" => {
+            let t = s(obj, "type").unwrap_or_default();
+            let body = obj.get("body").and_then(|x| s(x, "text")).is_some();
+            let action = obj.get("action");
+            let fits = match t.as_str() {
+                "button" => action
+                    .and_then(|a| a.get("buttons"))
+                    .and_then(|x| x.as_array())
+                    .is_some_and(|x| (1..=3).contains(&x.len())),
+                "list" => {
+                    action.and_then(|a| s(a, "button")).is_some()
+                        && action.and_then(|a| a.get("sections")).is_some()
+                }
+                _ => false,
+            };
+            body && fits
+        }
+        "reaction" => s(obj, "message_id").is_some() && obj.get("emoji").is_some(),
+        _ => false,
+    };
+    (!ok).then(|| format!("invalid {kind} object"))
+}
+
+async fn send(
+    State(g): State<FakeGraph>,
+    Path((version, pnid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    g.requests
+        .lock()
+        .expect("lock")
+        .push(format!("POST /{version}/{pnid}/messages"));
+    if version != "v23.0" {
+        return graph_error(StatusCode::BAD_REQUEST, 2635, "unknown version");
+    }
+    if !authorized(&headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    let Ok(b) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "invalid JSON");
+    };
+    if let Some(problem) = shape_problem(&b) {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            &format!("(#100) Invalid parameter: {problem}"),
+        );
+    }
+    if let Some((status, answer)) = g.script.lock().expect("lock").pop_front() {
+        return (
+            StatusCode::from_u16(status).expect("status"),
+            axum::Json(answer),
+        )
+            .into_response();
+    }
+    let n = {
+        let mut sent = g.sent.lock().expect("lock");
+        sent.push(b.clone());
+        sent.len()
+    };
+    if b.get("status").is_some() {
+        return axum::Json(json!({"success": true})).into_response();
+    }
+    let to = b.get("to").cloned().unwrap_or_default();
+    axum::Json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": to.as_str().unwrap_or("").trim_start_matches('+')}],
+        "messages": [{"id": format!("wamid.SENT.{n}")}]
+    }))
+    .into_response()
+}
+
+/// Meta's error answer, for scripts.
+pub fn meta_error(code: i64, message: &str) -> serde_json::Value {
+    json!({"error": {"message": format!("(#{code}) {message}"), "type": "OAuthException", "code": code,
+                     "error_data": {"messaging_product": "whatsapp", "details": message}, "fbtrace_id": "Fake"}})
+}
+
 async fn download(
     State(g): State<FakeGraph>,
     Path(id): Path<String>,
@@ -104,6 +217,7 @@ impl FakeGraph {
         self.base.lock().expect("lock").clone_from(&base);
         let app = Router::new()
             .route("/{version}/{id}", get(media_info))
+            .route("/{version}/{pnid}/messages", axum::routing::post(send))
             .route("/download/{id}", get(download))
             .with_state(self.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.expect("fake graph") });

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod media;
+mod outbound;
 mod setup;
 mod shell;
 mod webhooks;

@@ -1,0 +1,318 @@
+//! Queueing outbound messages: the 24-hour window, template approval and variables, Meta's
+//! limits, idempotency. A queued message is a message row plus an outbox row, committed before
+//! anything is sent.
+
+use crate::db::{self, Result};
+use crate::model::{
+    Content, Direction, MediaRef, MessageContext, MessageExtras, Outbound, TemplateHeader, UserId,
+};
+use crate::whatsapp::outbound::{Recipient, request_body};
+use rusqlite::Connection;
+use time::OffsetDateTime;
+
+/// Why a message was not queued. Nothing was stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    /// No such conversation.
+    #[error("no such conversation")]
+    NotFound,
+    /// Free-form messages need the customer to have written in the last 24 hours.
+    #[error("the 24-hour window is closed; only an approved template can be sent")]
+    WindowClosed,
+    /// The message breaks Meta's limits.
+    #[error("{}", .0.join(" "))]
+    Invalid(Vec<String>),
+    /// The template is unknown, not approved, or its variables do not fit.
+    #[error("{0}")]
+    Template(String),
+}
+
+/// A message to queue.
+#[derive(Debug, Clone)]
+pub struct QueueRequest<'a> {
+    /// Conversation row id.
+    pub conversation_id: i64,
+    /// What to send.
+    pub message: &'a Outbound,
+    /// Customer message to quote.
+    pub reply_to: Option<&'a str>,
+    /// Caller's key: the same key never queues twice.
+    pub idempotency_key: &'a str,
+    /// Who wrote it.
+    pub author: Option<UserId>,
+}
+
+/// A queued message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queued {
+    /// The message row.
+    pub message_id: i64,
+    /// True when the key had been used: nothing new was queued.
+    pub duplicate: bool,
+}
+
+/// Placeholders (`{{1}}`, `{{name}}`) in a template text, in order of first appearance.
+fn placeholders(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let name = after[..end].trim().to_string();
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+fn component<'a>(components: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    components.as_array()?.iter().find(|c| {
+        c.get("type")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+    })
+}
+
+/// Checks a template send against the synced template: approved, variables complete and well
+/// formed. Returns the body text with the variables filled in, for the timeline.
+fn check_template(
+    conn: &Connection,
+    msg: &Outbound,
+) -> Result<std::result::Result<String, QueueError>> {
+    let Outbound::Template {
+        name,
+        language,
+        header,
+        body,
+        ..
+    } = msg
+    else {
+        return Ok(Ok(String::new()));
+    };
+    let Some(t) = db::templates::find(conn, name, language)? else {
+        return Ok(Err(QueueError::Template(format!(
+            "There is no template `{name}` in {language}. Sync templates from Meta first."
+        ))));
+    };
+    if t.status != "APPROVED" {
+        return Ok(Err(QueueError::Template(format!(
+            "Template `{name}` ({language}) is {}, not APPROVED; Meta would refuse it.",
+            if t.status.is_empty() {
+                "not reviewed"
+            } else {
+                &t.status
+            }
+        ))));
+    }
+    let components: serde_json::Value = serde_json::from_str(&t.components).unwrap_or_default();
+    let text_of = |c: Option<&serde_json::Value>| {
+        c.and_then(|c| c.get("text"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let body_text = text_of(component(&components, "BODY"));
+    let wanted = placeholders(&body_text);
+    let named = t.parameter_format.eq_ignore_ascii_case("NAMED");
+    let mut problems = Vec::new();
+    if body.len() != wanted.len() {
+        problems.push(format!(
+            "The template body has {} variable(s); {} given.",
+            wanted.len(),
+            body.len()
+        ));
+    } else if named {
+        for (want, got) in wanted.iter().zip(body) {
+            if got.name.as_deref() != Some(want.as_str()) {
+                problems.push(format!("Variable `{want}` is missing (named template)."));
+            }
+        }
+    }
+    let header_c = component(&components, "HEADER");
+    let format = header_c
+        .and_then(|h| h.get("format"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("TEXT")
+        .to_ascii_uppercase();
+    let header_vars = placeholders(&text_of(header_c));
+    match (format.as_str(), header) {
+        ("IMAGE", Some(TemplateHeader::Image { .. }))
+        | ("VIDEO", Some(TemplateHeader::Video { .. }))
+        | ("DOCUMENT", Some(TemplateHeader::Document { .. })) => {}
+        ("IMAGE" | "VIDEO" | "DOCUMENT", _) if header_c.is_some() => {
+            problems.push(format!(
+                "The template header needs a {} .",
+                format.to_lowercase()
+            ));
+        }
+        (_, Some(TemplateHeader::Text { params })) if params.len() != header_vars.len() => {
+            problems.push(format!(
+                "The template header has {} variable(s); {} given.",
+                header_vars.len(),
+                params.len()
+            ));
+        }
+        (_, None) if !header_vars.is_empty() => {
+            problems.push(format!(
+                "The template header has {} variable(s); none given.",
+                header_vars.len()
+            ));
+        }
+        _ => {}
+    }
+    if !problems.is_empty() {
+        return Ok(Err(QueueError::Template(problems.join(" "))));
+    }
+    let mut filled = body_text;
+    for (want, got) in wanted.iter().zip(body) {
+        filled = filled.replace(&format!("{{{{{want}}}}}"), &got.text);
+    }
+    Ok(Ok(filled))
+}
+
+/// What the timeline shows for an outbound message.
+fn timeline_content(msg: &Outbound, template_text: String) -> Content {
+    match msg {
+        Outbound::Text { body, .. } => Content::Text { body: body.clone() },
+        Outbound::Media {
+            kind,
+            media_id,
+            caption,
+            filename,
+        } => {
+            let m = MediaRef {
+                id: media_id.clone(),
+                mime_type: String::new(),
+                sha256: String::new(),
+                caption: caption.clone(),
+                filename: filename.clone(),
+            };
+            match kind {
+                crate::model::MediaKind::Image => Content::Image(m),
+                crate::model::MediaKind::Video => Content::Video(m),
+                crate::model::MediaKind::Audio => Content::Audio {
+                    media: m,
+                    voice: false,
+                },
+                crate::model::MediaKind::Document => Content::Document(m),
+                crate::model::MediaKind::Sticker => Content::Sticker {
+                    media: m,
+                    animated: false,
+                },
+            }
+        }
+        Outbound::Template { name, .. } => Content::Text {
+            body: if template_text.is_empty() {
+                format!("Template {name}")
+            } else {
+                template_text
+            },
+        },
+        Outbound::Buttons { body, .. } | Outbound::List { body, .. } => {
+            Content::Text { body: body.clone() }
+        }
+        Outbound::Reaction { message_id, emoji } => Content::Reaction {
+            message_id: message_id.clone(),
+            emoji: Some(emoji.clone()).filter(|e| !e.is_empty()),
+        },
+    }
+}
+
+/// Queues a message after every local check. Runs in one writer transaction.
+pub fn queue(
+    conn: &Connection,
+    req: &QueueRequest<'_>,
+    now: OffsetDateTime,
+) -> Result<std::result::Result<Queued, QueueError>> {
+    if let Some(message_id) = db::outbox::find_by_key(conn, req.idempotency_key)? {
+        return Ok(Ok(Queued {
+            message_id,
+            duplicate: true,
+        }));
+    }
+    let Some(conv) = db::conversations::get(conn, req.conversation_id)? else {
+        return Ok(Err(QueueError::NotFound));
+    };
+    if let Err(problems) = req.message.validate() {
+        return Ok(Err(QueueError::Invalid(problems)));
+    }
+    if req.message.needs_open_window() && !conv.window_open(now) {
+        return Ok(Err(QueueError::WindowClosed));
+    }
+    let template_text = match check_template(conn, req.message)? {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Some(contact) = db::contacts::get(conn, conv.contact_id)? else {
+        return Ok(Err(QueueError::NotFound));
+    };
+    let recipient = match (contact.phone, contact.bsuid) {
+        (Some(p), _) => Recipient::Phone(p),
+        (None, Some(u)) => Recipient::UserId(u),
+        (None, None) => return Ok(Err(QueueError::NotFound)),
+    };
+    let body = request_body(req.message, &recipient, req.reply_to, req.idempotency_key);
+    let content = timeline_content(req.message, template_text);
+    let extras = MessageExtras {
+        context: req.reply_to.map(|r| MessageContext {
+            quoted_wamid: Some(r.to_string()),
+            ..MessageContext::default()
+        }),
+        referral: None,
+    };
+    let placeholder = format!("local:{}", req.idempotency_key);
+    let new = db::messages::NewMessage {
+        wamid: &placeholder,
+        conversation_id: conv.id,
+        direction: Direction::Out,
+        content: &content,
+        extras: &extras,
+        raw: None,
+        sent_at: now,
+        received_at: now,
+        error: None,
+    };
+    let Some(message_id) = db::messages::insert(conn, &new)? else {
+        return Err(db::Error::Conflict("message placeholder".into()));
+    };
+    let request = body.to_string();
+    let entry = db::outbox::NewEntry {
+        message_id,
+        idempotency_key: req.idempotency_key,
+        recipient: recipient.as_str(),
+        request: &request,
+        author_id: req.author.map(|a| a.0),
+    };
+    db::outbox::insert(conn, &entry, now)?;
+    db::conversations::record_outbound(conn, conv.id, now)?;
+    Ok(Ok(Queued {
+        message_id,
+        duplicate: false,
+    }))
+}
+
+/// Puts a failed message back in the queue. The window is checked again for free-form messages.
+pub fn retry(conn: &Connection, message_id: i64, now: OffsetDateTime) -> Result<bool> {
+    if db::outbox::requeue(conn, message_id, now)? {
+        db::messages::clear_failure(conn, message_id)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_in_order_without_duplicates() {
+        assert_eq!(placeholders("Olá {{1}}, pedido {{2}} de {{1}}"), ["1", "2"]);
+        assert_eq!(
+            placeholders("Hi {{ name }}, order {{order_id}}"),
+            ["name", "order_id"]
+        );
+        assert!(placeholders("no vars {{").is_empty());
+    }
+}
