@@ -31,7 +31,9 @@ async fn fake_send(Json(_body): Json<Value>) -> Json<Value> {
 }
 
 async fn start_fake() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let app = axum::Router::new().route("/{version}/{pnid}/messages", post(fake_send));
     tokio::spawn(async move { axum::serve(listener, app).await.expect("fake") });
@@ -40,10 +42,17 @@ async fn start_fake() -> String {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
     let dir = tempfile::tempdir().expect("tmp");
-    let (db, _) = Db::open(&Options { path: dir.path().join("bench.db"), readers: 2, busy_timeout: Duration::from_secs(5) })
-        .expect("open");
+    let (db, _) = Db::open(&Options {
+        path: dir.path().join("bench.db"),
+        readers: 2,
+        busy_timeout: Duration::from_secs(5),
+    })
+    .expect("open");
     let clock: flowcrm::clock::SharedClock = Arc::new(SystemClock);
     let customers = (n / 10).max(1);
     // Customers who wrote just now (open 24-hour windows).
@@ -66,10 +75,19 @@ async fn main() {
         let chunk = chunk.to_vec();
         db.write(move |c| {
             for i in chunk {
-                let msg = Outbound::Text { body: format!("Seu pedido {i} saiu para entrega"), preview_url: false };
+                let msg = Outbound::Text {
+                    body: format!("Seu pedido {i} saiu para entrega"),
+                    preview_url: false,
+                };
                 let key = format!("bench-{i}");
                 let conversation_id = i64::try_from(i % customers + 1).expect("id");
-                let req = QueueRequest { conversation_id, message: &msg, reply_to: None, idempotency_key: &key, author: None };
+                let req = QueueRequest {
+                    conversation_id,
+                    message: &msg,
+                    reply_to: None,
+                    idempotency_key: &key,
+                    author: None,
+                };
                 queue(c, &req, now)?.expect("queued");
             }
             Ok(())
@@ -96,7 +114,13 @@ async fn main() {
     }
     let secs = started.elapsed().as_secs_f64();
     let recorded: i64 = db
-        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'sent'", [], |r| r.get(0))?))
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'sent'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
         .await
         .expect("count");
     println!(

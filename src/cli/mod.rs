@@ -3,6 +3,7 @@
 mod healthcheck;
 mod init;
 mod secret;
+mod templates;
 mod user;
 mod webhook;
 
@@ -55,6 +56,9 @@ pub enum Command {
     /// Store secrets (access tokens, app secret) encrypted in the database.
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Sync and list WhatsApp message templates.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
     /// Work with WhatsApp webhook payloads.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
@@ -123,6 +127,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::User(cmd) => user::run(&loaded, cmd).await,
         Command::Secret(cmd) => secret::run(&loaded, cmd).await,
         Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
+        Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&loaded, url.as_deref()).await,
         Command::Version | Command::CheckConfig | Command::Init { .. } => Ok(()),
     };

@@ -165,6 +165,49 @@ impl GraphClient {
         Ok(wamid)
     }
 
+    /// One page of `GET /{waba-id}/message_templates`; returns the templates and the cursor of
+    /// the next page, if any.
+    pub async fn list_templates(
+        &self,
+        token: &Secret,
+        waba_id: &str,
+        after: Option<&str>,
+    ) -> Result<(Vec<serde_json::Value>, Option<String>), GraphError> {
+        let mut query = vec![("limit", "100")];
+        if let Some(a) = after {
+            query.push(("after", a));
+        }
+        let qs =
+            serde_urlencoded::to_string(&query).map_err(|e| GraphError::Invalid(e.to_string()))?;
+        let url = format!("{}?{qs}", self.url(&format!("{waba_id}/message_templates")));
+        let resp = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        let page: serde_json::Value = resp
+            .json()
+            .await
+            .map_err(|e| GraphError::Invalid(e.to_string()))?;
+        let data = page
+            .get("data")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .ok_or_else(|| GraphError::Invalid("no data array".into()))?;
+        let next = page
+            .get("paging")
+            .filter(|p| p.get("next").is_some())
+            .and_then(|p| p.get("cursors"))
+            .and_then(|c| c.get("after"))
+            .and_then(serde_json::Value::as_str)
+            .map(String::from);
+        Ok((data, next))
+    }
+
     /// `GET /{media-id}`: where to download an attachment.
     pub async fn media_info(
         &self,

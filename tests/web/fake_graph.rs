@@ -189,6 +189,43 @@ pub fn meta_error(code: i64, message: &str) -> serde_json::Value {
                      "error_data": {"messaging_product": "whatsapp", "details": message}, "fbtrace_id": "Fake"}})
 }
 
+/// Three templates, two per page, like Meta's cursor paging.
+async fn list_templates(
+    State(g): State<FakeGraph>,
+    Path((version, waba)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    g.requests.lock().expect("lock").push(format!(
+        "GET /{version}/{waba}/message_templates?after={}",
+        q.get("after").map_or("", String::as_str)
+    ));
+    if !authorized(&headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    let all = vec![
+        json!({"name":"order_update","language":"pt_BR","status":"APPROVED","category":"UTILITY","id":"987654321","parameter_format":"POSITIONAL",
+               "components":[{"type":"BODY","text":"Olá {{1}}, seu pedido {{2}} saiu para entrega.","example":{"body_text":[["Ana","42"]]}}]}),
+        json!({"name":"promo_novembro","language":"pt_BR","status":"REJECTED","category":"MARKETING","id":"111","rejected_reason":"PROMOTIONAL",
+               "components":[{"type":"BODY","text":"Descontos!"}]}),
+        json!({"name":"welcome","language":"en_US","status":"PENDING","category":"UTILITY","id":"222","components":[{"type":"BODY","text":"Welcome {{name}}"}],"parameter_format":"NAMED"}),
+    ];
+    let start: usize = q
+        .get("after")
+        .and_then(|a| a.strip_prefix("cursor"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let page: Vec<_> = all.iter().skip(start).take(2).cloned().collect();
+    let mut paging = json!({"cursors": {"before": format!("cursor{start}"), "after": format!("cursor{}", start + 2)}});
+    if start + 2 < all.len() {
+        paging["next"] = json!(format!(
+            "https://graph.example/next?after=cursor{}",
+            start + 2
+        ));
+    }
+    axum::Json(json!({"data": page, "paging": paging})).into_response()
+}
+
 async fn download(
     State(g): State<FakeGraph>,
     Path(id): Path<String>,
@@ -217,7 +254,8 @@ impl FakeGraph {
         self.base.lock().expect("lock").clone_from(&base);
         let app = Router::new()
             .route("/{version}/{id}", get(media_info))
-            .route("/{version}/{pnid}/messages", axum::routing::post(send))
+            .route("/{version}/{id}/messages", axum::routing::post(send))
+            .route("/{version}/{id}/message_templates", get(list_templates))
             .route("/download/{id}", get(download))
             .with_state(self.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.expect("fake graph") });

@@ -594,3 +594,69 @@ async fn messages_to_one_customer_keep_their_order_even_across_a_retry() {
         .collect();
     assert_eq!(bodies, ["part 0", "part 1", "part 2", "part 3"]);
 }
+
+#[tokio::test]
+async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
+    let fake = FakeGraph::default();
+    let base = fake.start().await;
+    let app = TestApp::spawn_with(move |c| {
+        c.whatsapp.graph_base_url = base;
+        c.whatsapp.waba_id = Some("555".into());
+    })
+    .await;
+    let n = flowcrm::jobs::templates::sync(
+        &app.state.db,
+        &app.state.sender.client,
+        &app.state.clock,
+        Some(&Secret::new(TOKEN)),
+        Some("555"),
+    )
+    .await
+    .expect("sync");
+    assert_eq!(n, 3);
+    let requests = fake.requests.lock().expect("lock").clone();
+    assert_eq!(
+        requests,
+        [
+            "GET /v23.0/555/message_templates?after=",
+            "GET /v23.0/555/message_templates?after=cursor2"
+        ]
+    );
+    let list = app
+        .state
+        .db
+        .read(flowcrm::db::templates::list)
+        .await
+        .expect("list");
+    let rows: Vec<_> = list
+        .iter()
+        .map(|t| (t.name.as_str(), t.status.as_str(), t.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("order_update", "APPROVED", None),
+            ("promo_novembro", "REJECTED", Some("PROMOTIONAL")),
+            ("welcome", "PENDING", None)
+        ]
+    );
+    assert_eq!(list[2].parameter_format, "NAMED");
+    let wrong = flowcrm::jobs::templates::sync(
+        &app.state.db,
+        &app.state.sender.client,
+        &app.state.clock,
+        Some(&Secret::new("bad")),
+        Some("555"),
+    )
+    .await;
+    assert!(wrong.is_err());
+    let missing = flowcrm::jobs::templates::sync(
+        &app.state.db,
+        &app.state.sender.client,
+        &app.state.clock,
+        Some(&Secret::new(TOKEN)),
+        None,
+    )
+    .await;
+    assert!(missing.is_err_and(|e| e.to_string().contains("waba_id")));
+}

@@ -1,0 +1,76 @@
+//! Template sync: fetches every message template of the WABA (all pages) and stores them.
+//! Run by `flowcrm templates sync`, the Settings button, and daily.
+
+use crate::clock::SharedClock;
+use crate::config::Secret;
+use crate::db::{self, Db, templates::Template};
+use crate::whatsapp::client::{GraphClient, GraphError};
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// `whatsapp.waba_id` or the access token is missing.
+    #[error("{0}")]
+    NotConfigured(&'static str),
+    /// The Graph API refused or failed.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// The store failed.
+    #[error(transparent)]
+    Db(#[from] db::Error),
+}
+
+/// Most pages fetched (100 templates each): Meta allows up to 6,000 templates per WABA.
+const MAX_PAGES: usize = 100;
+
+fn template_of(v: &serde_json::Value) -> Option<Template> {
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(String::from)
+    };
+    Some(Template {
+        meta_id: s("id"),
+        name: s("name")?,
+        language: s("language")?,
+        category: s("category").unwrap_or_default(),
+        status: s("status").unwrap_or_default(),
+        reason: s("rejected_reason").filter(|r| r != "NONE"),
+        parameter_format: s("parameter_format").unwrap_or_else(|| "POSITIONAL".into()),
+        components: v
+            .get("components")
+            .map_or_else(|| "[]".into(), ToString::to_string),
+    })
+}
+
+/// Fetches all templates and stores them; returns how many.
+pub async fn sync(
+    db: &Db,
+    client: &GraphClient,
+    clock: &SharedClock,
+    token: Option<&Secret>,
+    waba_id: Option<&str>,
+) -> Result<usize, SyncError> {
+    let waba = waba_id.ok_or(SyncError::NotConfigured("whatsapp.waba_id is not set"))?;
+    let token = token.ok_or(SyncError::NotConfigured("whatsapp.access_token is not set"))?;
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let (page, next) = client.list_templates(token, waba, after.as_deref()).await?;
+        all.extend(page.iter().filter_map(template_of));
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let n = all.len();
+    let now = clock.now();
+    db.write(move |c| {
+        for t in &all {
+            db::templates::upsert(c, t, now)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(n)
+}
