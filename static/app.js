@@ -13,4 +13,28 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // Live countdown of the 24-hour reply window.
+  const left = document.querySelector("[data-closes-at]");
+  if (left) {
+    const closes = Number(left.dataset.closesAt) * 1000;
+    const tick = () => {
+      const mins = Math.max(0, Math.floor((closes - Date.now()) / 60000));
+      left.textContent = mins >= 60 ? `${Math.floor(mins / 60)} h ${mins % 60} min` : `${mins} min`;
+      if (mins === 0) location.reload();
+    };
+    setInterval(tick, 30000);
+  }
+  // Enter sends, Shift+Enter adds a line, in the reply box.
+  const body = document.getElementById("body");
+  if (body) {
+    body.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && body.value.trim() !== "") {
+        e.preventDefault();
+        body.form.requestSubmit();
+      }
+    });
+  }
+  // Keep the newest message in view.
+  const composer = document.getElementById("composer");
+  if (composer && !location.hash) composer.scrollIntoView({ block: "end" });
 });

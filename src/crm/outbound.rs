@@ -232,20 +232,20 @@ pub fn queue(
             duplicate: true,
         }));
     }
-    let Some(conv) = db::conversations::get(conn, req.conversation_id)? else {
+    let Some(conversation) = db::conversations::get(conn, req.conversation_id)? else {
         return Ok(Err(QueueError::NotFound));
     };
     if let Err(problems) = req.message.validate() {
         return Ok(Err(QueueError::Invalid(problems)));
     }
-    if req.message.needs_open_window() && !conv.window_open(now) {
+    if req.message.needs_open_window() && !conversation.window_open(now) {
         return Ok(Err(QueueError::WindowClosed));
     }
     let template_text = match check_template(conn, req.message)? {
         Ok(t) => t,
         Err(e) => return Ok(Err(e)),
     };
-    let Some(contact) = db::contacts::get(conn, conv.contact_id)? else {
+    let Some(contact) = db::contacts::get(conn, conversation.contact_id)? else {
         return Ok(Err(QueueError::NotFound));
     };
     let recipient = match (contact.phone, contact.bsuid) {
@@ -265,7 +265,7 @@ pub fn queue(
     let placeholder = format!("local:{}", req.idempotency_key);
     let new = db::messages::NewMessage {
         wamid: &placeholder,
-        conversation_id: conv.id,
+        conversation_id: conversation.id,
         direction: Direction::Out,
         content: &content,
         extras: &extras,
@@ -286,7 +286,7 @@ pub fn queue(
         author_id: req.author.map(|a| a.0),
     };
     db::outbox::insert(conn, &entry, now)?;
-    db::conversations::record_outbound(conn, conv.id, now)?;
+    db::conversations::record_outbound(conn, conversation.id, now)?;
     Ok(Ok(Queued {
         message_id,
         duplicate: false,

@@ -195,3 +195,37 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Message>> {
         .query_row([id], from_row)
         .optional()?)
 }
+
+/// A message with what the timeline shows beside it.
+#[derive(Debug, Clone)]
+pub struct TimelineItem {
+    /// The message.
+    pub message: Message,
+    /// Outbox state for outbound messages (`queued`, `sent`, `failed` ...).
+    pub outbox_state: Option<String>,
+    /// Stored media row id and its state, when the message has media.
+    pub media: Option<(i64, String)>,
+}
+
+/// The newest `limit` messages of a conversation, oldest first, with outbox and media state.
+pub fn timeline(conn: &Connection, conversation_id: i64, limit: u32) -> Result<Vec<TimelineItem>> {
+    let sql = format!(
+        "SELECT * FROM (
+           SELECT {COLUMNS}, (SELECT state FROM outbox o WHERE o.message_id = messages.id),
+                  (SELECT id FROM media d WHERE d.message_id = messages.id),
+                  (SELECT state FROM media d WHERE d.message_id = messages.id)
+           FROM messages WHERE conversation_id = ?1 ORDER BY sent_at DESC, id DESC LIMIT ?2)
+         ORDER BY sent_at, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![conversation_id, limit], |r| {
+        let media_id: Option<i64> = r.get(13)?;
+        let media_state: Option<String> = r.get(14)?;
+        Ok(TimelineItem {
+            message: from_row(r)?,
+            outbox_state: r.get(12)?,
+            media: media_id.zip(media_state),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod contacts;
 pub mod conversations;
 mod error;
+pub mod inbox;
 pub mod media;
 pub mod messages;
 mod migrate;

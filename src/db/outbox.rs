@@ -189,18 +189,6 @@ pub fn requeue(conn: &Connection, message_id: i64, now: OffsetDateTime) -> Resul
         == 1)
 }
 
-/// State and last error of a message's outbox entry.
-pub fn state_of(
-    conn: &Connection,
-    message_id: i64,
-) -> Result<Option<(String, Option<i64>, Option<String>)>> {
-    let sql = "SELECT state, error_code, error_title FROM outbox WHERE message_id = ?1";
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?)
-}
-
 /// The pause switch: (reason, fingerprint of the token that was refused).
 pub fn pause_state(conn: &Connection) -> Result<Option<(String, String)>> {
     let sql = "SELECT value FROM sender_state WHERE key = 'paused'";

@@ -313,7 +313,7 @@ impl Outbound {
                 }
             }
             Outbound::Reaction { message_id, .. } => {
-                required(&mut e, "The message to react to", message_id)
+                required(&mut e, "The message to react to", message_id);
             }
         }
         if e.is_empty() { Ok(()) } else { Err(e) }

@@ -4,15 +4,18 @@
 pub mod assets;
 mod auth;
 pub mod context;
+mod conversations;
 pub mod cookies;
 pub mod extract;
 pub mod forms;
 mod health;
+mod inbox;
 pub mod layout;
 mod media;
 mod pages;
 mod settings;
 mod setup;
+mod timeline;
 mod webhooks;
 
 use crate::app::AppState;
@@ -40,7 +43,18 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
-        .route("/inbox", get(pages::inbox))
+        .route("/inbox", get(inbox::index))
+        .route("/conversations/{id}", get(conversations::show))
+        .route(
+            "/conversations/{id}/messages",
+            post(conversations::send_text),
+        )
+        .route(
+            "/conversations/{id}/template",
+            post(conversations::send_template),
+        )
+        .route("/conversations/{id}/reactions", post(conversations::react))
+        .route("/messages/{id}/retry", post(conversations::retry))
         .route("/contacts", get(pages::contacts))
         .route("/orders", get(pages::orders))
         .route("/settings", get(settings::index))

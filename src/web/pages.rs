@@ -11,20 +11,6 @@ pub async fn home() -> Redirect {
     Redirect::to("/inbox")
 }
 
-/// The team inbox.
-#[derive(Template, WebTemplate)]
-#[template(path = "inbox/index.html")]
-pub struct InboxPage {
-    layout: Layout,
-}
-
-/// `GET /inbox`.
-pub async fn inbox(user: CurrentUser) -> InboxPage {
-    InboxPage {
-        layout: Layout::new(&user.ctx, "Inbox", Nav::Inbox),
-    }
-}
-
 /// Contacts.
 #[derive(Template, WebTemplate)]
 #[template(path = "contacts/index.html")]

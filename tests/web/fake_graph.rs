@@ -6,6 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use flowcrm::clock::Clock;
+use flowcrm::whatsapp::limiter::Limiter;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -203,7 +205,7 @@ async fn list_templates(
     if !authorized(&headers) {
         return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
     }
-    let all = vec![
+    let all = [
         json!({"name":"order_update","language":"pt_BR","status":"APPROVED","category":"UTILITY","id":"987654321","parameter_format":"POSITIONAL",
                "components":[{"type":"BODY","text":"Olá {{1}}, seu pedido {{2}} saiu para entrega.","example":{"body_text":[["Ana","42"]]}}]}),
         json!({"name":"promo_novembro","language":"pt_BR","status":"REJECTED","category":"MARKETING","id":"111","rejected_reason":"PROMOTIONAL",
@@ -272,4 +274,31 @@ impl FakeGraph {
             },
         );
     }
+}
+
+pub const PNID: &str = "200000000000002";
+
+pub async fn setup() -> (crate::helpers::TestApp, FakeGraph) {
+    let fake = FakeGraph::default();
+    let base = fake.start().await;
+    let app = crate::helpers::TestApp::spawn_with(move |c| {
+        c.whatsapp.graph_base_url = base;
+        c.whatsapp.phone_number_id = Some(PNID.into());
+        c.whatsapp.access_token = Some(flowcrm::config::Secret::new(TOKEN));
+    })
+    .await;
+    *app.state.sender.limiter.lock().expect("lock") = Limiter::with_pair_burst(1000, 100);
+    (app, fake)
+}
+
+/// The customer writes now, which opens the 24-hour window; returns the conversation id.
+pub async fn customer_writes(app: &mut crate::helpers::TestApp, wamid: &str) -> i64 {
+    let ts = app.clock.now().unix_timestamp();
+    let body = json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"phone_number_id":PNID},
+        "contacts":[{"profile":{"name":"Ana"},"wa_id":"5511988887777"}],
+        "messages":[{"from":"5511988887777","id":wamid,"timestamp":ts.to_string(),"type":"text","text":{"body":"Oi"}}]}}]}]});
+    let r = app.post_webhook(body.to_string().as_bytes()).await;
+    assert_eq!(r.status, axum::http::StatusCode::OK);
+    app.count("SELECT id FROM conversations").await
 }

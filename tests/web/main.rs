@@ -4,6 +4,7 @@ mod fake_graph;
 mod helpers;
 
 mod auth;
+mod conversation;
 mod media;
 mod outbound;
 mod setup;

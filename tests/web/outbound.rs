@@ -10,31 +10,7 @@ use flowcrm::model::{ListRow, ListSection, MediaKind, Outbound, ReplyButton, Tem
 use flowcrm::whatsapp::limiter::Limiter;
 use serde_json::json;
 
-const PNID: &str = "200000000000002";
-
-async fn setup() -> (TestApp, FakeGraph) {
-    let fake = FakeGraph::default();
-    let base = fake.start().await;
-    let app = TestApp::spawn_with(move |c| {
-        c.whatsapp.graph_base_url = base;
-        c.whatsapp.phone_number_id = Some(PNID.into());
-    })
-    .await;
-    *app.state.sender.limiter.lock().expect("lock") = Limiter::with_pair_burst(1000, 100);
-    (app, fake)
-}
-
-/// The customer writes now, which opens the 24-hour window; returns the conversation id.
-async fn customer_writes(app: &mut TestApp, wamid: &str) -> i64 {
-    let ts = app.clock.now().unix_timestamp();
-    let body = json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
-        "messaging_product":"whatsapp","metadata":{"phone_number_id":PNID},
-        "contacts":[{"profile":{"name":"Ana"},"wa_id":"5511988887777"}],
-        "messages":[{"from":"5511988887777","id":wamid,"timestamp":ts.to_string(),"type":"text","text":{"body":"Oi"}}]}}]}]});
-    let r = app.post_webhook(body.to_string().as_bytes()).await;
-    assert_eq!(r.status, axum::http::StatusCode::OK);
-    app.count("SELECT id FROM conversations").await
-}
+use crate::fake_graph::{PNID, customer_writes, setup};
 
 async fn send(
     app: &TestApp,
@@ -79,11 +55,9 @@ async fn outbox_state(app: &TestApp, key: &'static str) -> String {
     .await
 }
 
-#[tokio::test]
-async fn every_send_type_reaches_meta_in_the_documented_shape() {
-    let (mut app, fake) = setup().await;
-    let conv = customer_writes(&mut app, "wamid.IN.1").await;
-    let messages = vec![
+/// One message of every send type.
+fn all_send_types() -> Vec<Outbound> {
+    vec![
         Outbound::Text {
             body: "Pedido #42 confirmado".into(),
             preview_url: true,
@@ -151,7 +125,14 @@ async fn every_send_type_reaches_meta_in_the_documented_shape() {
             message_id: "wamid.IN.1".into(),
             emoji: "👍".into(),
         },
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn every_send_type_reaches_meta_in_the_documented_shape() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.1").await;
+    let messages = all_send_types();
     for (i, m) in messages.iter().enumerate() {
         send(&app, conv, m.clone(), &format!("k{i}"))
             .await

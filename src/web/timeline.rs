@@ -1,0 +1,236 @@
+//! Turning stored messages into what the conversation page shows: bubbles with text, media,
+//! cards, ticks, errors and the reactions on them.
+
+use crate::db::messages::TimelineItem;
+use crate::model::{Content, DeliveryStatus, Direction};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// A message bubble.
+pub struct Bubble {
+    /// Message row id.
+    pub id: i64,
+    /// Meta's id (for replies and reactions).
+    pub wamid: String,
+    /// `in` or `out`.
+    pub side: &'static str,
+    /// Day heading shown before this bubble, when the day changes.
+    pub day: Option<String>,
+    /// Time of day, UTC.
+    pub time: String,
+    /// Main text (text, caption, summary).
+    pub text: String,
+    /// What kind of media, when there is any: image, video, audio, document, sticker.
+    pub media_kind: &'static str,
+    /// URL of the stored file.
+    pub media_url: Option<String>,
+    /// Why the file is not shown (pending, lost).
+    pub media_note: String,
+    /// Extra lines (location, contacts, order items, reply choice).
+    pub details: Vec<String>,
+    /// Link (map, ad).
+    pub link: Option<(String, String)>,
+    /// Quoted message text.
+    pub quoted: Option<String>,
+    /// Forwarded mark.
+    pub forwarded: bool,
+    /// Ad headline when the chat came from an ad.
+    pub referral: Option<String>,
+    /// Outbound state label: queued, sent, delivered, read, failed, needs template.
+    pub tick: &'static str,
+    /// Failure reason.
+    pub error: String,
+    /// True when the retry button applies.
+    pub can_retry: bool,
+    /// Reactions on this message.
+    pub reactions: Vec<String>,
+    /// Unsupported / system styling.
+    pub notice: bool,
+}
+
+fn tick(item: &TimelineItem) -> &'static str {
+    if item.message.direction == Direction::In {
+        return "";
+    }
+    match (item.message.status, item.outbox_state.as_deref()) {
+        (_, Some("needs_template")) => "needs template",
+        (Some(DeliveryStatus::Failed), _) | (_, Some("failed")) => "failed",
+        (Some(s), _) => s.as_str(),
+        (None, Some("queued" | "sending")) => "queued",
+        (None, Some("unknown")) => "unconfirmed",
+        (None, _) => "accepted",
+    }
+}
+
+fn day_label(t: OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day padding:none] [month repr:short] [year]"
+    );
+    t.format(&fmt).unwrap_or_default()
+}
+
+fn clock_time(t: OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[hour]:[minute]");
+    t.format(&fmt).unwrap_or_default()
+}
+
+fn content_view(b: &mut Bubble, content: &Content) {
+    match content {
+        Content::Image(_) => b.media_kind = "image",
+        Content::Video(_) => b.media_kind = "video",
+        Content::Audio { .. } => b.media_kind = "audio",
+        Content::Document(m) => {
+            b.media_kind = "document";
+            b.details
+                .push(m.filename.clone().unwrap_or_else(|| "document".into()));
+        }
+        Content::Sticker { .. } => b.media_kind = "sticker",
+        Content::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+            ..
+        } => {
+            b.details
+                .extend([name.clone(), address.clone()].into_iter().flatten());
+            b.details.push(format!("{latitude:.5}, {longitude:.5}"));
+            b.link = Some((
+                format!(
+                    "https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"
+                ),
+                "Open map".into(),
+            ));
+        }
+        Content::Contacts { contacts } => {
+            for c in contacts {
+                let phones: Vec<_> = c.phones.iter().map(|p| p.phone.as_str()).collect();
+                b.details.push(
+                    format!("{} {}", c.name, phones.join(", "))
+                        .trim()
+                        .to_string(),
+                );
+            }
+        }
+        Content::ButtonReply { title, .. } | Content::ListReply { title, .. } => {
+            b.details.push(format!("Chose: {title}"));
+        }
+        Content::QuickReply { text, .. } => b.details.push(format!("Tapped: {text}")),
+        Content::Order {
+            items, catalog_id, ..
+        } => {
+            for i in items {
+                b.details.push(format!(
+                    "{} × {} @ {} {}",
+                    i.quantity, i.product_retailer_id, i.item_price, i.currency
+                ));
+            }
+            b.details.push(format!("Catalog {catalog_id}"));
+        }
+        Content::Unsupported { .. } | Content::System { .. } | Content::Revoke { .. } => {
+            b.notice = true;
+        }
+        _ => {}
+    }
+}
+
+/// Builds the bubbles of a conversation; reactions are folded onto the message they react to.
+#[must_use]
+pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
+    // Latest reaction per (target, direction) wins; an empty one removes it.
+    let mut reactions: HashMap<String, HashMap<&'static str, String>> = HashMap::new();
+    for item in items {
+        if let Content::Reaction { message_id, emoji } = &item.message.content {
+            let who = item.message.direction.as_str();
+            let entry = reactions.entry(message_id.clone()).or_default();
+            match emoji {
+                Some(e) => {
+                    entry.insert(who, e.clone());
+                }
+                None => {
+                    entry.remove(who);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(items.len());
+    let mut last_day = String::new();
+    for item in items {
+        let m = &item.message;
+        if matches!(m.content, Content::Reaction { .. }) {
+            continue;
+        }
+        let day = day_label(m.sent_at);
+        let mut b = Bubble {
+            id: m.id,
+            wamid: m.wamid.clone(),
+            side: if m.direction == Direction::In {
+                "in"
+            } else {
+                "out"
+            },
+            day: (day != last_day).then(|| day.clone()),
+            time: clock_time(m.sent_at),
+            text: m.body.clone(),
+            media_kind: "",
+            media_url: None,
+            media_note: String::new(),
+            details: Vec::new(),
+            link: None,
+            quoted: None,
+            forwarded: false,
+            referral: None,
+            tick: tick(item),
+            error: m
+                .error
+                .as_ref()
+                .map(|e| {
+                    format!("{} ({}): {}", e.title, e.code, e.details)
+                        .trim_end_matches([':', ' '])
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            can_retry: matches!(item.outbox_state.as_deref(), Some("failed" | "unknown")),
+            reactions: reactions
+                .get(&m.wamid)
+                .map(|r| r.values().cloned().collect())
+                .unwrap_or_default(),
+            notice: false,
+        };
+        last_day = day;
+        content_view(&mut b, &m.content);
+        if !b.media_kind.is_empty() {
+            match &item.media {
+                Some((id, state)) if state == "stored" => {
+                    b.media_url = Some(format!("/media/{id}"));
+                }
+                Some((_, state)) if state == "lost" => {
+                    b.media_note = "The file could not be downloaded from WhatsApp.".into();
+                }
+                Some(_) => b.media_note = "Downloading…".into(),
+                None => {}
+            }
+        }
+        if let Some(ctx) = &m.extras.context {
+            b.forwarded = ctx.forwarded || ctx.frequently_forwarded;
+            b.quoted = ctx.quoted_wamid.as_ref().map(|q| {
+                items.iter().find(|i| &i.message.wamid == q).map_or_else(
+                    || "an earlier message".to_string(),
+                    |i| i.message.body.clone(),
+                )
+            });
+            if let Some((_, product)) = &ctx.referred_product {
+                b.details.push(format!("About product {product}"));
+            }
+        }
+        if let Some(r) = &m.extras.referral {
+            b.referral = Some(
+                r.headline
+                    .clone()
+                    .unwrap_or_else(|| format!("{} {}", r.source_type, r.source_id)),
+            );
+        }
+        out.push(b);
+    }
+    out
+}

@@ -1,0 +1,247 @@
+//! The inbox list and the conversation page in the browser: reading, replying, templates,
+//! retry, reactions, mark-as-read.
+
+use crate::fake_graph::{TOKEN, customer_writes, meta_error, setup};
+use axum::http::StatusCode;
+use flowcrm::config::Secret;
+use flowcrm::model::Role;
+
+#[tokio::test]
+async fn inbox_lists_conversations_and_opening_one_marks_it_read_here_and_at_meta() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.1").await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let inbox = app.get("/inbox").await;
+    assert!(inbox.body.contains(&format!("/conversations/{conv}")));
+    assert!(
+        inbox.body.contains("Ana") && inbox.body.contains("aria-label=\"1 unread\""),
+        "{}",
+        inbox.body
+    );
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Reply window open"));
+    assert_eq!(app.count("SELECT unread_count FROM conversations").await, 0);
+    wait_for_read_receipt(&fake).await;
+    let sent = fake.sent.lock().expect("lock").clone();
+    assert_eq!(
+        sent[0],
+        serde_json::json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.IN.1"})
+    );
+}
+
+/// The read receipt goes out in the background; wait for it.
+async fn wait_for_read_receipt(fake: &crate::fake_graph::FakeGraph) {
+    for _ in 0..200 {
+        if fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|b| b["status"] == "read")
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no read receipt reached the fake");
+}
+
+#[tokio::test]
+async fn replying_from_the_composer_queues_and_sends_once() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.1").await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    let key = {
+        let marker = "name=\"key\" value=\"";
+        let start = page.body.find(marker).expect("key") + marker.len();
+        page.body[start..start + 64].to_string()
+    };
+    let path = format!("/conversations/{conv}/messages");
+    let csrf = page.csrf();
+    for _ in 0..2 {
+        // A double click posts twice with the same key.
+        let r = app
+            .post_form(
+                &path,
+                &[
+                    ("body", "Seu pedido saiu hoje"),
+                    ("key", &key),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
+    fake.sent.lock().expect("lock").clear();
+    app.state
+        .sender
+        .run_once(Some(&Secret::new(TOKEN)))
+        .await
+        .expect("run");
+    let sent = fake.sent.lock().expect("lock").clone();
+    assert_eq!(sent.iter().filter(|b| b["type"] == "text").count(), 1);
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(page.body.contains("Seu pedido saiu hoje"));
+    assert!(
+        page.body.contains("tick-accepted") || page.body.contains("tick-sent"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn with_the_window_closed_the_page_offers_templates_and_refuses_free_text() {
+    let (mut app, _fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.1").await;
+    app.clock.advance(time::Duration::hours(30));
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(page.body.contains("reply window is closed"));
+    assert!(!page.body.contains("Write a reply"));
+    let csrf = page.csrf();
+    let path = format!("/conversations/{conv}/messages");
+    let r = app
+        .post_form(
+            &path,
+            &[
+                ("body", "Oi?"),
+                ("key", &"k".repeat(20)),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = app.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        after.body.contains("the 24-hour window is closed"),
+        "flash shown"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
+}
+
+#[tokio::test]
+async fn failed_messages_show_metas_reason_and_can_be_retried() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.1").await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    wait_for_read_receipt(&fake).await;
+    fake.script
+        .lock()
+        .expect("lock")
+        .push_back((400, meta_error(131_026, "Message undeliverable")));
+    let csrf = page.csrf();
+    app.post_form(
+        &format!("/conversations/{conv}/messages"),
+        &[
+            ("body", "Oi"),
+            ("key", &"x".repeat(20)),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    app.state
+        .sender
+        .run_once(Some(&Secret::new(TOKEN)))
+        .await
+        .expect("run");
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(page.body.contains("tick-failed"));
+    assert!(page.body.contains("131026"), "reason shown");
+    let mid: i64 = app
+        .count("SELECT id FROM messages WHERE direction = 'out'")
+        .await;
+    let r = app
+        .post_form(
+            &format!("/messages/{mid}/retry"),
+            &[("csrf_token", &page.csrf())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE state = 'queued'")
+            .await,
+        1
+    );
+    app.state
+        .sender
+        .run_once(Some(&Secret::new(TOKEN)))
+        .await
+        .expect("run");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn reacting_to_a_customer_message_sends_a_reaction_shown_on_the_bubble() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.1").await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    let r = app
+        .post_form(
+            &format!("/conversations/{conv}/reactions"),
+            &[
+                ("message_id", "wamid.IN.1"),
+                ("emoji", "👍"),
+                ("csrf_token", &page.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.state
+        .sender
+        .run_once(Some(&Secret::new(TOKEN)))
+        .await
+        .expect("run");
+    assert!(
+        fake.sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|b| b["reaction"]["emoji"] == "👍")
+    );
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        page.body.contains("<p class=\"reactions\"><span>👍</span>"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn customer_text_and_names_with_markup_render_inert() {
+    let (mut app, _fake) = setup().await;
+    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
+        "metadata":{"phone_number_id":"200000000000002"},
+        "contacts":[{"profile":{"name":"<img src=x onerror=alert(1)>"},"wa_id":"5511988880000"}],
+        "messages":[{"from":"5511988880000","id":"wamid.XSS","timestamp":"1767225600","type":"text","text":{"body":"<script>alert('x')</script>"}}]}}]}]});
+    app.post_webhook(body.to_string().as_bytes()).await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let inbox = app.get("/inbox").await;
+    assert!(
+        !inbox.body.contains("<img src=x"),
+        "name escaped in the list"
+    );
+    let conv: i64 = app.count("SELECT id FROM conversations").await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(!page.body.contains("<script>alert"), "body escaped");
+    assert!(!page.body.contains("<img src=x"), "name escaped");
+    assert!(page.body.contains("alert"), "but shown");
+}
+
+#[tokio::test]
+async fn unknown_conversations_are_404() {
+    let (mut app, _fake) = setup().await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    assert_eq!(
+        app.get("/conversations/999").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
