@@ -2,7 +2,7 @@
 
 use crate::app::{self, AppState};
 use crate::config::Loaded;
-use crate::jobs;
+use crate::crm;
 use clap::Subcommand;
 
 /// Template subcommands.
@@ -19,7 +19,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: TemplatesCommand) -> anyhow::Resul
     let result = async {
         if let TemplatesCommand::Sync = cmd {
             let token = state.secret("whatsapp.access_token").await;
-            let n = jobs::templates::sync(
+            let n = crm::templates::sync(
                 &state.db,
                 &state.sender.client,
                 &state.clock,

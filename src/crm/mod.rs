@@ -5,3 +5,4 @@
 pub mod identity;
 pub mod inbound;
 pub mod outbound;
+pub mod templates;

@@ -4,7 +4,6 @@
 pub mod media;
 pub mod outbox;
 pub mod retention;
-pub mod templates;
 
 use crate::app::AppState;
 use std::time::Duration;

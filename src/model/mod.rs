@@ -5,6 +5,7 @@ mod conversation;
 mod message;
 mod outbound;
 mod phone;
+mod template_draft;
 mod user;
 
 pub use contact::{Contact, ContactId};
@@ -18,4 +19,5 @@ pub use outbound::{
     TemplateParam, check_param,
 };
 pub use phone::PhoneE164;
+pub use template_draft::{CATEGORIES, TemplateDraft};
 pub use user::{Email, EmailError, Role, User, UserId};

@@ -15,6 +15,7 @@ mod media;
 mod pages;
 mod settings;
 mod setup;
+mod templates;
 mod timeline;
 mod webhooks;
 
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/{id}/reactions", post(conversations::react))
         .route("/messages/{id}/retry", post(conversations::retry))
+        .route("/templates", get(templates::index).post(templates::create))
+        .route("/templates/sync", post(templates::sync))
         .route("/contacts", get(pages::contacts))
         .route("/orders", get(pages::orders))
         .route("/settings", get(settings::index))

@@ -92,6 +92,7 @@ fn content_view(b: &mut Bubble, content: &Content) {
             address,
             ..
         } => {
+            b.text = "📍 Location".into();
             b.details
                 .extend([name.clone(), address.clone()].into_iter().flatten());
             b.details.push(format!("{latitude:.5}, {longitude:.5}"));

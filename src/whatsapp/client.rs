@@ -16,7 +16,7 @@ pub enum GraphError {
     #[error("request failed: {0}")]
     Transport(#[from] reqwest::Error),
     /// Meta answered with an error object.
-    #[error("HTTP {status}: ({}) {} {}", .error.code, .error.title, .error.details)]
+    #[error("HTTP {status}, code {}: {} {}", .error.code, .error.message, .error.details)]
     Api {
         /// HTTP status.
         status: u16,
@@ -206,6 +206,29 @@ impl GraphClient {
             .and_then(serde_json::Value::as_str)
             .map(String::from);
         Ok((data, next))
+    }
+
+    /// `POST /{waba-id}/message_templates`: submits a new template for review; returns Meta's
+    /// answer (`id`, `status`, `category`).
+    pub async fn create_template(
+        &self,
+        token: &Secret,
+        waba_id: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, GraphError> {
+        let resp = self
+            .http
+            .post(self.url(&format!("{waba_id}/message_templates")))
+            .bearer_auth(token.expose())
+            .json(body)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        resp.json()
+            .await
+            .map_err(|e| GraphError::Invalid(e.to_string()))
     }
 
     /// `GET /{media-id}`: where to download an attachment.

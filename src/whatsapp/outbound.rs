@@ -199,6 +199,35 @@ pub fn request_body(
     b
 }
 
+/// The `POST /{waba-id}/message_templates` body for a validated draft.
+#[must_use]
+pub fn template_create_body(d: &crate::model::TemplateDraft) -> Value {
+    let mut components = Vec::new();
+    if let Some(h) = d.header.as_deref().filter(|h| !h.is_empty()) {
+        components.push(json!({"type": "HEADER", "format": "TEXT", "text": h}));
+    }
+    let mut body = json!({"type": "BODY", "text": d.body});
+    if !d.examples.is_empty() {
+        body["example"] = json!({"body_text": [d.examples]});
+    }
+    components.push(body);
+    if let Some(f) = d.footer.as_deref().filter(|f| !f.is_empty()) {
+        components.push(json!({"type": "FOOTER", "text": f}));
+    }
+    if !d.quick_replies.is_empty() {
+        let buttons: Vec<_> = d
+            .quick_replies
+            .iter()
+            .map(|q| json!({"type": "QUICK_REPLY", "text": q}))
+            .collect();
+        components.push(json!({"type": "BUTTONS", "buttons": buttons}));
+    }
+    json!({
+        "name": d.name, "language": d.language, "category": d.category,
+        "parameter_format": "POSITIONAL", "components": components
+    })
+}
+
 /// The body that marks a customer's message (and the ones before it) as read.
 #[must_use]
 pub fn mark_read_body(wamid: &str) -> Value {

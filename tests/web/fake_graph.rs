@@ -228,6 +228,59 @@ async fn list_templates(
     axum::Json(json!({"data": page, "paging": paging})).into_response()
 }
 
+/// Creating a template: checks name, category, body and examples like Meta does.
+async fn create_template(
+    State(g): State<FakeGraph>,
+    headers: HeaderMap,
+    axum::Json(b): axum::Json<serde_json::Value>,
+) -> Response {
+    g.requests
+        .lock()
+        .expect("lock")
+        .push("POST message_templates".into());
+    if !authorized(&headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    let name = b["name"].as_str().unwrap_or("");
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+    {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter: name");
+    }
+    if name == "duplicate_name" {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            "Message template already exists in this language",
+        );
+    }
+    let category = b["category"].as_str().unwrap_or("");
+    if !["UTILITY", "MARKETING", "AUTHENTICATION"].contains(&category) {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter: category");
+    }
+    let Some(body) = b["components"]
+        .as_array()
+        .and_then(|c| c.iter().find(|x| x["type"] == "BODY"))
+    else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "BODY component required");
+    };
+    let vars = body["text"].as_str().unwrap_or("").matches("{{").count();
+    let examples = body["example"]["body_text"][0]
+        .as_array()
+        .map_or(0, Vec::len);
+    if vars != examples {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            "Number of parameters does not match the expected number of params",
+        );
+    }
+    g.sent.lock().expect("lock").push(b.clone());
+    axum::Json(json!({"id": "333", "status": "PENDING", "category": category})).into_response()
+}
+
 async fn download(
     State(g): State<FakeGraph>,
     Path(id): Path<String>,
@@ -257,7 +310,10 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{version}/{id}", get(media_info))
             .route("/{version}/{id}/messages", axum::routing::post(send))
-            .route("/{version}/{id}/message_templates", get(list_templates))
+            .route(
+                "/{version}/{id}/message_templates",
+                get(list_templates).post(create_template),
+            )
             .route("/download/{id}", get(download))
             .with_state(self.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.expect("fake graph") });

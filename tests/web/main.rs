@@ -9,4 +9,5 @@ mod media;
 mod outbound;
 mod setup;
 mod shell;
+mod templates;
 mod webhooks;

@@ -585,7 +585,7 @@ async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
         c.whatsapp.waba_id = Some("555".into());
     })
     .await;
-    let n = flowcrm::jobs::templates::sync(
+    let n = flowcrm::crm::templates::sync(
         &app.state.db,
         &app.state.sender.client,
         &app.state.clock,
@@ -622,7 +622,7 @@ async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
         ]
     );
     assert_eq!(list[2].parameter_format, "NAMED");
-    let wrong = flowcrm::jobs::templates::sync(
+    let wrong = flowcrm::crm::templates::sync(
         &app.state.db,
         &app.state.sender.client,
         &app.state.clock,
@@ -631,7 +631,7 @@ async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
     )
     .await;
     assert!(wrong.is_err());
-    let missing = flowcrm::jobs::templates::sync(
+    let missing = flowcrm::crm::templates::sync(
         &app.state.db,
         &app.state.sender.client,
         &app.state.clock,

@@ -1,5 +1,5 @@
-//! Template sync: fetches every message template of the WABA (all pages) and stores them.
-//! Run by `flowcrm templates sync`, the Settings button, and daily.
+//! Templates at Meta: sync every template of the WABA (all pages) and submit new ones.
+//! Used by `flowcrm templates sync` and the templates page.
 
 use crate::clock::SharedClock;
 use crate::config::Secret;
@@ -73,4 +73,42 @@ pub async fn sync(
     })
     .await?;
     Ok(n)
+}
+
+/// Submits a new template to Meta for review and stores it with the status Meta answered
+/// (normally `PENDING`; the status webhook brings `APPROVED` or `REJECTED` with the reason).
+pub async fn create(
+    db: &Db,
+    client: &GraphClient,
+    clock: &SharedClock,
+    token: Option<&Secret>,
+    waba_id: Option<&str>,
+    draft: &crate::model::TemplateDraft,
+) -> Result<Template, SyncError> {
+    let waba = waba_id.ok_or(SyncError::NotConfigured("whatsapp.waba_id is not set"))?;
+    let token = token.ok_or(SyncError::NotConfigured("whatsapp.access_token is not set"))?;
+    let body = crate::whatsapp::outbound::template_create_body(draft);
+    let answer = client.create_template(token, waba, &body).await?;
+    let s = |k: &str| {
+        answer
+            .get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(String::from)
+    };
+    let t = Template {
+        meta_id: s("id"),
+        name: draft.name.clone(),
+        language: draft.language.clone(),
+        category: s("category").unwrap_or_else(|| draft.category.clone()),
+        status: s("status").unwrap_or_else(|| "PENDING".into()),
+        reason: None,
+        parameter_format: "POSITIONAL".into(),
+        components: body
+            .get("components")
+            .map_or_else(|| "[]".into(), ToString::to_string),
+    };
+    let (stored, now) = (t.clone(), clock.now());
+    db.write(move |c| db::templates::upsert(c, &stored, now))
+        .await?;
+    Ok(t)
 }
