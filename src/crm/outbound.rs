@@ -293,6 +293,44 @@ pub fn queue(
     }))
 }
 
+/// The local copy of a file sent to WhatsApp.
+#[derive(Debug, Clone)]
+pub struct LocalFile {
+    /// Meta's media id from the upload.
+    pub media_id: String,
+    /// MIME type.
+    pub mime: String,
+    /// File name under the media directory.
+    pub stored_name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Original name (documents).
+    pub filename: Option<String>,
+}
+
+/// Records the local copy of a file sent with `message_id`, so the timeline can show it.
+pub fn attach_local_file(
+    conn: &Connection,
+    message_id: i64,
+    f: &LocalFile,
+    now: OffsetDateTime,
+) -> Result<()> {
+    db::media::insert(
+        conn,
+        message_id,
+        &f.media_id,
+        &f.mime,
+        "",
+        f.filename.as_deref(),
+        None,
+        now,
+    )?;
+    if let Some(row) = db::media::for_message(conn, message_id)? {
+        db::media::mark_stored(conn, row.id, &f.stored_name, &f.mime, f.size)?;
+    }
+    Ok(())
+}
+
 /// Puts a failed message back in the queue. The window is checked again for free-form messages.
 pub fn retry(conn: &Connection, message_id: i64, now: OffsetDateTime) -> Result<bool> {
     if db::outbox::requeue(conn, message_id, now)? {

@@ -6,6 +6,7 @@ mod message;
 mod outbound;
 mod phone;
 mod template_draft;
+pub mod upload;
 mod user;
 
 pub use contact::{Contact, ContactId};

@@ -157,6 +157,23 @@ async fn submitted_token(req: Request) -> Result<(Option<String>, Request), AppE
         let token = v.to_string();
         return Ok((Some(token), req));
     }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // File uploads cannot be read here without buffering them: their forms carry the token in
+    // the query string instead.
+    if content_type.starts_with("multipart/form-data") {
+        let token = req.uri().query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v)
+        });
+        return Ok((token, req));
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -2,6 +2,7 @@
 //! Imports `auth` (use cases), `db` (read-only page queries), `model`, `crypto`, `config`.
 
 pub mod assets;
+mod attachments;
 mod auth;
 pub mod context;
 mod conversations;
@@ -55,6 +56,10 @@ pub fn router(state: AppState) -> Router {
             post(conversations::send_template),
         )
         .route("/conversations/{id}/reactions", post(conversations::react))
+        .route(
+            "/conversations/{id}/attachments",
+            post(attachments::create).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
+        )
         .route("/messages/{id}/retry", post(conversations::retry))
         .route("/templates", get(templates::index).post(templates::create))
         .route("/templates/sync", post(templates::sync))

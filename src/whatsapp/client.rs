@@ -231,6 +231,44 @@ impl GraphClient {
             .map_err(|e| GraphError::Invalid(e.to_string()))
     }
 
+    /// `POST /{phone-number-id}/media`: uploads a file for sending; returns the media id.
+    pub async fn upload_media(
+        &self,
+        token: &Secret,
+        phone_number_id: &str,
+        bytes: Vec<u8>,
+        mime: &str,
+        filename: &str,
+    ) -> Result<String, GraphError> {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_string())
+            .mime_str(mime)
+            .map_err(|e| GraphError::Invalid(e.to_string()))?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", mime.to_string())
+            .part("file", part);
+        let resp = self
+            .http
+            .post(self.url(&format!("{phone_number_id}/media")))
+            .bearer_auth(token.expose())
+            .multipart(form)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        let answer: serde_json::Value = resp
+            .json()
+            .await
+            .map_err(|e| GraphError::Invalid(e.to_string()))?;
+        answer
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .map(String::from)
+            .ok_or_else(|| GraphError::Invalid(format!("no media id in {answer}")))
+    }
+
     /// `GET /{media-id}`: where to download an attachment.
     pub async fn media_info(
         &self,

@@ -24,9 +24,14 @@ pub struct FakeMedia {
     pub wrong_hash: bool,
 }
 
+/// An uploaded file: (MIME type, bytes).
+pub type Uploaded = (String, Vec<u8>);
+
 #[derive(Clone, Default)]
 pub struct FakeGraph {
     pub media: Arc<Mutex<HashMap<String, FakeMedia>>>,
+    /// Uploaded files: (MIME type, bytes).
+    pub uploads: Arc<Mutex<Vec<Uploaded>>>,
     /// Bodies of accepted `POST /messages` requests.
     pub sent: Arc<Mutex<Vec<serde_json::Value>>>,
     /// Scripted answers for the next `POST /messages` requests: (HTTP status, JSON body).
@@ -281,6 +286,42 @@ async fn create_template(
     axum::Json(json!({"id": "333", "status": "PENDING", "category": category})).into_response()
 }
 
+/// Media upload: multipart with `messaging_product`, `type` and `file`, like Meta requires.
+async fn upload(
+    State(g): State<FakeGraph>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    if !authorized(&headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    let (mut product, mut kind, mut file) = (String::new(), String::new(), None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or("") {
+            "messaging_product" => product = field.text().await.unwrap_or_default(),
+            "type" => kind = field.text().await.unwrap_or_default(),
+            "file" => {
+                let mime = field.content_type().unwrap_or("").to_string();
+                file = Some((mime, field.bytes().await.unwrap_or_default().to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let Some((mime, bytes)) = file else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "file is required");
+    };
+    if product != "whatsapp" || kind != mime {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            "messaging_product and type are required",
+        );
+    }
+    let id = format!("uploaded-{}", g.uploads.lock().expect("lock").len() + 1);
+    g.uploads.lock().expect("lock").push((mime, bytes));
+    axum::Json(json!({"id": id})).into_response()
+}
+
 async fn download(
     State(g): State<FakeGraph>,
     Path(id): Path<String>,
@@ -310,6 +351,7 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{version}/{id}", get(media_info))
             .route("/{version}/{id}/messages", axum::routing::post(send))
+            .route("/{version}/{id}/media", axum::routing::post(upload))
             .route(
                 "/{version}/{id}/message_templates",
                 get(list_templates).post(create_template),

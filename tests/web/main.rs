@@ -3,6 +3,7 @@
 mod fake_graph;
 mod helpers;
 
+mod attachments;
 mod auth;
 mod conversation;
 mod media;
