@@ -44,6 +44,15 @@ pub struct ConversationPage {
     closes_in: String,
     templates: Vec<TemplateChoice>,
     send_key: String,
+    reply_to: Option<(String, String)>,
+    contact_name: String,
+}
+
+/// Query of the conversation page.
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    /// Customer message to quote in the reply.
+    reply_to: Option<String>,
 }
 
 fn placeholder_count(components: &str) -> (String, usize) {
@@ -77,6 +86,7 @@ pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<ConversationPage> {
     let (conv, contact, items, templates) = state
         .db
@@ -116,7 +126,18 @@ pub async fn show(
             }
         })
         .collect();
+    let reply_to = q.reply_to.and_then(|w| {
+        let text = items
+            .iter()
+            .find(|i| i.message.wamid == w)?
+            .message
+            .body
+            .clone();
+        Some((w, text))
+    });
     Ok(ConversationPage {
+        reply_to,
+        contact_name: contact.display_name(),
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Inbox),
         id,
         title: contact.display_name(),
@@ -245,10 +266,23 @@ pub async fn send_template(
     Path(id): Path<i64>,
     Form(f): Form<TemplateForm>,
 ) -> Result<Response> {
+    let contact = state
+        .db
+        .read(move |c| match db::conversations::get(c, id)? {
+            Some(conv) => db::contacts::get(c, conv.contact_id),
+            None => Ok(None),
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Contact fields typed as {name} or {phone} are filled in.
+    let fill = |v: &str| {
+        v.replace("{name}", &contact.display_name())
+            .replace("{phone}", contact.phone.as_ref().map_or("", |p| p.as_str()))
+    };
     let mut vars: Vec<(usize, String)> = f
         .vars
         .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("var")?.parse().ok()?, v.trim().to_string())))
+        .filter_map(|(k, v)| Some((k.strip_prefix("var")?.parse().ok()?, fill(v.trim()))))
         .collect();
     vars.sort_unstable();
     let message = Outbound::Template {

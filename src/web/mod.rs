@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders", get(pages::orders))
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))
+        .route("/settings/sending/resume", post(settings::resume_sending))
         .route("/media/{id}", get(media::show))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

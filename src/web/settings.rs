@@ -109,6 +109,7 @@ pub struct SettingsPage {
     public_url: String,
     errors: FormErrors,
     webhook: WebhookPanel,
+    sending_paused: Option<String>,
 }
 
 fn date(t: time::OffsetDateTime) -> String {
@@ -119,6 +120,15 @@ fn date(t: time::OffsetDateTime) -> String {
 async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Result<SettingsPage> {
     let me = user.session.user.clone();
     let is_admin = me.is_admin();
+    let sending_paused = if is_admin {
+        state
+            .db
+            .read(db::outbox::pause_state)
+            .await?
+            .map(|(reason, _)| reason)
+    } else {
+        None
+    };
     let webhook = if is_admin {
         webhook_panel(state).await?
     } else {
@@ -178,6 +188,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         public_url: state.config.public_url(),
         errors,
         webhook,
+        sending_paused,
     })
 }
 
@@ -227,4 +238,17 @@ pub async fn change_password(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /settings/sending/resume` (admins): resume a sender paused by an invalid token.
+pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_admin()?;
+    state.sender.resume().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(redirect_with_flash(
+        &state.cookies,
+        "/settings",
+        FlashKind::Success,
+        "Sending resumed. If WhatsApp refuses the token again, sending pauses again.",
+    ))
 }

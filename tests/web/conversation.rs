@@ -245,3 +245,152 @@ async fn unknown_conversations_are_404() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn replying_to_a_message_quotes_it_at_whatsapp() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.Q").await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let page = app
+        .get(&format!("/conversations/{conv}?reply_to=wamid.IN.Q"))
+        .await;
+    assert!(page.body.contains("Replying to:"));
+    let r = app
+        .post_form(
+            &format!("/conversations/{conv}/messages"),
+            &[
+                ("body", "Sim!"),
+                ("key", &"q".repeat(20)),
+                ("reply_to", "wamid.IN.Q"),
+                ("csrf_token", &page.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.state
+        .sender
+        .run_once(Some(&Secret::new(TOKEN)))
+        .await
+        .expect("run");
+    let sent = fake.sent.lock().expect("lock").clone();
+    let text = sent.iter().find(|b| b["type"] == "text").expect("sent");
+    assert_eq!(
+        text["context"],
+        serde_json::json!({"message_id": "wamid.IN.Q"})
+    );
+}
+
+#[tokio::test]
+async fn template_variables_can_use_contact_fields() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.T").await;
+    app.clock.advance(time::Duration::hours(30));
+    app.state
+        .db
+        .write(|c| {
+            let t = flowcrm::db::templates::Template {
+                meta_id: Some("1".into()),
+                name: "order_update".into(),
+                language: "pt_BR".into(),
+                category: "UTILITY".into(),
+                status: "APPROVED".into(),
+                reason: None,
+                parameter_format: "POSITIONAL".into(),
+                components:
+                    serde_json::json!([{"type": "BODY", "text": "Olá {{1}}, pedido {{2}}."}])
+                        .to_string(),
+            };
+            flowcrm::db::templates::upsert(c, &t, time::OffsetDateTime::now_utc())
+        })
+        .await
+        .expect("template");
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        page.body.contains("value=\"{name}\""),
+        "first variable defaults to the name"
+    );
+    let r = app
+        .post_form(
+            &format!("/conversations/{conv}/template"),
+            &[
+                ("name", "order_update"),
+                ("language", "pt_BR"),
+                ("var1", "{name}"),
+                ("var2", "42"),
+                ("key", &"t".repeat(20)),
+                ("csrf_token", &page.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.state
+        .sender
+        .run_once(Some(&Secret::new(TOKEN)))
+        .await
+        .expect("run");
+    let sent = fake.sent.lock().expect("lock").clone();
+    let t = sent
+        .iter()
+        .find(|b| b["type"] == "template")
+        .expect("template sent");
+    assert_eq!(
+        t["template"]["components"][0]["parameters"][0]["text"],
+        "Ana"
+    );
+}
+
+#[tokio::test]
+async fn admins_see_a_paused_sender_and_can_resume_it() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.P").await;
+    app.logged_in_as("boss@shop.example", Role::Admin).await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    wait_for_read_receipt(&fake).await;
+    fake.script
+        .lock()
+        .expect("lock")
+        .push_back((401, meta_error(190, "Error validating access token")));
+    app.post_form(
+        &format!("/conversations/{conv}/messages"),
+        &[
+            ("body", "Oi"),
+            ("key", &"p".repeat(20)),
+            ("csrf_token", &page.csrf()),
+        ],
+    )
+    .await;
+    assert!(
+        app.state
+            .sender
+            .run_once(Some(&Secret::new(TOKEN)))
+            .await
+            .expect("run")
+            .paused
+    );
+    let settings = app.get("/settings").await;
+    assert!(
+        settings.body.contains("Sending is paused"),
+        "{}",
+        settings.body
+    );
+    let r = app
+        .submit("/settings", "/settings/sending/resume", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        !app.get("/settings")
+            .await
+            .body
+            .contains("Sending is paused")
+    );
+    assert_eq!(
+        app.state
+            .sender
+            .run_once(Some(&Secret::new(TOKEN)))
+            .await
+            .expect("run")
+            .sent,
+        1
+    );
+}
