@@ -52,7 +52,8 @@ pub struct Queued {
 }
 
 /// Placeholders (`{{1}}`, `{{name}}`) in a template text, in order of first appearance.
-fn placeholders(text: &str) -> Vec<String> {
+#[must_use]
+pub fn placeholders(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {

@@ -11,7 +11,7 @@ use crate::crm::outbound::{self, QueueError, QueueRequest};
 use crate::crypto;
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{Outbound, TemplateParam};
+use crate::model::{Outbound, TemplateHeader, TemplateParam};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -28,6 +28,8 @@ pub struct TemplateChoice {
     language: String,
     text: String,
     variables: Vec<usize>,
+    header_variables: Vec<usize>,
+    media_header: bool,
 }
 
 /// The conversation page.
@@ -55,20 +57,39 @@ pub struct ShowQuery {
     reply_to: Option<String>,
 }
 
-fn placeholder_count(components: &str) -> (String, usize) {
-    let v: serde_json::Value = serde_json::from_str(components).unwrap_or_default();
-    let body = v
-        .as_array()
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| c.get("type").and_then(|t| t.as_str()) == Some("BODY"))
-        })
-        .and_then(|c| c.get("text"))
+/// Text and format of a template component (`BODY`, `HEADER`).
+fn component(components: &serde_json::Value, kind: &str) -> Option<(String, String)> {
+    let c = components
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(|t| t.as_str()) == Some(kind))?;
+    let text = c
+        .get("text")
         .and_then(|t| t.as_str())
         .unwrap_or("")
         .to_string();
-    let count = body.matches("{{").count();
-    (body, count)
+    let format = c
+        .get("format")
+        .and_then(|t| t.as_str())
+        .unwrap_or("TEXT")
+        .to_string();
+    Some((text, format))
+}
+
+fn choice(t: db::templates::Template) -> TemplateChoice {
+    let v: serde_json::Value = serde_json::from_str(&t.components).unwrap_or_default();
+    let (text, _) = component(&v, "BODY").unwrap_or_default();
+    let header = component(&v, "HEADER");
+    let media_header = header.as_ref().is_some_and(|(_, f)| f != "TEXT");
+    let header_vars = header.map_or(0, |(h, _)| outbound::placeholders(&h).len());
+    TemplateChoice {
+        variables: (1..=outbound::placeholders(&text).len()).collect(),
+        header_variables: (1..=header_vars).collect(),
+        media_header,
+        name: t.name,
+        language: t.language,
+        text,
+    }
 }
 
 fn duration_text(d: time::Duration) -> String {
@@ -116,15 +137,7 @@ pub async fn show(
     let templates = templates
         .into_iter()
         .filter(|t| t.status == "APPROVED")
-        .map(|t| {
-            let (text, n) = placeholder_count(&t.components);
-            TemplateChoice {
-                name: t.name,
-                language: t.language,
-                text,
-                variables: (1..=n).collect(),
-            }
-        })
+        .map(choice)
         .collect();
     let reply_to = q.reply_to.and_then(|w| {
         let text = items
@@ -285,10 +298,22 @@ pub async fn send_template(
         .filter_map(|(k, v)| Some((k.strip_prefix("var")?.parse().ok()?, fill(v.trim()))))
         .collect();
     vars.sort_unstable();
+    let mut header_vars: Vec<(usize, String)> = f
+        .vars
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("hvar")?.parse().ok()?, fill(v.trim()))))
+        .collect();
+    header_vars.sort_unstable();
+    let header = (!header_vars.is_empty()).then(|| TemplateHeader::Text {
+        params: header_vars
+            .into_iter()
+            .map(|(_, text)| TemplateParam { name: None, text })
+            .collect(),
+    });
     let message = Outbound::Template {
         name: f.name,
         language: f.language,
-        header: None,
+        header,
         body: vars
             .into_iter()
             .map(|(_, text)| TemplateParam { name: None, text })

@@ -394,3 +394,62 @@ async fn admins_see_a_paused_sender_and_can_resume_it() {
         1
     );
 }
+
+#[tokio::test]
+async fn header_variables_of_a_template_are_asked_for_and_sent() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.H").await;
+    app.clock.advance(time::Duration::hours(30));
+    app.state
+        .db
+        .write(|c| {
+            let t = flowcrm::db::templates::Template {
+                meta_id: Some("2".into()),
+                name: "shipping".into(),
+                language: "en_US".into(),
+                category: "UTILITY".into(),
+                status: "APPROVED".into(),
+                reason: None,
+                parameter_format: "POSITIONAL".into(),
+                components: serde_json::json!([
+                    {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
+                    {"type": "BODY", "text": "Hi {{1}}, it ships today."}
+                ])
+                .to_string(),
+            };
+            flowcrm::db::templates::upsert(c, &t, time::OffsetDateTime::now_utc())
+        })
+        .await
+        .expect("template");
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(page.body.contains("Header variable 1"));
+    let r = app
+        .post_form(
+            &format!("/conversations/{conv}/template"),
+            &[
+                ("name", "shipping"),
+                ("language", "en_US"),
+                ("hvar1", "#42"),
+                ("var1", "{name}"),
+                ("key", &"h".repeat(20)),
+                ("csrf_token", &page.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.state
+        .sender
+        .run_once(Some(&Secret::new(TOKEN)))
+        .await
+        .expect("run");
+    let sent = fake.sent.lock().expect("lock").clone();
+    let t = sent
+        .iter()
+        .find(|b| b["type"] == "template")
+        .expect("template sent");
+    assert_eq!(
+        t["template"]["components"][0],
+        serde_json::json!({"type": "header", "parameters": [{"type": "text", "text": "#42"}]})
+    );
+}
