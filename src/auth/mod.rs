@@ -17,14 +17,7 @@ use crate::db::{self, Db};
 use crate::model::UserId;
 use std::sync::Arc;
 
-/// A problem with one form field, shown next to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// Form field name.
-    pub field: &'static str,
-    /// What to fix.
-    pub message: String,
-}
+pub use crate::model::FieldError;
 
 /// Errors of the accounts use cases.
 #[derive(Debug, thiserror::Error)]

@@ -105,6 +105,7 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("whatsapp", "access_token", Kind::Str),
     ("whatsapp", "raw_payload_days", Kind::Int),
     ("whatsapp", "max_messages_per_second", Kind::Int),
+    ("crm", "default_region", Kind::Str),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

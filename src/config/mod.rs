@@ -25,6 +25,16 @@ pub struct Config {
     pub log: LogConfig,
     /// WhatsApp Cloud API connection.
     pub whatsapp: WhatsAppConfig,
+    /// CRM defaults.
+    pub crm: CrmConfig,
+}
+
+/// `[crm]`: how contacts are entered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmConfig {
+    /// Country (ISO 3166 code such as `BR`) for phone numbers typed without a country code.
+    pub default_region: Option<String>,
 }
 
 /// `[server]`: where FlowCRM listens and keeps its data.

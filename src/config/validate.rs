@@ -90,6 +90,17 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
         &c.whatsapp.graph_base_url,
         &mut out,
     );
+    if let Some(r) = &c.crm.default_region
+        && r.parse::<phonenumber::country::Id>().is_err()
+        && r.to_ascii_uppercase()
+            .parse::<phonenumber::country::Id>()
+            .is_err()
+    {
+        out.push((
+            "crm.default_region".into(),
+            format!("`{r}` is not a country code such as BR, US or DE"),
+        ));
+    }
     if let Some(t) = &c.whatsapp.verify_token
         && t.len() < 8
     {

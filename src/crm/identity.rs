@@ -21,6 +21,14 @@ pub struct Identity<'a> {
     pub parent_bsuid: Option<&'a str>,
 }
 
+/// A number followed by its known national variants.
+#[must_use]
+pub fn with_variants(phone: &PhoneE164) -> Vec<PhoneE164> {
+    let mut all = vec![phone.clone()];
+    all.extend(phone.variants());
+    all
+}
+
 /// Moves everything of `remove` to `keep` and deletes `remove`.
 pub fn merge(
     conn: &Connection,
@@ -36,9 +44,11 @@ pub fn merge(
 /// The contact for `who`, created when new; fills in the missing identity and merges two
 /// contacts that turn out to be one person (phone on one, user id on the other).
 pub fn resolve(conn: &Connection, who: &Identity<'_>, now: OffsetDateTime) -> Result<ContactId> {
+    // A number the business typed may be stored in another national form (Brazil's ninth
+    // digit ...): look for every variant of the line.
     let by_phone = who
         .phone
-        .map(|p| db::contacts::find_by_phone(conn, p))
+        .map(|p| db::contacts::find_by_phones(conn, &with_variants(p)))
         .transpose()?
         .flatten();
     let by_bsuid = who

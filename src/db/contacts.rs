@@ -5,7 +5,7 @@ use crate::model::{Contact, ContactId, PhoneE164};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-const COLUMNS: &str = "id, phone, bsuid, username, profile_name, name, created_at";
+const COLUMNS: &str = "id, phone, bsuid, username, profile_name, name, created_at, email";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(Contact {
@@ -16,6 +16,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         profile_name: r.get(4)?,
         name: r.get(5)?,
         created_at: from_ts(r.get(6)?),
+        email: r.get(7)?,
     })
 }
 
@@ -124,4 +125,102 @@ pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM contacts")?
         .query_row([], |r| r.get(0))?)
+}
+
+/// The first contact having any of these phone numbers (a number and its national variants).
+pub fn find_by_phones(conn: &Connection, phones: &[PhoneE164]) -> Result<Option<ContactId>> {
+    for p in phones {
+        if let Some(id) = find_by_phone(conn, p)? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// Creates a contact typed by the business.
+pub fn insert_manual(
+    conn: &Connection,
+    name: &str,
+    phone: &PhoneE164,
+    email: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<ContactId> {
+    let sql = "INSERT INTO contacts (phone, name, email, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)";
+    conn.prepare_cached(sql)?
+        .execute(params![phone.as_str(), name, email, to_ts(now)])
+        .map_err(|e| super::error::unique_as_conflict(e, "a contact with this phone"))?;
+    Ok(ContactId(conn.last_insert_rowid()))
+}
+
+/// Replaces what the business maintains about a contact.
+pub fn set_details(
+    conn: &Connection,
+    id: ContactId,
+    name: &str,
+    phone: Option<&PhoneE164>,
+    email: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let sql = "UPDATE contacts SET name = ?2, phone = COALESCE(?3, phone), email = ?4, updated_at = ?5 WHERE id = ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute(params![
+            id.0,
+            name,
+            phone.map(PhoneE164::as_str),
+            email,
+            to_ts(now)
+        ])
+        .map_err(|e| super::error::unique_as_conflict(e, "a contact with this phone"))?
+        == 1)
+}
+
+/// A contact as listed.
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    /// The contact.
+    pub contact: Contact,
+    /// Last message either way, if any.
+    pub last_message_at: Option<OffsetDateTime>,
+}
+
+/// Contacts matching `search` (name, WhatsApp name, phone, email; case-insensitive), newest
+/// first, after the `(created_at, id)` cursor.
+pub fn list(
+    conn: &Connection,
+    search: Option<&str>,
+    before: Option<(OffsetDateTime, i64)>,
+    limit: u32,
+) -> Result<Vec<ListRow>> {
+    let sql = "SELECT k.id, k.phone, k.bsuid, k.username, k.profile_name, k.name, k.created_at, k.email,
+                      (SELECT MAX(last_message_at) FROM conversations c WHERE c.contact_id = k.id)
+               FROM contacts k
+               WHERE (?1 IS NULL OR k.name LIKE ?1 ESCAPE '\\' OR k.profile_name LIKE ?1 ESCAPE '\\'
+                      OR k.phone LIKE ?2 ESCAPE '\\' OR k.email LIKE ?1 ESCAPE '\\' OR k.username LIKE ?1 ESCAPE '\\')
+                 AND (?3 IS NULL OR k.created_at < ?3 OR (k.created_at = ?3 AND k.id < ?4))
+               ORDER BY k.created_at DESC, k.id DESC LIMIT ?5";
+    let escaped = search.map(|s| {
+        s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    });
+    let pattern = escaped.as_ref().map(|s| format!("%{s}%"));
+    // Phone search ignores spaces, dashes and brackets the user may type.
+    let digits = escaped.as_ref().map(|s| {
+        let d: String = s.chars().filter(char::is_ascii_digit).collect();
+        if d.is_empty() {
+            format!("%{s}%")
+        } else {
+            format!("%{d}%")
+        }
+    });
+    let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![pattern, digits, t, id, limit], |r| {
+        Ok(ListRow {
+            contact: from_row(r)?,
+            last_message_at: r.get::<_, Option<i64>>(8)?.map(from_ts),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -29,6 +29,8 @@ pub struct Contact {
     pub profile_name: String,
     /// Name the business gave.
     pub name: String,
+    /// Email address, when the business knows it.
+    pub email: Option<String>,
     /// First seen.
     pub created_at: OffsetDateTime,
 }

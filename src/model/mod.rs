@@ -2,6 +2,7 @@
 
 mod contact;
 mod conversation;
+mod field;
 mod message;
 mod outbound;
 mod phone;
@@ -11,6 +12,7 @@ mod user;
 
 pub use contact::{Contact, ContactId};
 pub use conversation::{Conversation, SERVICE_WINDOW};
+pub use field::FieldError;
 pub use message::{
     ApiError, Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,
     OrderItem, Referral, SharedContact, SharedPhone,
@@ -19,6 +21,6 @@ pub use outbound::{
     ListRow, ListSection, MediaKind, Outbound, ReplyButton, TemplateButtonParam, TemplateHeader,
     TemplateParam, check_param,
 };
-pub use phone::PhoneE164;
+pub use phone::{PhoneE164, PhoneError};
 pub use template_draft::{CATEGORIES, TemplateDraft};
 pub use user::{Email, EmailError, Role, User, UserId};

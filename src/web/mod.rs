@@ -4,6 +4,7 @@
 pub mod assets;
 mod attachments;
 mod auth;
+mod contacts;
 pub mod context;
 mod conversations;
 pub mod cookies;
@@ -63,7 +64,17 @@ pub fn router(state: AppState) -> Router {
         .route("/messages/{id}/retry", post(conversations::retry))
         .route("/templates", get(templates::index).post(templates::create))
         .route("/templates/sync", post(templates::sync))
-        .route("/contacts", get(pages::contacts))
+        .route("/contacts", get(contacts::index))
+        .route(
+            "/contacts/new",
+            get(contacts::new_form).post(contacts::create),
+        )
+        .route("/contacts/{id}", get(contacts::show))
+        .route(
+            "/contacts/{id}/edit",
+            get(contacts::edit_form).post(contacts::update),
+        )
+        .route("/contacts/{id}/merge", post(contacts::merge))
         .route("/orders", get(pages::orders))
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))

@@ -11,20 +11,6 @@ pub async fn home() -> Redirect {
     Redirect::to("/inbox")
 }
 
-/// Contacts.
-#[derive(Template, WebTemplate)]
-#[template(path = "contacts/index.html")]
-pub struct ContactsPage {
-    layout: Layout,
-}
-
-/// `GET /contacts`.
-pub async fn contacts(user: CurrentUser) -> ContactsPage {
-    ContactsPage {
-        layout: Layout::new(&user.ctx, "Contacts", Nav::Contacts),
-    }
-}
-
 /// Orders.
 #[derive(Template, WebTemplate)]
 #[template(path = "orders/index.html")]

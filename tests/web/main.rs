@@ -5,6 +5,7 @@ mod helpers;
 
 mod attachments;
 mod auth;
+mod contacts;
 mod conversation;
 mod media;
 mod outbound;

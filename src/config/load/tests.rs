@@ -158,6 +158,7 @@ fn schema_matches_the_config_struct() {
     full.whatsapp.verify_token = Some("x".into());
     full.whatsapp.app_secret = Some(Secret::new("x"));
     full.whatsapp.access_token = Some(Secret::new("x"));
+    full.crm.default_region = Some("BR".into());
     let table = Table::try_from(&full).expect("serialize");
     let mut seen = Vec::new();
     for (section, body) in &table {

@@ -1,0 +1,225 @@
+//! Contacts: create/edit with phone normalisation, duplicates with national variants, merge,
+//! list search and pagination.
+
+use crate::helpers::TestApp;
+use axum::http::StatusCode;
+use flowcrm::model::Role;
+
+async fn app() -> TestApp {
+    let mut app = TestApp::spawn_with(|c| c.crm.default_region = Some("BR".into())).await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app
+}
+
+async fn create(
+    app: &mut TestApp,
+    name: &str,
+    phone: &str,
+    email: &str,
+) -> crate::helpers::TestResponse {
+    app.submit(
+        "/contacts/new",
+        "/contacts/new",
+        &[("name", name), ("phone", phone), ("email", email)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_national_number_is_stored_in_e164_with_the_default_region() {
+    let mut app = app().await;
+    let r = create(&mut app, "Ana Lima", "(11) 98888-7777", "ana@example.com").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location()).await;
+    assert!(page.body.contains("+5511988887777"));
+    assert!(page.body.contains("ana@example.com"));
+    assert!(page.body.contains("Contact created."));
+}
+
+#[tokio::test]
+async fn bad_input_is_reported_per_field_and_kept() {
+    let mut app = app().await;
+    let r = create(&mut app, "Ana", "123", "not-an-email").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("123 is not a valid phone number."));
+    assert!(
+        r.body
+            .contains("Enter an email address like name@example.com.")
+    );
+    assert!(r.body.contains("value=\"Ana\"") && r.body.contains("value=\"not-an-email\""));
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
+}
+
+/// A customer whose WhatsApp id is the old 8-digit form of a Brazilian mobile.
+async fn old_form_customer_writes(app: &mut TestApp) -> i64 {
+    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
+        "metadata":{"phone_number_id":"200"},"contacts":[{"profile":{"name":"Ana L"},"wa_id":"551188887777"}],
+        "messages":[{"from":"551188887777","id":"wamid.OLD1","timestamp":"1767225600","type":"text","text":{"body":"oi"}}]}}]}]});
+    app.post_webhook(body.to_string().as_bytes()).await;
+    app.count("SELECT id FROM contacts").await
+}
+
+#[tokio::test]
+async fn the_same_line_in_another_national_form_is_a_duplicate() {
+    let mut app = app().await;
+    let existing = old_form_customer_writes(&mut app).await;
+    // The business types the current 9-digit form of the same mobile.
+    let dup = create(&mut app, "Ana", "(11) 98888-7777", "").await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert!(dup.body.contains("This number belongs to"));
+    assert!(dup.body.contains(&format!("href=\"/contacts/{existing}\"")));
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
+}
+
+#[tokio::test]
+async fn whatsapp_messages_from_a_variant_land_on_the_typed_contact() {
+    let mut app = app().await;
+    create(&mut app, "Ana", "+55 11 98888-7777", "").await;
+    // WhatsApp reports this customer's wa_id without the ninth digit.
+    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
+        "metadata":{"phone_number_id":"200"},"contacts":[{"profile":{"name":"Ana L"},"wa_id":"551188887777"}],
+        "messages":[{"from":"551188887777","id":"wamid.V1","timestamp":"1767225600","type":"text","text":{"body":"oi"}}]}}]}]});
+    app.post_webhook(body.to_string().as_bytes()).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM conversations").await, 1);
+}
+
+#[tokio::test]
+async fn merging_moves_conversations_and_keeps_details() {
+    let mut app = app().await;
+    // A WhatsApp-only contact with a conversation.
+    app.deliver("bsuid_only").await;
+    let wa: i64 = app.count("SELECT id FROM contacts").await;
+    let typed = create(&mut app, "Zed Shop", "+55 21 99999-0000", "zed@example.com").await;
+    let typed_id: i64 = typed
+        .location()
+        .trim_start_matches("/contacts/")
+        .parse()
+        .expect("id");
+    let page = app.get(&format!("/contacts/{typed_id}/edit")).await;
+    let r = app
+        .post_form(
+            &format!("/contacts/{typed_id}/merge"),
+            &[("other", &wa.to_string()), ("csrf_token", &page.csrf())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
+    let (bsuid, email): (String, String) = app
+        .query(|c| {
+            c.query_row("SELECT bsuid, email FROM contacts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
+        .await;
+    assert_eq!(
+        (bsuid.as_str(), email.as_str()),
+        ("US.13491208655302741918", "zed@example.com")
+    );
+    assert_eq!(
+        app.count("SELECT contact_id FROM conversations").await,
+        typed_id
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
+}
+
+#[tokio::test]
+async fn editing_keeps_the_phone_unique_and_accepts_a_variant_of_its_own_number() {
+    let mut app = app().await;
+    let a = old_form_customer_writes(&mut app).await;
+    create(&mut app, "B", "+55 21 97777-6666", "").await;
+    let edit = format!("/contacts/{a}/edit");
+    let own_variant = app
+        .submit(
+            &edit,
+            &edit,
+            &[("name", "Ana renamed"), ("phone", "+55 11 98888-7777")],
+        )
+        .await;
+    assert_eq!(
+        own_variant.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        own_variant.body
+    );
+    let phone: String = app
+        .query(|c| {
+            c.query_row(
+                "SELECT phone FROM contacts WHERE name = 'Ana renamed'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .await;
+    assert_eq!(phone, "+551188887777", "the form WhatsApp uses is kept");
+    let taken = app
+        .submit(
+            &edit,
+            &edit,
+            &[("name", "Ana"), ("phone", "+55 21 97777-6666")],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(taken.body.contains("Merge it into this contact"));
+}
+
+#[tokio::test]
+async fn search_by_name_phone_digits_and_email_with_pagination() {
+    let mut app = app().await;
+    create(&mut app, "Ana Lima", "+55 11 98888-7777", "ana@example.com").await;
+    create(&mut app, "Bruno 100%", "+55 21 97777-6666", "").await;
+    let by_name = app.get("/contacts?q=lima").await;
+    assert!(by_name.body.contains("Ana Lima") && !by_name.body.contains("Bruno"));
+    let by_phone = app.get("/contacts?q=97777-6666").await;
+    assert!(by_phone.body.contains("Bruno") && !by_phone.body.contains("Ana Lima"));
+    let by_email = app.get("/contacts?q=ana%40example").await;
+    assert!(by_email.body.contains("Ana Lima"));
+    let percent = app.get("/contacts?q=%25").await;
+    assert!(
+        percent.body.contains("Bruno") && !percent.body.contains("Ana Lima"),
+        "% is literal"
+    );
+    let none = app.get("/contacts?q=nobody").await;
+    assert!(none.body.contains("No contact matches"));
+    // 60 more contacts: the first page has 50 and a link to the rest; no row twice.
+    app.state
+        .db
+        .write(|c| {
+            for i in 0..60 {
+                let p = flowcrm::model::PhoneE164::from_international(&format!("55319{i:08}"))
+                    .expect("phone");
+                flowcrm::db::contacts::insert_manual(
+                    c,
+                    &format!("Bulk {i}"),
+                    &p,
+                    None,
+                    time::OffsetDateTime::now_utc(),
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("bulk");
+    let first = app.get("/contacts").await;
+    let start = first.body.find("before=").expect("next link") + 7;
+    let cursor: String = first.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let second = app.get(&format!("/contacts?before={cursor}")).await;
+    let ids = |b: &str| -> Vec<String> {
+        b.match_indices("href=\"/contacts/")
+            .map(|(i, _)| {
+                b[i + 16..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect()
+            })
+            .filter(|s: &String| !s.is_empty())
+            .collect()
+    };
+    let (a, b) = (ids(&first.body), ids(&second.body));
+    assert_eq!(a.len(), 50);
+    assert_eq!(a.len() + b.len(), 62);
+    assert!(a.iter().all(|x| !b.contains(x)));
+}
