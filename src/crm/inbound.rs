@@ -139,6 +139,38 @@ fn record_message(
             out.media += 1;
         }
     }
+    after_insert(conn, m, contact, conversation, message_id, now)
+}
+
+/// What a new message sets off: an order from a cart, a contact identity change.
+fn after_insert(
+    conn: &Connection,
+    m: &InboundMessage,
+    contact: crate::model::ContactId,
+    conversation: i64,
+    message_id: i64,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if let Content::Order {
+        catalog_id,
+        text,
+        items,
+    } = &m.content
+    {
+        let cart = super::orders::Cart {
+            contact_id: contact,
+            conversation_id: conversation,
+            message_id,
+            catalog_id,
+            text: text.as_deref(),
+            items,
+        };
+        if let Err(why) = super::orders::from_cart(conn, &cart, now)? {
+            tracing::warn!(message = message_id, reason = %why, "cart not turned into an order");
+            let value = serde_json::json!({"wamid": m.wamid, "reason": why}).to_string();
+            db::webhook_log::insert_event(conn, "orders.invalid", &value, now)?;
+        }
+    }
     if let Content::System {
         kind,
         new_wa_id,

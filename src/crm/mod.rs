@@ -5,5 +5,6 @@
 pub mod contacts;
 pub mod identity;
 pub mod inbound;
+pub mod orders;
 pub mod outbound;
 pub mod templates;

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod media;
 pub mod messages;
 mod migrate;
+pub mod orders;
 pub mod outbox;
 pub mod secrets;
 pub mod sessions;

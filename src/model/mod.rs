@@ -4,6 +4,8 @@ mod contact;
 mod conversation;
 mod field;
 mod message;
+pub mod money;
+mod order;
 mod outbound;
 mod phone;
 mod template_draft;
@@ -17,6 +19,7 @@ pub use message::{
     ApiError, Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,
     OrderItem, Referral, SharedContact, SharedPhone,
 };
+pub use order::{ORDER_STATUSES, OrderStatus};
 pub use outbound::{
     ListRow, ListSection, MediaKind, Outbound, ReplyButton, TemplateButtonParam, TemplateHeader,
     TemplateParam, check_param,

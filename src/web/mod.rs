@@ -14,6 +14,7 @@ mod health;
 mod inbox;
 pub mod layout;
 mod media;
+mod orders;
 mod pages;
 mod settings;
 mod setup;
@@ -75,7 +76,10 @@ pub fn router(state: AppState) -> Router {
             get(contacts::edit_form).post(contacts::update),
         )
         .route("/contacts/{id}/merge", post(contacts::merge))
-        .route("/orders", get(pages::orders))
+        .route("/orders", get(orders::index))
+        .route("/orders/{id}", get(orders::show))
+        .route("/orders/{id}/status", post(orders::change_status))
+        .route("/orders/by-message/{id}", get(orders::by_message))
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/sending/resume", post(settings::resume_sending))

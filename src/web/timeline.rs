@@ -46,6 +46,8 @@ pub struct Bubble {
     pub reactions: Vec<String>,
     /// Unsupported / system styling.
     pub notice: bool,
+    /// Link to the order made from a catalog cart.
+    pub order_link: Option<String>,
 }
 
 fn tick(item: &TimelineItem) -> &'static str {
@@ -197,6 +199,8 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
                 .map(|r| r.values().cloned().collect())
                 .unwrap_or_default(),
             notice: false,
+            order_link: matches!(m.content, Content::Order { .. })
+                .then(|| format!("/orders/by-message/{}", m.id)),
         };
         last_day = day;
         content_view(&mut b, &m.content);

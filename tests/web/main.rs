@@ -8,6 +8,7 @@ mod auth;
 mod contacts;
 mod conversation;
 mod media;
+mod orders;
 mod outbound;
 mod setup;
 mod shell;

@@ -1,0 +1,257 @@
+//! Orders: list with status filter and totals per currency, the order page with its lines,
+//! status changes along the pipeline and their history.
+
+use super::cookies::FlashKind;
+use super::extract::CurrentUser;
+use super::forms::{redirect_with_flash, see_other};
+use super::layout::{Layout, Nav};
+use crate::app::AppState;
+use crate::crm;
+use crate::db;
+use crate::error::{AppError, Result};
+use crate::model::{ORDER_STATUSES, OrderStatus, money};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+/// Orders per page.
+const PAGE: u32 = 50;
+
+fn date(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year] [hour]:[minute]"
+    );
+    t.format(&fmt).unwrap_or_default()
+}
+
+/// An order in the list.
+pub struct Row {
+    id: i64,
+    customer: String,
+    status: &'static str,
+    total: String,
+    when: String,
+    source: String,
+}
+
+/// The orders list.
+#[derive(Template, WebTemplate)]
+#[template(path = "orders/index.html")]
+pub struct OrdersPage {
+    layout: Layout,
+    status: String,
+    statuses: Vec<&'static str>,
+    rows: Vec<Row>,
+    totals: Vec<String>,
+    next: Option<String>,
+}
+
+/// Query of `GET /orders`.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    before: Option<String>,
+}
+
+/// `GET /orders`.
+pub async fn index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<OrdersPage> {
+    let status = OrderStatus::parse(&q.status);
+    let before = q.before.as_deref().and_then(|b| {
+        let (t, id) = b.split_once('_')?;
+        Some((
+            time::OffsetDateTime::from_unix_timestamp(t.parse().ok()?).ok()?,
+            id.parse().ok()?,
+        ))
+    });
+    let (rows, totals) = state
+        .db
+        .read(move |c| {
+            Ok((
+                db::orders::list(c, status, before, PAGE)?,
+                db::orders::totals(c, status)?,
+            ))
+        })
+        .await?;
+    let next = (rows.len() == PAGE as usize)
+        .then(|| {
+            rows.last()
+                .map(|r| format!("{}_{}", r.created_at.unix_timestamp(), r.id))
+        })
+        .flatten();
+    Ok(OrdersPage {
+        layout: Layout::new(&user.ctx, "Orders", Nav::Orders),
+        status: status.map_or(String::new(), |s| s.as_str().to_string()),
+        statuses: ORDER_STATUSES.iter().map(|s| s.as_str()).collect(),
+        rows: rows
+            .into_iter()
+            .map(|o| Row {
+                id: o.id,
+                customer: if o.contact_name.is_empty() {
+                    "(erased)".into()
+                } else {
+                    o.contact_name
+                },
+                status: o.status.as_str(),
+                total: money::format(o.total_minor, &o.currency),
+                when: date(o.created_at),
+                source: o.source,
+            })
+            .collect(),
+        totals: totals
+            .into_iter()
+            .map(|(cur, sum, n)| format!("{} in {n} order(s)", money::format(sum, &cur)))
+            .collect(),
+        next,
+    })
+}
+
+/// A line on the order page.
+pub struct Line {
+    product: String,
+    quantity: i64,
+    unit: String,
+    total: String,
+}
+
+/// The order page.
+#[derive(Template, WebTemplate)]
+#[template(path = "orders/show.html")]
+pub struct OrderPage {
+    layout: Layout,
+    id: i64,
+    customer: String,
+    contact_id: Option<i64>,
+    conversation_id: Option<i64>,
+    status: &'static str,
+    next: Vec<&'static str>,
+    lines: Vec<Line>,
+    total: String,
+    note: String,
+    history: Vec<String>,
+}
+
+/// `GET /orders/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<OrderPage> {
+    let (order, items, history) = state
+        .db
+        .read(move |c| {
+            Ok((
+                db::orders::get(c, id)?,
+                db::orders::items(c, id)?,
+                db::orders::history(c, id)?,
+            ))
+        })
+        .await?;
+    let o = order.ok_or(AppError::NotFound)?;
+    let cur = o.currency.clone();
+    Ok(OrderPage {
+        layout: Layout::new(&user.ctx, format!("Order #{id}"), Nav::Orders),
+        id,
+        customer: if o.contact_name.is_empty() {
+            "(erased)".into()
+        } else {
+            o.contact_name
+        },
+        contact_id: o.contact_id.map(|c| c.0),
+        conversation_id: o.conversation_id,
+        status: o.status.as_str(),
+        next: o
+            .status
+            .next()
+            .into_iter()
+            .map(OrderStatus::as_str)
+            .collect(),
+        lines: items
+            .into_iter()
+            .map(|i| Line {
+                product: if i.name.is_empty() {
+                    i.product_retailer_id.clone()
+                } else {
+                    format!("{} ({})", i.name, i.product_retailer_id)
+                },
+                quantity: i.quantity,
+                unit: money::format(i.unit_price_minor, &cur),
+                total: money::format(i.quantity.saturating_mul(i.unit_price_minor), &cur),
+            })
+            .collect(),
+        total: money::format(o.total_minor, &o.currency),
+        note: o.note,
+        history: history
+            .into_iter()
+            .map(|h| match h.from {
+                Some(f) => format!("{}: {} moved it from {f} to {}", date(h.at), h.who, h.to),
+                None => format!("{}: created as {} ({})", date(h.at), h.to, h.who),
+            })
+            .collect(),
+    })
+}
+
+/// Body of `POST /orders/{id}/status`.
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+/// `POST /orders/{id}/status`.
+pub async fn change_status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response> {
+    let back = format!("/orders/{id}");
+    let Some(to) = OrderStatus::parse(&f.status) else {
+        return Ok(redirect_with_flash(
+            &state.cookies,
+            &back,
+            FlashKind::Error,
+            "Unknown status.",
+        ));
+    };
+    let (now, who) = (state.clock.now(), Some(user.session.user.id));
+    let result = state
+        .db
+        .write(move |c| crm::orders::change_status(c, id, to, who, now))
+        .await?;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &state.cookies,
+            &back,
+            FlashKind::Success,
+            &format!("Order is now {to}."),
+        )),
+        Err(why) if why == "no such order" => Err(AppError::NotFound),
+        Err(why) => Ok(redirect_with_flash(
+            &state.cookies,
+            &back,
+            FlashKind::Error,
+            &why,
+        )),
+    }
+}
+
+/// `GET /orders/by-message/{message_id}`: from a cart in the timeline to its order.
+pub async fn by_message(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(message_id): Path<i64>,
+) -> Result<Response> {
+    let id = state
+        .db
+        .read(move |c| db::orders::for_message(c, message_id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(see_other(&format!("/orders/{id}")))
+}
