@@ -37,6 +37,7 @@ pub fn merge(
     now: OffsetDateTime,
 ) -> Result<()> {
     db::conversations::reassign(conn, remove, keep, now)?;
+    db::tags::move_contact_tags(conn, remove, keep)?;
     db::contacts::delete(conn, remove)?;
     Ok(())
 }

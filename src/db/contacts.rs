@@ -184,11 +184,12 @@ pub struct ListRow {
     pub last_message_at: Option<OffsetDateTime>,
 }
 
-/// Contacts matching `search` (name, WhatsApp name, phone, email; case-insensitive), newest
-/// first, after the `(created_at, id)` cursor.
+/// Contacts matching `search` (name, WhatsApp name, phone, email; case-insensitive) and
+/// carrying `tag`, newest first, after the `(created_at, id)` cursor.
 pub fn list(
     conn: &Connection,
     search: Option<&str>,
+    tag: Option<i64>,
     before: Option<(OffsetDateTime, i64)>,
     limit: u32,
 ) -> Result<Vec<ListRow>> {
@@ -198,6 +199,7 @@ pub fn list(
                WHERE (?1 IS NULL OR k.name LIKE ?1 ESCAPE '\\' OR k.profile_name LIKE ?1 ESCAPE '\\'
                       OR k.phone LIKE ?2 ESCAPE '\\' OR k.email LIKE ?1 ESCAPE '\\' OR k.username LIKE ?1 ESCAPE '\\')
                  AND (?3 IS NULL OR k.created_at < ?3 OR (k.created_at = ?3 AND k.id < ?4))
+                 AND (?6 IS NULL OR EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = k.id AND ct.tag_id = ?6))
                ORDER BY k.created_at DESC, k.id DESC LIMIT ?5";
     let escaped = search.map(|s| {
         s.replace('\\', "\\\\")
@@ -216,7 +218,7 @@ pub fn list(
     });
     let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![pattern, digits, t, id, limit], |r| {
+    let rows = stmt.query_map(params![pattern, digits, t, id, limit, tag], |r| {
         Ok(ListRow {
             contact: from_row(r)?,
             last_message_at: r.get::<_, Option<i64>>(8)?.map(from_ts),

@@ -16,6 +16,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod statuses;
+pub mod tags;
 pub mod templates;
 pub mod users;
 pub mod webhook_log;

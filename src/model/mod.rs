@@ -8,6 +8,7 @@ pub mod money;
 mod order;
 mod outbound;
 mod phone;
+mod tag;
 mod template_draft;
 pub mod upload;
 mod user;
@@ -25,5 +26,6 @@ pub use outbound::{
     TemplateParam, check_param,
 };
 pub use phone::{PhoneE164, PhoneError};
+pub use tag::{MAX_TAG_NAME, TAG_COLORS, Tag, check_tag};
 pub use template_draft::{CATEGORIES, TemplateDraft};
 pub use user::{Email, EmailError, Role, User, UserId};

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::crm::contacts::{self as crm_contacts, ContactError, ContactInput};
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{Contact, ContactId, FieldError};
+use crate::model::{Contact, ContactId, FieldError, Tag};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -34,6 +34,7 @@ pub struct Row {
     phone: String,
     email: String,
     last: String,
+    tags: Vec<Tag>,
 }
 
 /// The contacts list.
@@ -42,8 +43,11 @@ pub struct Row {
 pub struct ContactsPage {
     layout: Layout,
     q: String,
+    tag: Option<i64>,
+    all_tags: Vec<Tag>,
     rows: Vec<Row>,
     next: Option<String>,
+    here: String,
 }
 
 /// Query of `GET /contacts`.
@@ -51,6 +55,7 @@ pub struct ContactsPage {
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    tag: Option<i64>,
     before: Option<String>,
 }
 
@@ -69,9 +74,21 @@ pub async fn index(
         ))
     });
     let search = Some(q.clone()).filter(|s| !s.is_empty());
-    let rows = state
+    let tag = query.tag;
+    let (rows, tags_of, all_tags) = state
         .db
-        .read(move |c| db::contacts::list(c, search.as_deref(), before, PAGE))
+        .read(move |c| {
+            let rows = db::contacts::list(c, search.as_deref(), tag, before, PAGE)?;
+            let tags_of = rows
+                .iter()
+                .map(|r| db::tags::for_contact(c, r.contact.id))
+                .collect::<db::Result<Vec<_>>>()?;
+            let all = db::tags::list(c)?
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect::<Vec<_>>();
+            Ok((rows, tags_of, all))
+        })
         .await?;
     let next = (rows.len() == PAGE as usize)
         .then(|| {
@@ -81,7 +98,9 @@ pub async fn index(
         .flatten();
     let rows = rows
         .into_iter()
-        .map(|r| Row {
+        .zip(tags_of)
+        .map(|(r, tags)| Row {
+            tags,
             id: r.contact.id.0,
             name: r.contact.display_name(),
             whatsapp_name: r.contact.profile_name.clone(),
@@ -96,11 +115,20 @@ pub async fn index(
             last: r.last_message_at.map(date).unwrap_or_default(),
         })
         .collect();
+    let tag_text = tag.map(|t| t.to_string()).unwrap_or_default();
+    let here = format!(
+        "/contacts?{}",
+        serde_urlencoded::to_string([("q", q.as_str()), ("tag", tag_text.as_str())])
+            .unwrap_or_default()
+    );
     Ok(ContactsPage {
         layout: Layout::new(&user.ctx, "Contacts", Nav::Contacts),
         q,
+        tag,
+        all_tags,
         rows,
         next,
+        here,
     })
 }
 
@@ -120,6 +148,8 @@ pub struct ContactPage {
     name: String,
     conversations: Vec<ConversationLink>,
     since: String,
+    tags: Vec<Tag>,
+    all_tags: Vec<Tag>,
 }
 
 /// `GET /contacts/{id}`.
@@ -128,12 +158,14 @@ pub async fn show(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<ContactPage> {
-    let (contact, convs) = state
+    let (contact, convs, tags, all_tags) = state
         .db
         .read(move |c| {
             Ok((
                 db::contacts::get(c, ContactId(id))?,
                 db::conversations::for_contact(c, ContactId(id))?,
+                db::tags::for_contact(c, ContactId(id))?,
+                db::tags::list(c)?.into_iter().map(|(t, _)| t).collect(),
             ))
         })
         .await?;
@@ -142,6 +174,8 @@ pub async fn show(
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Contacts),
         name: contact.display_name(),
         since: date(contact.created_at),
+        tags,
+        all_tags,
         conversations: convs
             .into_iter()
             .map(|c| ConversationLink {

@@ -11,7 +11,7 @@ use crate::crm::outbound::{self, QueueError, QueueRequest};
 use crate::crypto;
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{Outbound, TemplateHeader, TemplateParam};
+use crate::model::{Outbound, Tag, TemplateHeader, TemplateParam};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -48,6 +48,9 @@ pub struct ConversationPage {
     send_key: String,
     reply_to: Option<(String, String)>,
     contact_name: String,
+    contact_id: i64,
+    tags: Vec<Tag>,
+    all_tags: Vec<Tag>,
 }
 
 /// Query of the conversation page.
@@ -109,7 +112,7 @@ pub async fn show(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<ConversationPage> {
-    let (conv, contact, items, templates) = state
+    let (conv, contact, items, templates, tags, all_tags) = state
         .db
         .read(move |c| {
             let conv = db::conversations::get(c, id)?;
@@ -122,6 +125,11 @@ pub async fn show(
                 contact,
                 db::inbox::recent_messages(c, id, TIMELINE)?,
                 db::templates::list(c)?,
+                db::tags::for_conversation(c, id)?,
+                db::tags::list(c)?
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect::<Vec<_>>(),
             ))
         })
         .await?;
@@ -151,6 +159,9 @@ pub async fn show(
     Ok(ConversationPage {
         reply_to,
         contact_name: contact.display_name(),
+        contact_id: contact.id.0,
+        tags,
+        all_tags,
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Inbox),
         id,
         title: contact.display_name(),

@@ -18,6 +18,7 @@ mod orders;
 mod pages;
 mod settings;
 mod setup;
+mod tags;
 mod templates;
 mod timeline;
 mod webhooks;
@@ -76,6 +77,11 @@ pub fn router(state: AppState) -> Router {
             get(contacts::edit_form).post(contacts::update),
         )
         .route("/contacts/{id}/merge", post(contacts::merge))
+        .route("/contacts/tags", post(tags::tag_contacts))
+        .route("/tags", get(tags::index).post(tags::create))
+        .route("/tags/{id}", post(tags::update))
+        .route("/tags/{id}/delete", post(tags::delete))
+        .route("/conversations/{id}/tags", post(tags::tag_conversation))
         .route("/orders", get(orders::index))
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/status", post(orders::change_status))

@@ -12,5 +12,6 @@ mod orders;
 mod outbound;
 mod setup;
 mod shell;
+mod tags;
 mod templates;
 mod webhooks;
