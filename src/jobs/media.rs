@@ -85,16 +85,19 @@ enum Attempt {
 impl MediaJob {
     /// Handles the attachments that are due; `token` is the Graph API access token.
     pub async fn run_once(&self, token: Option<&Secret>) -> db::Result<Outcome> {
+        // Without a token nothing can be fetched; leave the rows untouched (no attempts burnt)
+        // until an admin stores one.
+        let Some(token) = token else {
+            return Ok(Outcome::default());
+        };
         let now = self.clock.now();
         let due = self.db.read(move |c| db::media::due(c, now, BATCH)).await?;
         let mut out = Outcome::default();
         for item in due {
             let attempt = if now - item.received_at > MEDIA_EXPIRY {
                 Attempt::Lost("expired: Meta keeps inbound media for 7 days".into())
-            } else if let Some(token) = token {
-                self.fetch(token, &item).await
             } else {
-                Attempt::Retry("whatsapp.access_token is not set".into())
+                self.fetch(token, &item).await
             };
             let (id, attempts) = (item.id, item.attempts);
             match attempt {

@@ -173,3 +173,22 @@ async fn a_wrong_token_is_retried_not_stored() {
         .await;
     assert!(error.contains("190"), "{error}");
 }
+
+#[tokio::test]
+async fn without_a_token_media_waits_without_using_up_attempts() {
+    let (mut app, fake) = app_with_fake().await;
+    app.deliver("image").await;
+    for _ in 0..12 {
+        let out = app.state.media_job.run_once(None).await.expect("run");
+        assert_eq!(out, flowcrm::jobs::media::Outcome::default());
+    }
+    let (state, attempts): (String, i64) = app
+        .query(|c| {
+            c.query_row("SELECT state, attempts FROM media", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
+        .await;
+    assert_eq!((state.as_str(), attempts), ("pending", 0));
+    assert!(fake.requests.lock().expect("lock").is_empty());
+}
