@@ -8,6 +8,7 @@ mod contacts;
 pub mod context;
 mod conversations;
 pub mod cookies;
+mod export;
 pub mod extract;
 pub mod forms;
 mod health;
@@ -78,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/contacts/{id}/merge", post(contacts::merge))
         .route("/contacts/tags", post(tags::tag_contacts))
+        .route("/contacts/export.csv", get(export::contacts))
+        .route("/orders/export.csv", get(export::orders))
         .route("/tags", get(tags::index).post(tags::create))
         .route("/tags/{id}", post(tags::update))
         .route("/tags/{id}/delete", post(tags::delete))

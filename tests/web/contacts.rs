@@ -223,3 +223,43 @@ async fn search_by_name_phone_digits_and_email_with_pagination() {
     assert_eq!(a.len() + b.len(), 62);
     assert!(a.iter().all(|x| !b.contains(x)));
 }
+
+#[tokio::test]
+async fn contacts_export_as_csv_with_the_chosen_columns_and_filters() {
+    let mut app = app().await;
+    create(
+        &mut app,
+        "=HYPERLINK(\"evil\")",
+        "+55 11 98888-7777",
+        "ana@example.com",
+    )
+    .await;
+    create(&mut app, "Bruno", "+55 21 97777-6666", "").await;
+    let all = app.get("/contacts/export.csv").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        all.header("content-disposition")
+            .is_some_and(|d| d.contains("contacts.csv"))
+    );
+    assert_eq!(all.header("cache-control"), Some("no-store"));
+    let mut lines = all.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("name,whatsapp_name,phone,email,tags,created_at")
+    );
+    assert!(
+        all.body.contains("\"'=HYPERLINK(\"\"evil\"\")\""),
+        "formula defused: {}",
+        all.body
+    );
+    assert!(all.body.contains("+5511988887777"));
+    let some = app
+        .get("/contacts/export.csv?q=bruno&columns=phone,name")
+        .await;
+    assert_eq!(some.body.trim(), "name,phone\nBruno,+5521977776666");
+    let bad = app.get("/contacts/export.csv?columns=password").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Unknown column"));
+    assert_eq!(app.audit_count("export.contacts").await, 2);
+}

@@ -116,3 +116,36 @@ async fn a_cart_that_cannot_be_priced_exactly_is_reported_not_guessed() {
         .await;
     assert!(why.contains("mixes currencies"), "{why}");
 }
+
+#[tokio::test]
+async fn orders_export_as_csv_with_lines_and_decimal_totals() {
+    let mut app = TestApp::spawn().await;
+    app.deliver("order").await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let csv = app.get("/orders/export.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("order,created_at,status,customer,phone,currency,total,items,note")
+    );
+    let row = lines.next().expect("one order");
+    assert!(
+        row.contains(",new,Ana Lima,+5511988887777,BRL,154.80,"),
+        "{row}"
+    );
+    assert!(
+        row.contains("2 x SKU-CAMISA-M @ BRL 59.90; 1 x SKU-BONE @ BRL 35.00"),
+        "{row}"
+    );
+    assert_eq!(
+        app.get("/orders/export.csv?status=paid")
+            .await
+            .body
+            .lines()
+            .count(),
+        1,
+        "header only"
+    );
+    assert_eq!(app.audit_count("export.orders").await, 2);
+}
