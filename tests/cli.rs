@@ -315,3 +315,90 @@ fn webhook_replay_stores_events_from_a_file_or_stdin_once() {
         .expect("count");
     assert_eq!(n, 3);
 }
+
+#[test]
+fn contacts_import_dry_run_then_real_run_reports_rows_and_is_atomic() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let csv = d.join("contacts.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}Nome,Telefone,E-mail,Etiquetas\n\
+         Ana,(11) 98888-7777,ana@example.com,VIP; Atacado\n\
+         Sem telefone,123,,\n\
+         Bruno,+55 21 97777-6666,nope,\n\
+         Caio,+55 31 96666-5555,,VIP\n\
+         Ana de novo,+55 11 98888-7777,,\n",
+    )
+    .expect("csv");
+    let env = [("FLOWCRM_CRM__DEFAULT_REGION", "BR")];
+    let file = csv.to_str().expect("utf8");
+    let dry = run(d, &["contacts", "import", file, "--dry-run"], "", &env);
+    let t = text(&dry);
+    assert!(dry.status.success(), "{t}");
+    assert!(
+        t.contains(
+            "2 contact(s) would be created, 0 updated, 3 row(s) skipped, 2 tag(s) would be created"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("line 3: phone: 123 is not a valid phone number."),
+        "{t}"
+    );
+    assert!(t.contains("line 4: email:"), "{t}");
+    assert!(t.contains("line 6: same phone as line 2"), "{t}");
+    assert!(t.contains("dry run: nothing was changed"));
+    let db = || rusqlite::Connection::open(d.join("data/flowcrm.db")).expect("db");
+    let count = |sql: &str| -> i64 { db().query_row(sql, [], |r| r.get(0)).expect("count") };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM contacts"),
+        0,
+        "dry run changed nothing"
+    );
+
+    let real = run(d, &["contacts", "import", file], "", &env);
+    let t = text(&real);
+    assert!(
+        t.contains("2 contact(s) were created, 0 updated, 3 row(s) skipped, 2 tag(s) were created"),
+        "{t}"
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM contacts"), 2);
+    assert_eq!(count("SELECT COUNT(*) FROM contact_tags"), 3);
+    // Importing again updates instead of duplicating.
+    let again = run(d, &["contacts", "import", file], "", &env);
+    assert!(
+        text(&again).contains("0 contact(s) were created, 2 updated"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM contacts"), 2);
+
+    let no_phone = d.join("no_phone.csv");
+    std::fs::write(&no_phone, "name,city\nAna,Rio\n").expect("csv");
+    let r = run(
+        d,
+        &["contacts", "import", no_phone.to_str().expect("utf8")],
+        "",
+        &env,
+    );
+    assert!(!r.status.success());
+    assert!(text(&r).contains("no phone column found"), "{}", text(&r));
+    let mapped = run(
+        d,
+        &[
+            "contacts",
+            "import",
+            no_phone.to_str().expect("utf8"),
+            "--phone-column",
+            "city",
+        ],
+        "",
+        &env,
+    );
+    assert!(
+        text(&mapped).contains("1 row(s) skipped"),
+        "{}",
+        text(&mapped)
+    );
+}

@@ -1,5 +1,6 @@
 //! Command line: clap definitions and dispatch to the subcommands. Wiring only.
 
+mod contacts;
 mod healthcheck;
 mod init;
 mod secret;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Store secrets (access tokens, app secret) encrypted in the database.
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Import contacts from CSV.
+    #[command(subcommand)]
+    Contacts(contacts::ContactsCommand),
     /// Sync and list WhatsApp message templates.
     #[command(subcommand)]
     Templates(templates::TemplatesCommand),
@@ -128,6 +132,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Secret(cmd) => secret::run(&loaded, cmd).await,
         Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
+        Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&loaded, url.as_deref()).await,
         Command::Version | Command::CheckConfig | Command::Init { .. } => Ok(()),
     };

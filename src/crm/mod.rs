@@ -4,6 +4,7 @@
 
 pub mod contacts;
 pub mod identity;
+pub mod import;
 pub mod inbound;
 pub mod orders;
 pub mod outbound;

@@ -1,0 +1,336 @@
+//! Importing contacts from CSV: columns mapped to fields, every row checked first (a dry run
+//! reports what would be created, updated or skipped and why, by row number), then applied in
+//! one transaction, so an import is never half done.
+
+use super::identity::with_variants;
+use crate::db::{self, Result};
+use crate::model::{ContactId, Email, PhoneE164, check_tag};
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use time::OffsetDateTime;
+
+/// Which column (0-based) holds which field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mapping {
+    /// Contact name.
+    pub name: Option<usize>,
+    /// Phone (required).
+    pub phone: Option<usize>,
+    /// Email.
+    pub email: Option<usize>,
+    /// Tags, separated by `;` or `,`.
+    pub tags: Option<usize>,
+}
+
+/// Header names recognised for each field (lower case).
+const NAME: &[&str] = &["name", "nome", "nombre", "full name", "contact"];
+const PHONE: &[&str] = &[
+    "phone",
+    "telefone",
+    "teléfono",
+    "telefono",
+    "whatsapp",
+    "mobile",
+    "celular",
+    "number",
+    "phone number",
+];
+const EMAIL: &[&str] = &["email", "e-mail", "mail"];
+const TAGS: &[&str] = &["tags", "tag", "etiquetas", "labels"];
+
+impl Mapping {
+    /// Guesses the mapping from a header row.
+    #[must_use]
+    pub fn from_header(header: &[String]) -> Self {
+        let find = |names: &[&str]| {
+            header
+                .iter()
+                .position(|h| names.contains(&h.trim().to_lowercase().as_str()))
+        };
+        Self {
+            name: find(NAME),
+            phone: find(PHONE),
+            email: find(EMAIL),
+            tags: find(TAGS),
+        }
+    }
+}
+
+/// A row ready to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedRow {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: usize,
+    /// Name, may be empty.
+    pub name: String,
+    /// Normalised phone.
+    pub phone: PhoneE164,
+    /// Email.
+    pub email: Option<String>,
+    /// Tag names.
+    pub tags: Vec<String>,
+}
+
+/// What happened (or would happen) to a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowAction {
+    /// A new contact.
+    Created,
+    /// An existing contact got the row's details.
+    Updated(ContactId),
+    /// Not imported, with the reason.
+    Skipped(String),
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Contacts created.
+    pub created: usize,
+    /// Contacts updated.
+    pub updated: usize,
+    /// Rows skipped: (line, reason).
+    pub skipped: Vec<(usize, String)>,
+    /// Tags created on the way.
+    pub tags_created: usize,
+}
+
+/// Checks every record; rows with problems become `Skipped` with the reason.
+#[must_use]
+pub fn parse_rows(
+    records: &[Vec<String>],
+    mapping: &Mapping,
+    region: Option<&str>,
+) -> Vec<Result<ParsedRow, (usize, String)>> {
+    let mut seen: HashMap<PhoneE164, usize> = HashMap::new();
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, rec)| {
+            let line = i + 2;
+            let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map_or("", |s| s.trim());
+            let phone = PhoneE164::parse(get(mapping.phone), region)
+                .map_err(|e| (line, format!("phone: {e}")))?;
+            for v in with_variants(&phone) {
+                if let Some(first) = seen.get(&v) {
+                    return Err((line, format!("same phone as line {first}")));
+                }
+            }
+            seen.insert(phone.clone(), line);
+            let email = match get(mapping.email) {
+                "" => None,
+                e => Some(
+                    Email::parse(e)
+                        .map_err(|err| (line, format!("email: {err}")))?
+                        .to_string(),
+                ),
+            };
+            let name = get(mapping.name).to_string();
+            if name.chars().count() > 200 {
+                return Err((line, "name: longer than 200 characters".into()));
+            }
+            let mut tags = Vec::new();
+            for t in get(mapping.tags)
+                .split([';', ','])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+            {
+                let checked = check_tag(t, "teal")
+                    .map_err(|e| (line, format!("tag `{t}`: {}", e.message)))?;
+                if !tags.contains(&checked) {
+                    tags.push(checked);
+                }
+            }
+            Ok(ParsedRow {
+                line,
+                name,
+                phone,
+                email,
+                tags,
+            })
+        })
+        .collect()
+}
+
+/// Applies (or, with `dry_run`, only evaluates) checked rows. Call inside one transaction;
+/// `progress` counts rows done.
+pub fn apply(
+    conn: &Connection,
+    rows: &[Result<ParsedRow, (usize, String)>],
+    dry_run: bool,
+    progress: &AtomicUsize,
+    now: OffsetDateTime,
+) -> Result<Report> {
+    let mut report = Report::default();
+    let mut tag_ids: HashMap<String, i64> = db::tags::list(conn)?
+        .into_iter()
+        .map(|(t, _)| (t.name.to_lowercase(), t.id))
+        .collect();
+    for row in rows {
+        progress.fetch_add(1, Ordering::Relaxed);
+        let r = match row {
+            Ok(r) => r,
+            Err((line, why)) => {
+                report.skipped.push((*line, why.clone()));
+                continue;
+            }
+        };
+        let existing = db::contacts::find_by_phones(conn, &with_variants(&r.phone))?;
+        let id = match existing {
+            Some(id) => {
+                report.updated += 1;
+                if !dry_run {
+                    let current = db::contacts::get(conn, id)?;
+                    let name = if r.name.is_empty() {
+                        current.as_ref().map(|c| c.name.clone()).unwrap_or_default()
+                    } else {
+                        r.name.clone()
+                    };
+                    let email = r.email.clone().or_else(|| current.and_then(|c| c.email));
+                    db::contacts::set_details(conn, id, &name, None, email.as_deref(), now)?;
+                }
+                Some(id)
+            }
+            None => {
+                report.created += 1;
+                if dry_run {
+                    None
+                } else {
+                    Some(db::contacts::insert_manual(
+                        conn,
+                        &r.name,
+                        &r.phone,
+                        r.email.as_deref(),
+                        now,
+                    )?)
+                }
+            }
+        };
+        for t in &r.tags {
+            let key = t.to_lowercase();
+            let tag = match tag_ids.get(&key) {
+                Some(id) => *id,
+                None => {
+                    report.tags_created += 1;
+                    let new_id = if dry_run {
+                        -1 - i64::try_from(report.tags_created).unwrap_or(0)
+                    } else {
+                        db::tags::insert(conn, t, "teal", now)?
+                    };
+                    tag_ids.insert(key, new_id);
+                    new_id
+                }
+            };
+            if let (Some(contact), false) = (id, dry_run) {
+                db::tags::tag_contacts(conn, tag, &[contact])?;
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recs(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|s| (*s).to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn header_names_map_to_fields_in_several_languages() {
+        let m = Mapping::from_header(&[
+            "Nome".into(),
+            "Telefone".into(),
+            "E-mail".into(),
+            "Etiquetas".into(),
+        ]);
+        assert_eq!(
+            m,
+            Mapping {
+                name: Some(0),
+                phone: Some(1),
+                email: Some(2),
+                tags: Some(3)
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_part_way_leaves_nothing_behind() {
+        let (db, _dir) = crate::db::testing::temp_db();
+        db.write(|c| {
+            c.execute_batch(
+                "CREATE TRIGGER fail BEFORE INSERT ON contacts WHEN NEW.name = 'boom'
+                 BEGIN SELECT RAISE(ABORT, 'simulated disk trouble'); END;",
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("trigger");
+        let m = Mapping {
+            name: Some(0),
+            phone: Some(1),
+            email: None,
+            tags: Some(2),
+        };
+        let rows = parse_rows(
+            &recs(&[
+                &["Ana", "+5511988887777", "VIP"],
+                &["Bia", "+5521988880000", ""],
+                &["boom", "+5531977770000", ""],
+            ]),
+            &m,
+            None,
+        );
+        let done = AtomicUsize::new(0);
+        let now = OffsetDateTime::now_utc();
+        let result = db.write(move |c| apply(c, &rows, false, &done, now)).await;
+        assert!(result.is_err());
+        let counts = db
+            .read(|c| {
+                let n = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
+                Ok((
+                    n("SELECT COUNT(*) FROM contacts")?,
+                    n("SELECT COUNT(*) FROM tags")?,
+                ))
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            counts,
+            (0, 0),
+            "no contact and no tag from the failed import"
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_reported_by_line_number() {
+        let m = Mapping {
+            name: Some(0),
+            phone: Some(1),
+            email: Some(2),
+            tags: Some(3),
+        };
+        let rows = parse_rows(
+            &recs(&[
+                &["Ana", "(11) 98888-7777", "ana@example.com", "VIP; Atacado"],
+                &["Bad phone", "123", "", ""],
+                &["Bad email", "(21) 97777-6666", "nope", ""],
+                &["Ana again", "+55 11 98888-7777", "", ""],
+            ]),
+            &m,
+            Some("BR"),
+        );
+        assert!(rows[0].as_ref().is_ok_and(|r| r.tags == ["VIP", "Atacado"] && r.phone.as_str() == "+5511988887777"));
+        assert_eq!(
+            rows[1],
+            Err((3, "phone: 123 is not a valid phone number.".into()))
+        );
+        assert!(matches!(&rows[2], Err((4, why)) if why.starts_with("email:")));
+        assert_eq!(rows[3], Err((5, "same phone as line 2".into())));
+    }
+}
