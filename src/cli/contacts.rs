@@ -96,7 +96,7 @@ fn progress(
         let mut last = Instant::now();
         loop {
             let n = done.load(Ordering::Relaxed).min(total);
-            let pct = if total == 0 { 100 } else { n * 100 / total };
+            let pct = (n * 100).checked_div(total).unwrap_or(100);
             let bar = "#".repeat(pct / 4) + &".".repeat(25 - pct / 4);
             if tty {
                 eprint!("\r{what} [{bar}] {n}/{total} ({pct}%)");

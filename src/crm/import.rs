@@ -153,6 +153,41 @@ pub fn parse_rows(
         .collect()
 }
 
+/// Creates or updates the contact of a row (only counts it on a dry run); returns its id.
+fn upsert(
+    conn: &Connection,
+    r: &ParsedRow,
+    dry_run: bool,
+    report: &mut Report,
+    now: OffsetDateTime,
+) -> Result<Option<ContactId>> {
+    let Some(id) = db::contacts::find_by_phones(conn, &with_variants(&r.phone))? else {
+        report.created += 1;
+        if dry_run {
+            return Ok(None);
+        }
+        return Ok(Some(db::contacts::insert_manual(
+            conn,
+            &r.name,
+            &r.phone,
+            r.email.as_deref(),
+            now,
+        )?));
+    };
+    report.updated += 1;
+    if !dry_run {
+        let current = db::contacts::get(conn, id)?;
+        let name = if r.name.is_empty() {
+            current.as_ref().map(|c| c.name.clone()).unwrap_or_default()
+        } else {
+            r.name.clone()
+        };
+        let email = r.email.clone().or_else(|| current.and_then(|c| c.email));
+        db::contacts::set_details(conn, id, &name, None, email.as_deref(), now)?;
+    }
+    Ok(Some(id))
+}
+
 /// Applies (or, with `dry_run`, only evaluates) checked rows. Call inside one transaction;
 /// `progress` counts rows done.
 pub fn apply(
@@ -176,51 +211,20 @@ pub fn apply(
                 continue;
             }
         };
-        let existing = db::contacts::find_by_phones(conn, &with_variants(&r.phone))?;
-        let id = match existing {
-            Some(id) => {
-                report.updated += 1;
-                if !dry_run {
-                    let current = db::contacts::get(conn, id)?;
-                    let name = if r.name.is_empty() {
-                        current.as_ref().map(|c| c.name.clone()).unwrap_or_default()
-                    } else {
-                        r.name.clone()
-                    };
-                    let email = r.email.clone().or_else(|| current.and_then(|c| c.email));
-                    db::contacts::set_details(conn, id, &name, None, email.as_deref(), now)?;
-                }
-                Some(id)
-            }
-            None => {
-                report.created += 1;
-                if dry_run {
-                    None
-                } else {
-                    Some(db::contacts::insert_manual(
-                        conn,
-                        &r.name,
-                        &r.phone,
-                        r.email.as_deref(),
-                        now,
-                    )?)
-                }
-            }
-        };
+        let id = upsert(conn, r, dry_run, &mut report, now)?;
         for t in &r.tags {
             let key = t.to_lowercase();
-            let tag = match tag_ids.get(&key) {
-                Some(id) => *id,
-                None => {
-                    report.tags_created += 1;
-                    let new_id = if dry_run {
-                        -1 - i64::try_from(report.tags_created).unwrap_or(0)
-                    } else {
-                        db::tags::insert(conn, t, "teal", now)?
-                    };
-                    tag_ids.insert(key, new_id);
-                    new_id
-                }
+            let tag = if let Some(id) = tag_ids.get(&key) {
+                *id
+            } else {
+                report.tags_created += 1;
+                let new_id = if dry_run {
+                    -1 - i64::try_from(report.tags_created).unwrap_or(0)
+                } else {
+                    db::tags::insert(conn, t, "teal", now)?
+                };
+                tag_ids.insert(key, new_id);
+                new_id
             };
             if let (Some(contact), false) = (id, dry_run) {
                 db::tags::tag_contacts(conn, tag, &[contact])?;
