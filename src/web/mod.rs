@@ -12,6 +12,7 @@ mod export;
 pub mod extract;
 pub mod forms;
 mod health;
+mod import;
 mod inbox;
 pub mod layout;
 mod media;
@@ -80,6 +81,12 @@ pub fn router(state: AppState) -> Router {
         .route("/contacts/{id}/merge", post(contacts::merge))
         .route("/contacts/tags", post(tags::tag_contacts))
         .route("/contacts/export.csv", get(export::contacts))
+        .route(
+            "/contacts/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(import::MAX_CSV)),
+        )
         .route("/orders/export.csv", get(export::orders))
         .route("/tags", get(tags::index).post(tags::create))
         .route("/tags/{id}", post(tags::update))

@@ -263,3 +263,43 @@ async fn contacts_export_as_csv_with_the_chosen_columns_and_filters() {
     assert!(bad.body.contains("Unknown column"));
     assert_eq!(app.audit_count("export.contacts").await, 2);
 }
+
+async fn upload_csv(app: &mut TestApp, csv: &str, dry_run: bool) -> crate::helpers::TestResponse {
+    let csrf = app.get("/contacts/import").await.csrf();
+    let boundary = "CsvBoundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n"
+    );
+    if dry_run {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let req = axum::http::Request::post(format!("/contacts/import?csrf_token={csrf}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .expect("req");
+    app.send(req).await
+}
+
+#[tokio::test]
+async fn the_import_page_shows_a_dry_run_then_imports() {
+    let mut app = app().await;
+    let csv = "nome;telefone;etiquetas\nAna;(11) 98888-7777;VIP\nRuim;abc;\n";
+    let dry = upload_csv(&mut app, csv, true).await;
+    assert_eq!(dry.status, StatusCode::OK);
+    assert!(dry.body.contains("What would happen"));
+    assert!(dry.body.contains("Line 3: phone:"), "{}", dry.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
+    let real = upload_csv(&mut app, csv, false).await;
+    assert!(real.body.contains("Imported"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM contact_tags").await, 1);
+    let bad = upload_csv(&mut app, "city\nRio\n", false).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("No phone column found"));
+}
