@@ -266,15 +266,9 @@ mod tests {
     #[tokio::test]
     async fn a_failure_part_way_leaves_nothing_behind() {
         let (db, _dir) = crate::db::testing::temp_db();
-        db.write(|c| {
-            c.execute_batch(
-                "CREATE TRIGGER fail BEFORE INSERT ON contacts WHEN NEW.name = 'boom'
-                 BEGIN SELECT RAISE(ABORT, 'simulated disk trouble'); END;",
-            )?;
-            Ok(())
-        })
-        .await
-        .expect("trigger");
+        db.write(|c| crate::db::testing::fail_contact_inserts_named(c, "boom"))
+            .await
+            .expect("trigger");
         let m = Mapping {
             name: Some(0),
             phone: Some(1),
@@ -296,10 +290,9 @@ mod tests {
         assert!(result.is_err());
         let counts = db
             .read(|c| {
-                let n = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
                 Ok((
-                    n("SELECT COUNT(*) FROM contacts")?,
-                    n("SELECT COUNT(*) FROM tags")?,
+                    crate::db::contacts::count(c)?,
+                    crate::db::tags::list(c)?.len(),
                 ))
             })
             .await

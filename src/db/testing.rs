@@ -14,3 +14,16 @@ pub(crate) fn temp_db() -> (Db, tempfile::TempDir) {
     let (db, _) = Db::open(&opts).expect("open test db");
     (db, dir)
 }
+
+/// Makes inserting a contact with this name fail, to simulate trouble part way through.
+pub(crate) fn fail_contact_inserts_named(
+    conn: &rusqlite::Connection,
+    name: &str,
+) -> super::Result<()> {
+    let sql = format!(
+        "CREATE TRIGGER fail_{name} BEFORE INSERT ON contacts WHEN NEW.name = '{name}'
+         BEGIN SELECT RAISE(ABORT, 'simulated disk trouble'); END;"
+    );
+    conn.execute_batch(&sql)?;
+    Ok(())
+}

@@ -271,11 +271,14 @@ async fn upload_csv(app: &mut TestApp, csv: &str, dry_run: bool) -> crate::helpe
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n"
     );
     if dry_run {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n"
-        ));
+        body += &[
+            "--",
+            boundary,
+            "\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n",
+        ]
+        .concat();
     }
-    body.push_str(&format!("--{boundary}--\r\n"));
+    body += &["--", boundary, "--\r\n"].concat();
     let req = axum::http::Request::post(format!("/contacts/import?csrf_token={csrf}"))
         .header(
             "content-type",
