@@ -164,8 +164,9 @@ fn after_insert(
             catalog_id,
             text: text.as_deref(),
             items,
+            at: time_of(m.timestamp, now),
         };
-        if let Err(why) = super::orders::from_cart(conn, &cart, now)? {
+        if let Err(why) = super::orders::from_cart(conn, &cart)? {
             tracing::warn!(message = message_id, reason = %why, "cart not turned into an order");
             let value = serde_json::json!({"wamid": m.wamid, "reason": why}).to_string();
             db::webhook_log::insert_event(conn, "orders.invalid", &value, now)?;

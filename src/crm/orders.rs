@@ -20,16 +20,14 @@ pub struct Cart<'a> {
     pub text: Option<&'a str>,
     /// Cart lines as Meta sent them.
     pub items: &'a [OrderItem],
+    /// When the customer sent the cart (the order's creation time).
+    pub at: OffsetDateTime,
 }
 
 /// Creates an order (status `new`) from a cart. Prices become minor units of the cart's
 /// currency; a cart that cannot be priced exactly is refused with the reason (the message
 /// itself stays).
-pub fn from_cart(
-    conn: &Connection,
-    cart: &Cart<'_>,
-    now: OffsetDateTime,
-) -> Result<std::result::Result<i64, String>> {
+pub fn from_cart(conn: &Connection, cart: &Cart<'_>) -> Result<std::result::Result<i64, String>> {
     let Some(currency) = cart.items.first().map(|i| i.currency.to_ascii_uppercase()) else {
         return Ok(Err("the cart is empty".into()));
     };
@@ -79,13 +77,13 @@ pub fn from_cart(
         catalog_id: Some(cart.catalog_id),
         note: cart.text.unwrap_or(""),
     };
-    let Some(id) = db::orders::insert(conn, &new, now)? else {
+    let Some(id) = db::orders::insert(conn, &new, cart.at)? else {
         return Ok(Err("this cart already has an order".into()));
     };
     for line in &lines {
         db::orders::insert_item(conn, id, line)?;
     }
-    db::orders::record_history(conn, id, None, OrderStatus::New, None, now)?;
+    db::orders::record_history(conn, id, None, OrderStatus::New, None, cart.at)?;
     Ok(Ok(id))
 }
 

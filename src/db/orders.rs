@@ -183,38 +183,74 @@ pub fn items(conn: &Connection, order_id: i64) -> Result<Vec<ItemRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Orders, newest first, optionally of one status, after the `(created_at, id)` cursor.
+/// Which orders a list, total or export covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderFilter {
+    /// Only this status (without it, totals leave out cancelled orders).
+    pub status: Option<OrderStatus>,
+    /// Created at or after.
+    pub from: Option<OffsetDateTime>,
+    /// Created before.
+    pub until: Option<OffsetDateTime>,
+    /// Only this customer's.
+    pub contact: Option<ContactId>,
+    /// Only customers with this tag.
+    pub tag: Option<i64>,
+}
+
+/// The filter's WHERE conditions; parameters ?1 status, ?2 from, ?3 until, ?4 contact, ?5 tag.
+const FILTER: &str = "(?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR o.created_at >= ?2)
+    AND (?3 IS NULL OR o.created_at < ?3) AND (?4 IS NULL OR o.contact_id = ?4)
+    AND (?5 IS NULL OR EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = o.contact_id AND ct.tag_id = ?5))";
+
+/// Orders matching `f`, newest first, after the `(created_at, id)` cursor.
 pub fn list(
     conn: &Connection,
-    status: Option<OrderStatus>,
+    f: &OrderFilter,
     before: Option<(OffsetDateTime, i64)>,
     limit: u32,
 ) -> Result<Vec<OrderRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM orders o LEFT JOIN contacts k ON k.id = o.contact_id
-         WHERE (?1 IS NULL OR o.status = ?1)
-           AND (?2 IS NULL OR o.created_at < ?2 OR (o.created_at = ?2 AND o.id < ?3))
-         ORDER BY o.created_at DESC, o.id DESC LIMIT ?4"
+         WHERE {FILTER} AND (?6 IS NULL OR o.created_at < ?6 OR (o.created_at = ?6 AND o.id < ?7))
+         ORDER BY o.created_at DESC, o.id DESC LIMIT ?8"
     );
     let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        params![status.map(OrderStatus::as_str), t, id, limit],
+        params![
+            f.status.map(OrderStatus::as_str),
+            f.from.map(to_ts),
+            f.until.map(to_ts),
+            f.contact.map(|c| c.0),
+            f.tag,
+            t,
+            id,
+            limit
+        ],
         from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Sum and count of orders per currency, optionally of one status (cancelled excluded when
-/// no status is chosen).
-pub fn totals(conn: &Connection, status: Option<OrderStatus>) -> Result<Vec<(String, i64, i64)>> {
-    let sql = "SELECT currency, SUM(total_minor), COUNT(*) FROM orders
-               WHERE (?1 IS NULL AND status <> 'cancelled') OR status = ?1
-               GROUP BY currency ORDER BY currency";
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map([status.map(OrderStatus::as_str)], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
+/// Sum and count of orders per currency for `f` (cancelled left out unless asked for).
+pub fn totals(conn: &Connection, f: &OrderFilter) -> Result<Vec<(String, i64, i64)>> {
+    let sql = format!(
+        "SELECT o.currency, SUM(o.total_minor), COUNT(*) FROM orders o
+         WHERE {FILTER} AND (?1 IS NOT NULL OR o.status <> 'cancelled')
+         GROUP BY o.currency ORDER BY o.currency"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            f.status.map(OrderStatus::as_str),
+            f.from.map(to_ts),
+            f.until.map(to_ts),
+            f.contact.map(|c| c.0),
+            f.tag
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -5,7 +5,7 @@ use super::extract::CurrentUser;
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{ContactId, OrderStatus, money};
+use crate::model::{ContactId, money};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -162,27 +162,23 @@ pub async fn contacts(
     Ok(csv_response("contacts.csv", body))
 }
 
-/// Query of `GET /orders/export.csv`.
-#[derive(Deserialize)]
-pub struct OrderExportQuery {
-    #[serde(default)]
-    status: String,
-}
-
 /// `GET /orders/export.csv`: one row per order with its lines in one cell.
 pub async fn orders(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<OrderExportQuery>,
+    Query(q): Query<super::orders::ListQuery>,
 ) -> Result<Response> {
-    let status = OrderStatus::parse(&q.status);
+    let (filter, error) = q.filter();
+    if let Some(e) = error {
+        return Err(AppError::BadRequest(e));
+    }
     let rows = state
         .db
         .read(move |c| {
             let mut out = Vec::new();
             let mut before = None;
             loop {
-                let page = db::orders::list(c, status, before, CHUNK)?;
+                let page = db::orders::list(c, &filter, before, CHUNK)?;
                 let done = page.len() < CHUNK as usize;
                 before = page.last().map(|o| (o.created_at, o.id));
                 for o in page {

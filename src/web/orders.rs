@@ -8,8 +8,9 @@ use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::crm;
 use crate::db;
+use crate::db::orders::OrderFilter;
 use crate::error::{AppError, Result};
-use crate::model::{ORDER_STATUSES, OrderStatus, money};
+use crate::model::{ContactId, ORDER_STATUSES, OrderStatus, Tag, money};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -47,14 +48,75 @@ pub struct OrdersPage {
     rows: Vec<Row>,
     totals: Vec<String>,
     next: Option<String>,
+    query: String,
+    from: String,
+    until: String,
+    tag: Option<i64>,
+    all_tags: Vec<Tag>,
+    date_error: String,
 }
 
-/// Query of `GET /orders`.
-#[derive(Deserialize)]
+/// Query of `GET /orders` and `GET /orders/export.csv`.
+#[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
     status: String,
+    /// First day, `YYYY-MM-DD` (UTC).
+    #[serde(default)]
+    from: String,
+    /// Last day, `YYYY-MM-DD` (UTC), included.
+    #[serde(default)]
+    until: String,
+    /// Only this contact's orders.
+    contact: Option<i64>,
+    /// Only orders of contacts with this tag.
+    tag: Option<i64>,
     before: Option<String>,
+}
+
+impl ListQuery {
+    /// The filter, or what is wrong with the dates.
+    pub fn filter(&self) -> (OrderFilter, Option<String>) {
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        let mut error = None;
+        let mut day = |s: &str| -> Option<time::OffsetDateTime> {
+            if s.trim().is_empty() {
+                return None;
+            }
+            if let Ok(d) = time::Date::parse(s.trim(), &fmt) {
+                Some(d.midnight().assume_utc())
+            } else {
+                error = Some(format!("`{s}` is not a date; use YYYY-MM-DD."));
+                None
+            }
+        };
+        let from = day(&self.from);
+        let until = day(&self.until).map(|d| d + time::Duration::days(1));
+        let f = OrderFilter {
+            status: OrderStatus::parse(&self.status),
+            from,
+            until,
+            contact: self.contact.map(ContactId),
+            tag: self.tag,
+        };
+        (f, error)
+    }
+
+    /// The filter as a query string (for links).
+    fn query(&self) -> String {
+        let pairs = [
+            ("status", self.status.clone()),
+            ("from", self.from.clone()),
+            ("until", self.until.clone()),
+            (
+                "contact",
+                self.contact.map(|c| c.to_string()).unwrap_or_default(),
+            ),
+            ("tag", self.tag.map(|t| t.to_string()).unwrap_or_default()),
+        ];
+        let kept: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
 }
 
 /// `GET /orders`.
@@ -63,7 +125,8 @@ pub async fn index(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<OrdersPage> {
-    let status = OrderStatus::parse(&q.status);
+    let (filter, date_error) = q.filter();
+    let status = filter.status;
     let before = q.before.as_deref().and_then(|b| {
         let (t, id) = b.split_once('_')?;
         Some((
@@ -71,12 +134,16 @@ pub async fn index(
             id.parse().ok()?,
         ))
     });
-    let (rows, totals) = state
+    let (rows, totals, all_tags) = state
         .db
         .read(move |c| {
             Ok((
-                db::orders::list(c, status, before, PAGE)?,
-                db::orders::totals(c, status)?,
+                db::orders::list(c, &filter, before, PAGE)?,
+                db::orders::totals(c, &filter)?,
+                db::tags::list(c)?
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect::<Vec<_>>(),
             ))
         })
         .await?;
@@ -87,6 +154,12 @@ pub async fn index(
         })
         .flatten();
     Ok(OrdersPage {
+        query: q.query(),
+        from: q.from.clone(),
+        until: q.until.clone(),
+        tag: q.tag,
+        all_tags,
+        date_error: date_error.unwrap_or_default(),
         layout: Layout::new(&user.ctx, "Orders", Nav::Orders),
         status: status.map_or(String::new(), |s| s.as_str().to_string()),
         statuses: ORDER_STATUSES.iter().map(|s| s.as_str()).collect(),

@@ -149,3 +149,65 @@ async fn orders_export_as_csv_with_lines_and_decimal_totals() {
     );
     assert_eq!(app.audit_count("export.orders").await, 2);
 }
+
+#[tokio::test]
+async fn orders_filter_by_date_range_contact_and_tag() {
+    let mut app = TestApp::spawn().await;
+    app.deliver("order").await; // Ana, 2026-01-01
+    let ana: i64 = app.count("SELECT contact_id FROM orders").await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let in_range = app.get("/orders?from=2025-12-31&until=2026-01-01").await;
+    assert!(
+        in_range.body.contains("BRL 154.80 in 1 order(s)"),
+        "{}",
+        in_range.body
+    );
+    let before = app.get("/orders?until=2025-12-31").await;
+    assert!(before.body.contains("No orders"));
+    let by_contact = app.get(&format!("/orders?contact={ana}")).await;
+    assert!(by_contact.body.contains("BRL 154.80"));
+    assert!(
+        app.get(&format!("/orders?contact={}", ana + 1))
+            .await
+            .body
+            .contains("No orders")
+    );
+    app.submit("/tags", "/tags", &[("name", "VIP"), ("color", "red")])
+        .await;
+    let tag: i64 = app.count("SELECT id FROM tags").await;
+    assert!(
+        app.get(&format!("/orders?tag={tag}"))
+            .await
+            .body
+            .contains("No orders")
+    );
+    let csrf = app.get("/contacts").await.csrf();
+    app.post_form(
+        "/contacts/tags",
+        &[
+            ("tag", &tag.to_string()),
+            ("action", "add"),
+            ("contact", &ana.to_string()),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert!(
+        app.get(&format!("/orders?tag={tag}"))
+            .await
+            .body
+            .contains("BRL 154.80")
+    );
+    let bad = app.get("/orders?from=yesterday").await;
+    assert!(bad.body.contains("not a date; use YYYY-MM-DD"));
+    let csv = app.get("/orders/export.csv?until=2025-12-31").await;
+    assert_eq!(
+        csv.body.lines().count(),
+        1,
+        "filtered export has only the header"
+    );
+    assert_eq!(
+        app.get("/orders/export.csv?from=nope").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
