@@ -66,13 +66,7 @@ pub async fn index(
     Query(query): Query<ListQuery>,
 ) -> Result<ContactsPage> {
     let q = query.q.trim().chars().take(100).collect::<String>();
-    let before = query.before.as_deref().and_then(|b| {
-        let (t, id) = b.split_once('_')?;
-        Some((
-            time::OffsetDateTime::from_unix_timestamp(t.parse().ok()?).ok()?,
-            id.parse().ok()?,
-        ))
-    });
+    let before = super::forms::parse_cursor(query.before.as_deref());
     let search = Some(q.clone()).filter(|s| !s.is_empty());
     let tag = query.tag;
     let (rows, tags_of, all_tags) = state
@@ -90,12 +84,11 @@ pub async fn index(
             Ok((rows, tags_of, all))
         })
         .await?;
-    let next = (rows.len() == PAGE as usize)
-        .then(|| {
-            rows.last()
-                .map(|r| format!("{}_{}", r.contact.created_at.unix_timestamp(), r.contact.id))
-        })
-        .flatten();
+    let next = super::forms::next_cursor(
+        rows.len(),
+        PAGE,
+        rows.last().map(|r| (r.contact.created_at, r.contact.id.0)),
+    );
     let rows = rows
         .into_iter()
         .zip(tags_of)

@@ -51,3 +51,25 @@ pub fn see_other(to: &str) -> Response {
     let location = HeaderValue::from_str(to).unwrap_or_else(|_| HeaderValue::from_static("/"));
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
+
+/// A keyset-pagination cursor `(time, id)`, written in URLs as `<unix seconds>_<id>`.
+pub type Cursor = (time::OffsetDateTime, i64);
+
+/// Reads a `before=` cursor; a malformed one counts as none (first page).
+#[must_use]
+pub fn parse_cursor(text: Option<&str>) -> Option<Cursor> {
+    let (t, id) = text?.split_once('_')?;
+    Some((
+        time::OffsetDateTime::from_unix_timestamp(t.parse().ok()?).ok()?,
+        id.parse().ok()?,
+    ))
+}
+
+/// The cursor of the next page: the last row's `(time, id)` when the page was full.
+#[must_use]
+pub fn next_cursor(page_len: usize, page_size: u32, last: Option<Cursor>) -> Option<String> {
+    if page_len < page_size as usize {
+        return None;
+    }
+    last.map(|(t, id)| format!("{}_{id}", t.unix_timestamp()))
+}

@@ -56,24 +56,17 @@ pub async fn index(
     user: CurrentUser,
     Query(q): Query<InboxQuery>,
 ) -> Result<InboxPage> {
-    let before = q.before.as_deref().and_then(|b| {
-        let (t, id) = b.split_once('_')?;
-        Some((
-            time::OffsetDateTime::from_unix_timestamp(t.parse().ok()?).ok()?,
-            id.parse().ok()?,
-        ))
-    });
+    let before = super::forms::parse_cursor(q.before.as_deref());
     let rows = state
         .db
         .read(move |c| db::inbox::conversations(c, before, PAGE))
         .await?;
     let now = state.clock.now();
-    let next = (rows.len() == PAGE as usize)
-        .then(|| {
-            rows.last()
-                .map(|r| format!("{}_{}", r.last_message_at.unix_timestamp(), r.id))
-        })
-        .flatten();
+    let next = super::forms::next_cursor(
+        rows.len(),
+        PAGE,
+        rows.last().map(|r| (r.last_message_at, r.id)),
+    );
     let rows = rows
         .into_iter()
         .map(|r| Row {

@@ -127,13 +127,7 @@ pub async fn index(
 ) -> Result<OrdersPage> {
     let (filter, date_error) = q.filter();
     let status = filter.status;
-    let before = q.before.as_deref().and_then(|b| {
-        let (t, id) = b.split_once('_')?;
-        Some((
-            time::OffsetDateTime::from_unix_timestamp(t.parse().ok()?).ok()?,
-            id.parse().ok()?,
-        ))
-    });
+    let before = super::forms::parse_cursor(q.before.as_deref());
     let (rows, totals, all_tags) = state
         .db
         .read(move |c| {
@@ -147,12 +141,8 @@ pub async fn index(
             ))
         })
         .await?;
-    let next = (rows.len() == PAGE as usize)
-        .then(|| {
-            rows.last()
-                .map(|r| format!("{}_{}", r.created_at.unix_timestamp(), r.id))
-        })
-        .flatten();
+    let next =
+        super::forms::next_cursor(rows.len(), PAGE, rows.last().map(|r| (r.created_at, r.id)));
     Ok(OrdersPage {
         query: q.query(),
         from: q.from.clone(),

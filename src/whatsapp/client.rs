@@ -107,6 +107,16 @@ async fn api_error(resp: reqwest::Response) -> GraphError {
     }
 }
 
+/// Meta's answer as JSON, or its error object for a non-2xx status.
+async fn json_of(resp: reqwest::Response) -> Result<serde_json::Value, GraphError> {
+    if !resp.status().is_success() {
+        return Err(api_error(resp).await);
+    }
+    resp.json()
+        .await
+        .map_err(|e| GraphError::Invalid(e.to_string()))
+}
+
 impl GraphClient {
     /// A client for the Graph API at `base_url` (e.g. `https://graph.facebook.com`), `version`.
     pub fn new(base_url: &str, version: &str) -> Result<Self, GraphError> {
@@ -146,13 +156,7 @@ impl GraphClient {
             .json(body)
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp).await);
-        }
-        let answer: serde_json::Value = resp
-            .json()
-            .await
-            .map_err(|e| GraphError::Invalid(e.to_string()))?;
+        let answer = json_of(resp).await?;
         let wamid = answer
             .get("messages")
             .and_then(|m| m.get(0))
@@ -186,13 +190,7 @@ impl GraphClient {
             .bearer_auth(token.expose())
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp).await);
-        }
-        let page: serde_json::Value = resp
-            .json()
-            .await
-            .map_err(|e| GraphError::Invalid(e.to_string()))?;
+        let page = json_of(resp).await?;
         let data = page
             .get("data")
             .and_then(serde_json::Value::as_array)
@@ -223,12 +221,7 @@ impl GraphClient {
             .json(body)
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp).await);
-        }
-        resp.json()
-            .await
-            .map_err(|e| GraphError::Invalid(e.to_string()))
+        json_of(resp).await
     }
 
     /// `POST /{phone-number-id}/media`: uploads a file for sending; returns the media id.
@@ -255,13 +248,7 @@ impl GraphClient {
             .multipart(form)
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp).await);
-        }
-        let answer: serde_json::Value = resp
-            .json()
-            .await
-            .map_err(|e| GraphError::Invalid(e.to_string()))?;
+        let answer = json_of(resp).await?;
         answer
             .get("id")
             .and_then(serde_json::Value::as_str)
@@ -281,12 +268,7 @@ impl GraphClient {
             .bearer_auth(token.expose())
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp).await);
-        }
-        resp.json()
-            .await
-            .map_err(|e| GraphError::Invalid(e.to_string()))
+        serde_json::from_value(json_of(resp).await?).map_err(|e| GraphError::Invalid(e.to_string()))
     }
 
     /// Downloads `url` with the bearer token into `dest`, refusing more than `limit` bytes.
