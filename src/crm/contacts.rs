@@ -3,7 +3,7 @@
 
 use super::identity::{self, with_variants};
 use crate::db::{self, Result};
-use crate::model::{ContactId, Email, FieldError, PhoneE164};
+use crate::model::{ContactId, Email, FieldError, PhoneE164, UserId};
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
@@ -30,6 +30,34 @@ pub enum ContactError {
     Duplicate(ContactId),
     /// No such contact.
     NotFound,
+}
+
+/// Who made a change, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    /// The user, when not the CLI.
+    pub user: Option<UserId>,
+    /// Client address.
+    pub ip: String,
+}
+
+fn audit(
+    conn: &Connection,
+    actor: &Actor,
+    action: &str,
+    target: ContactId,
+    detail: String,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let entry = db::audit::Entry {
+        at: now,
+        actor: actor.user,
+        action: action.into(),
+        target: format!("contact:{target}"),
+        ip: actor.ip.clone(),
+        detail,
+    };
+    db::audit::record(conn, &entry)
 }
 
 /// Parsed form values.
@@ -86,6 +114,7 @@ pub fn create(
     conn: &Connection,
     input: &ContactInput,
     region: Option<&str>,
+    actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<std::result::Result<ContactId, ContactError>> {
     let v = match validate(input, region, true) {
@@ -101,13 +130,9 @@ pub fn create(
     if let Some(existing) = db::contacts::find_by_phones(conn, &with_variants(&phone))? {
         return Ok(Err(ContactError::Duplicate(existing)));
     }
-    Ok(Ok(db::contacts::insert_manual(
-        conn,
-        &v.name,
-        &phone,
-        v.email.as_deref(),
-        now,
-    )?))
+    let id = db::contacts::insert_manual(conn, &v.name, &phone, v.email.as_deref(), now)?;
+    audit(conn, actor, "contact.create", id, String::new(), now)?;
+    Ok(Ok(id))
 }
 
 /// Updates name, phone and email; refuses a number that belongs to another contact.
@@ -116,6 +141,7 @@ pub fn update(
     id: ContactId,
     input: &ContactInput,
     region: Option<&str>,
+    actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<std::result::Result<(), ContactError>> {
     let Some(current) = db::contacts::get(conn, id)? else {
@@ -138,6 +164,7 @@ pub fn update(
         (p, _) => p.clone(),
     };
     db::contacts::set_details(conn, id, &v.name, phone.as_ref(), v.email.as_deref(), now)?;
+    audit(conn, actor, "contact.update", id, String::new(), now)?;
     Ok(Ok(()))
 }
 
@@ -146,6 +173,7 @@ pub fn merge(
     conn: &Connection,
     keep: ContactId,
     remove: ContactId,
+    actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<std::result::Result<(), ContactError>> {
     if keep == remove {
@@ -167,5 +195,13 @@ pub fn merge(
     {
         db::contacts::set_bsuid(conn, keep, &b, now)?;
     }
+    audit(
+        conn,
+        actor,
+        "contact.merge",
+        keep,
+        format!("merged contact:{remove}"),
+        now,
+    )?;
     Ok(Ok(()))
 }

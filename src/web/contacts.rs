@@ -6,7 +6,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
-use crate::crm::contacts::{self as crm_contacts, ContactError, ContactInput};
+use crate::crm::contacts::{self as crm_contacts, Actor, ContactError, ContactInput};
 use crate::db;
 use crate::error::{AppError, Result};
 use crate::model::{Contact, ContactId, FieldError, Tag};
@@ -24,6 +24,14 @@ const PAGE: u32 = 50;
 fn date(t: time::OffsetDateTime) -> String {
     let fmt = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
     t.format(&fmt).unwrap_or_default()
+}
+
+/// The signed-in user as the audit log names them.
+fn actor_of(user: &CurrentUser) -> Actor {
+    Actor {
+        user: Some(user.session.user.id),
+        ip: user.ctx.client.ip.clone(),
+    }
 }
 
 /// A contact in the list.
@@ -281,6 +289,7 @@ pub async fn create(
     user: CurrentUser,
     Form(form): Form<ContactForm>,
 ) -> Result<Response> {
+    let actor = actor_of(&user);
     let (input, now, region) = (
         form.input(),
         state.clock.now(),
@@ -288,7 +297,7 @@ pub async fn create(
     );
     let result = state
         .db
-        .write(move |c| crm_contacts::create(c, &input, region.as_deref(), now))
+        .write(move |c| crm_contacts::create(c, &input, region.as_deref(), &actor, now))
         .await?;
     match result {
         Ok(id) => Ok(redirect_with_flash(
@@ -337,6 +346,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response> {
+    let actor = actor_of(&user);
     let (input, now, region) = (
         form.input(),
         state.clock.now(),
@@ -344,7 +354,9 @@ pub async fn update(
     );
     let result = state
         .db
-        .write(move |c| crm_contacts::update(c, ContactId(id), &input, region.as_deref(), now))
+        .write(move |c| {
+            crm_contacts::update(c, ContactId(id), &input, region.as_deref(), &actor, now)
+        })
         .await?;
     match result {
         Ok(()) => Ok(redirect_with_flash(
@@ -367,14 +379,15 @@ pub struct MergeForm {
 /// `POST /contacts/{id}/merge`: moves the other contact's conversations here and removes it.
 pub async fn merge(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> Result<Response> {
+    let actor = actor_of(&user);
     let now = state.clock.now();
     let result = state
         .db
-        .write(move |c| crm_contacts::merge(c, ContactId(id), ContactId(f.other), now))
+        .write(move |c| crm_contacts::merge(c, ContactId(id), ContactId(f.other), &actor, now))
         .await?;
     match result {
         Ok(()) => Ok(redirect_with_flash(
