@@ -35,6 +35,8 @@ pub struct OrderRow {
     pub contact_id: Option<ContactId>,
     /// Customer's display name.
     pub contact_name: String,
+    /// Customer's phone, when known.
+    pub contact_phone: Option<String>,
     /// Conversation it came from.
     pub conversation_id: Option<i64>,
     /// `whatsapp` or `manual`.
@@ -66,7 +68,7 @@ pub struct ItemRow {
 
 const COLUMNS: &str = "o.id, o.contact_id,
     COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, k.username, ''),
-    o.conversation_id, o.source, o.status, o.currency, o.total_minor, o.note, o.created_at";
+    o.conversation_id, o.source, o.status, o.currency, o.total_minor, o.note, o.created_at, k.phone";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
     Ok(OrderRow {
@@ -80,6 +82,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
         total_minor: r.get(7)?,
         note: r.get(8)?,
         created_at: from_ts(r.get(9)?),
+        contact_phone: r.get(10)?,
     })
 }
 

@@ -5,7 +5,7 @@ use super::extract::CurrentUser;
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{ContactId, money};
+use crate::model::money;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -182,14 +182,8 @@ pub async fn orders(
                 let done = page.len() < CHUNK as usize;
                 before = page.last().map(|o| (o.created_at, o.id));
                 for o in page {
-                    let phone = match o.contact_id {
-                        Some(id) => db::contacts::get(c, ContactId(id.0))?
-                            .and_then(|k| k.phone)
-                            .map(|p| p.to_string()),
-                        None => None,
-                    };
                     let items = db::orders::items(c, o.id)?;
-                    out.push((o, phone, items));
+                    out.push((o, items));
                 }
                 if done {
                     break;
@@ -212,7 +206,7 @@ pub async fn orders(
         "note",
     ])
     .map_err(io)?;
-    for (o, phone, items) in &rows {
+    for (o, items) in &rows {
         let total = money::format(o.total_minor, &o.currency);
         let amount = total
             .split_once(' ')
@@ -234,7 +228,7 @@ pub async fn orders(
             date(o.created_at),
             o.status.as_str().to_string(),
             cell(&o.contact_name),
-            cell(phone.as_deref().unwrap_or("")),
+            cell(o.contact_phone.as_deref().unwrap_or("")),
             o.currency.clone(),
             amount,
             cell(&lines.join("; ")),

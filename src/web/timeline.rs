@@ -156,6 +156,11 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
             }
         }
     }
+    // Quoted messages are looked up by wamid once, not by scanning the page per bubble.
+    let bodies: HashMap<&str, &str> = items
+        .iter()
+        .map(|i| (i.message.wamid.as_str(), i.message.body.as_str()))
+        .collect();
     let mut out = Vec::with_capacity(items.len());
     let mut last_day = String::new();
     for item in items {
@@ -219,10 +224,9 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
         if let Some(ctx) = &m.extras.context {
             b.forwarded = ctx.forwarded || ctx.frequently_forwarded;
             b.quoted = ctx.quoted_wamid.as_ref().map(|q| {
-                items.iter().find(|i| &i.message.wamid == q).map_or_else(
-                    || "an earlier message".to_string(),
-                    |i| i.message.body.clone(),
-                )
+                bodies
+                    .get(q.as_str())
+                    .map_or_else(|| "an earlier message".to_string(), |b| (*b).to_string())
             });
             if let Some((_, product)) = &ctx.referred_product {
                 b.details.push(format!("About product {product}"));
