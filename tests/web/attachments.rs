@@ -1,10 +1,9 @@
 //! Sending files from the conversation page.
 
-use crate::fake_graph::{TOKEN, customer_writes, setup};
+use crate::fake_graph::{customer_writes, run_sender, setup};
 use crate::helpers::TestApp;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use flowcrm::config::Secret;
 use flowcrm::model::Role;
 
 const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 a tiny test picture";
@@ -59,11 +58,7 @@ async fn a_photo_is_uploaded_queued_sent_by_id_and_shown_in_the_timeline() {
         fake.uploads.lock().expect("lock").clone(),
         vec![("image/jpeg".to_string(), JPEG.to_vec())]
     );
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
+    run_sender(&app).await;
     let sent = fake.sent.lock().expect("lock").clone();
     let image = sent
         .iter()

@@ -1,9 +1,8 @@
 //! The inbox list and the conversation page in the browser: reading, replying, templates,
 //! retry, reactions, mark-as-read.
 
-use crate::fake_graph::{TOKEN, customer_writes, meta_error, setup};
+use crate::fake_graph::{add_template, customer_writes, meta_error, run_sender, setup};
 use axum::http::StatusCode;
-use flowcrm::config::Secret;
 use flowcrm::model::Role;
 
 #[tokio::test]
@@ -76,11 +75,7 @@ async fn replying_from_the_composer_queues_and_sends_once() {
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
     fake.sent.lock().expect("lock").clear();
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
+    run_sender(&app).await;
     let sent = fake.sent.lock().expect("lock").clone();
     assert_eq!(sent.iter().filter(|b| b["type"] == "text").count(), 1);
     let page = app.get(&format!("/conversations/{conv}")).await;
@@ -143,11 +138,7 @@ async fn failed_messages_show_metas_reason_and_can_be_retried() {
         ],
     )
     .await;
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
+    run_sender(&app).await;
     let page = app.get(&format!("/conversations/{conv}")).await;
     assert!(page.body.contains("tick-failed"));
     assert!(page.body.contains("131026"), "reason shown");
@@ -166,11 +157,7 @@ async fn failed_messages_show_metas_reason_and_can_be_retried() {
             .await,
         1
     );
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
+    run_sender(&app).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
             .await,
@@ -195,11 +182,7 @@ async fn reacting_to_a_customer_message_sends_a_reaction_shown_on_the_bubble() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
+    run_sender(&app).await;
     assert!(
         fake.sent
             .lock()
@@ -267,11 +250,7 @@ async fn replying_to_a_message_quotes_it_at_whatsapp() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
+    run_sender(&app).await;
     let sent = fake.sent.lock().expect("lock").clone();
     let text = sent.iter().find(|b| b["type"] == "text").expect("sent");
     assert_eq!(
@@ -285,25 +264,14 @@ async fn template_variables_can_use_contact_fields() {
     let (mut app, fake) = setup().await;
     let conv = customer_writes(&mut app, "wamid.IN.T").await;
     app.clock.advance(time::Duration::hours(30));
-    app.state
-        .db
-        .write(|c| {
-            let t = flowcrm::db::templates::Template {
-                meta_id: Some("1".into()),
-                name: "order_update".into(),
-                language: "pt_BR".into(),
-                category: "UTILITY".into(),
-                status: "APPROVED".into(),
-                reason: None,
-                parameter_format: "POSITIONAL".into(),
-                components:
-                    serde_json::json!([{"type": "BODY", "text": "Olá {{1}}, pedido {{2}}."}])
-                        .to_string(),
-            };
-            flowcrm::db::templates::upsert(c, &t, time::OffsetDateTime::now_utc())
-        })
-        .await
-        .expect("template");
+    add_template(
+        &app,
+        "order_update",
+        "pt_BR",
+        "APPROVED",
+        serde_json::json!([{"type": "BODY", "text": "Olá {{1}}, pedido {{2}}."}]),
+    )
+    .await;
     app.logged_in_as("agent@shop.example", Role::Agent).await;
     let page = app.get(&format!("/conversations/{conv}")).await;
     assert!(
@@ -324,16 +292,8 @@ async fn template_variables_can_use_contact_fields() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
-    let sent = fake.sent.lock().expect("lock").clone();
-    let t = sent
-        .iter()
-        .find(|b| b["type"] == "template")
-        .expect("template sent");
+    run_sender(&app).await;
+    let t = fake.sent_of_type("template");
     assert_eq!(
         t["template"]["components"][0]["parameters"][0]["text"],
         "Ana"
@@ -360,14 +320,7 @@ async fn admins_see_a_paused_sender_and_can_resume_it() {
         ],
     )
     .await;
-    assert!(
-        app.state
-            .sender
-            .run_once(Some(&Secret::new(TOKEN)))
-            .await
-            .expect("run")
-            .paused
-    );
+    assert!(run_sender(&app).await.paused);
     let settings = app.get("/settings").await;
     assert!(
         settings.body.contains("Sending is paused"),
@@ -384,15 +337,7 @@ async fn admins_see_a_paused_sender_and_can_resume_it() {
             .body
             .contains("Sending is paused")
     );
-    assert_eq!(
-        app.state
-            .sender
-            .run_once(Some(&Secret::new(TOKEN)))
-            .await
-            .expect("run")
-            .sent,
-        1
-    );
+    assert_eq!(run_sender(&app).await.sent, 1);
 }
 
 #[tokio::test]
@@ -400,27 +345,17 @@ async fn header_variables_of_a_template_are_asked_for_and_sent() {
     let (mut app, fake) = setup().await;
     let conv = customer_writes(&mut app, "wamid.IN.H").await;
     app.clock.advance(time::Duration::hours(30));
-    app.state
-        .db
-        .write(|c| {
-            let t = flowcrm::db::templates::Template {
-                meta_id: Some("2".into()),
-                name: "shipping".into(),
-                language: "en_US".into(),
-                category: "UTILITY".into(),
-                status: "APPROVED".into(),
-                reason: None,
-                parameter_format: "POSITIONAL".into(),
-                components: serde_json::json!([
-                    {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
-                    {"type": "BODY", "text": "Hi {{1}}, it ships today."}
-                ])
-                .to_string(),
-            };
-            flowcrm::db::templates::upsert(c, &t, time::OffsetDateTime::now_utc())
-        })
-        .await
-        .expect("template");
+    add_template(
+        &app,
+        "shipping",
+        "en_US",
+        "APPROVED",
+        serde_json::json!([
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
+            {"type": "BODY", "text": "Hi {{1}}, it ships today."}
+        ]),
+    )
+    .await;
     app.logged_in_as("agent@shop.example", Role::Agent).await;
     let page = app.get(&format!("/conversations/{conv}")).await;
     assert!(page.body.contains("Header variable 1"));
@@ -438,16 +373,8 @@ async fn header_variables_of_a_template_are_asked_for_and_sent() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run");
-    let sent = fake.sent.lock().expect("lock").clone();
-    let t = sent
-        .iter()
-        .find(|b| b["type"] == "template")
-        .expect("template sent");
+    run_sender(&app).await;
+    let t = fake.sent_of_type("template");
     assert_eq!(
         t["template"]["components"][0],
         serde_json::json!({"type": "header", "parameters": [{"type": "text", "text": "#42"}]})

@@ -400,3 +400,52 @@ pub async fn customer_writes(app: &mut crate::helpers::TestApp, wamid: &str) -> 
     assert_eq!(r.status, axum::http::StatusCode::OK);
     app.count("SELECT id FROM conversations").await
 }
+
+/// Stores a synced template as Meta would list it.
+pub async fn add_template(
+    app: &crate::helpers::TestApp,
+    name: &'static str,
+    language: &'static str,
+    status: &'static str,
+    components: serde_json::Value,
+) {
+    app.state
+        .db
+        .write(move |c| {
+            let t = flowcrm::db::templates::Template {
+                meta_id: Some(format!("{name}-{language}")),
+                name: name.into(),
+                language: language.into(),
+                category: "UTILITY".into(),
+                status: status.into(),
+                reason: None,
+                parameter_format: "POSITIONAL".into(),
+                components: components.to_string(),
+            };
+            flowcrm::db::templates::upsert(c, &t, time::OffsetDateTime::now_utc())
+        })
+        .await
+        .expect("template");
+}
+
+/// Runs the sender once with the token the fake accepts.
+pub async fn run_sender(app: &crate::helpers::TestApp) -> flowcrm::jobs::outbox::Outcome {
+    app.state
+        .sender
+        .run_once(Some(&flowcrm::config::Secret::new(TOKEN)))
+        .await
+        .expect("sender run")
+}
+
+impl FakeGraph {
+    /// The first accepted send body of this `type`.
+    pub fn sent_of_type(&self, kind: &str) -> serde_json::Value {
+        self.sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|b| b["type"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} message reached the fake"))
+    }
+}

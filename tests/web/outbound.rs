@@ -1,6 +1,6 @@
 //! Outbound messages through the outbox against the fake Graph API.
 
-use crate::fake_graph::{FakeGraph, TOKEN, meta_error};
+use crate::fake_graph::{FakeGraph, TOKEN, meta_error, run_sender};
 use crate::helpers::TestApp;
 use flowcrm::clock::Clock;
 use flowcrm::config::Secret;
@@ -34,14 +34,6 @@ async fn send(
         })
         .await
         .expect("db")
-}
-
-async fn run(app: &TestApp) -> Outcome {
-    app.state
-        .sender
-        .run_once(Some(&Secret::new(TOKEN)))
-        .await
-        .expect("run")
 }
 
 async fn outbox_state(app: &TestApp, key: &'static str) -> String {
@@ -138,7 +130,7 @@ async fn every_send_type_reaches_meta_in_the_documented_shape() {
             .await
             .expect("queued");
     }
-    let out = run(&app).await;
+    let out = run_sender(&app).await;
     assert_eq!(
         out.sent,
         messages.len(),
@@ -213,28 +205,19 @@ async fn free_form_messages_are_refused_locally_when_the_window_is_closed() {
             .await,
         0
     );
-    run(&app).await;
+    run_sender(&app).await;
     assert!(fake.sent.lock().expect("lock").is_empty());
 }
 
 async fn add_template(app: &TestApp, status: &'static str) {
-    app.state
-        .db
-        .write(move |c| {
-            let t = flowcrm::db::templates::Template {
-                meta_id: Some("987654321".into()),
-                name: "order_update".into(),
-                language: "pt_BR".into(),
-                category: "UTILITY".into(),
-                status: status.into(),
-                reason: None,
-                parameter_format: "POSITIONAL".into(),
-                components: json!([{"type": "BODY", "text": "Olá {{1}}, seu pedido {{2}} saiu para entrega."}]).to_string(),
-            };
-            flowcrm::db::templates::upsert(c, &t, time::OffsetDateTime::now_utc())
-        })
-        .await
-        .expect("template");
+    crate::fake_graph::add_template(
+        app,
+        "order_update",
+        "pt_BR",
+        status,
+        json!([{"type": "BODY", "text": "Olá {{1}}, seu pedido {{2}} saiu para entrega."}]),
+    )
+    .await;
 }
 
 fn template(params: &[&str]) -> Outbound {
@@ -281,7 +264,7 @@ async fn templates_go_outside_the_window_only_when_approved_and_complete() {
     send(&app, conv, template(&["Ana", "42"]), "t4")
         .await
         .expect("queued");
-    assert_eq!(run(&app).await.sent, 1);
+    assert_eq!(run_sender(&app).await.sent, 1);
     let sent = fake.sent.lock().expect("lock").clone();
     assert_eq!(
         sent[0]["template"]["components"][0]["parameters"][1]["text"],
@@ -311,7 +294,7 @@ async fn the_same_idempotency_key_queues_once() {
     let second = send(&app, conv, m, "same").await.expect("queued");
     assert!(!first.duplicate && second.duplicate);
     assert_eq!(first.message_id, second.message_id);
-    run(&app).await;
+    run_sender(&app).await;
     assert_eq!(fake.sent.lock().expect("lock").len(), 1);
 }
 
@@ -338,7 +321,7 @@ async fn scripted(
     )
     .await
     .expect("queued");
-    run(app).await
+    run_sender(app).await
 }
 
 #[tokio::test]
@@ -368,18 +351,18 @@ async fn retryable_errors_back_off_and_then_succeed() {
     .await
     .expect("queued");
     for round in 0..4 {
-        let out = run(&app).await;
+        let out = run_sender(&app).await;
         assert_eq!(out.retried, 1, "round {round}: {out:?}");
         assert_eq!(outbox_state(&app, "r").await, "queued");
         assert_eq!(
-            run(&app).await,
+            run_sender(&app).await,
             Outcome::default(),
             "not due before the backoff"
         );
         app.clock.advance(time::Duration::minutes(20));
         *app.state.sender.limiter.lock().expect("lock") = Limiter::with_pair_burst(1000, 100);
     }
-    assert_eq!(run(&app).await.sent, 1);
+    assert_eq!(run_sender(&app).await.sent, 1);
     assert_eq!(outbox_state(&app, "r").await, "sent");
     assert_eq!(fake.sent.lock().expect("lock").len(), 1);
 }
@@ -401,7 +384,7 @@ async fn a_closed_window_at_meta_needs_a_template_and_is_not_retried() {
         .await;
     assert_eq!((status.as_str(), code), ("failed", 131_047));
     app.clock.advance(time::Duration::hours(1));
-    assert_eq!(run(&app).await, Outcome::default());
+    assert_eq!(run_sender(&app).await, Outcome::default());
 }
 
 #[tokio::test]
@@ -433,11 +416,11 @@ async fn an_invalid_token_pauses_sending_until_the_token_changes_and_retry_works
     assert!(paused.is_some_and(|(reason, _)| reason.contains("190")));
     // Same token: nothing is attempted.
     let before = fake.requests.lock().expect("lock").len();
-    assert!(run(&app).await.paused);
+    assert!(run_sender(&app).await.paused);
     assert_eq!(fake.requests.lock().expect("lock").len(), before);
     // A new token resumes. The fake only accepts TOKEN, so resume by clearing and re-running.
     app.state.sender.resume().await.expect("resume");
-    assert_eq!(run(&app).await.sent, 1);
+    assert_eq!(run_sender(&app).await.sent, 1);
     assert_eq!(outbox_state(&app, "tok").await, "sent");
 }
 
@@ -465,7 +448,7 @@ async fn a_send_interrupted_by_a_crash_is_never_sent_twice() {
         .expect("claim");
     // Restart.
     assert_eq!(app.state.sender.recover().await.expect("recover"), 1);
-    assert_eq!(run(&app).await, Outcome::default());
+    assert_eq!(run_sender(&app).await, Outcome::default());
     assert!(fake.sent.lock().expect("lock").is_empty(), "not re-sent");
     assert_eq!(outbox_state(&app, "crash").await, "unknown");
     // Meta did accept it: the status webhook echoes our key and settles it.
@@ -510,7 +493,7 @@ async fn an_unsettled_send_is_reported_after_ten_minutes_not_resent() {
         .expect("claim");
     app.state.sender.recover().await.expect("recover");
     app.clock.advance(time::Duration::minutes(11));
-    run(&app).await;
+    run_sender(&app).await;
     assert_eq!(outbox_state(&app, "lost").await, "failed");
     let details: String = app
         .query(|c| {
@@ -535,7 +518,7 @@ async fn an_unsettled_send_is_reported_after_ten_minutes_not_resent() {
             .await
             .expect("retry")
     );
-    assert_eq!(run(&app).await.sent, 1);
+    assert_eq!(run_sender(&app).await.sent, 1);
     assert_eq!(fake.sent.lock().expect("lock").len(), 1);
 }
 
@@ -560,11 +543,11 @@ async fn messages_to_one_customer_keep_their_order_even_across_a_retry() {
         .await
         .expect("queued");
     }
-    let first = run(&app).await;
+    let first = run_sender(&app).await;
     assert_eq!((first.sent, first.retried), (0, 1), "{first:?}");
     for _ in 0..6 {
         app.clock.advance(time::Duration::minutes(20));
-        run(&app).await;
+        run_sender(&app).await;
     }
     let bodies: Vec<String> = fake
         .sent
