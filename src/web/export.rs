@@ -51,6 +51,28 @@ fn csv_response(name: &str, body: Vec<u8>) -> Response {
     resp
 }
 
+/// Every row of a keyset-paginated query, fetched `CHUNK` at a time; `each` maps a row with
+/// the same connection (for its tags or lines).
+fn all_pages<R, T>(
+    mut page: impl FnMut(Option<super::forms::Cursor>) -> db::Result<Vec<R>>,
+    cursor: impl Fn(&R) -> super::forms::Cursor,
+    mut each: impl FnMut(R) -> db::Result<T>,
+) -> db::Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let rows = page(before)?;
+        let done = rows.len() < CHUNK as usize;
+        before = rows.last().map(&cursor);
+        for r in rows {
+            out.push(each(r)?);
+        }
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
 fn date(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -115,21 +137,14 @@ pub async fn contacts(
     let rows = state
         .db
         .read(move |c| {
-            let mut out = Vec::new();
-            let mut before = None;
-            loop {
-                let page = db::contacts::list(c, search.as_deref(), tag, before, CHUNK)?;
-                let done = page.len() < CHUNK as usize;
-                before = page.last().map(|r| (r.contact.created_at, r.contact.id.0));
-                for r in page {
+            all_pages(
+                |before| db::contacts::list(c, search.as_deref(), tag, before, CHUNK),
+                |r| (r.contact.created_at, r.contact.id.0),
+                |r| {
                     let tags = db::tags::for_contact(c, r.contact.id)?;
-                    out.push((r.contact, tags));
-                }
-                if done {
-                    break;
-                }
-            }
-            Ok(out)
+                    Ok((r.contact, tags))
+                },
+            )
         })
         .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -175,21 +190,11 @@ pub async fn orders(
     let rows = state
         .db
         .read(move |c| {
-            let mut out = Vec::new();
-            let mut before = None;
-            loop {
-                let page = db::orders::list(c, &filter, before, CHUNK)?;
-                let done = page.len() < CHUNK as usize;
-                before = page.last().map(|o| (o.created_at, o.id));
-                for o in page {
-                    let items = db::orders::items(c, o.id)?;
-                    out.push((o, items));
-                }
-                if done {
-                    break;
-                }
-            }
-            Ok(out)
+            all_pages(
+                |before| db::orders::list(c, &filter, before, CHUNK),
+                |o| (o.created_at, o.id),
+                |o| Ok((db::orders::items(c, o.id)?, o)),
+            )
         })
         .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -206,7 +211,7 @@ pub async fn orders(
         "note",
     ])
     .map_err(io)?;
-    for (o, items) in &rows {
+    for (items, o) in &rows {
         let total = money::format(o.total_minor, &o.currency);
         let amount = total
             .split_once(' ')
