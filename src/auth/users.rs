@@ -31,12 +31,12 @@ pub(super) fn check_new_password(
 ) {
     if let Err(e) = crypto::check_password(password) {
         errors.push(FieldError {
-            field: "password",
+            field: "password".into(),
             message: e.to_string(),
         });
     } else if confirm.is_some_and(|c| c != password) {
         errors.push(FieldError {
-            field: "confirm",
+            field: "confirm".into(),
             message: "The two passwords do not match.".into(),
         });
     }
@@ -49,14 +49,14 @@ impl NewUserInput {
         let email = Email::parse(&self.email)
             .map_err(|e| {
                 errors.push(FieldError {
-                    field: "email",
+                    field: "email".into(),
                     message: e.to_string(),
                 });
             })
             .ok();
         if self.name.chars().count() > MAX_NAME_CHARS {
             errors.push(FieldError {
-                field: "name",
+                field: "name".into(),
                 message: format!("Use at most {MAX_NAME_CHARS} characters."),
             });
         }
@@ -171,7 +171,7 @@ impl Auth {
         let mut errors = Vec::new();
         if !ok {
             errors.push(FieldError {
-                field: "current",
+                field: "current".into(),
                 message: "That is not your current password.".into(),
             });
         }

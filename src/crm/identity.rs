@@ -38,6 +38,10 @@ pub fn merge(
 ) -> Result<()> {
     db::conversations::reassign(conn, remove, keep, now)?;
     db::tags::move_contact_tags(conn, remove, keep)?;
+    db::orders::reassign_contact(conn, remove, keep)?;
+    db::custom_fields::move_values(conn, remove, keep)?;
+    db::notes::move_all(conn, remove, keep)?;
+    db::contacts::adopt_opt_in(conn, remove, keep)?;
     db::contacts::delete(conn, remove)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! `model` and the WhatsApp adapter's event types.
 
 pub mod contacts;
+pub mod fields;
 pub mod identity;
 pub mod import;
 pub mod inbound;

@@ -1,11 +1,12 @@
 //! The `contacts` table: customers by phone and/or business-scoped user id.
 
 use super::{Result, from_ts, to_ts};
-use crate::model::{Contact, ContactId, PhoneE164};
+use crate::model::{Contact, ContactFilter, ContactId, ContactSort, FieldOp, OptIn, PhoneE164};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-const COLUMNS: &str = "id, phone, bsuid, username, profile_name, name, created_at, email";
+const COLUMNS: &str = "id, phone, bsuid, username, profile_name, name, created_at, email, opt_in";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(Contact {
@@ -17,6 +18,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         name: r.get(5)?,
         created_at: from_ts(r.get(6)?),
         email: r.get(7)?,
+        opt_in: r.get::<_, String>(8)?.parse().unwrap_or_default(),
     })
 }
 
@@ -184,45 +186,268 @@ pub struct ListRow {
     pub last_message_at: Option<OffsetDateTime>,
 }
 
-/// Contacts matching `search` (name, WhatsApp name, phone, email; case-insensitive) and
-/// carrying `tag`, newest first, after the `(created_at, id)` cursor.
+/// Where a page of contacts ends: the sort key of its last row and its id. Its text form is
+/// `t<unix>.<id>` (time sorts) or `n<hex of name key>.<id>` (name sort).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactCursor {
+    /// Creation time and id.
+    Time(i64, i64),
+    /// Lower-cased display name and id.
+    Name(String, i64),
+}
+
+impl std::fmt::Display for ContactCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Time(t, id) => write!(f, "t{t}.{id}"),
+            Self::Name(n, id) => write!(f, "n{}.{id}", hex::encode(n.as_bytes())),
+        }
+    }
+}
+
+impl std::str::FromStr for ContactCursor {
+    type Err = ();
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        let (key, id) = s.get(1..).and_then(|r| r.rsplit_once('.')).ok_or(())?;
+        let id = id.parse().map_err(|_| ())?;
+        match s.as_bytes().first() {
+            Some(b't') => Ok(Self::Time(key.parse().map_err(|_| ())?, id)),
+            Some(b'n') => {
+                let bytes = hex::decode(key).map_err(|_| ())?;
+                Ok(Self::Name(String::from_utf8(bytes).map_err(|_| ())?, id))
+            }
+            _ => Err(()),
+        }
+    }
+}
+
+/// The lower-cased name contacts sort by.
+macro_rules! name_key {
+    () => {
+        "lower(COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, k.username, ''))"
+    };
+}
+const NAME_KEY: &str = name_key!();
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// `WHERE` clause and parameters for a filter.
+fn where_clause(f: &ContactFilter, now: OffsetDateTime) -> (String, Vec<Value>) {
+    let mut sql = vec!["1 = 1".to_string()];
+    let mut p: Vec<Value> = Vec::new();
+    let bind = |p: &mut Vec<Value>, v: Value| {
+        p.push(v);
+        format!("?{}", p.len())
+    };
+    if !f.q.is_empty() {
+        let esc = like_escape(&f.q);
+        let pat = bind(&mut p, Value::Text(format!("%{esc}%")));
+        // Phone search ignores spaces, dashes and brackets the user may type.
+        let digits: String = f.q.chars().filter(char::is_ascii_digit).collect();
+        let phone = if digits.is_empty() {
+            pat.clone()
+        } else {
+            bind(&mut p, Value::Text(format!("%{digits}%")))
+        };
+        sql.push(format!(
+            "(k.name LIKE {pat} ESCAPE '\\' OR k.profile_name LIKE {pat} ESCAPE '\\' \
+             OR k.phone LIKE {phone} ESCAPE '\\' OR k.email LIKE {pat} ESCAPE '\\' \
+             OR k.username LIKE {pat} ESCAPE '\\')"
+        ));
+    }
+    if !f.tags_any.is_empty() {
+        let ids: Vec<String> = f
+            .tags_any
+            .iter()
+            .map(|t| bind(&mut p, Value::Integer(*t)))
+            .collect();
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = k.id AND ct.tag_id IN ({}))",
+            ids.join(", ")
+        ));
+    }
+    for t in &f.tags_all {
+        let id = bind(&mut p, Value::Integer(*t));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = k.id AND ct.tag_id = {id})"
+        ));
+    }
+    for c in &f.fields {
+        let key = bind(&mut p, Value::Text(c.key.clone()));
+        let base = format!(
+            "SELECT 1 FROM contact_field_values v JOIN custom_fields cf ON cf.id = v.field_id \
+             WHERE v.contact_id = k.id AND cf.key = {key}"
+        );
+        let cond = match c.op {
+            FieldOp::Set => format!("EXISTS ({base})"),
+            FieldOp::Unset => format!("NOT EXISTS ({base})"),
+            FieldOp::Eq | FieldOp::Ne => {
+                let v = bind(&mut p, Value::Text(c.value.clone()));
+                let test = format!(
+                    "EXISTS ({base} AND CASE cf.kind WHEN 'number' THEN v.num = CAST({v} AS REAL) \
+                     ELSE v.value = {v} COLLATE NOCASE END)"
+                );
+                if c.op == FieldOp::Eq { test } else { format!("NOT {test}") }
+            }
+            FieldOp::Contains => {
+                let v = bind(&mut p, Value::Text(format!("%{}%", like_escape(&c.value))));
+                format!("EXISTS ({base} AND v.value LIKE {v} ESCAPE '\\')")
+            }
+            FieldOp::Gt | FieldOp::Lt => {
+                let v = bind(&mut p, Value::Text(c.value.clone()));
+                let cmp = if c.op == FieldOp::Gt { ">" } else { "<" };
+                format!(
+                    "EXISTS ({base} AND CASE cf.kind WHEN 'number' THEN v.num {cmp} CAST({v} AS REAL) \
+                     ELSE v.value {cmp} {v} END)"
+                )
+            }
+        };
+        sql.push(cond);
+    }
+    if let Some(o) = f.opt_in {
+        let v = bind(&mut p, Value::Text(o.as_str().into()));
+        sql.push(format!("k.opt_in = {v}"));
+    }
+    if let Some(h) = f.has_orders {
+        let not = if h { "" } else { "NOT " };
+        sql.push(format!(
+            "{not}EXISTS (SELECT 1 FROM orders o WHERE o.contact_id = k.id)"
+        ));
+    }
+    if let Some(d) = f.inbound_within_days {
+        let since = now - time::Duration::days(i64::from(d));
+        let v = bind(&mut p, Value::Integer(to_ts(since)));
+        sql.push(format!(
+            "EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = k.id AND c.last_inbound_at >= {v})"
+        ));
+    }
+    (sql.join(" AND "), p)
+}
+
+/// Contacts matching the filter in its order, after `after`.
 pub fn list(
     conn: &Connection,
-    search: Option<&str>,
-    tag: Option<i64>,
-    before: Option<(OffsetDateTime, i64)>,
+    f: &ContactFilter,
+    after: Option<&ContactCursor>,
     limit: u32,
-) -> Result<Vec<ListRow>> {
-    let sql = "SELECT k.id, k.phone, k.bsuid, k.username, k.profile_name, k.name, k.created_at, k.email,
-                      (SELECT MAX(last_message_at) FROM conversations c WHERE c.contact_id = k.id)
-               FROM contacts k
-               WHERE (?1 IS NULL OR k.name LIKE ?1 ESCAPE '\\' OR k.profile_name LIKE ?1 ESCAPE '\\'
-                      OR k.phone LIKE ?2 ESCAPE '\\' OR k.email LIKE ?1 ESCAPE '\\' OR k.username LIKE ?1 ESCAPE '\\')
-                 AND (?3 IS NULL OR k.created_at < ?3 OR (k.created_at = ?3 AND k.id < ?4))
-                 AND (?6 IS NULL OR EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = k.id AND ct.tag_id = ?6))
-               ORDER BY k.created_at DESC, k.id DESC LIMIT ?5";
-    let escaped = search.map(|s| {
-        s.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    });
-    let pattern = escaped.as_ref().map(|s| format!("%{s}%"));
-    // Phone search ignores spaces, dashes and brackets the user may type.
-    let digits = escaped.as_ref().map(|s| {
-        let d: String = s.chars().filter(char::is_ascii_digit).collect();
-        if d.is_empty() {
-            format!("%{s}%")
-        } else {
-            format!("%{d}%")
-        }
-    });
-    let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
+    now: OffsetDateTime,
+) -> Result<Vec<(ListRow, ContactCursor)>> {
+    let (mut cond, mut p) = where_clause(f, now);
+    let (order, key) = match f.sort {
+        ContactSort::Newest => ("k.created_at DESC, k.id DESC", "k.created_at"),
+        ContactSort::Oldest => ("k.created_at ASC, k.id ASC", "k.created_at"),
+        ContactSort::Name => (concat!(name_key!(), " ASC, k.id ASC"), NAME_KEY),
+    };
+    let cmp = if f.sort == ContactSort::Newest { "<" } else { ">" };
+    if let Some(c) = after {
+        let (k, id) = match c {
+            ContactCursor::Time(t, id) => (Value::Integer(*t), *id),
+            ContactCursor::Name(n, id) => (Value::Text(n.clone()), *id),
+        };
+        p.push(k);
+        p.push(Value::Integer(id));
+        let n = p.len();
+        cond.push_str(&format!(
+            " AND ({key}, k.id) {cmp} (?{}, ?{n})",
+            n - 1
+        ));
+    }
+    p.push(Value::Integer(i64::from(limit)));
+    let sql = format!(
+        "SELECT k.id, k.phone, k.bsuid, k.username, k.profile_name, k.name, k.created_at, k.email, k.opt_in,
+                (SELECT MAX(last_message_at) FROM conversations c WHERE c.contact_id = k.id),
+                {NAME_KEY}
+         FROM contacts k WHERE {cond} ORDER BY {order} LIMIT ?{}",
+        p.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(p), |r| {
+        let contact = from_row(r)?;
+        let cursor = match f.sort {
+            ContactSort::Name => ContactCursor::Name(r.get(10)?, contact.id.0),
+            _ => ContactCursor::Time(r.get(6)?, contact.id.0),
+        };
+        Ok((
+            ListRow {
+                contact,
+                last_message_at: r.get::<_, Option<i64>>(9)?.map(from_ts),
+            },
+            cursor,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Number of contacts matching the filter.
+pub fn count_matching(conn: &Connection, f: &ContactFilter, now: OffsetDateTime) -> Result<i64> {
+    let (cond, p) = where_clause(f, now);
+    let sql = format!("SELECT COUNT(*) FROM contacts k WHERE {cond}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(p), |r| r.get(0))?)
+}
+
+/// Records a consent change: the contact's state and a ledger row with its source.
+pub fn set_opt_in(
+    conn: &Connection,
+    id: ContactId,
+    state: OptIn,
+    source: &str,
+    user: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let changed = conn
+        .prepare_cached("UPDATE contacts SET opt_in = ?2, updated_at = ?3 WHERE id = ?1 AND opt_in <> ?2")?
+        .execute(params![id.0, state.as_str(), to_ts(now)])?
+        == 1;
+    if changed && state != OptIn::Unknown {
+        conn.prepare_cached(
+            "INSERT INTO consent_events (contact_id, at, state, source, user_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id.0, to_ts(now), state.as_str(), source, user])?;
+    }
+    Ok(changed)
+}
+
+/// A consent change.
+#[derive(Debug, Clone)]
+pub struct ConsentEvent {
+    /// When.
+    pub at: OffsetDateTime,
+    /// New state.
+    pub state: OptIn,
+    /// Where it came from (form, import file, keyword, API).
+    pub source: String,
+    /// Who recorded it, when a person did.
+    pub user: Option<String>,
+}
+
+/// A contact's consent ledger, newest first.
+pub fn consent_events(conn: &Connection, id: ContactId) -> Result<Vec<ConsentEvent>> {
+    let sql = "SELECT e.at, e.state, e.source, u.name FROM consent_events e
+               LEFT JOIN users u ON u.id = e.user_id WHERE e.contact_id = ?1 ORDER BY e.at DESC, e.id DESC";
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![pattern, digits, t, id, limit, tag], |r| {
-        Ok(ListRow {
-            contact: from_row(r)?,
-            last_message_at: r.get::<_, Option<i64>>(8)?.map(from_ts),
+    let rows = stmt.query_map([id.0], |r| {
+        Ok(ConsentEvent {
+            at: from_ts(r.get(0)?),
+            state: r.get::<_, String>(1)?.parse().unwrap_or_default(),
+            source: r.get(2)?,
+            user: r.get(3)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Takes the other contact's consent state when this one has none recorded (merge).
+pub fn adopt_opt_in(conn: &Connection, from: ContactId, to: ContactId) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contacts SET opt_in = (SELECT opt_in FROM contacts WHERE id = ?1)
+         WHERE id = ?2 AND opt_in = 'unknown'",
+    )?
+    .execute(params![from.0, to.0])?;
+    Ok(())
 }

@@ -2,17 +2,21 @@
 //! many callers in one transaction (group commit), and a small pool of read-only connections.
 //! All SQL lives in this module's files. Imports `model` only.
 
+pub mod api_keys;
 pub mod audit;
 pub mod contacts;
+pub mod custom_fields;
 pub mod conversations;
 mod error;
 pub mod inbox;
 pub mod media;
 pub mod messages;
+pub mod notes;
 mod migrate;
 pub mod orders;
 pub mod outbox;
 pub mod secrets;
+pub mod segments;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod statuses;

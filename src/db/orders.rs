@@ -325,3 +325,10 @@ pub fn history(conn: &Connection, id: i64) -> Result<Vec<HistoryRow>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Moves a contact's orders to another contact (merge).
+pub fn reassign_contact(conn: &Connection, from: ContactId, to: ContactId) -> Result<()> {
+    conn.prepare_cached("UPDATE orders SET contact_id = ?2 WHERE contact_id = ?1")?
+        .execute(params![from.0, to.0])?;
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! Customers: `Contact` and its id.
 
-use super::PhoneE164;
+use super::{OptIn, PhoneE164};
 use std::fmt;
 use time::OffsetDateTime;
 
@@ -33,6 +33,8 @@ pub struct Contact {
     pub email: Option<String>,
     /// First seen.
     pub created_at: OffsetDateTime,
+    /// Consent to receive messages.
+    pub opt_in: OptIn,
 }
 
 impl Contact {

@@ -1,6 +1,8 @@
 //! Domain types only: ids, newtypes that parse their input, enums. No IO; imports nothing internal.
 
 mod contact;
+mod contact_filter;
+mod custom_field;
 mod conversation;
 mod field;
 mod message;
@@ -14,6 +16,10 @@ pub mod upload;
 mod user;
 
 pub use contact::{Contact, ContactId};
+pub use contact_filter::{
+    ContactFilter, ContactSort, FIELD_OPS, FieldCondition, FieldOp, MAX_SEARCH, OptIn,
+};
+pub use custom_field::{CustomField, FIELD_KINDS, FieldKind, check_field_key};
 pub use conversation::{Conversation, SERVICE_WINDOW};
 pub use field::FieldError;
 pub use message::{

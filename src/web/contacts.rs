@@ -9,11 +9,15 @@ use crate::app::AppState;
 use crate::crm::contacts::{self as crm_contacts, Actor, ContactError, ContactInput};
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{Contact, ContactId, FieldError, Tag};
+use crate::db::contacts::ContactCursor;
+use crate::model::{
+    Contact, ContactFilter, ContactId, CustomField, FIELD_OPS, FieldError, FieldKind, FieldOp,
+    OptIn, Tag,
+};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -42,6 +46,7 @@ pub struct Row {
     phone: String,
     email: String,
     last: String,
+    opt_in: OptIn,
     tags: Vec<Tag>,
 }
 
@@ -50,57 +55,150 @@ pub struct Row {
 #[template(path = "contacts/index.html")]
 pub struct ContactsPage {
     layout: Layout,
-    q: String,
-    tag: Option<i64>,
+    filter: ContactFilter,
+    errors: FormErrors,
     all_tags: Vec<Tag>,
+    fields: Vec<CustomField>,
+    segments: Vec<db::segments::Segment>,
+    segment: Option<i64>,
     rows: Vec<Row>,
+    total: i64,
     next: Option<String>,
     here: String,
+    query: String,
 }
 
-/// Query of `GET /contacts`.
-#[derive(Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    tag: Option<i64>,
-    before: Option<String>,
+impl ContactsPage {
+    fn op_label(op: &FieldOp) -> &'static str {
+        FIELD_OPS
+            .iter()
+            .find(|(o, _)| o == op)
+            .map_or("", |(_, l)| *l)
+    }
+
+    fn field_label(&self, key: &str) -> String {
+        self.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map_or_else(|| key.to_string(), |f| f.label.clone())
+    }
+
+    /// The current filter without its `i`th field condition.
+    fn without_field(&self, i: &usize) -> String {
+        let mut f = self.filter.clone();
+        if *i < f.fields.len() {
+            f.fields.remove(*i);
+        }
+        format!("/contacts?{}", f.to_query())
+    }
+}
+
+/// A contacts filter read from a query string: the filter (a saved segment's when `segment`
+/// is given and nothing else is), its problems, the page cursor and the segment id.
+pub struct FilterQuery {
+    /// The filter (field conditions checked and normalised).
+    pub filter: ContactFilter,
+    /// What was wrong with the query; those parts are left out of the filter.
+    pub errors: Vec<FieldError>,
+    /// Page cursor.
+    pub after: Option<ContactCursor>,
+    /// The segment named by the query.
+    pub segment: Option<i64>,
+}
+
+impl FilterQuery {
+    /// Parses `raw`, loading the segment and the field definitions from the store.
+    pub async fn read(state: &AppState, raw: Option<&str>) -> Result<Self> {
+        let mut pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
+        // The page's "add a condition" inputs make one more `field` condition.
+        let part = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
+        if let Some(key) = part("field_key").filter(|k| !k.is_empty()) {
+            let op = part("field_op").unwrap_or_default();
+            let value = part("field_value").unwrap_or_default();
+            pairs.push(("field".into(), format!("{key}:{op}:{value}")));
+        }
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
+        let after = get("before").and_then(|c| c.parse().ok());
+        let segment = get("segment").and_then(|s| s.parse::<i64>().ok());
+        let (mut filter, mut errors) = match ContactFilter::from_pairs(&pairs) {
+            Ok(f) => (f, Vec::new()),
+            Err(e) => {
+                // Keep what parsed: drop the bad pairs and read again.
+                let bad: Vec<String> = e.iter().map(|e| e.field.to_string()).collect();
+                let kept: Vec<_> = pairs.iter().filter(|(k, _)| !bad.contains(k)).cloned().collect();
+                (ContactFilter::from_pairs(&kept).unwrap_or_default(), e)
+            }
+        };
+        let (defs, saved) = state
+            .db
+            .read(move |c| {
+                Ok((
+                    db::custom_fields::list(c)?,
+                    segment.map(|id| db::segments::get(c, id)).transpose()?.flatten(),
+                ))
+            })
+            .await?;
+        if let Some(seg) = &saved
+            && filter.is_empty()
+        {
+            let sort = filter.sort;
+            filter = seg.filter.clone();
+            if get("sort").is_some() {
+                filter.sort = sort;
+            }
+        }
+        let field_errors = crate::crm::fields::check_filter(&defs, &mut filter);
+        if !field_errors.is_empty() {
+            let known: Vec<String> = defs.iter().map(|d| d.key.clone()).collect();
+            filter.fields.retain(|c| known.contains(&c.key));
+            crate::crm::fields::check_filter(&defs, &mut filter);
+            filter.fields.retain(|c| {
+                let mut one = ContactFilter { fields: vec![c.clone()], ..ContactFilter::default() };
+                crate::crm::fields::check_filter(&defs, &mut one).is_empty()
+            });
+            errors.extend(field_errors);
+        }
+        Ok(Self {
+            filter,
+            errors,
+            after,
+            segment: saved.map(|s| s.id),
+        })
+    }
 }
 
 /// `GET /contacts`.
 pub async fn index(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(query): Query<ListQuery>,
-) -> Result<ContactsPage> {
-    let q = query.q.trim().chars().take(100).collect::<String>();
-    let before = super::forms::parse_cursor(query.before.as_deref());
-    let search = Some(q.clone()).filter(|s| !s.is_empty());
-    let tag = query.tag;
-    let (rows, tags_of, all_tags) = state
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    let fq = FilterQuery::read(&state, raw.as_deref()).await?;
+    let (filter, after, now) = (fq.filter.clone(), fq.after.clone(), state.clock.now());
+    let (rows, tags_of, all_tags, fields, segments, total) = state
         .db
         .read(move |c| {
-            let rows = db::contacts::list(c, search.as_deref(), tag, before, PAGE)?;
+            let rows = db::contacts::list(c, &filter, after.as_ref(), PAGE, now)?;
             let tags_of = rows
                 .iter()
-                .map(|r| db::tags::for_contact(c, r.contact.id))
+                .map(|(r, _)| db::tags::for_contact(c, r.contact.id))
                 .collect::<db::Result<Vec<_>>>()?;
             let all = db::tags::list(c)?
                 .into_iter()
                 .map(|(t, _)| t)
                 .collect::<Vec<_>>();
-            Ok((rows, tags_of, all))
+            let total = db::contacts::count_matching(c, &filter, now)?;
+            Ok((rows, tags_of, all, db::custom_fields::list(c)?, db::segments::list(c)?, total))
         })
         .await?;
-    let next = super::forms::next_cursor(
-        rows.len(),
-        PAGE,
-        rows.last().map(|r| (r.contact.created_at, r.contact.id.0)),
-    );
+    let next = (rows.len() == PAGE as usize)
+        .then(|| rows.last().map(|(_, c)| c.to_string()))
+        .flatten();
     let rows = rows
         .into_iter()
         .zip(tags_of)
-        .map(|(r, tags)| Row {
+        .map(|((r, _), tags)| Row {
             tags,
             id: r.contact.id.0,
             name: r.contact.display_name(),
@@ -114,23 +212,26 @@ pub async fn index(
                 .unwrap_or_default(),
             email: r.contact.email.clone().unwrap_or_default(),
             last: r.last_message_at.map(date).unwrap_or_default(),
+            opt_in: r.contact.opt_in,
         })
         .collect();
-    let tag_text = tag.map(|t| t.to_string()).unwrap_or_default();
-    let here = format!(
-        "/contacts?{}",
-        serde_urlencoded::to_string([("q", q.as_str()), ("tag", tag_text.as_str())])
-            .unwrap_or_default()
-    );
-    Ok(ContactsPage {
+    let query = fq.filter.to_query();
+    let status = if fq.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let page = ContactsPage {
         layout: Layout::new(&user.ctx, "Contacts", Nav::Contacts),
-        q,
-        tag,
+        here: format!("/contacts?{query}"),
+        query,
+        filter: fq.filter,
+        errors: FormErrors(fq.errors),
         all_tags,
+        fields,
+        segments,
+        segment: fq.segment,
         rows,
+        total,
         next,
-        here,
-    })
+    };
+    Ok((status, page).into_response())
 }
 
 /// A conversation on the contact page.
@@ -138,6 +239,30 @@ pub struct ConversationLink {
     id: i64,
     last: String,
     unread: i64,
+}
+
+/// A custom field on the contact page.
+pub struct FieldRow {
+    key: String,
+    label: String,
+    kind: FieldKind,
+    options: Vec<String>,
+    value: String,
+}
+
+/// An order on the contact page.
+pub struct OrderLink {
+    id: i64,
+    date: String,
+    status: String,
+    total: String,
+}
+
+/// A note or consent record on the contact page.
+pub struct Event {
+    when: String,
+    who: String,
+    text: String,
 }
 
 /// The contact page.
@@ -151,32 +276,104 @@ pub struct ContactPage {
     since: String,
     tags: Vec<Tag>,
     all_tags: Vec<Tag>,
+    fields: Vec<FieldRow>,
+    field_errors: FormErrors,
+    orders: Vec<OrderLink>,
+    notes: Vec<(i64, Event)>,
+    consent: Vec<Event>,
 }
 
-/// `GET /contacts/{id}`.
-pub async fn show(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+fn stamp(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year] [hour]:[minute]"
+    );
+    t.format(&fmt).unwrap_or_default()
+}
+
+async fn contact_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    typed: Option<(Vec<(String, String)>, Vec<FieldError>)>,
 ) -> Result<ContactPage> {
-    let (contact, convs, tags, all_tags) = state
+    let cid = ContactId(id);
+    let (contact, convs, tags, all_tags, fields, orders, notes, consent) = state
         .db
         .read(move |c| {
+            let filter = db::orders::OrderFilter {
+                contact: Some(cid),
+                ..db::orders::OrderFilter::default()
+            };
             Ok((
-                db::contacts::get(c, ContactId(id))?,
-                db::conversations::for_contact(c, ContactId(id))?,
-                db::tags::for_contact(c, ContactId(id))?,
-                db::tags::list(c)?.into_iter().map(|(t, _)| t).collect(),
+                db::contacts::get(c, cid)?,
+                db::conversations::for_contact(c, cid)?,
+                db::tags::for_contact(c, cid)?,
+                db::tags::list(c)?.into_iter().map(|(t, _)| t).collect::<Vec<_>>(),
+                crate::crm::fields::values_of(c, cid)?,
+                db::orders::list(c, &filter, None, 10)?,
+                db::notes::for_contact(c, cid)?,
+                db::contacts::consent_events(c, cid)?,
             ))
         })
         .await?;
     let contact = contact.ok_or(AppError::NotFound)?;
+    let (typed, errors) = typed.unwrap_or_default();
     Ok(ContactPage {
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Contacts),
         name: contact.display_name(),
         since: date(contact.created_at),
         tags,
         all_tags,
+        fields: fields
+            .into_iter()
+            .map(|(f, v)| FieldRow {
+                value: typed
+                    .iter()
+                    .find(|(k, _)| *k == f.key)
+                    .map(|(_, v)| v.clone())
+                    .or(v)
+                    .unwrap_or_default(),
+                key: f.key,
+                label: f.label,
+                kind: f.kind,
+                options: f.options,
+            })
+            .collect(),
+        field_errors: FormErrors(errors),
+        orders: orders
+            .into_iter()
+            .map(|o| OrderLink {
+                id: o.id,
+                date: date(o.created_at),
+                status: o.status.as_str().to_string(),
+                total: crate::model::money::format(o.total_minor, &o.currency),
+            })
+            .collect(),
+        notes: notes
+            .into_iter()
+            .map(|n| {
+                (
+                    n.id,
+                    Event {
+                        when: stamp(n.created_at),
+                        who: n.author.unwrap_or_default(),
+                        text: n.body,
+                    },
+                )
+            })
+            .collect(),
+        consent: consent
+            .into_iter()
+            .map(|e| Event {
+                when: stamp(e.at),
+                who: e.user.unwrap_or_default(),
+                text: format!(
+                    "{} ({})",
+                    if e.state == OptIn::In { "Opted in" } else { "Opted out" },
+                    e.source
+                ),
+            })
+            .collect(),
         conversations: convs
             .into_iter()
             .map(|c| ConversationLink {
@@ -187,6 +384,180 @@ pub async fn show(
             .collect(),
         contact,
     })
+}
+
+/// `GET /contacts/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<ContactPage> {
+    contact_page(&state, &user, id, None).await
+}
+
+/// `POST /contacts/{id}/fields`: sets the custom field values (`field.<key>` inputs; an
+/// unchecked checkbox clears its value).
+pub async fn set_fields(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Result<Response> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let mut input: Vec<(String, String)> = Vec::new();
+    for (k, v) in &pairs {
+        if let Some(key) = k.strip_prefix("field.") {
+            // A checkbox posts a hidden "false" then "true" when ticked: the last one wins.
+            input.retain(|(x, _)| x != key);
+            input.push((key.to_string(), v.clone()));
+        }
+    }
+    let actor = actor_of(&user);
+    let now = state.clock.now();
+    let values = input.clone();
+    let result = state
+        .db
+        .write(move |c| {
+            if db::contacts::get(c, ContactId(id))?.is_none() {
+                return Ok(None);
+            }
+            crate::crm::fields::set_values(c, ContactId(id), &values, &actor, now).map(Some)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &state.cookies,
+            &format!("/contacts/{id}"),
+            FlashKind::Success,
+            "Fields saved.",
+        )),
+        Err(errors) => {
+            let page = contact_page(&state, &user, id, Some((input, errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Body of `POST /contacts/{id}/consent`.
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    state: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// `POST /contacts/{id}/consent`: records an opt-in or opt-out with its source.
+pub async fn set_consent(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ConsentForm>,
+) -> Result<Response> {
+    let opt: OptIn = f
+        .state
+        .parse()
+        .map_err(|e: String| AppError::BadRequest(e))?;
+    if opt == OptIn::Unknown {
+        return Err(AppError::BadRequest("Record an opt-in or an opt-out.".into()));
+    }
+    let source = f.source.trim().chars().take(200).collect::<String>();
+    let source = if source.is_empty() {
+        format!("recorded by {}", user.session.user.name)
+    } else {
+        source
+    };
+    let uid = user.session.user.id.0;
+    let now = state.clock.now();
+    let found = state
+        .db
+        .write(move |c| {
+            if db::contacts::get(c, ContactId(id))?.is_none() {
+                return Ok(false);
+            }
+            db::contacts::set_opt_in(c, ContactId(id), opt, &source, Some(uid), now)?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect_with_flash(
+        &state.cookies,
+        &format!("/contacts/{id}"),
+        FlashKind::Success,
+        if opt == OptIn::In { "Opt-in recorded." } else { "Opt-out recorded." },
+    ))
+}
+
+/// Longest note.
+const MAX_NOTE: usize = 4000;
+
+/// Body of `POST /contacts/{id}/notes`.
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /contacts/{id}/notes`: adds an internal note.
+pub async fn add_note(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response> {
+    let body = f.body.trim().to_string();
+    if body.is_empty() || body.chars().count() > MAX_NOTE {
+        return Ok(redirect_with_flash(
+            &state.cookies,
+            &format!("/contacts/{id}"),
+            FlashKind::Error,
+            &format!("Write a note of 1 to {MAX_NOTE} characters."),
+        ));
+    }
+    let uid = user.session.user.id.0;
+    let now = state.clock.now();
+    let found = state
+        .db
+        .write(move |c| {
+            if db::contacts::get(c, ContactId(id))?.is_none() {
+                return Ok(false);
+            }
+            db::notes::insert(c, ContactId(id), Some(uid), &body, now)?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect_with_flash(
+        &state.cookies,
+        &format!("/contacts/{id}"),
+        FlashKind::Success,
+        "Note added.",
+    ))
+}
+
+/// `POST /contacts/{id}/notes/{note}/delete`.
+pub async fn delete_note(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path((id, note)): Path<(i64, i64)>,
+) -> Result<Response> {
+    let deleted = state
+        .db
+        .write(move |c| db::notes::delete(c, ContactId(id), note))
+        .await?;
+    if !deleted {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect_with_flash(
+        &state.cookies,
+        &format!("/contacts/{id}"),
+        FlashKind::Success,
+        "Note deleted.",
+    ))
 }
 
 /// The create / edit form.

@@ -6,10 +6,10 @@ use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, Result};
 use crate::model::money;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
+use std::collections::HashMap;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 /// Columns a contact export may have, in this order.
 pub const CONTACT_COLUMNS: &[&str] = &[
@@ -18,6 +18,7 @@ pub const CONTACT_COLUMNS: &[&str] = &[
     "phone",
     "email",
     "tags",
+    "opt_in",
     "created_at",
 ];
 /// Rows fetched per page while exporting.
@@ -53,9 +54,9 @@ fn csv_response(name: &str, body: Vec<u8>) -> Response {
 
 /// Every row of a keyset-paginated query, fetched `CHUNK` at a time; `each` maps a row with
 /// the same connection (for its tags or lines).
-fn all_pages<R, T>(
-    mut page: impl FnMut(Option<super::forms::Cursor>) -> db::Result<Vec<R>>,
-    cursor: impl Fn(&R) -> super::forms::Cursor,
+fn all_pages<R, T, C>(
+    mut page: impl FnMut(Option<C>) -> db::Result<Vec<R>>,
+    cursor: impl Fn(&R) -> C,
     mut each: impl FnMut(R) -> db::Result<T>,
 ) -> db::Result<Vec<T>> {
     let mut out = Vec::new();
@@ -99,50 +100,58 @@ async fn audit(
     Ok(())
 }
 
-/// Query of `GET /contacts/export.csv`.
-#[derive(Deserialize)]
-pub struct ContactExportQuery {
-    #[serde(default)]
-    q: String,
-    tag: Option<i64>,
-    /// Comma-separated column names; all when empty.
-    #[serde(default)]
-    columns: String,
-}
-
-/// `GET /contacts/export.csv`.
+/// `GET /contacts/export.csv`: the contacts the filter (or `segment`) selects, with the
+/// chosen `columns` (comma-separated base columns and custom field keys; all when empty).
 pub async fn contacts(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ContactExportQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    let columns: Vec<&str> = if q.columns.trim().is_empty() {
-        CONTACT_COLUMNS.to_vec()
+    let fq = super::contacts::FilterQuery::read(&state, raw.as_deref()).await?;
+    if let Some(e) = fq.errors.first() {
+        return Err(AppError::BadRequest(format!("{}: {}", e.field, e.message)));
+    }
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let wanted = pairs
+        .iter()
+        .find(|(k, _)| k == "columns")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let defs = state.db.read(db::custom_fields::list).await?;
+    let available: Vec<String> = CONTACT_COLUMNS
+        .iter()
+        .map(ToString::to_string)
+        .chain(defs.iter().map(|f| f.key.clone()))
+        .collect();
+    let columns: Vec<String> = if wanted.trim().is_empty() {
+        available.clone()
     } else {
-        let wanted: Vec<&str> = q.columns.split(',').map(str::trim).collect();
-        if let Some(bad) = wanted.iter().find(|c| !CONTACT_COLUMNS.contains(c)) {
+        let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+        if let Some(bad) = wanted.iter().find(|c| !available.iter().any(|a| a == *c)) {
             return Err(AppError::BadRequest(format!(
                 "Unknown column `{bad}`. Columns: {}.",
-                CONTACT_COLUMNS.join(", ")
+                available.join(", ")
             )));
         }
-        CONTACT_COLUMNS
+        available
             .iter()
-            .copied()
-            .filter(|c| wanted.contains(c))
+            .filter(|c| wanted.contains(&c.as_str()))
+            .cloned()
             .collect()
     };
-    let search = Some(q.q.trim().to_string()).filter(|s| !s.is_empty());
-    let tag = q.tag;
+    let (filter, now) = (fq.filter, state.clock.now());
     let rows = state
         .db
         .read(move |c| {
             all_pages(
-                |before| db::contacts::list(c, search.as_deref(), tag, before, CHUNK),
-                |r| (r.contact.created_at, r.contact.id.0),
-                |r| {
+                |after| db::contacts::list(c, &filter, after.as_ref(), CHUNK, now),
+                |(_, cursor)| cursor.clone(),
+                |(r, _)| {
                     let tags = db::tags::for_contact(c, r.contact.id)?;
-                    Ok((r.contact, tags))
+                    let values: HashMap<i64, String> =
+                        db::custom_fields::values(c, r.contact.id)?.into_iter().collect();
+                    Ok((r.contact, tags, values))
                 },
             )
         })
@@ -150,10 +159,10 @@ pub async fn contacts(
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(e.into());
     w.write_record(&columns).map_err(io)?;
-    for (k, tags) in &rows {
+    for (k, tags, values) in &rows {
         let record: Vec<String> = columns
             .iter()
-            .map(|c| match *c {
+            .map(|c| match c.as_str() {
                 "name" => cell(&k.name),
                 "whatsapp_name" => cell(&k.profile_name),
                 "phone" => cell(k.phone.as_ref().map_or("", |p| p.as_str())),
@@ -165,7 +174,14 @@ pub async fn contacts(
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),
-                _ => date(k.created_at),
+                "opt_in" => k.opt_in.to_string(),
+                "created_at" => date(k.created_at),
+                key => defs
+                    .iter()
+                    .find(|f| f.key == key)
+                    .and_then(|f| values.get(&f.id))
+                    .map(|v| cell(v))
+                    .unwrap_or_default(),
             })
             .collect();
         w.write_record(&record).map_err(io)?;

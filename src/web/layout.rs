@@ -50,6 +50,12 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// True when the signed-in user is an admin.
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == "admin")
+    }
+
     /// Chrome for a page of this request.
     #[must_use]
     pub fn new(ctx: &RequestCtx, title: impl Into<String>, nav: Nav) -> Self {

@@ -5,6 +5,7 @@ pub mod assets;
 mod attachments;
 mod auth;
 mod contacts;
+mod fields;
 pub mod context;
 mod conversations;
 pub mod cookies;
@@ -18,6 +19,7 @@ pub mod layout;
 mod media;
 mod orders;
 mod pages;
+mod segments;
 mod settings;
 mod setup;
 mod tags;
@@ -79,6 +81,19 @@ pub fn router(state: AppState) -> Router {
             get(contacts::edit_form).post(contacts::update),
         )
         .route("/contacts/{id}/merge", post(contacts::merge))
+        .route("/contacts/{id}/fields", post(contacts::set_fields))
+        .route("/contacts/{id}/consent", post(contacts::set_consent))
+        .route("/contacts/{id}/notes", post(contacts::add_note))
+        .route(
+            "/contacts/{id}/notes/{note}/delete",
+            post(contacts::delete_note),
+        )
+        .route("/segments", get(segments::index).post(segments::create))
+        .route("/segments/{id}", post(segments::rename))
+        .route("/segments/{id}/delete", post(segments::delete))
+        .route("/settings/fields", get(fields::index).post(fields::create))
+        .route("/settings/fields/{id}", post(fields::update))
+        .route("/settings/fields/{id}/delete", post(fields::delete))
         .route("/contacts/tags", post(tags::tag_contacts))
         .route("/contacts/export.csv", get(export::contacts))
         .route(

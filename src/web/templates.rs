@@ -176,7 +176,7 @@ pub async fn create(
         let errors = FormErrors(
             problems
                 .into_iter()
-                .map(|(field, message)| FieldError { field, message })
+                .map(|(field, message)| FieldError::new(field, message))
                 .collect(),
         );
         let page = page(&state, &user, form, errors).await?;
@@ -201,7 +201,7 @@ pub async fn create(
         )),
         Err(e) => {
             let errors = FormErrors(vec![FieldError {
-                field: "submit",
+                field: "submit".into(),
                 message: format!("WhatsApp refused it: {e}"),
             }]);
             let page = page(&state, &user, form, errors).await?;

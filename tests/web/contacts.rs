@@ -246,7 +246,7 @@ async fn contacts_export_as_csv_with_the_chosen_columns_and_filters() {
     let mut lines = all.body.lines();
     assert_eq!(
         lines.next(),
-        Some("name,whatsapp_name,phone,email,tags,created_at")
+        Some("name,whatsapp_name,phone,email,tags,opt_in,created_at")
     );
     assert!(
         all.body.contains("\"'=HYPERLINK(\"\"evil\"\")\""),

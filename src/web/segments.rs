@@ -1,0 +1,174 @@
+//! Segments: saved contact filters with a live count (used by exports now, broadcasts and
+//! Sheets sync later).
+
+use super::cookies::FlashKind;
+use super::extract::CurrentUser;
+use super::forms::redirect_with_flash;
+use super::layout::{Layout, Nav};
+use crate::app::AppState;
+use crate::db;
+use crate::error::{AppError, Result};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+/// Longest segment name.
+pub const MAX_SEGMENT_NAME: usize = 60;
+
+/// A segment as listed.
+pub struct Row {
+    id: i64,
+    name: String,
+    query: String,
+    count: i64,
+}
+
+/// The segments page.
+#[derive(Template, WebTemplate)]
+#[template(path = "contacts/segments.html")]
+pub struct SegmentsPage {
+    layout: Layout,
+    rows: Vec<Row>,
+}
+
+/// `GET /segments`: every segment with the number of contacts it matches now.
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<SegmentsPage> {
+    let now = state.clock.now();
+    let rows = state
+        .db
+        .read(move |c| {
+            db::segments::list(c)?
+                .into_iter()
+                .map(|s| {
+                    Ok(Row {
+                        count: db::contacts::count_matching(c, &s.filter, now)?,
+                        id: s.id,
+                        query: s.filter.to_query(),
+                        name: s.name,
+                    })
+                })
+                .collect::<db::Result<Vec<_>>>()
+        })
+        .await?;
+    Ok(SegmentsPage {
+        layout: Layout::new(&user.ctx, "Segments", Nav::Contacts),
+        rows,
+    })
+}
+
+/// Body of `POST /segments`.
+#[derive(Deserialize)]
+pub struct SegmentForm {
+    #[serde(default)]
+    name: String,
+    /// The filter in its query form.
+    #[serde(default)]
+    query: String,
+}
+
+/// Checks a segment name.
+pub fn check_name(name: &str) -> std::result::Result<String, String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > MAX_SEGMENT_NAME {
+        Err(format!("Name the segment in 1 to {MAX_SEGMENT_NAME} characters."))
+    } else {
+        Ok(n.to_string())
+    }
+}
+
+/// `POST /segments`: saves the contacts filter in `query` under `name`.
+pub async fn create(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Form(f): Form<SegmentForm>,
+) -> Result<Response> {
+    let fq = super::contacts::FilterQuery::read(&state, Some(&f.query)).await?;
+    let back = format!("/contacts?{}", fq.filter.to_query());
+    let fail = |msg: &str| redirect_with_flash(&state.cookies, &back, FlashKind::Error, msg);
+    if let Some(e) = fq.errors.first() {
+        return Ok(fail(&e.message));
+    }
+    let name = match check_name(&f.name) {
+        Ok(n) => n,
+        Err(e) => return Ok(fail(&e)),
+    };
+    if fq.filter.is_empty() {
+        return Ok(fail("Choose a search or a filter first; a segment of everyone is all contacts."));
+    }
+    let (filter, now, n) = (fq.filter.clone(), state.clock.now(), name.clone());
+    match state
+        .db
+        .write(move |c| db::segments::insert(c, &n, &filter, now))
+        .await
+    {
+        Ok(id) => Ok(redirect_with_flash(
+            &state.cookies,
+            &format!("/contacts?segment={id}"),
+            FlashKind::Success,
+            &format!("Segment “{name}” saved."),
+        )),
+        Err(db::Error::Conflict(_)) => Ok(fail("A segment with this name exists; choose another name.")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Body of `POST /segments/{id}`.
+#[derive(Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /segments/{id}`: renames a segment.
+pub async fn rename(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RenameForm>,
+) -> Result<Response> {
+    let name = match check_name(&f.name) {
+        Ok(n) => n,
+        Err(e) => return Ok(redirect_with_flash(&state.cookies, "/segments", FlashKind::Error, &e)),
+    };
+    let now = state.clock.now();
+    let result = state
+        .db
+        .write(move |c| {
+            let Some(s) = db::segments::get(c, id)? else {
+                return Ok(false);
+            };
+            db::segments::update(c, id, &name, &s.filter, now)
+        })
+        .await;
+    match result {
+        Ok(true) => Ok(redirect_with_flash(&state.cookies, "/segments", FlashKind::Success, "Segment renamed.")),
+        Ok(false) => Err(AppError::NotFound),
+        Err(db::Error::Conflict(_)) => Ok(redirect_with_flash(
+            &state.cookies,
+            "/segments",
+            FlashKind::Error,
+            "A segment with this name exists; choose another name.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /segments/{id}/delete`: deletes a segment (its contacts stay).
+pub async fn delete(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    if !state.db.write(move |c| db::segments::delete(c, id)).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect_with_flash(
+        &state.cookies,
+        "/segments",
+        FlashKind::Success,
+        "Segment deleted; its contacts were not touched.",
+    ))
+}
