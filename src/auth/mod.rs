@@ -54,9 +54,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     fn field(field: &'static str, message: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(field, message)])
-
-
-
     }
 }
 

@@ -14,7 +14,15 @@ use time::OffsetDateTime;
 const MAX_LABEL: usize = 60;
 /// Keys taken by built-in contact columns (exports, imports, templates).
 const RESERVED_KEYS: &[&str] = &[
-    "name", "whatsapp_name", "phone", "email", "tags", "opt_in", "opt_in_source", "created_at", "id",
+    "name",
+    "whatsapp_name",
+    "phone",
+    "email",
+    "tags",
+    "opt_in",
+    "opt_in_source",
+    "created_at",
+    "id",
 ];
 /// Most options of a select field.
 const MAX_OPTIONS: usize = 100;
@@ -32,7 +40,13 @@ pub struct FieldInput {
     pub options: String,
 }
 
-fn audit(conn: &Connection, actor: &Actor, action: &str, target: String, now: OffsetDateTime) -> Result<()> {
+fn audit(
+    conn: &Connection,
+    actor: &Actor,
+    action: &str,
+    target: String,
+    now: OffsetDateTime,
+) -> Result<()> {
     db::audit::record(
         conn,
         &db::audit::Entry {
@@ -48,7 +62,11 @@ fn audit(conn: &Connection, actor: &Actor, action: &str, target: String, now: Of
 
 fn parse_options(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for o in text.split(['\n', ',']).map(str::trim).filter(|o| !o.is_empty()) {
+    for o in text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
         if !out.iter().any(|x| x.eq_ignore_ascii_case(o)) {
             out.push(o.to_string());
         }
@@ -56,11 +74,17 @@ fn parse_options(text: &str) -> Vec<String> {
     out
 }
 
-fn check(input: &FieldInput, kind: FieldKind) -> std::result::Result<(String, Vec<String>), Vec<FieldError>> {
+fn check(
+    input: &FieldInput,
+    kind: FieldKind,
+) -> std::result::Result<(String, Vec<String>), Vec<FieldError>> {
     let mut errors = Vec::new();
     let label = input.label.trim().to_string();
     if label.is_empty() || label.chars().count() > MAX_LABEL {
-        errors.push(FieldError::new("label", format!("Use 1 to {MAX_LABEL} characters.")));
+        errors.push(FieldError::new(
+            "label",
+            format!("Use 1 to {MAX_LABEL} characters."),
+        ));
     }
     let options = parse_options(&input.options);
     if kind == FieldKind::Select && (options.is_empty() || options.len() > MAX_OPTIONS) {
@@ -70,10 +94,20 @@ fn check(input: &FieldInput, kind: FieldKind) -> std::result::Result<(String, Ve
         ));
     }
     if options.iter().any(|o| o.chars().count() > MAX_LABEL) {
-        errors.push(FieldError::new("options", format!("Keep each option under {MAX_LABEL} characters.")));
+        errors.push(FieldError::new(
+            "options",
+            format!("Keep each option under {MAX_LABEL} characters."),
+        ));
     }
     if errors.is_empty() {
-        Ok((label, if kind == FieldKind::Select { options } else { Vec::new() }))
+        Ok((
+            label,
+            if kind == FieldKind::Select {
+                options
+            } else {
+                Vec::new()
+            },
+        ))
     } else {
         Err(errors)
     }
@@ -91,7 +125,10 @@ pub fn define(
     if let Err(e) = check_field_key(&key) {
         errors.push(FieldError::new("key", e));
     } else if RESERVED_KEYS.contains(&key.as_str()) {
-        errors.push(FieldError::new("key", format!("`{key}` is a built-in contact column; choose another key.")));
+        errors.push(FieldError::new(
+            "key",
+            format!("`{key}` is a built-in contact column; choose another key."),
+        ));
     }
     let kind = match input.kind.parse::<FieldKind>() {
         Ok(k) => Some(k),
@@ -110,13 +147,22 @@ pub fn define(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let field = CustomField { id: 0, key: key.clone(), label, kind, options };
+    let field = CustomField {
+        id: 0,
+        key: key.clone(),
+        label,
+        kind,
+        options,
+    };
     match db::custom_fields::insert(conn, &field, now) {
         Ok(id) => {
             audit(conn, actor, "field.create", format!("field:{key}"), now)?;
             Ok(Ok(id))
         }
-        Err(db::Error::Conflict(_)) => Ok(Err(vec![FieldError::new("key", "Another field has this key.")])),
+        Err(db::Error::Conflict(_)) => Ok(Err(vec![FieldError::new(
+            "key",
+            "Another field has this key.",
+        )])),
         Err(e) => Err(e),
     }
 }
@@ -137,7 +183,13 @@ pub fn redefine(
         Err(e) => return Ok(Some(Err(e))),
     };
     db::custom_fields::update(conn, id, &label, &options)?;
-    audit(conn, actor, "field.update", format!("field:{}", field.key), now)?;
+    audit(
+        conn,
+        actor,
+        "field.update",
+        format!("field:{}", field.key),
+        now,
+    )?;
     Ok(Some(Ok(())))
 }
 
@@ -147,13 +199,24 @@ pub fn remove(conn: &Connection, id: i64, actor: &Actor, now: OffsetDateTime) ->
         return Ok(false);
     };
     db::custom_fields::delete(conn, id)?;
-    audit(conn, actor, "field.delete", format!("field:{}", field.key), now)?;
+    audit(
+        conn,
+        actor,
+        "field.delete",
+        format!("field:{}", field.key),
+        now,
+    )?;
     Ok(true)
 }
 
 /// Every field with the contact's value (or `None`).
-pub fn values_of(conn: &Connection, contact: ContactId) -> Result<Vec<(CustomField, Option<String>)>> {
-    let mut values: HashMap<i64, String> = db::custom_fields::values(conn, contact)?.into_iter().collect();
+pub fn values_of(
+    conn: &Connection,
+    contact: ContactId,
+) -> Result<Vec<(CustomField, Option<String>)>> {
+    let mut values: HashMap<i64, String> = db::custom_fields::values(conn, contact)?
+        .into_iter()
+        .collect();
     Ok(db::custom_fields::list(conn)?
         .into_iter()
         .map(|f| {
@@ -172,18 +235,32 @@ pub fn parse_values(
     let mut errors = Vec::new();
     for (key, value) in input {
         match defs.iter().find(|f| &f.key == key) {
-            None => errors.push(FieldError::new(format!("field.{key}"), format!("There is no custom field \"{key}\"."))),
+            None => errors.push(FieldError::new(
+                format!("field.{key}"),
+                format!("There is no custom field \"{key}\"."),
+            )),
             Some(f) => match f.parse_value(value) {
                 Ok(v) => out.push((f.clone(), v)),
-                Err(e) => errors.push(FieldError::new(format!("field.{key}"), format!("{}: {e}", f.label))),
+                Err(e) => errors.push(FieldError::new(
+                    format!("field.{key}"),
+                    format!("{}: {e}", f.label),
+                )),
             },
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Writes parsed values of a contact.
-pub fn write_values(conn: &Connection, contact: ContactId, values: &[(CustomField, Option<String>)]) -> Result<()> {
+pub fn write_values(
+    conn: &Connection,
+    contact: ContactId,
+    values: &[(CustomField, Option<String>)],
+) -> Result<()> {
     for (f, v) in values {
         let num = v.as_deref().and_then(|v| f.numeric(v));
         db::custom_fields::set_value(conn, contact, f.id, v.as_deref(), num)?;
@@ -226,7 +303,10 @@ pub fn check_filter(defs: &[CustomField], filter: &mut ContactFilter) -> Vec<Fie
     let mut errors = Vec::new();
     for c in &mut filter.fields {
         let Some(f) = defs.iter().find(|f| f.key == c.key) else {
-            errors.push(FieldError::new("field", format!("There is no custom field \"{}\".", c.key)));
+            errors.push(FieldError::new(
+                "field",
+                format!("There is no custom field \"{}\".", c.key),
+            ));
             continue;
         };
         let ordered = matches!(f.kind, FieldKind::Number | FieldKind::Date);
@@ -234,14 +314,22 @@ pub fn check_filter(defs: &[CustomField], filter: &mut ContactFilter) -> Vec<Fie
             FieldOp::Set | FieldOp::Unset => c.value.clear(),
             FieldOp::Gt | FieldOp::Lt if !ordered => errors.push(FieldError::new(
                 "field",
-                format!("{} can only be compared with is / is not / contains.", f.label),
+                format!(
+                    "{} can only be compared with is / is not / contains.",
+                    f.label
+                ),
             )),
             FieldOp::Contains => {}
-            FieldOp::Eq | FieldOp::Ne | FieldOp::Gt | FieldOp::Lt => match f.parse_value(&c.value) {
-                Ok(Some(v)) => c.value = v,
-                Ok(None) => errors.push(FieldError::new("field", format!("Give a value for {}.", f.label))),
-                Err(e) => errors.push(FieldError::new("field", format!("{}: {e}", f.label))),
-            },
+            FieldOp::Eq | FieldOp::Ne | FieldOp::Gt | FieldOp::Lt => {
+                match f.parse_value(&c.value) {
+                    Ok(Some(v)) => c.value = v,
+                    Ok(None) => errors.push(FieldError::new(
+                        "field",
+                        format!("Give a value for {}.", f.label),
+                    )),
+                    Err(e) => errors.push(FieldError::new("field", format!("{}: {e}", f.label))),
+                }
+            }
         }
     }
     errors

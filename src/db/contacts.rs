@@ -291,7 +291,11 @@ fn where_clause(f: &ContactFilter, now: OffsetDateTime) -> (String, Vec<Value>) 
                     "EXISTS ({base} AND CASE cf.kind WHEN 'number' THEN v.num = CAST({v} AS REAL) \
                      ELSE v.value = {v} COLLATE NOCASE END)"
                 );
-                if c.op == FieldOp::Eq { test } else { format!("NOT {test}") }
+                if c.op == FieldOp::Eq {
+                    test
+                } else {
+                    format!("NOT {test}")
+                }
             }
             FieldOp::Contains => {
                 let v = bind(&mut p, Value::Text(format!("%{}%", like_escape(&c.value))));
@@ -342,7 +346,11 @@ pub fn list(
         ContactSort::Oldest => ("k.created_at ASC, k.id ASC", "k.created_at"),
         ContactSort::Name => (concat!(name_key!(), " ASC, k.id ASC"), NAME_KEY),
     };
-    let cmp = if f.sort == ContactSort::Newest { "<" } else { ">" };
+    let cmp = if f.sort == ContactSort::Newest {
+        "<"
+    } else {
+        ">"
+    };
     if let Some(c) = after {
         let (k, id) = match c {
             ContactCursor::Time(t, id) => (Value::Integer(*t), *id),
@@ -351,10 +359,7 @@ pub fn list(
         p.push(k);
         p.push(Value::Integer(id));
         let n = p.len();
-        cond.push_str(&format!(
-            " AND ({key}, k.id) {cmp} (?{}, ?{n})",
-            n - 1
-        ));
+        cond.push_str(&format!(" AND ({key}, k.id) {cmp} (?{}, ?{n})", n - 1));
     }
     p.push(Value::Integer(i64::from(limit)));
     let sql = format!(
@@ -401,7 +406,9 @@ pub fn set_opt_in(
     now: OffsetDateTime,
 ) -> Result<bool> {
     let changed = conn
-        .prepare_cached("UPDATE contacts SET opt_in = ?2, updated_at = ?3 WHERE id = ?1 AND opt_in <> ?2")?
+        .prepare_cached(
+            "UPDATE contacts SET opt_in = ?2, updated_at = ?3 WHERE id = ?1 AND opt_in <> ?2",
+        )?
         .execute(params![id.0, state.as_str(), to_ts(now)])?
         == 1;
     if changed && state != OptIn::Unknown {

@@ -35,7 +35,10 @@ pub fn list(conn: &Connection) -> Result<Vec<CustomField>> {
 /// One field by id.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<CustomField>> {
     let sql = format!("SELECT {COLUMNS} FROM custom_fields WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// Creates a field; `Error::Conflict` when the key exists.
@@ -97,7 +100,8 @@ pub fn set_value(
         }
         None => {
             let sql = "DELETE FROM contact_field_values WHERE contact_id = ?1 AND field_id = ?2";
-            conn.prepare_cached(sql)?.execute(params![contact.0, field])?;
+            conn.prepare_cached(sql)?
+                .execute(params![contact.0, field])?;
         }
     }
     Ok(())

@@ -5,14 +5,14 @@
 pub mod api_keys;
 pub mod audit;
 pub mod contacts;
-pub mod custom_fields;
 pub mod conversations;
+pub mod custom_fields;
 mod error;
 pub mod inbox;
 pub mod media;
 pub mod messages;
-pub mod notes;
 mod migrate;
+pub mod notes;
 pub mod orders;
 pub mod outbox;
 pub mod secrets;

@@ -46,7 +46,12 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Segment>> {
 }
 
 /// Saves a new segment; `Error::Conflict` when the name exists.
-pub fn insert(conn: &Connection, name: &str, f: &ContactFilter, now: OffsetDateTime) -> Result<i64> {
+pub fn insert(
+    conn: &Connection,
+    name: &str,
+    f: &ContactFilter,
+    now: OffsetDateTime,
+) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO segments (name, filter, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
     )?
@@ -64,7 +69,9 @@ pub fn update(
     now: OffsetDateTime,
 ) -> Result<bool> {
     Ok(conn
-        .prepare_cached("UPDATE segments SET name = ?2, filter = ?3, updated_at = ?4 WHERE id = ?1")?
+        .prepare_cached(
+            "UPDATE segments SET name = ?2, filter = ?3, updated_at = ?4 WHERE id = ?1",
+        )?
         .execute(params![id, name, json(f), to_ts(now)])
         .map_err(|e| unique_as_conflict(e, "a segment with this name"))?
         == 1)

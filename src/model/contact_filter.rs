@@ -340,7 +340,10 @@ mod tests {
         let again = ContactFilter::from_pairs(&pairs(&f.to_query())).expect("valid");
         assert_eq!(f, again);
         let json = serde_json::to_string(&f).expect("json");
-        assert_eq!(serde_json::from_str::<ContactFilter>(&json).expect("back"), f);
+        assert_eq!(
+            serde_json::from_str::<ContactFilter>(&json).expect("back"),
+            f
+        );
         assert!(ContactFilter::default().is_empty());
         assert!(!f.is_empty());
     }

@@ -166,7 +166,9 @@ fn canonical_number(v: &str) -> Result<String, String> {
     } else {
         v.replacen(',', ".", 1)
     };
-    let (neg, digits) = v.strip_prefix('-').map_or((false, v.as_str()), |d| (true, d));
+    let (neg, digits) = v
+        .strip_prefix('-')
+        .map_or((false, v.as_str()), |d| (true, d));
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     if int.is_empty() && frac.is_empty()
         || !int.chars().all(|c| c.is_ascii_digit())
@@ -223,7 +225,11 @@ mod tests {
             (FieldKind::Checkbox, "Yes", Ok(Some("true"))),
             (FieldKind::Checkbox, "0", Ok(Some("false"))),
             (FieldKind::Checkbox, "maybe", Err(())),
-            (FieldKind::Url, "https://shop.example/x", Ok(Some("https://shop.example/x"))),
+            (
+                FieldKind::Url,
+                "https://shop.example/x",
+                Ok(Some("https://shop.example/x")),
+            ),
             (FieldKind::Url, "javascript:alert(1)", Err(())),
             (FieldKind::Url, "https://", Err(())),
         ];

@@ -2,8 +2,8 @@
 
 mod contact;
 mod contact_filter;
-mod custom_field;
 mod conversation;
+mod custom_field;
 mod field;
 mod message;
 pub mod money;
@@ -19,8 +19,8 @@ pub use contact::{Contact, ContactId};
 pub use contact_filter::{
     ContactFilter, ContactSort, FIELD_OPS, FieldCondition, FieldOp, MAX_SEARCH, OptIn,
 };
-pub use custom_field::{CustomField, FIELD_KINDS, FieldKind, check_field_key};
 pub use conversation::{Conversation, SERVICE_WINDOW};
+pub use custom_field::{CustomField, FIELD_KINDS, FieldKind, check_field_key};
 pub use field::FieldError;
 pub use message::{
     ApiError, Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,

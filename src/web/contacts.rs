@@ -8,8 +8,8 @@ use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::crm::contacts::{self as crm_contacts, Actor, ContactError, ContactInput};
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::db::contacts::ContactCursor;
+use crate::error::{AppError, Result};
 use crate::model::{
     Contact, ContactFilter, ContactId, CustomField, FIELD_OPS, FieldError, FieldKind, FieldOp,
     OptIn, Tag,
@@ -112,13 +112,23 @@ impl FilterQuery {
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
         // The page's "add a condition" inputs make one more `field` condition.
-        let part = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
+        let part = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.trim().to_string())
+        };
         if let Some(key) = part("field_key").filter(|k| !k.is_empty()) {
             let op = part("field_op").unwrap_or_default();
             let value = part("field_value").unwrap_or_default();
             pairs.push(("field".into(), format!("{key}:{op}:{value}")));
         }
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.trim().to_string())
+        };
         let after = get("before").and_then(|c| c.parse().ok());
         let segment = get("segment").and_then(|s| s.parse::<i64>().ok());
         let (mut filter, mut errors) = match ContactFilter::from_pairs(&pairs) {
@@ -126,7 +136,11 @@ impl FilterQuery {
             Err(e) => {
                 // Keep what parsed: drop the bad pairs and read again.
                 let bad: Vec<String> = e.iter().map(|e| e.field.to_string()).collect();
-                let kept: Vec<_> = pairs.iter().filter(|(k, _)| !bad.contains(k)).cloned().collect();
+                let kept: Vec<_> = pairs
+                    .iter()
+                    .filter(|(k, _)| !bad.contains(k))
+                    .cloned()
+                    .collect();
                 (ContactFilter::from_pairs(&kept).unwrap_or_default(), e)
             }
         };
@@ -135,7 +149,10 @@ impl FilterQuery {
             .read(move |c| {
                 Ok((
                     db::custom_fields::list(c)?,
-                    segment.map(|id| db::segments::get(c, id)).transpose()?.flatten(),
+                    segment
+                        .map(|id| db::segments::get(c, id))
+                        .transpose()?
+                        .flatten(),
                 ))
             })
             .await?;
@@ -154,7 +171,10 @@ impl FilterQuery {
             filter.fields.retain(|c| known.contains(&c.key));
             crate::crm::fields::check_filter(&defs, &mut filter);
             filter.fields.retain(|c| {
-                let mut one = ContactFilter { fields: vec![c.clone()], ..ContactFilter::default() };
+                let mut one = ContactFilter {
+                    fields: vec![c.clone()],
+                    ..ContactFilter::default()
+                };
                 crate::crm::fields::check_filter(&defs, &mut one).is_empty()
             });
             errors.extend(field_errors);
@@ -189,7 +209,14 @@ pub async fn index(
                 .map(|(t, _)| t)
                 .collect::<Vec<_>>();
             let total = db::contacts::count_matching(c, &filter, now)?;
-            Ok((rows, tags_of, all, db::custom_fields::list(c)?, db::segments::list(c)?, total))
+            Ok((
+                rows,
+                tags_of,
+                all,
+                db::custom_fields::list(c)?,
+                db::segments::list(c)?,
+                total,
+            ))
         })
         .await?;
     let next = (rows.len() == PAGE as usize)
@@ -216,7 +243,11 @@ pub async fn index(
         })
         .collect();
     let query = fq.filter.to_query();
-    let status = if fq.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if fq.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let page = ContactsPage {
         layout: Layout::new(&user.ctx, "Contacts", Nav::Contacts),
         here: format!("/contacts?{query}"),
@@ -308,7 +339,10 @@ async fn contact_page(
                 db::contacts::get(c, cid)?,
                 db::conversations::for_contact(c, cid)?,
                 db::tags::for_contact(c, cid)?,
-                db::tags::list(c)?.into_iter().map(|(t, _)| t).collect::<Vec<_>>(),
+                db::tags::list(c)?
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect::<Vec<_>>(),
                 crate::crm::fields::values_of(c, cid)?,
                 db::orders::list(c, &filter, None, 10)?,
                 db::notes::for_contact(c, cid)?,
@@ -369,7 +403,11 @@ async fn contact_page(
                 who: e.user.unwrap_or_default(),
                 text: format!(
                     "{} ({})",
-                    if e.state == OptIn::In { "Opted in" } else { "Opted out" },
+                    if e.state == OptIn::In {
+                        "Opted in"
+                    } else {
+                        "Opted out"
+                    },
                     e.source
                 ),
             })
@@ -459,7 +497,9 @@ pub async fn set_consent(
         .parse()
         .map_err(|e: String| AppError::BadRequest(e))?;
     if opt == OptIn::Unknown {
-        return Err(AppError::BadRequest("Record an opt-in or an opt-out.".into()));
+        return Err(AppError::BadRequest(
+            "Record an opt-in or an opt-out.".into(),
+        ));
     }
     let source = f.source.trim().chars().take(200).collect::<String>();
     let source = if source.is_empty() {
@@ -486,7 +526,11 @@ pub async fn set_consent(
         &state.cookies,
         &format!("/contacts/{id}"),
         FlashKind::Success,
-        if opt == OptIn::In { "Opt-in recorded." } else { "Opt-out recorded." },
+        if opt == OptIn::In {
+            "Opt-in recorded."
+        } else {
+            "Opt-out recorded."
+        },
     ))
 }
 

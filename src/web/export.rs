@@ -7,9 +7,9 @@ use crate::db;
 use crate::error::{AppError, Result};
 use crate::model::money;
 use axum::extract::{Query, RawQuery, State};
-use std::collections::HashMap;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
 
 /// Columns a contact export may have, in this order.
 pub const CONTACT_COLUMNS: &[&str] = &[
@@ -149,8 +149,9 @@ pub async fn contacts(
                 |(_, cursor)| cursor.clone(),
                 |(r, _)| {
                     let tags = db::tags::for_contact(c, r.contact.id)?;
-                    let values: HashMap<i64, String> =
-                        db::custom_fields::values(c, r.contact.id)?.into_iter().collect();
+                    let values: HashMap<i64, String> = db::custom_fields::values(c, r.contact.id)?
+                        .into_iter()
+                        .collect();
                     Ok((r.contact, tags, values))
                 },
             )

@@ -73,7 +73,9 @@ pub struct SegmentForm {
 pub fn check_name(name: &str) -> std::result::Result<String, String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > MAX_SEGMENT_NAME {
-        Err(format!("Name the segment in 1 to {MAX_SEGMENT_NAME} characters."))
+        Err(format!(
+            "Name the segment in 1 to {MAX_SEGMENT_NAME} characters."
+        ))
     } else {
         Ok(n.to_string())
     }
@@ -96,7 +98,9 @@ pub async fn create(
         Err(e) => return Ok(fail(&e)),
     };
     if fq.filter.is_empty() {
-        return Ok(fail("Choose a search or a filter first; a segment of everyone is all contacts."));
+        return Ok(fail(
+            "Choose a search or a filter first; a segment of everyone is all contacts.",
+        ));
     }
     let (filter, now, n) = (fq.filter.clone(), state.clock.now(), name.clone());
     match state
@@ -110,7 +114,9 @@ pub async fn create(
             FlashKind::Success,
             &format!("Segment “{name}” saved."),
         )),
-        Err(db::Error::Conflict(_)) => Ok(fail("A segment with this name exists; choose another name.")),
+        Err(db::Error::Conflict(_)) => Ok(fail(
+            "A segment with this name exists; choose another name.",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -131,7 +137,14 @@ pub async fn rename(
 ) -> Result<Response> {
     let name = match check_name(&f.name) {
         Ok(n) => n,
-        Err(e) => return Ok(redirect_with_flash(&state.cookies, "/segments", FlashKind::Error, &e)),
+        Err(e) => {
+            return Ok(redirect_with_flash(
+                &state.cookies,
+                "/segments",
+                FlashKind::Error,
+                &e,
+            ));
+        }
     };
     let now = state.clock.now();
     let result = state
@@ -144,7 +157,12 @@ pub async fn rename(
         })
         .await;
     match result {
-        Ok(true) => Ok(redirect_with_flash(&state.cookies, "/segments", FlashKind::Success, "Segment renamed.")),
+        Ok(true) => Ok(redirect_with_flash(
+            &state.cookies,
+            "/segments",
+            FlashKind::Success,
+            "Segment renamed.",
+        )),
         Ok(false) => Err(AppError::NotFound),
         Err(db::Error::Conflict(_)) => Ok(redirect_with_flash(
             &state.cookies,

@@ -10,6 +10,7 @@ mod conversation;
 mod media;
 mod orders;
 mod outbound;
+mod records;
 mod setup;
 mod shell;
 mod tags;
