@@ -127,7 +127,9 @@ pub(super) async fn run(loaded: &Loaded, cmd: ContactsCommand) -> anyhow::Result
         delimiter,
     } = cmd;
     let (header, records) = read(&file, delimiter)?;
-    let mut mapping = Mapping::from_header(&header);
+    let (db, _) = app::open_db(&loaded.config).await?;
+    let defs = db.read(crate::db::custom_fields::list).await?;
+    let mut mapping = Mapping::from_header_with_fields(&header, &defs);
     for (spec, slot) in [
         (name_column, &mut mapping.name),
         (phone_column, &mut mapping.phone),
@@ -144,7 +146,6 @@ pub(super) async fn run(loaded: &Loaded, cmd: ContactsCommand) -> anyhow::Result
     );
     let region = loaded.config.crm.default_region.clone();
     let rows = import::parse_rows(&records, &mapping, region.as_deref());
-    let (db, _) = app::open_db(&loaded.config).await?;
     let done = Arc::new(AtomicUsize::new(0));
     let bar = progress(
         Arc::clone(&done),
@@ -164,12 +165,17 @@ pub(super) async fn run(loaded: &Loaded, cmd: ContactsCommand) -> anyhow::Result
     let report = result?;
     let verb = if dry_run { "would be" } else { "were" };
     println!(
-        "{} contact(s) {verb} created, {} updated, {} row(s) skipped, {} tag(s) {verb} created",
+        "{} contact(s) {verb} created, {} updated, {} row(s) skipped, {} tag(s) {verb} created, {} opt-in/out change(s) {verb} recorded",
         report.created,
         report.updated,
         report.skipped.len(),
-        report.tags_created
+        report.tags_created,
+        report.consents
     );
+    if !mapping.fields.is_empty() {
+        let keys: Vec<&str> = mapping.fields.iter().map(|(_, f)| f.key.as_str()).collect();
+        println!("custom field columns: {}", keys.join(", "));
+    }
     for (line, why) in report.skipped.iter().take(100) {
         println!("  line {line}: {why}");
     }

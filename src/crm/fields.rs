@@ -297,6 +297,32 @@ pub fn set_values(
     Ok(Ok(()))
 }
 
+/// Fills `{name}`, `{phone}`, `{email}` and `{<custom field key>}` in a template variable
+/// from the contact (an unknown or empty field leaves an empty string).
+#[must_use]
+pub fn fill_placeholders(
+    text: &str,
+    contact: &crate::model::Contact,
+    values: &[(CustomField, Option<String>)],
+) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    let mut out = text
+        .replace("{name}", &contact.display_name())
+        .replace("{phone}", contact.phone.as_ref().map_or("", |p| p.as_str()))
+        .replace("{email}", contact.email.as_deref().unwrap_or(""));
+    for (f, v) in values {
+        let shown = match (f.kind, v.as_deref()) {
+            (FieldKind::Checkbox, Some("true")) => "yes",
+            (FieldKind::Checkbox, Some(_)) => "no",
+            (_, v) => v.unwrap_or(""),
+        };
+        out = out.replace(&format!("{{{}}}", f.key), shown);
+    }
+    out
+}
+
 /// Checks a filter's field conditions against the definitions and puts their values in the
 /// stored form (so `3,50` finds `3.5` and `yes` finds `true`).
 pub fn check_filter(defs: &[CustomField], filter: &mut ContactFilter) -> Vec<FieldError> {
@@ -333,4 +359,45 @@ pub fn check_filter(defs: &[CustomField], filter: &mut ContactFilter) -> Vec<Fie
         }
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Contact, OptIn, PhoneE164};
+
+    #[test]
+    fn placeholders_fill_from_the_contact_and_its_fields() {
+        let contact = Contact {
+            id: ContactId(1),
+            phone: Some(PhoneE164::from_stored("+5511988887777".into())),
+            bsuid: None,
+            username: None,
+            profile_name: "Ana L".into(),
+            name: "Ana Lima".into(),
+            email: None,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            opt_in: OptIn::Unknown,
+        };
+        let field = |key: &str, kind| CustomField {
+            id: 1,
+            key: key.into(),
+            label: key.into(),
+            kind,
+            options: vec![],
+        };
+        let values = vec![
+            (field("tier", FieldKind::Text), Some("Gold".to_string())),
+            (field("vip", FieldKind::Checkbox), Some("true".to_string())),
+            (field("birthday", FieldKind::Date), None),
+        ];
+        assert_eq!(
+            fill_placeholders(
+                "Hi {name} ({phone}), {tier} member, vip {vip}, bday [{birthday}] {other}",
+                &contact,
+                &values
+            ),
+            "Hi Ana Lima (+5511988887777), Gold member, vip yes, bday [] {other}"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 
 use super::identity::with_variants;
 use crate::db::{self, Result};
-use crate::model::{ContactId, Email, PhoneE164, check_tag};
+use crate::model::{ContactId, CustomField, Email, OptIn, PhoneE164, check_tag};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +21,12 @@ pub struct Mapping {
     pub email: Option<usize>,
     /// Tags, separated by `;` or `,`.
     pub tags: Option<usize>,
+    /// Consent: yes/no (in/out, sim/não ...); empty leaves it as it is.
+    pub opt_in: Option<usize>,
+    /// Where the consent was given (kept in the consent ledger).
+    pub opt_in_source: Option<usize>,
+    /// Custom fields by column (header = the field's key or label).
+    pub fields: Vec<(usize, CustomField)>,
 }
 
 /// Header names recognised for each field (lower case).
@@ -38,6 +44,15 @@ const PHONE: &[&str] = &[
 ];
 const EMAIL: &[&str] = &["email", "e-mail", "mail"];
 const TAGS: &[&str] = &["tags", "tag", "etiquetas", "labels"];
+const OPT_IN: &[&str] = &[
+    "opt_in",
+    "opt-in",
+    "optin",
+    "opted in",
+    "consent",
+    "consentimento",
+];
+const OPT_IN_SOURCE: &[&str] = &["opt_in_source", "opt-in source", "consent source", "source"];
 
 impl Mapping {
     /// Guesses the mapping from a header row.
@@ -53,7 +68,42 @@ impl Mapping {
             phone: find(PHONE),
             email: find(EMAIL),
             tags: find(TAGS),
+            opt_in: find(OPT_IN),
+            opt_in_source: find(OPT_IN_SOURCE),
+            fields: Vec::new(),
         }
+    }
+
+    /// Guesses the mapping, custom field columns included (named by key or label).
+    #[must_use]
+    pub fn from_header_with_fields(header: &[String], defs: &[CustomField]) -> Self {
+        let mut m = Self::from_header(header);
+        let taken = [m.name, m.phone, m.email, m.tags, m.opt_in, m.opt_in_source];
+        for (i, h) in header.iter().enumerate() {
+            if taken.contains(&Some(i)) {
+                continue;
+            }
+            let h = h.trim();
+            if let Some(f) = defs
+                .iter()
+                .find(|f| f.key.eq_ignore_ascii_case(h) || f.label.eq_ignore_ascii_case(h))
+            {
+                m.fields.push((i, f.clone()));
+            }
+        }
+        m
+    }
+}
+
+/// Reads a consent cell.
+fn parse_opt_in(v: &str) -> Result<Option<OptIn>, String> {
+    match v.trim().to_lowercase().as_str() {
+        "" => Ok(None),
+        "yes" | "y" | "true" | "1" | "in" | "opted in" | "sim" | "s" | "sí" | "si" => {
+            Ok(Some(OptIn::In))
+        }
+        "no" | "n" | "false" | "0" | "out" | "opted out" | "não" | "nao" => Ok(Some(OptIn::Out)),
+        other => Err(format!("opt-in: `{other}` is not yes or no")),
     }
 }
 
@@ -70,6 +120,12 @@ pub struct ParsedRow {
     pub email: Option<String>,
     /// Tag names.
     pub tags: Vec<String>,
+    /// Consent, when the row gives it.
+    pub opt_in: Option<OptIn>,
+    /// Source of the consent.
+    pub opt_in_source: String,
+    /// Custom field values (empty cells are left out: they change nothing).
+    pub fields: Vec<(CustomField, Option<String>)>,
 }
 
 /// What happened (or would happen) to a row.
@@ -94,6 +150,8 @@ pub struct Report {
     pub skipped: Vec<(usize, String)>,
     /// Tags created on the way.
     pub tags_created: usize,
+    /// Consent changes recorded.
+    pub consents: usize,
 }
 
 /// Checks every record; rows with problems become `Skipped` with the reason.
@@ -142,12 +200,28 @@ pub fn parse_rows(
                     tags.push(checked);
                 }
             }
+            let opt_in = parse_opt_in(get(mapping.opt_in)).map_err(|e| (line, e))?;
+            let opt_in_source = get(mapping.opt_in_source).chars().take(200).collect();
+            let mut fields = Vec::new();
+            for (col, f) in &mapping.fields {
+                let cell = get(Some(*col));
+                if cell.is_empty() {
+                    continue;
+                }
+                let v = f
+                    .parse_value(cell)
+                    .map_err(|e| (line, format!("{}: {e}", f.key)))?;
+                fields.push((f.clone(), v));
+            }
             Ok(ParsedRow {
                 line,
                 name,
                 phone,
                 email,
                 tags,
+                opt_in,
+                opt_in_source,
+                fields,
             })
         })
         .collect()
@@ -212,6 +286,29 @@ pub fn apply(
             }
         };
         let id = upsert(conn, r, dry_run, &mut report, now)?;
+        if let (Some(contact), false) = (id, dry_run) {
+            super::fields::write_values(conn, contact, &r.fields)?;
+        }
+        if let Some(state) = r.opt_in {
+            let changed = match (id, dry_run) {
+                (Some(contact), false) => {
+                    let source = if r.opt_in_source.is_empty() {
+                        format!("CSV import, line {}", r.line)
+                    } else {
+                        r.opt_in_source.clone()
+                    };
+                    db::contacts::set_opt_in(conn, contact, state, &source, None, now)?
+                }
+                // Dry run: a new contact always changes; an existing one when it differs.
+                (Some(contact), true) => {
+                    db::contacts::get(conn, contact)?.is_none_or(|c| c.opt_in != state)
+                }
+                (None, _) => true,
+            };
+            if changed {
+                report.consents += 1;
+            }
+        }
         for t in &r.tags {
             let key = t.to_lowercase();
             let tag = if let Some(id) = tag_ids.get(&key) {
@@ -258,7 +355,8 @@ mod tests {
                 name: Some(0),
                 phone: Some(1),
                 email: Some(2),
-                tags: Some(3)
+                tags: Some(3),
+                ..Mapping::default()
             }
         );
     }
@@ -274,6 +372,7 @@ mod tests {
             phone: Some(1),
             email: None,
             tags: Some(2),
+            ..Mapping::default()
         };
         let rows = parse_rows(
             &recs(&[
@@ -311,6 +410,7 @@ mod tests {
             phone: Some(1),
             email: Some(2),
             tags: Some(3),
+            ..Mapping::default()
         };
         let rows = parse_rows(
             &recs(&[

@@ -4,6 +4,7 @@ use super::{Result, from_ts, to_ts};
 use crate::model::{Contact, ContactFilter, ContactId, ContactSort, FieldOp, OptIn, PhoneE164};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 const COLUMNS: &str = "id, phone, bsuid, username, profile_name, name, created_at, email, opt_in";
@@ -340,7 +341,7 @@ pub fn list(
     limit: u32,
     now: OffsetDateTime,
 ) -> Result<Vec<(ListRow, ContactCursor)>> {
-    let (mut cond, mut p) = where_clause(f, now);
+    let (mut clause, mut p) = where_clause(f, now);
     let (order, key) = match f.sort {
         ContactSort::Newest => ("k.created_at DESC, k.id DESC", "k.created_at"),
         ContactSort::Oldest => ("k.created_at ASC, k.id ASC", "k.created_at"),
@@ -359,14 +360,14 @@ pub fn list(
         p.push(k);
         p.push(Value::Integer(id));
         let n = p.len();
-        cond.push_str(&format!(" AND ({key}, k.id) {cmp} (?{}, ?{n})", n - 1));
+        let _ = write!(clause, " AND ({key}, k.id) {cmp} (?{}, ?{n})", n - 1);
     }
     p.push(Value::Integer(i64::from(limit)));
     let sql = format!(
         "SELECT k.id, k.phone, k.bsuid, k.username, k.profile_name, k.name, k.created_at, k.email, k.opt_in,
                 (SELECT MAX(last_message_at) FROM conversations c WHERE c.contact_id = k.id),
                 {NAME_KEY}
-         FROM contacts k WHERE {cond} ORDER BY {order} LIMIT ?{}",
+         FROM contacts k WHERE {clause} ORDER BY {order} LIMIT ?{}",
         p.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -389,8 +390,8 @@ pub fn list(
 
 /// Number of contacts matching the filter.
 pub fn count_matching(conn: &Connection, f: &ContactFilter, now: OffsetDateTime) -> Result<i64> {
-    let (cond, p) = where_clause(f, now);
-    let sql = format!("SELECT COUNT(*) FROM contacts k WHERE {cond}");
+    let (clause, p) = where_clause(f, now);
+    let sql = format!("SELECT COUNT(*) FROM contacts k WHERE {clause}");
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(rusqlite::params_from_iter(p), |r| r.get(0))?)

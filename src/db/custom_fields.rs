@@ -91,18 +91,15 @@ pub fn set_value(
     value: Option<&str>,
     num: Option<f64>,
 ) -> Result<()> {
-    match value {
-        Some(v) => {
-            let sql = "INSERT INTO contact_field_values (contact_id, field_id, value, num) VALUES (?1, ?2, ?3, ?4)
+    if let Some(v) = value {
+        let sql = "INSERT INTO contact_field_values (contact_id, field_id, value, num) VALUES (?1, ?2, ?3, ?4)
                        ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value, num = excluded.num";
-            conn.prepare_cached(sql)?
-                .execute(params![contact.0, field, v, num])?;
-        }
-        None => {
-            let sql = "DELETE FROM contact_field_values WHERE contact_id = ?1 AND field_id = ?2";
-            conn.prepare_cached(sql)?
-                .execute(params![contact.0, field])?;
-        }
+        conn.prepare_cached(sql)?
+            .execute(params![contact.0, field, v, num])?;
+    } else {
+        let sql = "DELETE FROM contact_field_values WHERE contact_id = ?1 AND field_id = ?2";
+        conn.prepare_cached(sql)?
+            .execute(params![contact.0, field])?;
     }
     Ok(())
 }

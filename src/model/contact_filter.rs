@@ -230,18 +230,16 @@ impl ContactFilter {
             let v = v.trim();
             match k.as_str() {
                 "q" => f.q = v.chars().take(MAX_SEARCH).collect(),
-                "tag" | "tag_all" if v.is_empty() => {}
+                "tag" | "tag_all" | "field" | "opt_in" | "inbound_days" if v.is_empty() => {}
                 "tag" | "tag_all" => match v.parse::<i64>() {
                     Ok(id) if k == "tag" => f.tags_any.push(id),
                     Ok(id) => f.tags_all.push(id),
                     Err(_) => errors.push(FieldError::new(k.clone(), "Use a tag id.")),
                 },
-                "field" if v.is_empty() => {}
                 "field" => match v.parse() {
                     Ok(c) => f.fields.push(c),
                     Err(e) => errors.push(FieldError::new("field", e)),
                 },
-                "opt_in" if v.is_empty() => {}
                 "opt_in" => match v.parse() {
                     Ok(o) => f.opt_in = Some(o),
                     Err(e) => errors.push(FieldError::new("opt_in", e)),
@@ -252,7 +250,6 @@ impl ContactFilter {
                     "false" | "no" => f.has_orders = Some(false),
                     _ => errors.push(FieldError::new("has_orders", "Use true or false.")),
                 },
-                "inbound_days" if v.is_empty() => {}
                 "inbound_days" => match v.parse::<u32>() {
                     Ok(d) if (1..=MAX_INBOUND_DAYS).contains(&d) => {
                         f.inbound_within_days = Some(d);

@@ -209,7 +209,8 @@ mod tests {
 
     #[test]
     fn values_parse_to_canonical_form() {
-        let cases: &[(FieldKind, &str, Result<Option<&str>, ()>)] = &[
+        type Case<'a> = (FieldKind, &'a str, Result<Option<&'a str>, ()>);
+        let cases: &[Case<'_>] = &[
             (FieldKind::Text, "  hi ", Ok(Some("hi"))),
             (FieldKind::Text, "   ", Ok(None)),
             (FieldKind::Number, "042.50", Ok(Some("42.5"))),
@@ -236,7 +237,7 @@ mod tests {
         for (kind, input, want) in cases {
             let got = field(*kind).parse_value(input);
             match want {
-                Ok(w) => assert_eq!(got.as_deref().ok().flatten(), *w, "{kind} {input:?}"),
+                Ok(w) => assert_eq!(got.ok().flatten().as_deref(), *w, "{kind} {input:?}"),
                 Err(()) => assert!(got.is_err(), "{kind} {input:?} gave {got:?}"),
             }
         }

@@ -69,10 +69,10 @@ pub struct ContactsPage {
 }
 
 impl ContactsPage {
-    fn op_label(op: &FieldOp) -> &'static str {
+    fn op_label(op: FieldOp) -> &'static str {
         FIELD_OPS
             .iter()
-            .find(|(o, _)| o == op)
+            .find(|(o, _)| *o == op)
             .map_or("", |(_, l)| *l)
     }
 
@@ -84,10 +84,10 @@ impl ContactsPage {
     }
 
     /// The current filter without its `i`th field condition.
-    fn without_field(&self, i: &usize) -> String {
+    fn without_field(&self, i: usize) -> String {
         let mut f = self.filter.clone();
-        if *i < f.fields.len() {
-            f.fields.remove(*i);
+        if i < f.fields.len() {
+            f.fields.remove(i);
         }
         format!("/contacts?{}", f.to_query())
     }
@@ -321,11 +321,14 @@ fn stamp(t: time::OffsetDateTime) -> String {
     t.format(&fmt).unwrap_or_default()
 }
 
+/// Field values as typed, with their problems.
+type Typed = (Vec<(String, String)>, Vec<FieldError>);
+
 async fn contact_page(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
-    typed: Option<(Vec<(String, String)>, Vec<FieldError>)>,
+    typed: Option<Typed>,
 ) -> Result<ContactPage> {
     let cid = ContactId(id);
     let (contact, convs, tags, all_tags, fields, orders, notes, consent) = state

@@ -290,19 +290,18 @@ pub async fn send_template(
     Path(id): Path<i64>,
     Form(f): Form<TemplateForm>,
 ) -> Result<Response> {
-    let contact = state
+    let (contact, values) = state
         .db
         .read(move |c| match db::conversations::get(c, id)? {
-            Some(conv) => db::contacts::get(c, conv.contact_id),
+            Some(conv) => Ok(db::contacts::get(c, conv.contact_id)?
+                .map(|k| crate::crm::fields::values_of(c, k.id).map(|v| (k, v)))
+                .transpose()?),
             None => Ok(None),
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    // Contact fields typed as {name} or {phone} are filled in.
-    let fill = |v: &str| {
-        v.replace("{name}", &contact.display_name())
-            .replace("{phone}", contact.phone.as_ref().map_or("", |p| p.as_str()))
-    };
+    // Contact fields typed as {name}, {phone}, {email} or {custom_field_key} are filled in.
+    let fill = |v: &str| crate::crm::fields::fill_placeholders(v, &contact, &values);
     let mut vars: Vec<(usize, String)> = f
         .vars
         .iter()

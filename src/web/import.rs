@@ -100,7 +100,8 @@ pub async fn upload(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
         }
     };
-    let mapping = Mapping::from_header(&header);
+    let defs = state.db.read(crate::db::custom_fields::list).await?;
+    let mapping = Mapping::from_header_with_fields(&header, &defs);
     if mapping.phone.is_none() {
         p.error = format!(
             "No phone column found. Name one of the columns “phone” (or telefone, whatsapp). The header has: {}.",

@@ -264,7 +264,11 @@ async fn contacts_export_as_csv_with_the_chosen_columns_and_filters() {
     assert_eq!(app.audit_count("export.contacts").await, 2);
 }
 
-async fn upload_csv(app: &mut TestApp, csv: &str, dry_run: bool) -> crate::helpers::TestResponse {
+pub(crate) async fn upload_csv(
+    app: &mut TestApp,
+    csv: &str,
+    dry_run: bool,
+) -> crate::helpers::TestResponse {
     let csrf = app.get("/contacts/import").await.csrf();
     let boundary = "CsvBoundary";
     let mut body = format!(

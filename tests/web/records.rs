@@ -205,7 +205,7 @@ async fn values_are_validated_by_kind_and_nothing_is_saved_on_error() {
 }
 
 #[tokio::test]
-async fn the_list_filters_by_fields_tags_opt_in_orders_and_recent_messages() {
+async fn the_list_filters_by_custom_fields() {
     let mut app = admin().await;
     field(&mut app, "tier", "Tier", "select", "Gold\nSilver").await;
     field(&mut app, "spent", "Spent", "number", "").await;
@@ -242,7 +242,14 @@ async fn the_list_filters_by_fields_tags_opt_in_orders_and_recent_messages() {
     assert!(bad.body.contains("There is no custom field"));
     assert!(bad.body.contains("Use a whole number of days"));
     assert_eq!(names(&bad.body), ["Ana", "Bia", "Caio"]);
+}
 
+#[tokio::test]
+async fn the_list_filters_by_tags_opt_in_orders_and_recent_messages() {
+    let mut app = admin().await;
+    let ana = contact(&mut app, "Ana", "11 98888-7777").await;
+    let bia = contact(&mut app, "Bia", "11 97777-6666").await;
+    let caio = contact(&mut app, "Caio", "11 96666-5555").await;
     // Opt-in with its source in a ledger.
     let r = app
         .submit(
@@ -283,28 +290,28 @@ async fn the_list_filters_by_fields_tags_opt_in_orders_and_recent_messages() {
     let wholesale = app
         .count("SELECT id FROM tags WHERE name = 'Wholesale'")
         .await;
-    let (v, w, a, b) = (
-        vip.to_string(),
-        wholesale.to_string(),
-        ana.to_string(),
-        bia.to_string(),
-    );
-    for (t, c) in [(&v, &a), (&w, &a), (&v, &b)] {
+    let (vip, wholesale) = (vip.to_string(), wholesale.to_string());
+    let (ana, bia) = (ana.to_string(), bia.to_string());
+    for (tag, who) in [(&vip, &ana), (&wholesale, &ana), (&vip, &bia)] {
         app.submit(
             "/contacts",
             "/contacts/tags",
             &[
-                ("tag", t),
-                ("contact", c),
+                ("tag", tag),
+                ("contact", who),
                 ("action", "add"),
                 ("back", "/contacts"),
             ],
         )
         .await;
     }
-    let any = app.get(&format!("/contacts?tag={v}&tag={w}")).await;
+    let any = app
+        .get(&format!("/contacts?tag={vip}&tag={wholesale}"))
+        .await;
     assert_eq!(names(&any.body), ["Bia", "Ana"]);
-    let all = app.get(&format!("/contacts?tag_all={v}&tag_all={w}")).await;
+    let all = app
+        .get(&format!("/contacts?tag_all={vip}&tag_all={wholesale}"))
+        .await;
     assert_eq!(names(&all.body), ["Ana"]);
 
     // Orders and recent messages: Ana (the fixture's number) writes and sends a cart.
@@ -470,4 +477,63 @@ async fn merge_moves_orders_notes_fields_and_consent() {
     assert!(page.body.contains("value=\"Gold\""));
     assert!(page.body.contains("opted in"));
     assert!(page.body.contains("Order #"));
+}
+
+#[tokio::test]
+async fn import_sets_custom_fields_and_opt_in_with_its_source() {
+    let mut app = admin().await;
+    field(&mut app, "tier", "Loyalty tier", "select", "Gold\nSilver").await;
+    field(&mut app, "spent", "Spent", "number", "").await;
+    let csv = "name,phone,Loyalty tier,spent,opt_in,opt_in_source\n\
+               Ana,(11) 98888-7777,gold,10,yes,Signup form 2026\n\
+               Bia,(11) 97777-6666,,,no,\n\
+               Caio,(11) 96666-5555,Bronze,,,\n\
+               Duda,(11) 95555-4444,,abc,,\n\
+               Eva,(11) 94444-3333,,,maybe,\n";
+    let dry = crate::contacts::upload_csv(&mut app, csv, true).await;
+    assert!(
+        dry.body
+            .contains("Line 4: tier: Choose one of: Gold, Silver."),
+        "{}",
+        dry.body
+    );
+    assert!(dry.body.contains("Line 5: spent: Use a number"));
+    assert!(
+        dry.body
+            .contains("Line 6: opt-in: `maybe` is not yes or no")
+    );
+    assert!(dry.body.contains("<dt>Opt-in/out changes</dt><dd>2</dd>"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM consent_events").await, 0);
+
+    let real = crate::contacts::upload_csv(&mut app, csv, false).await;
+    assert!(real.body.contains("Imported"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 2);
+    let ledger: Vec<(String, String, String)> = app
+        .query(|c| {
+            let mut s = c.prepare(
+                "SELECT k.name, e.state, e.source FROM consent_events e JOIN contacts k ON k.id = e.contact_id ORDER BY k.name",
+            )?;
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect()
+        })
+        .await;
+    assert_eq!(
+        ledger,
+        [
+            ("Ana".into(), "in".into(), "Signup form 2026".into()),
+            ("Bia".into(), "out".into(), "CSV import, line 3".into())
+        ]
+    );
+    assert_eq!(
+        names(
+            &app.get("/contacts?field=tier:eq:Gold&field=spent:gt:9.99")
+                .await
+                .body
+        ),
+        ["Ana"]
+    );
+    // Importing again changes nothing and records no new consent.
+    let again = crate::contacts::upload_csv(&mut app, csv, false).await;
+    assert!(again.body.contains("<dt>Opt-in/out changes</dt><dd>0</dd>"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM consent_events").await, 2);
 }
