@@ -9,4 +9,5 @@ pub mod import;
 pub mod inbound;
 pub mod orders;
 pub mod outbound;
+pub mod products;
 pub mod templates;

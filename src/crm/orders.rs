@@ -1,7 +1,7 @@
 //! Orders: a WhatsApp catalog cart becomes an order record; the status pipeline with history.
 
 use crate::db::{self, Result, orders::ItemRow};
-use crate::model::{ContactId, OrderItem, OrderStatus, UserId, money};
+use crate::model::{ContactId, FieldError, OrderItem, OrderStatus, UserId, money};
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
@@ -110,4 +110,281 @@ pub fn change_status(
         ));
     }
     Ok(Ok(()))
+}
+
+/// Most lines on an order.
+pub const MAX_LINES: usize = 100;
+/// Largest quantity of one line.
+const MAX_QUANTITY: i64 = 100_000;
+
+/// A line as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct LineInput {
+    /// Catalog / product id (optional when a name is given).
+    #[serde(default)]
+    pub product: String,
+    /// Product name (taken from the product table when empty).
+    #[serde(default)]
+    pub name: String,
+    /// Quantity as typed.
+    #[serde(default)]
+    pub quantity: String,
+    /// Unit price as typed (taken from the product table when empty).
+    #[serde(default)]
+    pub unit_price: String,
+}
+
+impl LineInput {
+    fn is_blank(&self) -> bool {
+        [&self.product, &self.name, &self.quantity, &self.unit_price]
+            .iter()
+            .all(|s| s.trim().is_empty())
+    }
+}
+
+/// An order typed by staff.
+#[derive(Debug, Clone, Default)]
+pub struct OrderInput {
+    /// ISO 4217 currency, e.g. BRL.
+    pub currency: String,
+    /// Lines (blank ones are ignored).
+    pub lines: Vec<LineInput>,
+    /// Note.
+    pub note: String,
+}
+
+/// Checked and priced lines.
+struct Priced {
+    currency: String,
+    items: Vec<ItemRow>,
+    total: i64,
+}
+
+/// Checks and prices line `n` (1-based).
+fn price_line(
+    conn: &Connection,
+    n: usize,
+    l: &LineInput,
+    currency: &str,
+) -> Result<std::result::Result<ItemRow, FieldError>> {
+    let err = |field: &str, msg: String| {
+        Ok(Err(FieldError::new(
+            format!("lines[{n}].{field}"),
+            format!("Line {n}: {msg}"),
+        )))
+    };
+    let product = l.product.trim().to_string();
+    let known = if product.is_empty() {
+        None
+    } else {
+        db::orders::product(conn, &product)?
+    };
+    let name = match (l.name.trim(), &known) {
+        ("", Some(p)) => p.name.clone(),
+        (n, _) => n.to_string(),
+    };
+    if product.is_empty() && name.is_empty() {
+        return err("name", "name the product.".into());
+    }
+    let quantity = match l.quantity.trim().parse::<i64>() {
+        Ok(q) if (1..=MAX_QUANTITY).contains(&q) => q,
+        _ => {
+            return err(
+                "quantity",
+                format!("use a whole quantity from 1 to {MAX_QUANTITY}."),
+            );
+        }
+    };
+    let stored = known
+        .as_ref()
+        .and_then(|p| p.price.as_ref())
+        .filter(|(_, c)| c == currency)
+        .map(|(m, _)| *m);
+    let unit = match (l.unit_price.trim(), stored) {
+        ("", Some(m)) => m,
+        ("", None) => {
+            return err(
+                "unit_price",
+                format!("enter the unit price (the product table has none in {currency})."),
+            );
+        }
+        (text, _) => match money::to_minor(&text.replace(',', "."), currency) {
+            Ok(u) => u,
+            Err(e) => return err("unit_price", format!("{e}.")),
+        },
+    };
+    Ok(Ok(ItemRow {
+        product_retailer_id: if product.is_empty() {
+            name.clone()
+        } else {
+            product
+        },
+        name,
+        quantity,
+        unit_price_minor: unit,
+    }))
+}
+
+/// Checks lines and prices them; errors name `lines[i].field` or a top-level field.
+fn price_lines(
+    conn: &Connection,
+    input: &OrderInput,
+) -> Result<std::result::Result<Priced, Vec<FieldError>>> {
+    let mut errors = Vec::new();
+    let currency = input.currency.trim().to_ascii_uppercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.push(FieldError::new(
+            "currency",
+            "Use a 3-letter currency code such as BRL or USD.",
+        ));
+    }
+    if input.note.chars().count() > 2000 {
+        errors.push(FieldError::new(
+            "note",
+            "Keep the note under 2,000 characters.",
+        ));
+    }
+    let typed: Vec<(usize, &LineInput)> = input
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_blank())
+        .collect();
+    if typed.is_empty() {
+        errors.push(FieldError::new("lines", "Add at least one line."));
+    }
+    if typed.len() > MAX_LINES {
+        errors.push(FieldError::new(
+            "lines",
+            format!("An order has at most {MAX_LINES} lines."),
+        ));
+    }
+    let mut items = Vec::new();
+    let mut total: i64 = 0;
+    for (i, l) in typed {
+        match price_line(conn, i + 1, l, &currency)? {
+            Ok(item) => {
+                let sum = money::line_total(item.quantity, item.unit_price_minor)
+                    .ok()
+                    .and_then(|t| total.checked_add(t));
+                if let Some(t) = sum {
+                    total = t;
+                    items.push(item);
+                } else {
+                    errors.push(FieldError::new("lines", "The total is too large."));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(Priced {
+            currency,
+            items,
+            total,
+        })
+    } else {
+        Err(errors)
+    })
+}
+
+fn audit(
+    conn: &Connection,
+    user: Option<UserId>,
+    action: &str,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<()> {
+    db::audit::record(
+        conn,
+        &db::audit::Entry {
+            at: now,
+            actor: user,
+            action: action.into(),
+            target: format!("order:{id}"),
+            ip: String::new(),
+            detail: String::new(),
+        },
+    )
+}
+
+/// Creates an order by hand for a contact (status `new`).
+pub fn create_manual(
+    conn: &Connection,
+    contact: ContactId,
+    input: &OrderInput,
+    user: Option<UserId>,
+    now: OffsetDateTime,
+) -> Result<std::result::Result<i64, Vec<FieldError>>> {
+    if db::contacts::get(conn, contact)?.is_none() {
+        return Ok(Err(vec![FieldError::new(
+            "contact",
+            "Choose an existing contact.",
+        )]));
+    }
+    let Priced {
+        currency,
+        items,
+        total,
+    } = match price_lines(conn, input)? {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e)),
+    };
+    let new = db::orders::NewOrder {
+        contact_id: Some(contact),
+        conversation_id: db::conversations::for_contact(conn, contact)?
+            .first()
+            .map(|c| c.id),
+        message_id: None,
+        source: "manual",
+        currency: &currency,
+        total_minor: total,
+        catalog_id: None,
+        note: input.note.trim(),
+    };
+    let Some(id) = db::orders::insert(conn, &new, now)? else {
+        return Err(db::Error::Conflict("order".into()));
+    };
+    for item in &items {
+        db::orders::insert_item(conn, id, item)?;
+    }
+    db::orders::record_history(conn, id, None, OrderStatus::New, user, now)?;
+    audit(conn, user, "order.create", id, now)?;
+    Ok(Ok(id))
+}
+
+/// True when an order's lines may still change (before it is paid).
+#[must_use]
+pub fn editable(status: OrderStatus) -> bool {
+    matches!(status, OrderStatus::New | OrderStatus::Confirmed)
+}
+
+/// Replaces an order's lines, currency and note (only before it is paid).
+pub fn edit(
+    conn: &Connection,
+    id: i64,
+    input: &OrderInput,
+    user: Option<UserId>,
+    now: OffsetDateTime,
+) -> Result<Option<std::result::Result<(), Vec<FieldError>>>> {
+    let Some(order) = db::orders::get(conn, id)? else {
+        return Ok(None);
+    };
+    if !editable(order.status) {
+        return Ok(Some(Err(vec![FieldError::new(
+            "lines",
+            format!("An order that is {} can no longer be edited.", order.status),
+        )])));
+    }
+    let Priced {
+        currency,
+        items,
+        total,
+    } = match price_lines(conn, input)? {
+        Ok(v) => v,
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    db::orders::replace_lines(conn, id, &currency, total, input.note.trim(), &items, now)?;
+    audit(conn, user, "order.edit", id, now)?;
+    Ok(Some(Ok(())))
 }

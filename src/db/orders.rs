@@ -332,3 +332,91 @@ pub fn reassign_contact(conn: &Connection, from: ContactId, to: ContactId) -> Re
         .execute(params![from.0, to.0])?;
     Ok(())
 }
+
+/// A product of the product table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    /// Row id.
+    pub id: i64,
+    /// Catalog retailer id.
+    pub retailer_id: String,
+    /// Name.
+    pub name: String,
+    /// Price in minor units and its currency, when known.
+    pub price: Option<(i64, String)>,
+}
+
+fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
+    let minor: Option<i64> = r.get(3)?;
+    let currency: Option<String> = r.get(4)?;
+    Ok(Product {
+        id: r.get(0)?,
+        retailer_id: r.get(1)?,
+        name: r.get(2)?,
+        price: minor.zip(currency),
+    })
+}
+
+/// The product with this retailer id.
+pub fn product(conn: &Connection, retailer_id: &str) -> Result<Option<Product>> {
+    let sql =
+        "SELECT id, retailer_id, name, price_minor, currency FROM products WHERE retailer_id = ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([retailer_id], product_row)
+        .optional()?)
+}
+
+/// Products by retailer id, after `after`, at most `limit`; `search` matches id or name.
+pub fn products(
+    conn: &Connection,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Product>> {
+    let sql = "SELECT id, retailer_id, name, price_minor, currency FROM products
+               WHERE (?1 IS NULL OR retailer_id LIKE ?1 OR name LIKE ?1) AND (?2 IS NULL OR retailer_id > ?2)
+               ORDER BY retailer_id LIMIT ?3";
+    let pattern = search.map(|s| format!("%{}%", s.replace(['%', '_'], "")));
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![pattern, after, limit], product_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Deletes a product (orders keep their lines).
+pub fn delete_product(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM products WHERE id = ?1")?
+        .execute([id])?
+        == 1)
+}
+
+/// Replaces an order's lines, currency, total and note.
+pub fn replace_lines(
+    conn: &Connection,
+    id: i64,
+    currency: &str,
+    total_minor: i64,
+    note: &str,
+    items: &[ItemRow],
+    now: OffsetDateTime,
+) -> Result<()> {
+    conn.prepare_cached("DELETE FROM order_items WHERE order_id = ?1")?
+        .execute([id])?;
+    for item in items {
+        insert_item(conn, id, item)?;
+    }
+    conn.prepare_cached(
+        "UPDATE orders SET currency = ?2, total_minor = ?3, note = ?4, updated_at = ?5 WHERE id = ?1",
+    )?
+    .execute(params![id, currency, total_minor, note, to_ts(now)])?;
+    Ok(())
+}
+
+/// The currency of the newest order, as a default for the next.
+pub fn last_currency(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT currency FROM orders ORDER BY created_at DESC, id DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}

@@ -41,7 +41,9 @@ pub async fn form(user: CurrentUser) -> ImportPage {
     page(&user)
 }
 
-fn parse_csv(bytes: &[u8]) -> std::result::Result<(Vec<String>, Vec<Vec<String>>), String> {
+pub(super) fn parse_csv(
+    bytes: &[u8],
+) -> std::result::Result<(Vec<String>, Vec<Vec<String>>), String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| "The file is not UTF-8 text. Save it as “CSV UTF-8”.".to_string())?;
     let text = text.trim_start_matches('\u{feff}');

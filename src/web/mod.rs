@@ -17,8 +17,10 @@ mod import;
 mod inbox;
 pub mod layout;
 mod media;
+mod order_form;
 mod orders;
 mod pages;
+mod products;
 mod segments;
 mod settings;
 mod setup;
@@ -108,9 +110,23 @@ pub fn router(state: AppState) -> Router {
         .route("/tags/{id}/delete", post(tags::delete))
         .route("/conversations/{id}/tags", post(tags::tag_conversation))
         .route("/orders", get(orders::index))
+        .route(
+            "/orders/new",
+            get(order_form::new_form).post(order_form::create),
+        )
         .route("/orders/{id}", get(orders::show))
+        .route(
+            "/orders/{id}/edit",
+            get(order_form::edit_form).post(order_form::update),
+        )
         .route("/orders/{id}/status", post(orders::change_status))
         .route("/orders/by-message/{id}", get(orders::by_message))
+        .route("/products", get(products::index).post(products::save))
+        .route("/products/{id}/delete", post(products::delete))
+        .route(
+            "/products/import",
+            post(products::import).layer(DefaultBodyLimit::max(import::MAX_CSV)),
+        )
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/sending/resume", post(settings::resume_sending))

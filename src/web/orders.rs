@@ -199,6 +199,7 @@ pub struct OrderPage {
     total: String,
     note: String,
     history: Vec<String>,
+    editable: bool,
 }
 
 /// `GET /orders/{id}`.
@@ -222,6 +223,7 @@ pub async fn show(
     Ok(OrderPage {
         layout: Layout::new(&user.ctx, format!("Order #{id}"), Nav::Orders),
         id,
+        editable: crm::orders::editable(o.status),
         customer: if o.contact_name.is_empty() {
             "(erased)".into()
         } else {

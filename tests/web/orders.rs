@@ -211,3 +211,250 @@ async fn orders_filter_by_date_range_contact_and_tag() {
         StatusCode::BAD_REQUEST
     );
 }
+
+async fn multipart_csv(
+    app: &mut TestApp,
+    path: &str,
+    page: &str,
+    csv: &str,
+) -> crate::helpers::TestResponse {
+    let csrf = app.get(page).await.csrf();
+    let b = "ProductsBoundary";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+    );
+    let req = axum::http::Request::post(format!("{path}?csrf_token={csrf}"))
+        .header("content-type", format!("multipart/form-data; boundary={b}"))
+        .body(axum::body::Body::from(body))
+        .expect("req");
+    app.send(req).await
+}
+
+#[tokio::test]
+async fn products_are_edited_and_imported_all_or_nothing() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let bad = app
+        .submit(
+            "/products",
+            "/products",
+            &[
+                ("retailer_id", "SKU-1"),
+                ("name", ""),
+                ("price", "1.999"),
+                ("currency", "BRL"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Name the product"));
+    assert!(bad.body.contains("more decimals than BRL allows"));
+    let ok = app
+        .submit(
+            "/products",
+            "/products",
+            &[
+                ("retailer_id", "SKU-1"),
+                ("name", "Camiseta"),
+                ("price", "59,90"),
+                ("currency", "brl"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert!(app.get("/products").await.body.contains("BRL 59.90"));
+
+    let broken = "id,title,price\nSKU-2,Boné,35.00 BRL\nSKU-3,,10 BRL\n";
+    let r = multipart_csv(&mut app, "/products/import", "/products", broken).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Nothing was imported"));
+    assert!(r.body.contains("Line 3: Name the product"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM products").await, 1);
+
+    let good = "retailer_id,name,price,currency\nSKU-1,Camiseta P,49.90,BRL\nSKU-2,Boné,35,BRL\n";
+    let r = multipart_csv(&mut app, "/products/import", "/products", good).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        app.get(r.location())
+            .await
+            .body
+            .contains("1 product(s) added, 1 updated")
+    );
+    let price: i64 = app
+        .count("SELECT price_minor FROM products WHERE retailer_id = 'SKU-1'")
+        .await;
+    assert_eq!(price, 4990);
+}
+
+/// A signed-in agent, a contact (Ana) and a priced product; returns the contact id.
+async fn manual_setup() -> (TestApp, String) {
+    let mut app = TestApp::spawn_with(|c| c.crm.default_region = Some("BR".into())).await;
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.submit(
+        "/contacts/new",
+        "/contacts/new",
+        &[("name", "Ana"), ("phone", "11 98888-7777")],
+    )
+    .await;
+    app.submit(
+        "/products",
+        "/products",
+        &[
+            ("retailer_id", "SKU-1"),
+            ("name", "Camiseta"),
+            ("price", "59.90"),
+            ("currency", "BRL"),
+        ],
+    )
+    .await;
+    let contact = app.count("SELECT id FROM contacts").await.to_string();
+
+    (app, contact)
+}
+
+#[tokio::test]
+async fn staff_create_orders_by_hand_with_exact_totals() {
+    let (mut app, contact) = manual_setup().await;
+    // Every problem is reported by line; nothing is stored.
+    let bad = app
+        .submit(
+            "/orders/new",
+            "/orders/new",
+            &[
+                ("contact", &contact),
+                ("currency", "BRL"),
+                ("product", "SKU-1"),
+                ("name", ""),
+                ("quantity", "0"),
+                ("unit_price", ""),
+                ("product", ""),
+                ("name", "Frete"),
+                ("quantity", "1"),
+                ("unit_price", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Line 1: use a whole quantity"));
+    assert!(bad.body.contains("Line 2: `abc` is not a price"));
+    assert!(bad.body.contains("value=\"Frete\""), "typed lines are kept");
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 0);
+    let unknown = app
+        .submit(
+            "/orders/new",
+            "/orders/new",
+            &[
+                ("customer", "11 90000-0000"),
+                ("currency", "BRL"),
+                ("product", "SKU-1"),
+                ("quantity", "1"),
+            ],
+        )
+        .await;
+    assert!(unknown.body.contains("No contact has this phone number"));
+
+    // By phone (typed in another format), the product fills name and price.
+    let r = app
+        .submit(
+            "/orders/new",
+            "/orders/new",
+            &[
+                ("customer", "+55 11 98888-7777"),
+                ("currency", "brl"),
+                ("product", "SKU-1"),
+                ("name", ""),
+                ("quantity", "3"),
+                ("unit_price", ""),
+                ("product", ""),
+                ("name", "Frete"),
+                ("quantity", "1"),
+                ("unit_price", "12.5"),
+                ("product", ""),
+                ("name", ""),
+                ("quantity", ""),
+                ("unit_price", ""),
+                ("note", "Entregar sábado"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location()).await;
+    // 3 × 59.90 + 12.50 = 192.20
+    assert!(page.body.contains("BRL 192.20"), "{}", page.body);
+    assert!(page.body.contains("Camiseta (SKU-1)"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders WHERE source = 'manual' AND status = 'new'")
+            .await,
+        1
+    );
+    assert_eq!(app.audit_count("order.create").await, 1);
+}
+
+#[tokio::test]
+async fn orders_are_edited_until_paid() {
+    let (mut app, contact) = manual_setup().await;
+    let r = app
+        .submit(
+            "/orders/new",
+            "/orders/new",
+            &[
+                ("contact", &contact),
+                ("currency", "BRL"),
+                ("product", "SKU-1"),
+                ("quantity", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.count("SELECT total_minor FROM orders").await, 17970);
+    let id = app.count("SELECT id FROM orders").await;
+    // Edit: change a quantity; the total follows.
+    let edit = format!("/orders/{id}/edit");
+    let form = app.get(&edit).await;
+    assert!(form.body.contains("value=\"59.90\""));
+    let r = app
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("currency", "BRL"),
+                ("product", "SKU-1"),
+                ("name", "Camiseta"),
+                ("quantity", "1"),
+                ("unit_price", "59.90"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.count("SELECT total_minor FROM orders").await, 5990);
+    assert_eq!(app.count("SELECT COUNT(*) FROM order_items").await, 1);
+
+    // Once paid, the lines are fixed.
+    for s in ["confirmed", "paid"] {
+        app.submit(
+            &format!("/orders/{id}"),
+            &format!("/orders/{id}/status"),
+            &[("status", s)],
+        )
+        .await;
+    }
+    let late = app
+        .submit(
+            &format!("/orders/{id}"),
+            &edit,
+            &[
+                ("currency", "BRL"),
+                ("product", "SKU-1"),
+                ("quantity", "9"),
+                ("unit_price", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        late.body
+            .contains("An order that is paid can no longer be edited.")
+    );
+    assert_eq!(app.count("SELECT total_minor FROM orders").await, 5990);
+}
