@@ -46,6 +46,8 @@ pub struct AppState {
     pub sender: Sender,
     /// Poked when a message was queued.
     pub outbox_wakeup: Arc<Notify>,
+    /// Per-key API request budgets.
+    pub api_limits: Arc<crate::api::extract::ApiLimits>,
     secrets: Arc<SecretCache>,
 }
 
@@ -150,6 +152,7 @@ impl AppState {
             media_wakeup: Arc::new(Notify::new()),
             sender,
             outbox_wakeup: Arc::new(Notify::new()),
+            api_limits: Arc::default(),
             secrets: Arc::new(SecretCache::default()),
         })
     }

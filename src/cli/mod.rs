@@ -1,5 +1,6 @@
 //! Command line: clap definitions and dispatch to the subcommands. Wiring only.
 
+mod api_key;
 mod contacts;
 mod healthcheck;
 mod init;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Import contacts from CSV.
     #[command(subcommand)]
     Contacts(contacts::ContactsCommand),
+    /// Keys for the JSON API (/api/v1).
+    #[command(subcommand, name = "api-key")]
+    ApiKey(api_key::ApiKeyCommand),
     /// Sync and list WhatsApp message templates.
     #[command(subcommand)]
     Templates(templates::TemplatesCommand),
@@ -133,6 +137,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
+        Command::ApiKey(cmd) => api_key::run(&loaded, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&loaded, url.as_deref()).await,
         Command::Version | Command::CheckConfig | Command::Init { .. } => Ok(()),
     };

@@ -106,6 +106,7 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("whatsapp", "raw_payload_days", Kind::Int),
     ("whatsapp", "max_messages_per_second", Kind::Int),
     ("crm", "default_region", Kind::Str),
+    ("api", "requests_per_minute", Kind::Int),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

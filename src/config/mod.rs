@@ -27,6 +27,24 @@ pub struct Config {
     pub whatsapp: WhatsAppConfig,
     /// CRM defaults.
     pub crm: CrmConfig,
+    /// The JSON API.
+    pub api: ApiConfig,
+}
+
+/// `[api]`: the JSON API under `/api/v1`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Requests a key may make per minute (a burst of this many, refilled evenly).
+    pub requests_per_minute: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            requests_per_minute: 600,
+        }
+    }
 }
 
 /// `[crm]`: how contacts are entered.

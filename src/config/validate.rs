@@ -79,6 +79,12 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
             format!("`{v}` is not a Graph API version such as v23.0"),
         ));
     }
+    if !(1..=1_000_000).contains(&c.api.requests_per_minute) {
+        out.push((
+            "api.requests_per_minute".into(),
+            "must be from 1 to 1000000".into(),
+        ));
+    }
     if !(1..=10_000).contains(&c.whatsapp.max_messages_per_second) {
         out.push((
             "whatsapp.max_messages_per_second".into(),

@@ -205,3 +205,18 @@ pub fn merge(
     )?;
     Ok(Ok(()))
 }
+
+/// Deletes a contact with its conversations, messages, notes, fields and consent records
+/// (orders stay, without the customer). Audited.
+pub fn delete(
+    conn: &Connection,
+    id: ContactId,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    if !db::contacts::delete(conn, id)? {
+        return Ok(false);
+    }
+    audit(conn, actor, "contact.delete", id, String::new(), now)?;
+    Ok(true)
+}

@@ -2,6 +2,7 @@
 //! transaction boundaries (functions here run inside one writer transaction). Imports `db`,
 //! `model` and the WhatsApp adapter's event types.
 
+pub mod api_keys;
 pub mod contacts;
 pub mod fields;
 pub mod identity;

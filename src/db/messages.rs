@@ -229,3 +229,25 @@ pub fn timeline(conn: &Connection, conversation_id: i64, limit: u32) -> Result<V
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// A page of a conversation's messages, newest first, before the `(sent_at, id)` cursor, with
+/// their outbox state.
+pub fn page(
+    conn: &Connection,
+    conversation_id: i64,
+    before: Option<(OffsetDateTime, i64)>,
+    limit: u32,
+) -> Result<Vec<(Message, Option<String>)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT state FROM outbox o WHERE o.message_id = messages.id)
+         FROM messages WHERE conversation_id = ?1
+           AND (?2 IS NULL OR sent_at < ?2 OR (sent_at = ?2 AND id < ?3))
+         ORDER BY sent_at DESC, id DESC LIMIT ?4"
+    );
+    let (t, id) = before.map_or((None, 0), |(t, id)| (Some(super::to_ts(t)), id));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![conversation_id, t, id, limit], |r| {
+        Ok((from_row(r)?, r.get(12)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

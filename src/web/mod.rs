@@ -143,6 +143,7 @@ pub fn router(state: AppState) -> Router {
                 .post(webhooks::receive)
                 .layer(DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
+        .nest("/api/v1", crate::api::router())
         .merge(pages)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), context::security_headers))

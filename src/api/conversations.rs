@@ -1,0 +1,439 @@
+//! `/api/v1/conversations`: list, get, messages (newest first, cursor), and sending through the
+//! outbox with an `Idempotency-Key`.
+
+use super::error::{ApiError, ApiResult, Problem, json_response};
+use super::extract::{ApiCaller, ApiJson, Id, Pairs, next_time_cursor};
+use super::rfc3339;
+use crate::app::AppState;
+use crate::crm::outbound::{self, QueueError, QueueRequest};
+use crate::db;
+use crate::model::{Message, Outbound, TemplateHeader, TemplateParam};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+/// A conversation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationOut {
+    /// Id.
+    pub id: i64,
+    /// The customer.
+    pub contact_id: i64,
+    /// The customer's best name.
+    pub contact_name: String,
+    /// open, pending or resolved.
+    pub status: String,
+    /// Last message either way (RFC 3339).
+    pub last_message_at: String,
+    /// Customer's last message (RFC 3339): the 24-hour window runs from here.
+    pub last_inbound_at: Option<String>,
+    /// True while free-form messages may be sent.
+    pub window_open: bool,
+    /// When the window closes (RFC 3339), if it ever opened.
+    pub window_closes_at: Option<String>,
+    /// Customer messages not yet seen.
+    pub unread: i64,
+}
+
+/// A page of conversations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationPage {
+    /// By last activity, newest first.
+    pub data: Vec<ConversationOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Meta's error for a message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageError {
+    /// Meta's code (e.g. 131047).
+    pub code: i64,
+    /// Title.
+    pub title: String,
+    /// Details.
+    pub details: String,
+}
+
+/// A message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageOut {
+    /// Id.
+    pub id: i64,
+    /// Conversation id.
+    pub conversation_id: i64,
+    /// WhatsApp message id (`local:...` until Meta accepted it).
+    pub wamid: String,
+    /// `in` (customer) or `out` (business).
+    pub direction: String,
+    /// text, image, template, order, reaction ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Text, caption or a one-line summary.
+    pub text: String,
+    /// Meta's timestamp, or when it was queued (RFC 3339).
+    pub sent_at: String,
+    /// Outbound: queued, sending, sent, delivered, read, failed ...
+    pub status: Option<String>,
+    /// Why it failed, when it did.
+    pub error: Option<MessageError>,
+}
+
+/// A page of messages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    /// Newest first.
+    pub data: Vec<MessageOut>,
+    /// Pass as `cursor` for older messages; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Text to send.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextIn {
+    /// 1 to 4096 characters.
+    pub body: String,
+    /// Show a preview of the first link.
+    #[serde(default)]
+    pub preview_url: bool,
+}
+
+/// An approved template to send.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateIn {
+    /// Template name.
+    pub name: String,
+    /// Language code, e.g. `pt_BR`.
+    pub language: String,
+    /// Body variables in order.
+    #[serde(default)]
+    pub body_params: Vec<String>,
+    /// Header text variables in order.
+    #[serde(default)]
+    pub header_params: Vec<String>,
+}
+
+/// A message to send.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SendIn {
+    /// Free-form text (only inside the 24-hour window).
+    Text {
+        /// The text.
+        text: TextIn,
+    },
+    /// An approved template (any time).
+    Template {
+        /// The template.
+        template: TemplateIn,
+    },
+}
+
+fn conversation_out(
+    c: crate::model::Conversation,
+    name: String,
+    now: time::OffsetDateTime,
+) -> ConversationOut {
+    ConversationOut {
+        window_open: c.window_open(now),
+        window_closes_at: c.window_closes_at().map(rfc3339),
+        id: c.id,
+        contact_id: c.contact_id.0,
+        contact_name: name,
+        status: c.status,
+        last_message_at: rfc3339(c.last_message_at),
+        last_inbound_at: c.last_inbound_at.map(rfc3339),
+        unread: c.unread_count,
+    }
+}
+
+fn message_out(m: Message, outbox: Option<String>) -> MessageOut {
+    MessageOut {
+        id: m.id,
+        conversation_id: m.conversation_id,
+        wamid: m.wamid,
+        direction: m.direction.as_str().into(),
+        kind: m.content.kind().into(),
+        text: m.body,
+        sent_at: rfc3339(m.sent_at),
+        status: m.status.map(|s| s.as_str().to_string()).or(outbox),
+        error: m.error.map(|e| MessageError {
+            code: e.code,
+            title: e.title,
+            details: e.details,
+        }),
+    }
+}
+
+/// Conversations by last activity.
+#[utoipa::path(
+    get, path = "/conversations", tag = "conversations",
+    params(
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
+    ),
+    responses(
+        (status = 200, description = "A page of conversations", body = ConversationPage),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    q: Pairs,
+) -> ApiResult<Json<ConversationPage>> {
+    let (limit, before, now) = (q.limit()?, q.time_cursor()?, state.clock.now());
+    let rows = state
+        .db
+        .read(move |c| {
+            db::inbox::conversations(c, before, limit)?
+                .into_iter()
+                .map(|r| Ok(db::conversations::get(c, r.id)?.map(|conv| (conv, r.contact_name))))
+                .collect::<db::Result<Vec<_>>>()
+        })
+        .await?;
+    let rows: Vec<_> = rows.into_iter().flatten().collect();
+    let next = next_time_cursor(
+        rows.len(),
+        limit,
+        rows.last().map(|(c, _)| (c.last_message_at, c.id)),
+    );
+    Ok(Json(ConversationPage {
+        data: rows
+            .into_iter()
+            .map(|(c, n)| conversation_out(c, n, now))
+            .collect(),
+        next_cursor: next,
+    }))
+}
+
+/// One conversation.
+#[utoipa::path(
+    get, path = "/conversations/{id}", tag = "conversations",
+    params(("id" = i64, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationOut),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    Id(id): Id,
+) -> ApiResult<Json<ConversationOut>> {
+    let now = state.clock.now();
+    state
+        .db
+        .read(move |c| {
+            let Some(conv) = db::conversations::get(c, id)? else {
+                return Ok(None);
+            };
+            let name = db::contacts::get(c, conv.contact_id)?
+                .map(|k| k.display_name())
+                .unwrap_or_default();
+            Ok(Some(conversation_out(conv, name, now)))
+        })
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound("conversation"))
+}
+
+/// A conversation's messages, newest first.
+#[utoipa::path(
+    get, path = "/conversations/{id}/messages", tag = "conversations",
+    params(
+        ("id" = i64, Path, description = "Conversation id"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
+    ),
+    responses(
+        (status = 200, description = "A page of messages", body = MessagePage),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn messages(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    Id(id): Id,
+    q: Pairs,
+) -> ApiResult<Json<MessagePage>> {
+    let (limit, before) = (q.limit()?, q.time_cursor()?);
+    let rows = state
+        .db
+        .read(move |c| {
+            if db::conversations::get(c, id)?.is_none() {
+                return Ok(None);
+            }
+            db::messages::page(c, id, before, limit).map(Some)
+        })
+        .await?
+        .ok_or(ApiError::NotFound("conversation"))?;
+    let next = next_time_cursor(
+        rows.len(),
+        limit,
+        rows.last().map(|(m, _)| (m.sent_at, m.id)),
+    );
+    Ok(Json(MessagePage {
+        data: rows.into_iter().map(|(m, o)| message_out(m, o)).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// Longest `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Sends a message: it is stored in the outbox and sent in order, at Meta's pace.
+///
+/// With an `Idempotency-Key` header, repeating the request (same key, same body) returns the
+/// first response (marked `Idempotent-Replayed: true`) and sends nothing again; the same key
+/// with another body is refused. Keys are remembered for 24 hours.
+#[utoipa::path(
+    post, path = "/conversations/{id}/messages", tag = "conversations",
+    params(
+        ("id" = i64, Path, description = "Conversation id"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Up to 255 printable ASCII characters; makes retries safe"),
+    ),
+    request_body = SendIn,
+    responses(
+        (status = 202, description = "Queued for sending", body = MessageOut),
+        (status = 400, description = "Malformed body or key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not sendable (window closed, template, limits, key reused)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn send(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Id(id): Id,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SendIn>,
+) -> ApiResult<Response> {
+    let idem = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v.to_str().ok().map(str::trim).filter(|k| {
+                !k.is_empty()
+                    && k.len() <= MAX_IDEMPOTENCY_KEY
+                    && k.bytes().all(|b| b.is_ascii_graphic())
+            });
+            Some(
+                k.ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters."
+                    ))
+                })?
+                .to_string(),
+            )
+        }
+    };
+    let message = match &body {
+        SendIn::Text { text } => Outbound::Text {
+            body: text.body.clone(),
+            preview_url: text.preview_url,
+        },
+        SendIn::Template { template } => Outbound::Template {
+            name: template.name.clone(),
+            language: template.language.clone(),
+            header: (!template.header_params.is_empty()).then(|| TemplateHeader::Text {
+                params: template
+                    .header_params
+                    .iter()
+                    .map(|t| TemplateParam {
+                        name: None,
+                        text: t.clone(),
+                    })
+                    .collect(),
+            }),
+            body: template
+                .body_params
+                .iter()
+                .map(|t| TemplateParam {
+                    name: None,
+                    text: t.clone(),
+                })
+                .collect(),
+            buttons: vec![],
+        },
+    };
+    let request_hash = Sha256::digest(format!(
+        "{id}\n{}",
+        serde_json::to_string(&body).unwrap_or_default()
+    ))
+    .to_vec();
+    let key_id = caller.0.id;
+    let outbox_key = match &idem {
+        Some(k) => format!("api:{key_id}:{}", hex::encode(Sha256::digest(k.as_bytes()))),
+        None => crate::crypto::random_token().map_err(|_| ApiError::Internal)?,
+    };
+    let now = state.clock.now();
+    let (status, json, replayed) = state
+        .db
+        .write(move |c| {
+            if let Some(k) = &idem
+                && let Some(r) = db::api_keys::idempotent(c, key_id, k)?
+            {
+                if r.request_hash != request_hash {
+                    return Ok(Err(ApiError::field(
+                        "Idempotency-Key",
+                        "This key was used for a different request; use a new key.",
+                    )));
+                }
+                return Ok(Ok((r.status, r.body, true)));
+            }
+            let req = QueueRequest {
+                conversation_id: id,
+                message: &message,
+                reply_to: None,
+                idempotency_key: &outbox_key,
+                author: None,
+            };
+            let queued = match outbound::queue(c, &req, now)? {
+                Ok(q) => q,
+                Err(QueueError::NotFound) => return Ok(Err(ApiError::NotFound("conversation"))),
+                Err(QueueError::WindowClosed) => {
+                    return Ok(Err(ApiError::field(
+                        "type",
+                        "The 24-hour window is closed: the customer has not written in the last 24 hours. Send an approved template.",
+                    )));
+                }
+                Err(QueueError::Invalid(problems)) => {
+                    return Ok(Err(ApiError::Invalid(
+                        problems.into_iter().map(|p| crate::model::FieldError::new("message", p)).collect(),
+                    )));
+                }
+                Err(QueueError::Template(why)) => return Ok(Err(ApiError::field("template", why))),
+            };
+            let m = db::messages::get(c, queued.message_id)?.ok_or(db::Error::Corrupt("message"))?;
+            let out = serde_json::to_string(&message_out(m, Some("queued".into()))).unwrap_or_default();
+            if let Some(k) = &idem {
+                let replay = db::api_keys::Replay { request_hash, status: 202, body: out.clone() };
+                db::api_keys::remember(c, key_id, k, &replay, now)?;
+            }
+            Ok(Ok((202, out, false)))
+        })
+        .await??;
+    state.outbox_wakeup.notify_one();
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    let mut resp = json_response(code, "application/json", &value);
+    if replayed {
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp.into_response())
+}

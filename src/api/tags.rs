@@ -1,0 +1,341 @@
+//! `/api/v1/tags` and `/api/v1/custom-fields`.
+
+use super::actor;
+use super::contacts::TagOut;
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{ApiCaller, ApiJson, Id};
+use crate::app::AppState;
+use crate::crm::fields::{self, FieldInput};
+use crate::db;
+use crate::model::{FieldKind, check_tag};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A tag to create or change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagIn {
+    /// Name (unique, case-insensitive, 1-40 characters).
+    pub name: String,
+    /// One of teal, blue, green, yellow, orange, red, purple, gray.
+    #[serde(default = "default_color")]
+    pub color: String,
+}
+
+fn default_color() -> String {
+    "teal".into()
+}
+
+/// Every tag.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagList {
+    /// Tags by name.
+    pub data: Vec<TagOut>,
+}
+
+/// Every tag, by name.
+#[utoipa::path(
+    get, path = "/tags", tag = "tags",
+    responses(
+        (status = 200, description = "Tags", body = TagList),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list(State(state): State<AppState>, _caller: ApiCaller) -> ApiResult<Json<TagList>> {
+    let tags = state.db.read(db::tags::list).await?;
+    Ok(Json(TagList {
+        data: tags
+            .into_iter()
+            .map(|(t, _)| TagOut {
+                id: t.id,
+                name: t.name,
+                color: t.color,
+            })
+            .collect(),
+    }))
+}
+
+/// Creates a tag.
+#[utoipa::path(
+    post, path = "/tags", tag = "tags", request_body = TagIn,
+    responses(
+        (status = 201, description = "Created", body = TagOut),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    ApiJson(body): ApiJson<TagIn>,
+) -> ApiResult<(StatusCode, Json<TagOut>)> {
+    let name = check_tag(&body.name, &body.color).map_err(|e| ApiError::Invalid(vec![e]))?;
+    let (now, n, color) = (state.clock.now(), name.clone(), body.color.clone());
+    let id = state
+        .db
+        .write(move |c| db::tags::insert(c, &n, &color, now))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TagOut {
+            id,
+            name,
+            color: body.color,
+        }),
+    ))
+}
+
+/// Renames or recolours a tag.
+#[utoipa::path(
+    patch, path = "/tags/{id}", tag = "tags", request_body = TagIn,
+    params(("id" = i64, Path, description = "Tag id")),
+    responses(
+        (status = 200, description = "Updated", body = TagOut),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<TagIn>,
+) -> ApiResult<Json<TagOut>> {
+    let name = check_tag(&body.name, &body.color).map_err(|e| ApiError::Invalid(vec![e]))?;
+    let (n, color) = (name.clone(), body.color.clone());
+    if !state
+        .db
+        .write(move |c| db::tags::update(c, id, &n, &color))
+        .await?
+    {
+        return Err(ApiError::NotFound("tag"));
+    }
+    Ok(Json(TagOut {
+        id,
+        name,
+        color: body.color,
+    }))
+}
+
+/// Deletes a tag everywhere (admin keys).
+#[utoipa::path(
+    delete, path = "/tags/{id}", tag = "tags",
+    params(("id" = i64, Path, description = "Tag id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tag", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    caller.require_admin("delete tags")?;
+    if state.db.write(move |c| db::tags::delete(c, id)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("tag"))
+    }
+}
+
+/// Kind of a custom field.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiFieldKind {
+    /// Free text.
+    Text,
+    /// Decimal number.
+    Number,
+    /// Date `YYYY-MM-DD`.
+    Date,
+    /// One of `options`.
+    Select,
+    /// `true` / `false`.
+    Checkbox,
+    /// http(s) address.
+    Url,
+}
+
+impl From<FieldKind> for ApiFieldKind {
+    fn from(k: FieldKind) -> Self {
+        match k {
+            FieldKind::Text => Self::Text,
+            FieldKind::Number => Self::Number,
+            FieldKind::Date => Self::Date,
+            FieldKind::Select => Self::Select,
+            FieldKind::Checkbox => Self::Checkbox,
+            FieldKind::Url => Self::Url,
+        }
+    }
+}
+
+impl From<ApiFieldKind> for FieldKind {
+    fn from(k: ApiFieldKind) -> Self {
+        match k {
+            ApiFieldKind::Text => Self::Text,
+            ApiFieldKind::Number => Self::Number,
+            ApiFieldKind::Date => Self::Date,
+            ApiFieldKind::Select => Self::Select,
+            ApiFieldKind::Checkbox => Self::Checkbox,
+            ApiFieldKind::Url => Self::Url,
+        }
+    }
+}
+
+/// A custom field definition.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldOut {
+    /// Id.
+    pub id: i64,
+    /// Stable key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// Kind.
+    pub kind: ApiFieldKind,
+    /// Options of a select field.
+    pub options: Vec<String>,
+}
+
+/// A new custom field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldIn {
+    /// Stable key: a lower-case letter, then letters, digits or `_` (at most 40).
+    pub key: String,
+    /// Label (1-60 characters).
+    pub label: String,
+    /// Kind.
+    pub kind: ApiFieldKind,
+    /// Options (select fields only).
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// Every custom field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldList {
+    /// Fields in display order.
+    pub data: Vec<FieldOut>,
+}
+
+/// Every custom field, in display order.
+#[utoipa::path(
+    get, path = "/custom-fields", tag = "custom fields",
+    responses(
+        (status = 200, description = "Fields", body = FieldList),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_fields(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+) -> ApiResult<Json<FieldList>> {
+    let defs = state.db.read(db::custom_fields::list).await?;
+    Ok(Json(FieldList {
+        data: defs
+            .into_iter()
+            .map(|f| FieldOut {
+                id: f.id,
+                key: f.key,
+                label: f.label,
+                kind: f.kind.into(),
+                options: f.options,
+            })
+            .collect(),
+    }))
+}
+
+/// Defines a custom field (admin keys).
+#[utoipa::path(
+    post, path = "/custom-fields", tag = "custom fields", request_body = FieldIn,
+    responses(
+        (status = 201, description = "Created", body = FieldOut),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or the key is taken", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create_field(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<FieldIn>,
+) -> ApiResult<(StatusCode, Json<FieldOut>)> {
+    caller.require_admin("define custom fields")?;
+    let kind: FieldKind = body.kind.into();
+    let input = FieldInput {
+        key: body.key,
+        label: body.label,
+        kind: kind.as_str().into(),
+        options: body.options.join("\n"),
+    };
+    let (now, actor) = (state.clock.now(), actor(&caller));
+    let id = state
+        .db
+        .write(move |c| fields::define(c, &input, &actor, now))
+        .await?
+        .map_err(ApiError::Invalid)?;
+    let f = state
+        .db
+        .read(move |c| db::custom_fields::get(c, id))
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(FieldOut {
+            id: f.id,
+            key: f.key,
+            label: f.label,
+            kind: f.kind.into(),
+            options: f.options,
+        }),
+    ))
+}
+
+/// Deletes a custom field and every value of it (admin keys).
+#[utoipa::path(
+    delete, path = "/custom-fields/{id}", tag = "custom fields",
+    params(("id" = i64, Path, description = "Field id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn delete_field(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    caller.require_admin("delete custom fields")?;
+    let (now, actor) = (state.clock.now(), actor(&caller));
+    if state
+        .db
+        .write(move |c| fields::remove(c, id, &actor, now))
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("custom field"))
+    }
+}
