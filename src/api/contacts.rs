@@ -281,8 +281,10 @@ pub async fn list(
             if !errors.is_empty() {
                 return Ok(Err(ApiError::Invalid(errors)));
             }
-            if matches!(after, Some(ContactCursor::Name(..)))
-                != (filter.sort == crate::model::ContactSort::Name)
+            let name_sort = filter.sort == crate::model::ContactSort::Name;
+            if after
+                .as_ref()
+                .is_some_and(|a| matches!(a, ContactCursor::Name(..)) != name_sort)
             {
                 return Ok(Err(ApiError::field(
                     "cursor",

@@ -295,6 +295,54 @@ pub async fn messages(
 /// Longest `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
+/// The `Idempotency-Key` header, checked.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= MAX_IDEMPOTENCY_KEY
+                && k.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .map(|k| Some(k.to_string()))
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters."
+            ))
+        })
+}
+
+/// The message to queue for a request body.
+fn outbound_of(body: &SendIn) -> Outbound {
+    let params = |v: &[String]| -> Vec<TemplateParam> {
+        v.iter()
+            .map(|t| TemplateParam {
+                name: None,
+                text: t.clone(),
+            })
+            .collect()
+    };
+    match body {
+        SendIn::Text { text } => Outbound::Text {
+            body: text.body.clone(),
+            preview_url: text.preview_url,
+        },
+        SendIn::Template { template } => Outbound::Template {
+            name: template.name.clone(),
+            language: template.language.clone(),
+            header: (!template.header_params.is_empty()).then(|| TemplateHeader::Text {
+                params: params(&template.header_params),
+            }),
+            body: params(&template.body_params),
+            buttons: vec![],
+        },
+    }
+}
+
 /// Sends a message: it is stored in the outbox and sent in order, at Meta's pace.
 ///
 /// With an `Idempotency-Key` header, repeating the request (same key, same body) returns the
@@ -323,53 +371,8 @@ pub async fn send(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SendIn>,
 ) -> ApiResult<Response> {
-    let idem = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let k = v.to_str().ok().map(str::trim).filter(|k| {
-                !k.is_empty()
-                    && k.len() <= MAX_IDEMPOTENCY_KEY
-                    && k.bytes().all(|b| b.is_ascii_graphic())
-            });
-            Some(
-                k.ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters."
-                    ))
-                })?
-                .to_string(),
-            )
-        }
-    };
-    let message = match &body {
-        SendIn::Text { text } => Outbound::Text {
-            body: text.body.clone(),
-            preview_url: text.preview_url,
-        },
-        SendIn::Template { template } => Outbound::Template {
-            name: template.name.clone(),
-            language: template.language.clone(),
-            header: (!template.header_params.is_empty()).then(|| TemplateHeader::Text {
-                params: template
-                    .header_params
-                    .iter()
-                    .map(|t| TemplateParam {
-                        name: None,
-                        text: t.clone(),
-                    })
-                    .collect(),
-            }),
-            body: template
-                .body_params
-                .iter()
-                .map(|t| TemplateParam {
-                    name: None,
-                    text: t.clone(),
-                })
-                .collect(),
-            buttons: vec![],
-        },
-    };
+    let idem = idempotency_key(&headers)?;
+    let message = outbound_of(&body);
     let request_hash = Sha256::digest(format!(
         "{id}\n{}",
         serde_json::to_string(&body).unwrap_or_default()

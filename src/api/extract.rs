@@ -41,7 +41,13 @@ pub struct ApiLimits {
 impl ApiLimits {
     /// Takes one request from the key's budget at `now_ns`; `Err(seconds)` to wait when empty.
     /// Also says whether the key's last-use time is due to be written (once a minute).
-    pub fn take(&self, key: i64, per_minute: u32, now_ns: i128, now_s: i64) -> Result<bool, u64> {
+    pub fn take(
+        &self,
+        key: i64,
+        per_minute: u32,
+        now_ns: i128,
+        unix_secs: i64,
+    ) -> Result<bool, u64> {
         let interval = 60_000_000_000_i128 / i128::from(per_minute.max(1));
         let burst = interval * i128::from(per_minute.max(1));
         let mut map = self
@@ -51,13 +57,13 @@ impl ApiLimits {
         let entry = map.entry(key).or_insert((now_ns, 0));
         let tat = entry.0.max(now_ns);
         if tat - now_ns >= burst {
-            let wait = (tat - now_ns - burst + interval) / 1_000_000_000 + 1;
+            let wait = (tat - now_ns - burst + interval + 999_999_999) / 1_000_000_000;
             return Err(u64::try_from(wait).unwrap_or(1));
         }
         entry.0 = tat + interval;
-        let touch = now_s - entry.1 >= 60;
+        let touch = unix_secs - entry.1 >= 60;
         if touch {
-            entry.1 = now_s;
+            entry.1 = unix_secs;
         }
         Ok(touch)
     }

@@ -34,6 +34,7 @@ use utoipa_axum::routes;
     ),
     servers((url = "/api/v1")),
     modifiers(&BearerKey, &CommonResponses),
+    components(schemas(contacts::ApiSort, contacts::ApiOptIn, orders::ApiOrderStatus)),
     tags(
         (name = "contacts"), (name = "tags"), (name = "custom fields"),
         (name = "conversations"), (name = "orders"), (name = "templates")

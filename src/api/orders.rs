@@ -254,9 +254,9 @@ pub async fn list(
                     let d = if end { d.next_day().unwrap_or(d) } else { d };
                     let t = d.midnight().assume_utc();
                     if end {
-                        filter.until = Some(t)
+                        filter.until = Some(t);
                     } else {
-                        filter.from = Some(t)
+                        filter.from = Some(t);
                     }
                 }
                 Err(_) => errors.push(FieldError::new(name, "Use a date as YYYY-MM-DD.")),

@@ -3,6 +3,7 @@
 mod fake_graph;
 mod helpers;
 
+mod api;
 mod attachments;
 mod auth;
 mod contacts;
