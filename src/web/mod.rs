@@ -1,6 +1,7 @@
 //! The browser UI: THE route table and the middleware stack. Handlers live one file per area.
 //! Imports `auth` (use cases), `db` (read-only page queries), `model`, `crypto`, `config`.
 
+mod api_keys;
 pub mod assets;
 mod attachments;
 mod auth;
@@ -93,6 +94,11 @@ pub fn router(state: AppState) -> Router {
         .route("/segments", get(segments::index).post(segments::create))
         .route("/segments/{id}", post(segments::rename))
         .route("/segments/{id}/delete", post(segments::delete))
+        .route(
+            "/settings/api-keys",
+            get(api_keys::index).post(api_keys::create),
+        )
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/settings/fields", get(fields::index).post(fields::create))
         .route("/settings/fields/{id}", post(fields::update))
         .route("/settings/fields/{id}/delete", post(fields::delete))

@@ -586,3 +586,73 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
     let built = serde_json::to_value(flowcrm::api::openapi()).expect("json");
     assert_eq!(built["paths"], doc["paths"]);
 }
+
+#[tokio::test]
+async fn admins_create_and_revoke_keys_in_settings() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    let r = app
+        .submit(
+            "/settings/api-keys",
+            "/settings/api-keys",
+            &[("name", "Shop website"), ("role", "agent")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let token = r
+        .body
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("token shown")
+        .to_string();
+    assert!(token.starts_with("fck_") && token.len() == 44);
+    assert!(
+        r.set_cookies().iter().all(|c| !c.contains(&token)),
+        "never in a cookie"
+    );
+    let again = app.get("/settings/api-keys").await;
+    assert!(!again.body.contains(&token), "shown once");
+    assert!(
+        again.body.contains(&token[..12]),
+        "the prefix tells keys apart"
+    );
+    assert_eq!(
+        call(&mut app, "GET", "/tags", Some(&token), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert!(
+        app.get("/settings/api-keys")
+            .await
+            .body
+            .contains("UTC</td>\n      <td>"),
+        "last use shown"
+    );
+
+    let id = app.count("SELECT id FROM api_keys").await;
+    let r = app
+        .submit(
+            "/settings/api-keys",
+            &format!("/settings/api-keys/{id}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        call(&mut app, "GET", "/tags", Some(&token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.audit_count("api_key.create").await, 1);
+    assert_eq!(app.audit_count("api_key.revoke").await, 1);
+
+    let mut agent = app.other_browser();
+    agent.logged_in_as("agent@shop.example", Role::Agent).await;
+    assert_eq!(
+        agent.get("/settings/api-keys").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
