@@ -236,15 +236,57 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Most index hits a search uses as an id list; more means the words are common, and scanning
+/// contacts in list order finds a page sooner.
+const MAX_SEARCH_HITS: i64 = 500;
+
+/// Contact ids whose name, WhatsApp name, email or username contains `q`, or whose phone
+/// contains its digits, from the trigram index; `None` when the index cannot answer (fewer than
+/// three characters) or the hits are too many to be worth listing.
+fn search_hits(conn: &Connection, q: &str) -> Result<Option<Vec<i64>>> {
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    if q.chars().count() < 3 || (!digits.is_empty() && digits.len() < 3) {
+        return Ok(None);
+    }
+    let phrase = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut expr = format!("{{name profile_name email username}} : {}", phrase(q));
+    if !digits.is_empty() {
+        let _ = write!(expr, " OR phone : {}", phrase(&digits));
+    } else {
+        let _ = write!(expr, " OR phone : {}", phrase(q));
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2")?;
+    let ids = stmt
+        .query_map(params![expr, MAX_SEARCH_HITS + 1], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok((i64::try_from(ids.len()).unwrap_or(i64::MAX) <= MAX_SEARCH_HITS).then_some(ids))
+}
+
 /// `WHERE` clause and parameters for a filter.
-fn where_clause(f: &ContactFilter, now: OffsetDateTime) -> (String, Vec<Value>) {
+fn where_clause(
+    conn: &Connection,
+    f: &ContactFilter,
+    now: OffsetDateTime,
+) -> Result<(String, Vec<Value>)> {
     let mut sql = vec!["1 = 1".to_string()];
     let mut p: Vec<Value> = Vec::new();
     let bind = |p: &mut Vec<Value>, v: Value| {
         p.push(v);
         format!("?{}", p.len())
     };
-    if !f.q.is_empty() {
+    let hits = if f.q.is_empty() {
+        None
+    } else {
+        search_hits(conn, &f.q)?
+    };
+    if let Some(ids) = hits {
+        let list = bind(
+            &mut p,
+            Value::Text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())),
+        );
+        sql.push(format!("k.id IN (SELECT value FROM json_each({list}))"));
+    } else if !f.q.is_empty() {
         let esc = like_escape(&f.q);
         let pat = bind(&mut p, Value::Text(format!("%{esc}%")));
         // Phone search ignores spaces, dashes and brackets the user may type.
@@ -330,7 +372,7 @@ fn where_clause(f: &ContactFilter, now: OffsetDateTime) -> (String, Vec<Value>) 
             "EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = k.id AND c.last_inbound_at >= {v})"
         ));
     }
-    (sql.join(" AND "), p)
+    Ok((sql.join(" AND "), p))
 }
 
 /// Contacts matching the filter in its order, after `after`.
@@ -341,7 +383,7 @@ pub fn list(
     limit: u32,
     now: OffsetDateTime,
 ) -> Result<Vec<(ListRow, ContactCursor)>> {
-    let (mut clause, mut p) = where_clause(f, now);
+    let (mut clause, mut p) = where_clause(conn, f, now)?;
     let (order, key) = match f.sort {
         ContactSort::Newest => ("k.created_at DESC, k.id DESC", "k.created_at"),
         ContactSort::Oldest => ("k.created_at ASC, k.id ASC", "k.created_at"),
@@ -390,7 +432,7 @@ pub fn list(
 
 /// Number of contacts matching the filter.
 pub fn count_matching(conn: &Connection, f: &ContactFilter, now: OffsetDateTime) -> Result<i64> {
-    let (clause, p) = where_clause(f, now);
+    let (clause, p) = where_clause(conn, f, now)?;
     let sql = format!("SELECT COUNT(*) FROM contacts k WHERE {clause}");
     Ok(conn
         .prepare_cached(&sql)?
@@ -458,4 +500,88 @@ pub fn adopt_opt_in(conn: &Connection, from: ContactId, to: ContactId) -> Result
     )?
     .execute(params![from.0, to.0])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(conn: &Connection, q: &str) -> Vec<String> {
+        let f = ContactFilter {
+            q: q.into(),
+            sort: ContactSort::Name,
+            ..ContactFilter::default()
+        };
+        let now = OffsetDateTime::now_utc();
+        let n = count_matching(conn, &f, now).expect("count");
+        let rows = list(conn, &f, None, 100, now).expect("list");
+        assert_eq!(
+            usize::try_from(n).ok(),
+            Some(rows.len()),
+            "count agrees for {q:?}"
+        );
+        rows.into_iter()
+            .map(|(r, _)| r.contact.display_name())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn search_finds_substrings_through_the_index_and_stays_in_step() {
+        let (db, _dir) = crate::db::testing::temp_db();
+        let found = db
+            .write(|c| {
+                let now = OffsetDateTime::now_utc();
+                let p = |s: &str| PhoneE164::from_stored(s.into());
+                let ana = insert_manual(
+                    c,
+                    "Ana Lima",
+                    &p("+5511988887777"),
+                    Some("ana@shop.example"),
+                    now,
+                )?;
+                insert_manual(c, "Bruno \"Bigode\" Souza", &p("+5521977776666"), None, now)?;
+                insert_manual(
+                    c,
+                    "Caio",
+                    &p("+5531966665555"),
+                    Some("caio_100%@x.example"),
+                    now,
+                )?;
+                let id = insert(c, None, Some("BR.1"), "Dani WhatsApp", now)?;
+                let mut out = vec![
+                    names(c, "lima"),       // name, index
+                    names(c, "ANA"),        // case-insensitive
+                    names(c, "(11) 98888"), // phone digits of a formatted number
+                    names(c, "shop.exa"),   // email
+                    names(c, "\"Bigode\""), // quotes in the query are literal
+                    names(c, "_100%"),      // LIKE wildcards are literal
+                    names(c, "an"),         // two letters: scanned, not indexed
+                    names(c, "whatsapp"),   // WhatsApp profile name
+                    names(c, "zzz"),        // nothing
+                ];
+                set_details(c, ana, "Ana Paula", None, None, now)?;
+                out.push(names(c, "lima"));
+                out.push(names(c, "paula"));
+                delete(c, id)?;
+                out.push(names(c, "whatsapp"));
+                Ok(out)
+            })
+            .await
+            .expect("db");
+        let want: Vec<Vec<&str>> = vec![
+            vec!["Ana Lima"],
+            vec!["Ana Lima"],
+            vec!["Ana Lima"],
+            vec!["Ana Lima"],
+            vec!["Bruno \"Bigode\" Souza"],
+            vec!["Caio"],
+            vec!["Ana Lima", "Dani WhatsApp"],
+            vec!["Dani WhatsApp"],
+            vec![],
+            vec![],
+            vec!["Ana Paula"],
+            vec![],
+        ];
+        assert_eq!(found, want);
+    }
 }
