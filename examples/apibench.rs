@@ -9,7 +9,12 @@
 //! ```
 //! `benches/api_search.sh` seeds 100,000 contacts, starts the server and runs this.
 
-#![allow(clippy::cast_precision_loss)]
+// Percentiles over durations: float conversions are the point.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

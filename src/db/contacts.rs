@@ -1,7 +1,9 @@
 //! The `contacts` table: customers by phone and/or business-scoped user id.
 
 use super::{Result, from_ts, to_ts};
-use crate::model::{Contact, ContactFilter, ContactId, ContactSort, FieldOp, OptIn, PhoneE164};
+use crate::model::{
+    Contact, ContactFilter, ContactId, ContactSort, FieldCondition, FieldOp, OptIn, PhoneE164,
+};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::fmt::Write as _;
@@ -250,17 +252,55 @@ fn search_hits(conn: &Connection, q: &str) -> Result<Option<Vec<i64>>> {
     }
     let phrase = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut expr = format!("{{name profile_name email username}} : {}", phrase(q));
-    if !digits.is_empty() {
-        let _ = write!(expr, " OR phone : {}", phrase(&digits));
-    } else {
-        let _ = write!(expr, " OR phone : {}", phrase(q));
-    }
+    let phone = if digits.is_empty() { q } else { &digits };
+    let _ = write!(expr, " OR phone : {}", phrase(phone));
     let mut stmt =
         conn.prepare_cached("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2")?;
     let ids = stmt
         .query_map(params![expr, MAX_SEARCH_HITS + 1], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok((i64::try_from(ids.len()).unwrap_or(i64::MAX) <= MAX_SEARCH_HITS).then_some(ids))
+}
+
+/// SQL for one custom field condition; binds its values into `p`.
+fn field_condition(c: &FieldCondition, p: &mut Vec<Value>) -> String {
+    let bind = |p: &mut Vec<Value>, v: Value| {
+        p.push(v);
+        format!("?{}", p.len())
+    };
+    let key = bind(p, Value::Text(c.key.clone()));
+    let base = format!(
+        "SELECT 1 FROM contact_field_values v JOIN custom_fields cf ON cf.id = v.field_id \
+         WHERE v.contact_id = k.id AND cf.key = {key}"
+    );
+    match c.op {
+        FieldOp::Set => format!("EXISTS ({base})"),
+        FieldOp::Unset => format!("NOT EXISTS ({base})"),
+        FieldOp::Eq | FieldOp::Ne => {
+            let v = bind(p, Value::Text(c.value.clone()));
+            let test = format!(
+                "EXISTS ({base} AND CASE cf.kind WHEN 'number' THEN v.num = CAST({v} AS REAL) \
+                 ELSE v.value = {v} COLLATE NOCASE END)"
+            );
+            if c.op == FieldOp::Eq {
+                test
+            } else {
+                format!("NOT {test}")
+            }
+        }
+        FieldOp::Contains => {
+            let v = bind(p, Value::Text(format!("%{}%", like_escape(&c.value))));
+            format!("EXISTS ({base} AND v.value LIKE {v} ESCAPE '\\')")
+        }
+        FieldOp::Gt | FieldOp::Lt => {
+            let v = bind(p, Value::Text(c.value.clone()));
+            let cmp = if c.op == FieldOp::Gt { ">" } else { "<" };
+            format!(
+                "EXISTS ({base} AND CASE cf.kind WHEN 'number' THEN v.num {cmp} CAST({v} AS REAL) \
+                 ELSE v.value {cmp} {v} END)"
+            )
+        }
+    }
 }
 
 /// `WHERE` clause and parameters for a filter.
@@ -320,40 +360,7 @@ fn where_clause(
         ));
     }
     for c in &f.fields {
-        let key = bind(&mut p, Value::Text(c.key.clone()));
-        let base = format!(
-            "SELECT 1 FROM contact_field_values v JOIN custom_fields cf ON cf.id = v.field_id \
-             WHERE v.contact_id = k.id AND cf.key = {key}"
-        );
-        let cond = match c.op {
-            FieldOp::Set => format!("EXISTS ({base})"),
-            FieldOp::Unset => format!("NOT EXISTS ({base})"),
-            FieldOp::Eq | FieldOp::Ne => {
-                let v = bind(&mut p, Value::Text(c.value.clone()));
-                let test = format!(
-                    "EXISTS ({base} AND CASE cf.kind WHEN 'number' THEN v.num = CAST({v} AS REAL) \
-                     ELSE v.value = {v} COLLATE NOCASE END)"
-                );
-                if c.op == FieldOp::Eq {
-                    test
-                } else {
-                    format!("NOT {test}")
-                }
-            }
-            FieldOp::Contains => {
-                let v = bind(&mut p, Value::Text(format!("%{}%", like_escape(&c.value))));
-                format!("EXISTS ({base} AND v.value LIKE {v} ESCAPE '\\')")
-            }
-            FieldOp::Gt | FieldOp::Lt => {
-                let v = bind(&mut p, Value::Text(c.value.clone()));
-                let cmp = if c.op == FieldOp::Gt { ">" } else { "<" };
-                format!(
-                    "EXISTS ({base} AND CASE cf.kind WHEN 'number' THEN v.num {cmp} CAST({v} AS REAL) \
-                     ELSE v.value {cmp} {v} END)"
-                )
-            }
-        };
-        sql.push(cond);
+        sql.push(field_condition(c, &mut p));
     }
     if let Some(o) = f.opt_in {
         let v = bind(&mut p, Value::Text(o.as_str().into()));

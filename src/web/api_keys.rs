@@ -50,8 +50,8 @@ async fn page(
         keys: keys
             .into_iter()
             .map(|k| {
-                let (used, created) = (date(k.last_used_at), date(Some(k.created_at)));
-                (k, used, created)
+                let (last_use, created) = (date(k.last_used_at), date(Some(k.created_at)));
+                (k, last_use, created)
             })
             .collect(),
         created,

@@ -48,31 +48,9 @@ async fn method_not_allowed() -> AppError {
     AppError::BadRequest("This address does not accept that kind of request.".into())
 }
 
-/// Every route of the app, with its middleware.
-pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/setup/{token}", get(setup::form).post(setup::submit))
-        .route("/inbox", get(inbox::index))
-        .route("/conversations/{id}", get(conversations::show))
-        .route(
-            "/conversations/{id}/messages",
-            post(conversations::send_text),
-        )
-        .route(
-            "/conversations/{id}/template",
-            post(conversations::send_template),
-        )
-        .route("/conversations/{id}/reactions", post(conversations::react))
-        .route(
-            "/conversations/{id}/attachments",
-            post(attachments::create).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
-        )
-        .route("/messages/{id}/retry", post(conversations::retry))
-        .route("/templates", get(templates::index).post(templates::create))
-        .route("/templates/sync", post(templates::sync))
+/// Pages about contacts, segments, custom fields, orders and products.
+fn crm_routes() -> Router<AppState> {
+    Router::new()
         .route("/contacts", get(contacts::index))
         .route(
             "/contacts/new",
@@ -133,6 +111,34 @@ pub fn router(state: AppState) -> Router {
             "/products/import",
             post(products::import).layer(DefaultBodyLimit::max(import::MAX_CSV)),
         )
+}
+
+/// Every route of the app, with its middleware.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/setup/{token}", get(setup::form).post(setup::submit))
+        .route("/inbox", get(inbox::index))
+        .route("/conversations/{id}", get(conversations::show))
+        .route(
+            "/conversations/{id}/messages",
+            post(conversations::send_text),
+        )
+        .route(
+            "/conversations/{id}/template",
+            post(conversations::send_template),
+        )
+        .route("/conversations/{id}/reactions", post(conversations::react))
+        .route(
+            "/conversations/{id}/attachments",
+            post(attachments::create).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
+        )
+        .route("/messages/{id}/retry", post(conversations::retry))
+        .route("/templates", get(templates::index).post(templates::create))
+        .route("/templates/sync", post(templates::sync))
+        .merge(crm_routes())
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/sending/resume", post(settings::resume_sending))
