@@ -510,15 +510,21 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     caller.require_admin("delete contacts")?;
     let (now, actor) = (state.clock.now(), actor(&caller));
-    if state
+    let files = state
         .db
         .write(move |c| crm_contacts::delete(c, ContactId(id), &actor, now))
         .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound("contact"))
+        .ok_or(ApiError::NotFound("contact"))?;
+    // The rows are gone (committed); now the downloaded media files.
+    for name in files {
+        let path = state.media_job.media_dir.join(&name);
+        if let Err(e) = tokio::fs::remove_file(&path).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(file = %path.display(), error = %e, "could not remove a deleted contact's media file");
+        }
     }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Puts a tag on a contact (no change when it has it).

@@ -207,16 +207,19 @@ pub fn merge(
 }
 
 /// Deletes a contact with its conversations, messages, notes, fields and consent records
-/// (orders stay, without the customer). Audited.
+/// (orders stay, without the customer). Audited. Returns the stored media file names of the
+/// deleted messages, for the caller to remove from disk after the commit; `None` when there
+/// was no such contact.
 pub fn delete(
     conn: &Connection,
     id: ContactId,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<bool> {
+) -> Result<Option<Vec<String>>> {
+    let files = db::media::stored_names_for_contact(conn, id)?;
     if !db::contacts::delete(conn, id)? {
-        return Ok(false);
+        return Ok(None);
     }
     audit(conn, actor, "contact.delete", id, String::new(), now)?;
-    Ok(true)
+    Ok(Some(files))
 }

@@ -178,3 +178,16 @@ pub fn mark_lost(conn: &Connection, id: i64, reason: &str) -> Result<()> {
     conn.prepare_cached(sql)?.execute(params![id, reason])?;
     Ok(())
 }
+
+/// Names of the stored media files of a contact's messages (to remove with the contact).
+pub fn stored_names_for_contact(
+    conn: &Connection,
+    contact: crate::model::ContactId,
+) -> Result<Vec<String>> {
+    let sql = "SELECT d.stored_name FROM media d JOIN messages m ON m.id = d.message_id
+               JOIN conversations c ON c.id = m.conversation_id
+               WHERE c.contact_id = ?1 AND d.stored_name IS NOT NULL";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([contact.0], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

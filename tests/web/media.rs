@@ -192,3 +192,41 @@ async fn without_a_token_media_waits_without_using_up_attempts() {
     assert_eq!((state.as_str(), attempts), ("pending", 0));
     assert!(fake.requests.lock().expect("lock").is_empty());
 }
+
+#[tokio::test]
+async fn deleting_a_contact_removes_its_media_files() {
+    let (mut app, fake) = app_with_fake().await;
+    fake.add(
+        "1003383421387256",
+        b"\xff\xd8\xff\xe0 jpeg",
+        "image/jpeg",
+        false,
+    );
+    app.deliver("image").await;
+    assert_eq!(run(&app).await.stored, 1);
+    let name: String = app
+        .query(|c| c.query_row("SELECT stored_name FROM media", [], |r| r.get(0)))
+        .await;
+    let path = app.state.media_job.media_dir.join(&name);
+    assert!(path.exists());
+    let contact = app.count("SELECT id FROM contacts").await;
+    let seed = [9u8; 20];
+    let now = time::OffsetDateTime::now_utc();
+    let key = app
+        .state
+        .db
+        .write(move |c| {
+            flowcrm::crm::api_keys::create(c, "t", Role::Admin, &seed, &Default::default(), now)
+        })
+        .await
+        .expect("db")
+        .expect("key");
+    let req = axum::http::Request::delete(format!("/api/v1/contacts/{contact}"))
+        .header("authorization", format!("Bearer {}", key.token))
+        .body(axum::body::Body::empty())
+        .expect("req");
+    assert_eq!(app.send(req).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM media").await, 0);
+    assert!(!path.exists(), "the file is gone too");
+}
