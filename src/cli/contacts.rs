@@ -35,30 +35,14 @@ pub enum ContactsCommand {
         /// Header (or 1-based position) of the tags column (tags separated by ; or ,).
         #[arg(long)]
         tags_column: Option<String>,
+        /// Header (or 1-based position) of the opt-in column (yes/no); `opt_in_source` is
+        /// read from a column of that name when there is one.
+        #[arg(long)]
+        opt_in_column: Option<String>,
         /// Field separator.
         #[arg(long, default_value = ",")]
         delimiter: char,
     },
-}
-
-fn column(header: &[String], spec: &str) -> anyhow::Result<usize> {
-    if let Ok(n) = spec.parse::<usize>() {
-        anyhow::ensure!(
-            n >= 1 && n <= header.len(),
-            "column {n} does not exist (the file has {})",
-            header.len()
-        );
-        return Ok(n - 1);
-    }
-    header
-        .iter()
-        .position(|h| h.trim().eq_ignore_ascii_case(spec.trim()))
-        .with_context(|| {
-            format!(
-                "no column named `{spec}`; the header has: {}",
-                header.join(", ")
-            )
-        })
 }
 
 fn read(file: &PathBuf, delimiter: char) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
@@ -124,20 +108,24 @@ pub(super) async fn run(loaded: &Loaded, cmd: ContactsCommand) -> anyhow::Result
         phone_column,
         email_column,
         tags_column,
+        opt_in_column,
         delimiter,
     } = cmd;
     let (header, records) = read(&file, delimiter)?;
     let (db, _) = app::open_db(&loaded.config).await?;
     let defs = db.read(crate::db::custom_fields::list).await?;
     let mut mapping = Mapping::from_header_with_fields(&header, &defs);
-    for (spec, slot) in [
-        (name_column, &mut mapping.name),
-        (phone_column, &mut mapping.phone),
-        (email_column, &mut mapping.email),
-        (tags_column, &mut mapping.tags),
+    for (field, spec) in [
+        ("name", name_column),
+        ("phone", phone_column),
+        ("email", email_column),
+        ("tags", tags_column),
+        ("opt_in", opt_in_column),
     ] {
         if let Some(s) = spec {
-            *slot = Some(column(&header, &s)?);
+            mapping
+                .set(field, &header, &s)
+                .map_err(|e| anyhow::anyhow!(e))?;
         }
     }
     anyhow::ensure!(

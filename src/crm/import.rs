@@ -95,6 +95,80 @@ impl Mapping {
     }
 }
 
+/// The built-in fields a column can be mapped to by hand, as (name, description).
+pub const MAPPABLE: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("tags", "Tags"),
+    ("opt_in", "Opt-in (yes/no)"),
+    ("opt_in_source", "Opt-in source"),
+];
+
+/// Finds a column by its header (case-insensitive) or 1-based number.
+pub fn find_column(header: &[String], spec: &str) -> Result<usize, String> {
+    if let Ok(n) = spec.trim().parse::<usize>() {
+        if n >= 1 && n <= header.len() {
+            return Ok(n - 1);
+        }
+        return Err(format!(
+            "column {n} does not exist (the file has {})",
+            header.len()
+        ));
+    }
+    header
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case(spec.trim()))
+        .ok_or_else(|| {
+            format!(
+                "no column named `{}`; the header has: {}",
+                spec.trim(),
+                header.join(", ")
+            )
+        })
+}
+
+impl Mapping {
+    /// Maps `field` (one of `MAPPABLE`) to the column `spec` names, overriding the guess.
+    pub fn set(&mut self, field: &str, header: &[String], spec: &str) -> Result<(), String> {
+        let col = Some(find_column(header, spec)?);
+        match field {
+            "name" => self.name = col,
+            "phone" => self.phone = col,
+            "email" => self.email = col,
+            "tags" => self.tags = col,
+            "opt_in" => self.opt_in = col,
+            "opt_in_source" => self.opt_in_source = col,
+            other => return Err(format!("`{other}` is not a contact field")),
+        }
+        self.fields.retain(|(c, _)| Some(*c) != col);
+        Ok(())
+    }
+
+    /// Which column feeds which field, for people: `(field, column header)`.
+    #[must_use]
+    pub fn describe(&self, header: &[String]) -> Vec<(String, String)> {
+        let name = |c: usize| header.get(c).cloned().unwrap_or_default();
+        let mut out: Vec<(String, String)> = [
+            ("name", self.name),
+            ("phone", self.phone),
+            ("email", self.email),
+            ("tags", self.tags),
+            ("opt_in", self.opt_in),
+            ("opt_in_source", self.opt_in_source),
+        ]
+        .into_iter()
+        .filter_map(|(f, c)| c.map(|c| (f.to_string(), name(c))))
+        .collect();
+        out.extend(
+            self.fields
+                .iter()
+                .map(|(c, f)| (format!("custom field {}", f.key), name(*c))),
+        );
+        out
+    }
+}
+
 /// Reads a consent cell.
 fn parse_opt_in(v: &str) -> Result<Option<OptIn>, String> {
     match v.trim().to_lowercase().as_str() {

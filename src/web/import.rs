@@ -24,6 +24,20 @@ pub struct ImportPage {
     report: Option<Report>,
     dry_run: bool,
     rows: usize,
+    /// Columns chosen by hand: (field, column).
+    overrides: Vec<(String, String)>,
+    /// Which column fed which field.
+    mapping: Vec<(String, String)>,
+    fields: &'static [(&'static str, &'static str)],
+}
+
+impl ImportPage {
+    fn chosen(&self, field: &str) -> &str {
+        self.overrides
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or("", |(_, c)| c.as_str())
+    }
 }
 
 fn page(user: &CurrentUser) -> ImportPage {
@@ -33,6 +47,9 @@ fn page(user: &CurrentUser) -> ImportPage {
         report: None,
         dry_run: true,
         rows: 0,
+        overrides: Vec::new(),
+        mapping: Vec::new(),
+        fields: import::MAPPABLE,
     }
 }
 
@@ -82,13 +99,22 @@ pub async fn upload(
 ) -> Result<Response> {
     let mut p = page(&user);
     let (mut bytes, mut dry_run) = (Vec::new(), false);
+    let mut overrides: Vec<(String, String)> = Vec::new();
     while let Ok(Some(field)) = form.next_field().await {
-        match field.name().unwrap_or("") {
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
             "file" => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
             "dry_run" => dry_run = true,
+            n if n.starts_with("map_") => {
+                let v = field.text().await.unwrap_or_default();
+                if !v.trim().is_empty() {
+                    overrides.push((n["map_".len()..].to_string(), v.trim().to_string()));
+                }
+            }
             _ => {}
         }
     }
+    p.overrides.clone_from(&overrides);
     p.dry_run = dry_run;
     let parsed = if bytes.is_empty() {
         Err("Choose a CSV file.".to_string())
@@ -103,7 +129,14 @@ pub async fn upload(
         }
     };
     let defs = state.db.read(crate::db::custom_fields::list).await?;
-    let mapping = Mapping::from_header_with_fields(&header, &defs);
+    let mut mapping = Mapping::from_header_with_fields(&header, &defs);
+    for (field, spec) in &overrides {
+        if let Err(e) = mapping.set(field, &header, spec) {
+            p.error = format!("Column for {field}: {e}.");
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        }
+    }
+    p.mapping = mapping.describe(&header);
     if mapping.phone.is_none() {
         p.error = format!(
             "No phone column found. Name one of the columns “phone” (or telefone, whatsapp). The header has: {}.",

@@ -537,3 +537,49 @@ async fn import_sets_custom_fields_and_opt_in_with_its_source() {
     assert!(again.body.contains("<dt>Opt-in/out changes</dt><dd>0</dd>"));
     assert_eq!(app.count("SELECT COUNT(*) FROM consent_events").await, 2);
 }
+
+#[tokio::test]
+async fn the_import_page_takes_columns_chosen_by_hand() {
+    let mut app = admin().await;
+    let csrf = app.get("/contacts/import").await.csrf();
+    let b = "MapBoundary";
+    let csv = "Cliente,Celular principal,Fixo\nAna,(11) 98888-7777,(11) 3333-4444\n";
+    let part = |name: &str, value: &str| {
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n{}{}--{b}--\r\n",
+        part("map_phone", "celular principal"),
+        part("map_name", "1"),
+    );
+    let req = axum::http::Request::post(format!("/contacts/import?csrf_token={csrf}"))
+        .header("content-type", format!("multipart/form-data; boundary={b}"))
+        .body(axum::body::Body::from(body))
+        .expect("req");
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("phone ← “Celular principal”"), "{}", r.body);
+    let phone: String = app
+        .query(|c| {
+            c.query_row("SELECT phone || ' ' || name FROM contacts", [], |r| {
+                r.get(0)
+            })
+        })
+        .await;
+    assert_eq!(phone, "+5511988887777 Ana");
+
+    let bad = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n{}--{b}--\r\n",
+        part("map_phone", "Mobile"),
+    );
+    let req = axum::http::Request::post(format!("/contacts/import?csrf_token={csrf}"))
+        .header("content-type", format!("multipart/form-data; boundary={b}"))
+        .body(axum::body::Body::from(bad))
+        .expect("req");
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("no column named `Mobile`; the header has: Cliente, Celular principal, Fixo")
+    );
+}
