@@ -76,6 +76,24 @@ impl ContactsPage {
             .map_or("", |(_, l)| *l)
     }
 
+    /// Columns an export may have: built-in ones, then custom field keys.
+    fn export_columns(&self) -> Vec<(String, String)> {
+        super::export::CONTACT_COLUMNS
+            .iter()
+            .map(|c| ((*c).to_string(), c.replace('_', " ")))
+            .chain(self.fields.iter().map(|f| (f.key.clone(), f.label.clone())))
+            .collect()
+    }
+
+    /// The filter as hidden form inputs: (name, value).
+    fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = self.filter.to_pairs();
+        if let Some(s) = self.segment.filter(|_| self.filter.is_empty()) {
+            pairs.push(("segment", s.to_string()));
+        }
+        pairs
+    }
+
     fn field_label(&self, key: &str) -> String {
         self.fields
             .iter()

@@ -113,11 +113,13 @@ pub async fn contacts(
     }
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    // `columns=a,b` or `column=a&column=b` (the page's checkboxes).
     let wanted = pairs
         .iter()
-        .find(|(k, _)| k == "columns")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+        .filter(|(k, _)| k == "columns" || k == "column")
+        .map(|(_, v)| v.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     let defs = state.db.read(db::custom_fields::list).await?;
     let available: Vec<String> = CONTACT_COLUMNS
         .iter()
@@ -127,7 +129,11 @@ pub async fn contacts(
     let columns: Vec<String> = if wanted.trim().is_empty() {
         available.clone()
     } else {
-        let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+        let wanted: Vec<&str> = wanted
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
         if let Some(bad) = wanted.iter().find(|c| !available.iter().any(|a| a == *c)) {
             return Err(AppError::BadRequest(format!(
                 "Unknown column `{bad}`. Columns: {}.",

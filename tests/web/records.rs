@@ -583,3 +583,29 @@ async fn the_import_page_takes_columns_chosen_by_hand() {
             .contains("no column named `Mobile`; the header has: Cliente, Celular principal, Fixo")
     );
 }
+
+#[tokio::test]
+async fn the_export_form_sends_the_filter_and_the_ticked_columns() {
+    let mut app = admin().await;
+    field(&mut app, "tier", "Tier", "text", "").await;
+    let ana = contact(&mut app, "Ana", "11 98888-7777").await;
+    contact(&mut app, "Bia", "11 97777-6666").await;
+    set(&mut app, ana, &[("tier", "=cmd|' /C calc'!A0")]).await;
+    let page = app.get("/contacts?field=tier:set:").await;
+    assert!(
+        page.body.contains("name=\"field\" value=\"tier:set:\""),
+        "filter carried"
+    );
+    assert!(page.body.contains("name=\"column\" value=\"tier\" checked"));
+    let csv = app
+        .get("/contacts/export.csv?field=tier%3Aset%3A&column=name&column=tier")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.body.trim(),
+        "name,tier\nAna,'=cmd|' /C calc'!A0",
+        "formula defused"
+    );
+    let bad = app.get("/contacts/export.csv?column=secret").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
