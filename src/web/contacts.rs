@@ -314,6 +314,99 @@ pub struct Event {
     text: String,
 }
 
+/// An entry of the contact's timeline.
+pub struct TimelineEntry {
+    when: String,
+    kind: &'static str,
+    text: String,
+    link: Option<String>,
+}
+
+/// Entries shown on the contact's timeline.
+const TIMELINE: u32 = 30;
+
+/// The contact's story, newest first: messages, orders, notes, consent and the first contact.
+fn timeline(
+    contact: &Contact,
+    messages: Vec<crate::model::Message>,
+    orders: &[OrderLink],
+    order_times: &[time::OffsetDateTime],
+    notes: &[db::notes::Note],
+    consent: &[db::contacts::ConsentEvent],
+) -> Vec<TimelineEntry> {
+    let mut all: Vec<(time::OffsetDateTime, TimelineEntry)> = Vec::new();
+    for m in messages {
+        let (kind, who) = match m.direction {
+            crate::model::Direction::In => ("in", "Customer"),
+            crate::model::Direction::Out => ("out", "You"),
+        };
+        all.push((
+            m.sent_at,
+            TimelineEntry {
+                when: String::new(),
+                kind,
+                text: format!("{who}: {}", m.body.chars().take(140).collect::<String>()),
+                link: Some(format!("/conversations/{}", m.conversation_id)),
+            },
+        ));
+    }
+    for (o, at) in orders.iter().zip(order_times) {
+        all.push((
+            *at,
+            TimelineEntry {
+                when: String::new(),
+                kind: "order",
+                text: format!("Order #{} ({}) {}", o.id, o.status, o.total),
+                link: Some(format!("/orders/{}", o.id)),
+            },
+        ));
+    }
+    for n in notes {
+        all.push((
+            n.created_at,
+            TimelineEntry {
+                when: String::new(),
+                kind: "note",
+                text: format!("Note: {}", n.body.chars().take(140).collect::<String>()),
+                link: None,
+            },
+        ));
+    }
+    for e in consent {
+        let what = if e.state == OptIn::In {
+            "Opted in"
+        } else {
+            "Opted out"
+        };
+        all.push((
+            e.at,
+            TimelineEntry {
+                when: String::new(),
+                kind: "consent",
+                text: format!("{what} ({})", e.source),
+                link: None,
+            },
+        ));
+    }
+    all.push((
+        contact.created_at,
+        TimelineEntry {
+            when: String::new(),
+            kind: "created",
+            text: "Became a contact".into(),
+            link: None,
+        },
+    ));
+    all.sort_by_key(|e| std::cmp::Reverse(e.0));
+    all.truncate(TIMELINE as usize);
+    all.into_iter()
+        .map(|(t, mut e)| {
+            e.when = stamp(t);
+            e
+        })
+        .collect()
+}
+
 /// The contact page.
 #[derive(Template, WebTemplate)]
 #[template(path = "contacts/show.html")]
@@ -330,6 +423,7 @@ pub struct ContactPage {
     orders: Vec<OrderLink>,
     notes: Vec<(i64, Event)>,
     consent: Vec<Event>,
+    timeline: Vec<TimelineEntry>,
 }
 
 fn stamp(t: time::OffsetDateTime) -> String {
@@ -342,6 +436,52 @@ fn stamp(t: time::OffsetDateTime) -> String {
 /// Field values as typed, with their problems.
 type Typed = (Vec<(String, String)>, Vec<FieldError>);
 
+/// Everything the contact page shows, read in one go.
+struct ContactData {
+    contact: Option<Contact>,
+    conversations: Vec<crate::model::Conversation>,
+    tags: Vec<Tag>,
+    all_tags: Vec<Tag>,
+    fields: Vec<(CustomField, Option<String>)>,
+    orders: Vec<db::orders::OrderRow>,
+    notes: Vec<db::notes::Note>,
+    consent: Vec<db::contacts::ConsentEvent>,
+    messages: Vec<crate::model::Message>,
+}
+
+fn load(c: &rusqlite::Connection, cid: ContactId) -> db::Result<ContactData> {
+    let conversations = db::conversations::for_contact(c, cid)?;
+    let mut messages = Vec::new();
+    for conv in &conversations {
+        let page = db::messages::page(c, conv.id, None, TIMELINE)?;
+        messages.extend(page.into_iter().map(|(m, _)| m));
+    }
+    let filter = db::orders::OrderFilter {
+        contact: Some(cid),
+        ..db::orders::OrderFilter::default()
+    };
+    Ok(ContactData {
+        contact: db::contacts::get(c, cid)?,
+        conversations,
+        tags: db::tags::for_contact(c, cid)?,
+        all_tags: db::tags::list(c)?.into_iter().map(|(t, _)| t).collect(),
+        fields: crate::crm::fields::values_of(c, cid)?,
+        orders: db::orders::list(c, &filter, None, 10)?,
+        notes: db::notes::for_contact(c, cid)?,
+        consent: db::contacts::consent_events(c, cid)?,
+        messages,
+    })
+}
+
+fn consent_text(e: &db::contacts::ConsentEvent) -> String {
+    let what = if e.state == OptIn::In {
+        "Opted in"
+    } else {
+        "Opted out"
+    };
+    format!("{what} ({})", e.source)
+}
+
 async fn contact_page(
     state: &AppState,
     user: &CurrentUser,
@@ -349,37 +489,36 @@ async fn contact_page(
     typed: Option<Typed>,
 ) -> Result<ContactPage> {
     let cid = ContactId(id);
-    let (contact, convs, tags, all_tags, fields, orders, notes, consent) = state
-        .db
-        .read(move |c| {
-            let filter = db::orders::OrderFilter {
-                contact: Some(cid),
-                ..db::orders::OrderFilter::default()
-            };
-            Ok((
-                db::contacts::get(c, cid)?,
-                db::conversations::for_contact(c, cid)?,
-                db::tags::for_contact(c, cid)?,
-                db::tags::list(c)?
-                    .into_iter()
-                    .map(|(t, _)| t)
-                    .collect::<Vec<_>>(),
-                crate::crm::fields::values_of(c, cid)?,
-                db::orders::list(c, &filter, None, 10)?,
-                db::notes::for_contact(c, cid)?,
-                db::contacts::consent_events(c, cid)?,
-            ))
-        })
-        .await?;
-    let contact = contact.ok_or(AppError::NotFound)?;
+    let d = state.db.read(move |c| load(c, cid)).await?;
+    let contact = d.contact.ok_or(AppError::NotFound)?;
     let (typed, errors) = typed.unwrap_or_default();
+    let order_times: Vec<_> = d.orders.iter().map(|o| o.created_at).collect();
+    let order_links: Vec<OrderLink> = d
+        .orders
+        .into_iter()
+        .map(|o| OrderLink {
+            id: o.id,
+            date: date(o.created_at),
+            status: o.status.as_str().to_string(),
+            total: crate::model::money::format(o.total_minor, &o.currency),
+        })
+        .collect();
+    let timeline = timeline(
+        &contact,
+        d.messages,
+        &order_links,
+        &order_times,
+        &d.notes,
+        &d.consent,
+    );
     Ok(ContactPage {
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Contacts),
         name: contact.display_name(),
         since: date(contact.created_at),
-        tags,
-        all_tags,
-        fields: fields
+        tags: d.tags,
+        all_tags: d.all_tags,
+        fields: d
+            .fields
             .into_iter()
             .map(|(f, v)| FieldRow {
                 value: typed
@@ -395,45 +534,31 @@ async fn contact_page(
             })
             .collect(),
         field_errors: FormErrors(errors),
-        orders: orders
-            .into_iter()
-            .map(|o| OrderLink {
-                id: o.id,
-                date: date(o.created_at),
-                status: o.status.as_str().to_string(),
-                total: crate::model::money::format(o.total_minor, &o.currency),
-            })
-            .collect(),
-        notes: notes
+        orders: order_links,
+        timeline,
+        notes: d
+            .notes
             .into_iter()
             .map(|n| {
-                (
-                    n.id,
-                    Event {
-                        when: stamp(n.created_at),
-                        who: n.author.unwrap_or_default(),
-                        text: n.body,
-                    },
-                )
+                let e = Event {
+                    when: stamp(n.created_at),
+                    who: n.author.unwrap_or_default(),
+                    text: n.body,
+                };
+                (n.id, e)
             })
             .collect(),
-        consent: consent
-            .into_iter()
+        consent: d
+            .consent
+            .iter()
             .map(|e| Event {
                 when: stamp(e.at),
-                who: e.user.unwrap_or_default(),
-                text: format!(
-                    "{} ({})",
-                    if e.state == OptIn::In {
-                        "Opted in"
-                    } else {
-                        "Opted out"
-                    },
-                    e.source
-                ),
+                who: e.user.clone().unwrap_or_default(),
+                text: consent_text(e),
             })
             .collect(),
-        conversations: convs
+        conversations: d
+            .conversations
             .into_iter()
             .map(|c| ConversationLink {
                 id: c.id,

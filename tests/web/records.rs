@@ -440,12 +440,14 @@ async fn merge_moves_orders_notes_fields_and_consent() {
     let from = app.count("SELECT id FROM contacts").await;
     let keep = contact(&mut app, "Ana", "11 91234-5678").await;
     set(&mut app, from, &[("tier", "Gold")]).await;
+    app.clock.advance(time::Duration::seconds(1));
     app.submit(
         &format!("/contacts/{from}"),
         &format!("/contacts/{from}/notes"),
         &[("body", "Prefers pickup <b>on Fridays</b>")],
     )
     .await;
+    app.clock.advance(time::Duration::seconds(1));
     app.submit(
         &format!("/contacts/{from}"),
         &format!("/contacts/{from}/consent"),
@@ -477,6 +479,21 @@ async fn merge_moves_orders_notes_fields_and_consent() {
     assert!(page.body.contains("value=\"Gold\""));
     assert!(page.body.contains("opted in"));
     assert!(page.body.contains("Order #"));
+    // The timeline tells the story newest first: the note, the consent, the cart, the start.
+    let timeline = page
+        .body
+        .split("<h2>Timeline</h2>")
+        .nth(1)
+        .expect("timeline");
+    let at = |s: &str| {
+        timeline
+            .find(s)
+            .unwrap_or_else(|| panic!("{s} in timeline"))
+    };
+    assert!(at("Opted in (WhatsApp keyword)") < at("Note: Prefers pickup"));
+    assert!(at("Note: Prefers pickup") < at("Became a contact"));
+    assert!(timeline.contains("Customer: "), "the cart message");
+    assert!(timeline.contains("Order #"));
 }
 
 #[tokio::test]
