@@ -216,7 +216,14 @@ async fn deleting_a_contact_removes_its_media_files() {
         .state
         .db
         .write(move |c| {
-            flowcrm::crm::api_keys::create(c, "t", Role::Admin, &seed, &Default::default(), now)
+            flowcrm::crm::api_keys::create(
+                c,
+                "t",
+                Role::Admin,
+                &seed,
+                &flowcrm::crm::contacts::Actor::default(),
+                now,
+            )
         })
         .await
         .expect("db")
