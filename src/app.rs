@@ -48,7 +48,44 @@ pub struct AppState {
     pub outbox_wakeup: Arc<Notify>,
     /// Per-key API request budgets.
     pub api_limits: Arc<crate::api::extract::ApiLimits>,
+    /// Live updates for open pages (server-sent events).
+    pub events: Events,
     secrets: Arc<SecretCache>,
+}
+
+/// Something an open page may want to show without a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A conversation changed: a message or status arrived, a note, assignment or status.
+    Conversation(i64),
+}
+
+/// Fan-out of live events to every connected browser. Slow listeners miss events (they are
+/// told to reload), never block publishers.
+#[derive(Debug, Clone)]
+pub struct Events {
+    tx: tokio::sync::broadcast::Sender<Event>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Self {
+            tx: tokio::sync::broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl Events {
+    /// Tells every listener (none listening is fine).
+    pub fn publish(&self, e: Event) {
+        let _ = self.tx.send(e);
+    }
+
+    /// A new listener.
+    #[must_use]
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.tx.subscribe()
+    }
 }
 
 /// Secrets resolved from config or the vault, re-read at most once a minute so the webhook hot
@@ -153,6 +190,7 @@ impl AppState {
             sender,
             outbox_wakeup: Arc::new(Notify::new()),
             api_limits: Arc::default(),
+            events: Events::default(),
             secrets: Arc::new(SecretCache::default()),
         })
     }

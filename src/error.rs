@@ -16,6 +16,9 @@ pub enum AppError {
     /// Logged in, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// Logged in, but not allowed, with the reason to show.
+    #[error("forbidden: {0}")]
+    ForbiddenBecause(String),
     /// A state-changing request without a valid CSRF token or from another site.
     #[error("csrf check failed")]
     Csrf,
@@ -79,6 +82,7 @@ impl AppError {
                 "Your account does not have permission for this page. Ask an admin if you need it."
                     .into(),
             ),
+            AppError::ForbiddenBecause(why) => (StatusCode::FORBIDDEN, "Not allowed", why.clone()),
             AppError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "Form expired",

@@ -38,3 +38,62 @@ document.addEventListener("DOMContentLoaded", () => {
   const composer = document.getElementById("composer");
   if (composer && !location.hash) composer.scrollIntoView({ block: "end" });
 });
+
+// Live updates: the server sends an event when a conversation changes; the inbox list and the
+// open conversation are fetched again and swapped in. Without JavaScript, reload shows the same.
+document.addEventListener("DOMContentLoaded", () => {
+  const list = document.getElementById("convlist");
+  const timeline = document.getElementById("timeline");
+  if (!("EventSource" in window) || (!list && !timeline)) return;
+  let pending = false;
+  const refresh = async () => {
+    if (pending) return;
+    pending = true;
+    try {
+      const resp = await fetch(location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" });
+      if (!resp.ok) return;
+      const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+      for (const id of ["convlist", "timeline"]) {
+        const old = document.getElementById(id);
+        const fresh = doc.getElementById(id);
+        if (old && fresh) old.replaceWith(fresh);
+      }
+      const side = doc.querySelector(".conv-side");
+      const oldSide = document.querySelector(".conv-side");
+      if (side && oldSide && !oldSide.contains(document.activeElement)) oldSide.replaceWith(side);
+      document.dispatchEvent(new CustomEvent("flowcrm:updated"));
+    } finally {
+      pending = false;
+    }
+  };
+  const events = new EventSource("/events");
+  events.addEventListener("conversation", (e) => {
+    if (list) refresh();
+    else if (timeline && timeline.dataset.conversation === e.data) refresh();
+  });
+  events.addEventListener("reload", refresh);
+  document.body.dataset.live = "on";
+  events.addEventListener("ready", () => { document.body.dataset.live = "ready"; });
+});
+
+// Keyboard shortcuts (not while typing): R reply, N note, A take, E resolve, J/K move in the
+// inbox list, / search.
+document.addEventListener("keydown", (e) => {
+  const t = e.target;
+  if (e.ctrlKey || e.metaKey || e.altKey || (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)))) return;
+  const key = e.key.toLowerCase();
+  const click = (sel) => { const el = document.querySelector(sel); if (el) { e.preventDefault(); el.click(); } };
+  if (key === "r") { const b = document.getElementById("body"); if (b) { e.preventDefault(); b.focus(); } }
+  else if (key === "n") { const d = document.getElementById("note"); if (d) { e.preventDefault(); d.open = true; document.getElementById("notebody").focus(); } }
+  else if (key === "a") click("#take");
+  else if (key === "e") click(".conv-side button[value=resolved]");
+  else if (key === "/") { e.preventDefault(); location.href = "/search"; }
+  else if (key === "j" || key === "k") {
+    const links = [...document.querySelectorAll("#convlist a.conv")];
+    if (!links.length) return;
+    e.preventDefault();
+    const i = links.indexOf(document.activeElement);
+    const next = key === "j" ? Math.min(links.length - 1, i + 1) : Math.max(0, i - 1);
+    links[i < 0 ? 0 : next].focus();
+  }
+});

@@ -194,7 +194,14 @@ pub async fn list(
     let rows = state
         .db
         .read(move |c| {
-            db::inbox::conversations(c, before, limit)?
+            let all = db::inbox::InboxFilter {
+                view: db::inbox::View::All,
+                status: None,
+                tag: None,
+                window: None,
+                now,
+            };
+            db::inbox::conversations(c, &all, before, limit)?
                 .into_iter()
                 .map(|r| Ok(db::conversations::get(c, r.id)?.map(|conv| (conv, r.contact_name))))
                 .collect::<db::Result<Vec<_>>>()

@@ -12,8 +12,10 @@ use time::OffsetDateTime;
 const MEDIA_DOWNLOAD_FAILED: i64 = 131_052;
 
 /// What a webhook changed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// Conversations with a new message or status (for live updates), each once.
+    pub conversations: Vec<i64>,
     /// New messages stored.
     pub messages: usize,
     /// Messages we had already (Meta retries).
@@ -36,6 +38,11 @@ impl std::ops::AddAssign for Outcome {
         self.templates += o.templates;
         self.other += o.other;
         self.media += o.media;
+        for c in o.conversations {
+            if !self.conversations.contains(&c) {
+                self.conversations.push(c);
+            }
+        }
     }
 }
 
@@ -107,6 +114,9 @@ fn record_message(
         return Ok(());
     };
     out.messages += 1;
+    if !out.conversations.contains(&conversation) {
+        out.conversations.push(conversation);
+    }
     db::conversations::record_inbound(
         conn,
         conversation,
@@ -222,6 +232,11 @@ fn record_status(
     if db::statuses::insert(conn, &new)? {
         db::messages::refresh_status(conn, &s.wamid)?;
         out.statuses += 1;
+        if let Some(m) = db::messages::find_by_wamid(conn, &s.wamid)?
+            && !out.conversations.contains(&m.conversation_id)
+        {
+            out.conversations.push(m.conversation_id);
+        }
     }
     Ok(())
 }

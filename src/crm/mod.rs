@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod contacts;
+pub mod conversations;
 pub mod fields;
 pub mod identity;
 pub mod import;

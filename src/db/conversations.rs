@@ -5,8 +5,7 @@ use crate::model::{ContactId, Conversation};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-const COLUMNS: &str =
-    "id, contact_id, phone_number_id, status, last_inbound_at, last_message_at, unread_count";
+const COLUMNS: &str = "id, contact_id, phone_number_id, status, last_inbound_at, last_message_at, unread_count, assignee_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -17,6 +16,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
         last_inbound_at: r.get::<_, Option<i64>>(4)?.map(from_ts),
         last_message_at: from_ts(r.get(5)?),
         unread_count: r.get(6)?,
+        assignee_id: r.get(7)?,
     })
 }
 
@@ -142,4 +142,13 @@ pub fn record_outbound(conn: &Connection, id: i64, at: OffsetDateTime) -> Result
     let sql = "UPDATE conversations SET last_message_at = MAX(last_message_at, ?2), updated_at = ?2 WHERE id = ?1";
     conn.prepare_cached(sql)?.execute(params![id, to_ts(at)])?;
     Ok(())
+}
+
+/// The assignee of a conversation: `None` when there is no such conversation, `Some(None)`
+/// when it is unassigned.
+pub fn get_assignee(conn: &Connection, id: i64) -> Result<Option<Option<i64>>> {
+    Ok(conn
+        .prepare_cached("SELECT assignee_id FROM conversations WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
 }

@@ -21,11 +21,55 @@ pub struct ConversationRow {
     pub last_inbound_at: Option<OffsetDateTime>,
     /// Unread customer messages.
     pub unread: i64,
+    /// open, pending or resolved.
+    pub status: String,
+    /// Assigned team member's name, if any.
+    pub assignee: Option<String>,
+    /// Assigned team member's id, if any.
+    pub assignee_id: Option<i64>,
+}
+
+/// Whose conversations a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Assigned to this user.
+    Mine(i64),
+    /// Assigned to nobody.
+    Unassigned,
+    /// Everyone's.
+    All,
+}
+
+/// State of the 24-hour window, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFilter {
+    /// More than two hours left.
+    Open,
+    /// Less than two hours left.
+    Closing,
+    /// Closed or never opened.
+    Closed,
+}
+
+/// Which conversations a list shows.
+#[derive(Debug, Clone, Copy)]
+pub struct InboxFilter<'a> {
+    /// Whose.
+    pub view: View,
+    /// open, pending or resolved.
+    pub status: Option<&'a str>,
+    /// Carrying this tag.
+    pub tag: Option<i64>,
+    /// Window state (relative to `now`).
+    pub window: Option<WindowFilter>,
+    /// The time the window filter is computed at.
+    pub now: OffsetDateTime,
 }
 
 /// Conversations by last activity, newest first, after the `(time, id)` cursor.
 pub fn conversations(
     conn: &Connection,
+    f: &InboxFilter<'_>,
     before: Option<(OffsetDateTime, i64)>,
     limit: u32,
 ) -> Result<Vec<ConversationRow>> {
@@ -33,23 +77,62 @@ pub fn conversations(
                       COALESCE(k.phone, k.username, k.bsuid, ''),
                       COALESCE((SELECT body FROM messages m WHERE m.conversation_id = c.id
                                 ORDER BY m.sent_at DESC, m.id DESC LIMIT 1), ''),
-                      c.last_message_at, c.last_inbound_at, c.unread_count
+                      c.last_message_at, c.last_inbound_at, c.unread_count, c.status,
+                      COALESCE(NULLIF(u.name, ''), u.email), c.assignee_id
                FROM conversations c JOIN contacts k ON k.id = c.contact_id
+               LEFT JOIN users u ON u.id = c.assignee_id
                WHERE (?1 IS NULL OR c.last_message_at < ?1 OR (c.last_message_at = ?1 AND c.id < ?2))
+                 AND (?4 = 'all' OR (?4 = 'mine' AND c.assignee_id = ?5) OR (?4 = 'unassigned' AND c.assignee_id IS NULL))
+                 AND (?6 IS NULL OR c.status = ?6)
+                 AND (?7 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag_id = ?7))
+                 AND (?8 IS NULL
+                      OR (?8 = 'open' AND c.last_inbound_at > ?9)
+                      OR (?8 = 'closing' AND c.last_inbound_at > ?10 AND c.last_inbound_at <= ?9)
+                      OR (?8 = 'closed' AND (c.last_inbound_at IS NULL OR c.last_inbound_at <= ?10)))
                ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?3";
     let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
+    let (view, me) = match f.view {
+        View::Mine(u) => ("mine", u),
+        View::Unassigned => ("unassigned", 0),
+        View::All => ("all", 0),
+    };
+    let window = f.window.map(|w| match w {
+        WindowFilter::Open => "open",
+        WindowFilter::Closing => "closing",
+        WindowFilter::Closed => "closed",
+    });
+    // Open: more than 2 h left, i.e. the last inbound is newer than now - 22 h.
+    let open_after = to_ts(f.now - time::Duration::hours(22));
+    let closed_before = to_ts(f.now - time::Duration::hours(24));
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![t, id, limit], |r| {
-        Ok(ConversationRow {
-            id: r.get(0)?,
-            contact_name: r.get(1)?,
-            contact_handle: r.get(2)?,
-            preview: r.get(3)?,
-            last_message_at: from_ts(r.get(4)?),
-            last_inbound_at: r.get::<_, Option<i64>>(5)?.map(from_ts),
-            unread: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![
+            t,
+            id,
+            limit,
+            view,
+            me,
+            f.status,
+            f.tag,
+            window,
+            open_after,
+            closed_before
+        ],
+        |r| {
+            Ok(ConversationRow {
+                id: r.get(0)?,
+                contact_name: r.get(1)?,
+                contact_handle: r.get(2)?,
+                preview: r.get(3)?,
+                last_message_at: from_ts(r.get(4)?),
+                last_inbound_at: r.get::<_, Option<i64>>(5)?.map(from_ts),
+                unread: r.get(6)?,
+                status: r.get(7)?,
+                assignee: r.get(8)?,
+                assignee_id: r.get(9)?,
+            })
+        },
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -78,4 +161,117 @@ pub fn last_inbound_wamid(conn: &Connection, conversation_id: i64) -> Result<Opt
         .prepare_cached(sql)?
         .query_row([conversation_id], |r| r.get(0))
         .optional()?)
+}
+
+/// Assigns a conversation (or with `None` releases it).
+pub fn assign(conn: &Connection, id: i64, user: Option<i64>, now: OffsetDateTime) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("UPDATE conversations SET assignee_id = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, user, to_ts(now)])?
+        == 1)
+}
+
+/// Sets a conversation's status.
+pub fn set_status(conn: &Connection, id: i64, status: &str, now: OffsetDateTime) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, status, to_ts(now)])?
+        == 1)
+}
+
+/// An internal note on a conversation.
+#[derive(Debug, Clone)]
+pub struct ConversationNote {
+    /// Row id.
+    pub id: i64,
+    /// Author's name or email, if the author still exists.
+    pub author: Option<String>,
+    /// Text.
+    pub body: String,
+    /// Written at.
+    pub created_at: OffsetDateTime,
+}
+
+/// Adds a note to a conversation.
+pub fn add_note(
+    conn: &Connection,
+    conversation: i64,
+    user: Option<i64>,
+    body: &str,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO conversation_notes (conversation_id, user_id, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![conversation, user, body, to_ts(now)])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A conversation's notes, oldest first.
+pub fn notes(conn: &Connection, conversation: i64) -> Result<Vec<ConversationNote>> {
+    let sql = "SELECT n.id, COALESCE(NULLIF(u.name, ''), u.email), n.body, n.created_at
+               FROM conversation_notes n LEFT JOIN users u ON u.id = n.user_id
+               WHERE n.conversation_id = ?1 ORDER BY n.created_at, n.id";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([conversation], |r| {
+        Ok(ConversationNote {
+            id: r.get(0)?,
+            author: r.get(1)?,
+            body: r.get(2)?,
+            created_at: from_ts(r.get(3)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A message search hit.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    /// Message id.
+    pub message_id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// Contact's best name.
+    pub contact_name: String,
+    /// Text around the match; the matched words are wrapped in U+E000 / U+E001 markers.
+    pub snippet: String,
+    /// Sent at.
+    pub sent_at: OffsetDateTime,
+}
+
+/// Messages whose text matches `query` (an FTS5 expression of quoted terms), newest first,
+/// before the `(sent_at, id)` cursor.
+pub fn search_messages(
+    conn: &Connection,
+    query: &str,
+    before: Option<(OffsetDateTime, i64)>,
+    limit: u32,
+) -> Result<Vec<SearchHit>> {
+    let sql = "SELECT m.id, m.conversation_id,
+                      COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, k.username, k.bsuid, ''),
+                      snippet(messages_fts, 0, char(57344), char(57345), '…', 12), m.sent_at
+               FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+               JOIN conversations c ON c.id = m.conversation_id JOIN contacts k ON k.id = c.contact_id
+               WHERE messages_fts MATCH ?1
+                 AND (?2 IS NULL OR m.sent_at < ?2 OR (m.sent_at = ?2 AND m.id < ?3))
+               ORDER BY m.sent_at DESC, m.id DESC LIMIT ?4";
+    let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![query, t, id, limit], |r| {
+        Ok(SearchHit {
+            message_id: r.get(0)?,
+            conversation_id: r.get(1)?,
+            contact_name: r.get(2)?,
+            snippet: r.get(3)?,
+            sent_at: from_ts(r.get(4)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// True when some conversation is assigned to this user.
+pub fn has_assigned(conn: &Connection, user: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversations WHERE assignee_id = ?1)")?
+        .query_row([user], |r| r.get(0))?)
 }

@@ -251,3 +251,19 @@ pub fn page(
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// How many messages of its conversation are as new as or newer than this one (its position
+/// from the end), or `None` when it is not in that conversation.
+pub fn position_from_end(
+    conn: &Connection,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<Option<i64>> {
+    let sql = "SELECT (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = m.conversation_id
+                         AND (n.sent_at > m.sent_at OR (n.sent_at = m.sent_at AND n.id >= m.id)))
+               FROM messages m WHERE m.id = ?1 AND m.conversation_id = ?2";
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![message_id, conversation_id], |r| r.get(0))
+        .optional()?)
+}

@@ -140,3 +140,8 @@ pub fn touch_login(conn: &Connection, id: UserId, now: OffsetDateTime) -> Result
         .execute(params![id.0, to_ts(now)])?;
     Ok(())
 }
+
+/// True when the user exists and is not disabled.
+pub fn is_active(conn: &Connection, id: UserId) -> Result<bool> {
+    Ok(get(conn, id)?.is_some_and(|u| u.disabled_at.is_none()))
+}

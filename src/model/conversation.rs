@@ -23,6 +23,8 @@ pub struct Conversation {
     pub last_message_at: OffsetDateTime,
     /// Customer messages not yet seen.
     pub unread_count: i64,
+    /// Assigned team member (user id), if any.
+    pub assignee_id: Option<i64>,
 }
 
 impl Conversation {

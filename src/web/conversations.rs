@@ -51,6 +51,21 @@ pub struct ConversationPage {
     contact_id: i64,
     tags: Vec<Tag>,
     all_tags: Vec<Tag>,
+    /// open, pending or resolved.
+    status: String,
+    /// Assigned member: (id, name).
+    assignee: Option<(i64, String)>,
+    /// Team members an admin may assign: (id, name).
+    team: Vec<(i64, String)>,
+    me: i64,
+    is_admin: bool,
+    /// Side panel: the contact's tags, custom fields, recent orders, notes.
+    contact_tags: Vec<Tag>,
+    contact_fields: Vec<(String, String)>,
+    recent_orders: Vec<(i64, String, String)>,
+    contact_notes: Vec<String>,
+    /// Older messages exist beyond the page.
+    older: Option<i64>,
 }
 
 /// Query of the conversation page.
@@ -58,6 +73,10 @@ pub struct ConversationPage {
 pub struct ShowQuery {
     /// Customer message to quote in the reply.
     reply_to: Option<String>,
+    /// Show more history: this many messages (default 200, up to 5000).
+    show: Option<u32>,
+    /// Show enough history to include this message (a search hit).
+    at: Option<i64>,
 }
 
 /// Text and format of a template component (`BODY`, `HEADER`).
@@ -112,27 +131,19 @@ pub async fn show(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<ConversationPage> {
-    let (conv, contact, items, templates, tags, all_tags) = state
-        .db
-        .read(move |c| {
-            let conv = db::conversations::get(c, id)?;
-            let contact = match &conv {
-                Some(k) => db::contacts::get(c, k.contact_id)?,
-                None => None,
-            };
-            Ok((
-                conv,
-                contact,
-                db::inbox::recent_messages(c, id, TIMELINE)?,
-                db::templates::list(c)?,
-                db::tags::for_conversation(c, id)?,
-                db::tags::list(c)?
-                    .into_iter()
-                    .map(|(t, _)| t)
-                    .collect::<Vec<_>>(),
-            ))
-        })
-        .await?;
+    let mut shown = q.show.unwrap_or(TIMELINE).clamp(1, 5000);
+    if let Some(at) = q.at {
+        let pos = state
+            .db
+            .read(move |c| db::messages::position_from_end(c, id, at))
+            .await?;
+        if let Some(p) = pos {
+            shown = shown.max(u32::try_from(p + 20).unwrap_or(5000).min(5000));
+        }
+    }
+    let d = state.db.read(move |c| load(c, id, shown)).await?;
+    let (conv, contact, items, templates, tags, all_tags) =
+        (d.conv, d.contact, d.items, d.templates, d.tags, d.all_tags);
     let (Some(conv), Some(contact)) = (conv, contact) else {
         return Err(AppError::NotFound);
     };
@@ -156,7 +167,43 @@ pub async fn show(
             .clone();
         Some((w, text))
     });
+    let me = user.session.user.id.0;
+    let assignee = conv.assignee_id.and_then(|a| {
+        d.team
+            .iter()
+            .find(|(id, _)| *id == a)
+            .cloned()
+            .or(Some((a, "a former member".into())))
+    });
+    let older = (items.len() >= shown as usize).then(|| i64::from(shown) * 4);
+    let bubbles = super::timeline::with_notes(bubbles(&items), &d.notes);
     Ok(ConversationPage {
+        status: conv.status.clone(),
+        assignee,
+        team: d.team,
+        me,
+        is_admin: user.session.user.is_admin(),
+        contact_tags: d.contact_tags,
+        contact_fields: d
+            .fields
+            .into_iter()
+            .filter_map(|(f, v)| v.map(|v| (f.label, v)))
+            .collect(),
+        recent_orders: d
+            .orders
+            .into_iter()
+            .map(|o| {
+                let total = crate::model::money::format(o.total_minor, &o.currency);
+                (o.id, o.status.as_str().to_string(), total)
+            })
+            .collect(),
+        contact_notes: d
+            .contact_notes
+            .into_iter()
+            .take(3)
+            .map(|n| n.body)
+            .collect(),
+        older,
         reply_to,
         contact_name: contact.display_name(),
         contact_id: contact.id.0,
@@ -171,12 +218,61 @@ pub async fn show(
             .or(contact.username)
             .or(contact.bsuid)
             .unwrap_or_default(),
-        bubbles: bubbles(&items),
+        bubbles,
         window_open: conv.window_open(now),
         closes_at: closes.map_or(0, time::OffsetDateTime::unix_timestamp),
         closes_in: closes.map(|c| duration_text(c - now)).unwrap_or_default(),
         templates,
         send_key: crypto::random_token().map_err(|e| AppError::Internal(e.into()))?,
+    })
+}
+
+/// Everything the conversation page shows, read at once.
+struct PageData {
+    conv: Option<crate::model::Conversation>,
+    contact: Option<crate::model::Contact>,
+    items: Vec<db::messages::TimelineItem>,
+    templates: Vec<db::templates::Template>,
+    tags: Vec<Tag>,
+    all_tags: Vec<Tag>,
+    notes: Vec<db::inbox::ConversationNote>,
+    team: Vec<(i64, String)>,
+    contact_tags: Vec<Tag>,
+    fields: Vec<(crate::model::CustomField, Option<String>)>,
+    orders: Vec<db::orders::OrderRow>,
+    contact_notes: Vec<db::notes::Note>,
+}
+
+fn load(c: &rusqlite::Connection, id: i64, shown: u32) -> db::Result<PageData> {
+    let conv = db::conversations::get(c, id)?;
+    let contact = match &conv {
+        Some(k) => db::contacts::get(c, k.contact_id)?,
+        None => None,
+    };
+    let cid = contact
+        .as_ref()
+        .map_or(crate::model::ContactId(0), |k| k.id);
+    let filter = db::orders::OrderFilter {
+        contact: Some(cid),
+        ..db::orders::OrderFilter::default()
+    };
+    Ok(PageData {
+        items: db::inbox::recent_messages(c, id, shown)?,
+        templates: db::templates::list(c)?,
+        tags: db::tags::for_conversation(c, id)?,
+        all_tags: db::tags::list(c)?.into_iter().map(|(t, _)| t).collect(),
+        notes: db::inbox::notes(c, id)?,
+        team: db::users::list(c)?
+            .into_iter()
+            .filter(|u| u.disabled_at.is_none())
+            .map(|u| (u.id.0, u.display_name().to_string()))
+            .collect(),
+        contact_tags: db::tags::for_contact(c, cid)?,
+        fields: crate::crm::fields::values_of(c, cid)?,
+        orders: db::orders::list(c, &filter, None, 3)?,
+        contact_notes: db::notes::for_contact(c, cid)?,
+        conv,
+        contact,
     })
 }
 
@@ -231,6 +327,7 @@ async fn enqueue(
     match result {
         Ok(_) => {
             state.outbox_wakeup.notify_one();
+            state.events.publish(crate::app::Event::Conversation(id));
             Ok(see_other(&format!("{back}#composer")))
         }
         Err(QueueError::NotFound) => Err(AppError::NotFound),
@@ -393,4 +490,124 @@ pub async fn retry(
             "Only failed messages can be retried.",
         ))
     }
+}
+
+fn worker(user: &CurrentUser) -> crate::crm::conversations::Worker {
+    crate::crm::conversations::Worker {
+        id: user.session.user.id,
+        role: user.session.user.role,
+        ip: user.ctx.client.ip.clone(),
+    }
+}
+
+fn work_result(
+    state: &AppState,
+    id: i64,
+    result: std::result::Result<(), crate::crm::conversations::WorkError>,
+    done: &str,
+) -> Result<Response> {
+    use crate::crm::conversations::WorkError;
+    let back = format!("/conversations/{id}");
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &state.cookies,
+            &back,
+            FlashKind::Success,
+            done,
+        )),
+        Err(WorkError::NotFound) => Err(AppError::NotFound),
+        Err(WorkError::Forbidden(why)) => Err(AppError::ForbiddenBecause(why.into())),
+        Err(WorkError::Invalid(why)) => Ok(redirect_with_flash(
+            &state.cookies,
+            &back,
+            FlashKind::Error,
+            &why,
+        )),
+    }
+}
+
+/// Body of `POST /conversations/{id}/assign`.
+#[derive(Deserialize)]
+pub struct AssignForm {
+    /// A user id, or empty to release.
+    #[serde(default)]
+    to: String,
+}
+
+/// `POST /conversations/{id}/assign`: admins assign anyone; agents take or release.
+pub async fn assign(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response> {
+    let to = match f.to.trim() {
+        "" => None,
+        t => Some(crate::model::UserId(t.parse().map_err(|_| {
+            AppError::BadRequest("Choose a team member.".into())
+        })?)),
+    };
+    let (w, now) = (worker(&user), state.clock.now());
+    let result = state
+        .db
+        .write(move |c| crate::crm::conversations::assign(c, id, to, &w, now))
+        .await?;
+    let done = if to.is_some() {
+        "Conversation assigned."
+    } else {
+        "Conversation released."
+    };
+    let r = work_result(&state, id, result, done);
+    state.events.publish(crate::app::Event::Conversation(id));
+    r
+}
+
+/// Body of `POST /conversations/{id}/status`.
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// `POST /conversations/{id}/status`: open, pending or resolved.
+pub async fn set_status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response> {
+    let (w, now) = (worker(&user), state.clock.now());
+    let status = f.status.clone();
+    let result = state
+        .db
+        .write(move |c| crate::crm::conversations::set_status(c, id, &status, &w, now))
+        .await?;
+    let r = work_result(&state, id, result, &format!("Marked {}.", f.status));
+    state.events.publish(crate::app::Event::Conversation(id));
+    r
+}
+
+/// Body of `POST /conversations/{id}/notes`.
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /conversations/{id}/notes`: an internal note in the timeline (never sent).
+pub async fn add_note(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response> {
+    let (w, now) = (worker(&user), state.clock.now());
+    let result = state
+        .db
+        .write(move |c| crate::crm::conversations::add_note(c, id, &f.body, &w, now))
+        .await?
+        .map(|_| ());
+    let r = work_result(&state, id, result, "Note added.");
+    state.events.publish(crate::app::Event::Conversation(id));
+    r
 }

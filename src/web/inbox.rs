@@ -1,11 +1,13 @@
-//! The inbox: conversations by last activity, newest first, with cursor pagination.
+//! The inbox: conversations by last activity, newest first, with cursor pagination; the
+//! Mine / Unassigned / All (admins) views and status, tag and window filters.
 
 use super::extract::CurrentUser;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::db;
-use crate::error::Result;
-use crate::model::SERVICE_WINDOW;
+use crate::db::inbox::{InboxFilter, View, WindowFilter};
+use crate::error::{AppError, Result};
+use crate::model::{SERVICE_WINDOW, Tag};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -23,6 +25,9 @@ pub struct Row {
     when: String,
     unread: i64,
     window: &'static str,
+    status: String,
+    assignee: Option<String>,
+    tags: Vec<Tag>,
 }
 
 /// The inbox page.
@@ -32,13 +37,32 @@ pub struct InboxPage {
     layout: Layout,
     rows: Vec<Row>,
     next: Option<String>,
+    view: &'static str,
+    is_admin: bool,
+    status: String,
+    tag: Option<i64>,
+    window: String,
+    all_tags: Vec<Tag>,
+    /// The current view and filters as a query string (without the cursor).
+    query: String,
+    filtered: bool,
 }
 
 /// Query of `GET /inbox`.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct InboxQuery {
     /// Cursor: `<unix time>_<id>` of the last row of the previous page.
     before: Option<String>,
+    /// mine, unassigned or all (admins).
+    view: Option<String>,
+    /// open, pending or resolved.
+    #[serde(default)]
+    status: String,
+    /// A tag id.
+    tag: Option<String>,
+    /// open, closing or closed.
+    #[serde(default)]
+    window: String,
 }
 
 fn when(t: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
@@ -50,18 +74,126 @@ fn when(t: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
     t.format(&fmt).unwrap_or_default()
 }
 
-/// `GET /inbox`.
+/// The window badge for a conversation.
+fn window_state(
+    last_inbound: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+) -> &'static str {
+    match last_inbound.map(|t| t + SERVICE_WINDOW - now) {
+        Some(left) if left > time::Duration::hours(2) => "open",
+        Some(left) if left > time::Duration::ZERO => "closing",
+        _ => "closed",
+    }
+}
+
+/// The inbox's view and filters, checked.
+struct Filters {
+    view: View,
+    view_name: &'static str,
+    status: String,
+    tag: Option<i64>,
+    window: Option<WindowFilter>,
+}
+
+fn parse_filters(q: &InboxQuery, me: i64, is_admin: bool, default: &str) -> Result<Filters> {
+    let view_name = q.view.as_deref().unwrap_or(default);
+    let (view, view_name) = match view_name {
+        "mine" => (View::Mine(me), "mine"),
+        "unassigned" => (View::Unassigned, "unassigned"),
+        "all" if is_admin => (View::All, "all"),
+        "all" => return Err(AppError::Forbidden),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose the Mine, Unassigned or All view.".into(),
+            ));
+        }
+    };
+    let status = q.status.trim().to_string();
+    if !status.is_empty() && !crate::crm::conversations::STATUSES.contains(&status.as_str()) {
+        return Err(AppError::BadRequest(
+            "Filter by open, pending or resolved.".into(),
+        ));
+    }
+    let tag = match q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(
+            t.parse::<i64>()
+                .map_err(|_| AppError::BadRequest("Choose a tag.".into()))?,
+        ),
+        None => None,
+    };
+    let window = match q.window.trim() {
+        "" => None,
+        "open" => Some(WindowFilter::Open),
+        "closing" => Some(WindowFilter::Closing),
+        "closed" => Some(WindowFilter::Closed),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Filter the window by open, closing or closed.".into(),
+            ));
+        }
+    };
+    Ok(Filters {
+        view,
+        view_name,
+        status,
+        tag,
+        window,
+    })
+}
+
+/// `GET /inbox`: Mine, Unassigned or All (admins), filtered by status, tag and window.
 pub async fn index(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<InboxQuery>,
 ) -> Result<InboxPage> {
-    let before = super::forms::parse_cursor(q.before.as_deref());
-    let rows = state
+    let me = user.session.user.id.0;
+    let is_admin = user.session.user.is_admin();
+    // Default view: admins see everything; agents their own, or the unassigned queue when
+    // nothing is theirs.
+    let default = if is_admin {
+        "all"
+    } else if state
         .db
-        .read(move |c| db::inbox::conversations(c, before, PAGE))
-        .await?;
+        .read(move |c| db::inbox::has_assigned(c, me))
+        .await?
+    {
+        "mine"
+    } else {
+        "unassigned"
+    };
+    let Filters {
+        view,
+        view_name,
+        status,
+        tag,
+        window,
+    } = parse_filters(&q, me, is_admin, default)?;
+    let before = super::forms::parse_cursor(q.before.as_deref());
     let now = state.clock.now();
+    let st = status.clone();
+    let (rows, tags_of, all_tags) = state
+        .db
+        .read(move |c| {
+            let f = InboxFilter {
+                view,
+                status: Some(st.as_str()).filter(|s| !s.is_empty()),
+                tag,
+                window,
+                now,
+            };
+            let rows = db::inbox::conversations(c, &f, before, PAGE)?;
+            let tags = rows
+                .iter()
+                .map(|r| db::tags::for_conversation(c, r.id))
+                .collect::<db::Result<Vec<_>>>()?;
+            let all = db::tags::list(c)?
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect::<Vec<_>>();
+            Ok((rows, tags, all))
+        })
+        .await?;
     let next = super::forms::next_cursor(
         rows.len(),
         PAGE,
@@ -69,23 +201,39 @@ pub async fn index(
     );
     let rows = rows
         .into_iter()
-        .map(|r| Row {
+        .zip(tags_of)
+        .map(|(r, tags)| Row {
             id: r.id,
             when: when(r.last_message_at, now),
-            window: match r.last_inbound_at.map(|t| t + SERVICE_WINDOW - now) {
-                Some(left) if left > time::Duration::hours(2) => "open",
-                Some(left) if left > time::Duration::ZERO => "closing",
-                _ => "closed",
-            },
+            window: window_state(r.last_inbound_at, now),
             name: r.contact_name,
             handle: r.contact_handle,
             preview: r.preview,
             unread: r.unread,
+            status: r.status,
+            assignee: r.assignee,
+            tags,
         })
         .collect();
+    let tag_text = tag.map(|t| t.to_string()).unwrap_or_default();
+    let query = serde_urlencoded::to_string([
+        ("view", view_name),
+        ("status", status.as_str()),
+        ("tag", tag_text.as_str()),
+        ("window", q.window.trim()),
+    ])
+    .unwrap_or_default();
     Ok(InboxPage {
         layout: Layout::new(&user.ctx, "Inbox", Nav::Inbox),
         rows,
         next,
+        view: view_name,
+        is_admin,
+        filtered: !status.is_empty() || tag.is_some() || window.is_some(),
+        status,
+        tag,
+        window: q.window.trim().to_string(),
+        all_tags,
+        query,
     })
 }

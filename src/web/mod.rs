@@ -9,6 +9,7 @@ mod contacts;
 pub mod context;
 mod conversations;
 pub mod cookies;
+mod events;
 mod export;
 pub mod extract;
 mod fields;
@@ -22,6 +23,7 @@ mod order_form;
 mod orders;
 mod pages;
 mod products;
+mod search;
 mod segments;
 mod settings;
 mod setup;
@@ -121,6 +123,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
         .route("/inbox", get(inbox::index))
+        .route("/events", get(events::stream))
+        .route("/search", get(search::index))
         .route("/conversations/{id}", get(conversations::show))
         .route(
             "/conversations/{id}/messages",
@@ -131,6 +135,12 @@ pub fn router(state: AppState) -> Router {
             post(conversations::send_template),
         )
         .route("/conversations/{id}/reactions", post(conversations::react))
+        .route("/conversations/{id}/assign", post(conversations::assign))
+        .route(
+            "/conversations/{id}/status",
+            post(conversations::set_status),
+        )
+        .route("/conversations/{id}/notes", post(conversations::add_note))
         .route(
             "/conversations/{id}/attachments",
             post(attachments::create).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),

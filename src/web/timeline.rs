@@ -48,6 +48,8 @@ pub struct Bubble {
     pub notice: bool,
     /// Link to the order made from a catalog cart.
     pub order_link: Option<String>,
+    /// When (for merging notes in and for day headings).
+    pub at: OffsetDateTime,
 }
 
 fn tick(item: &TimelineItem) -> &'static str {
@@ -62,6 +64,18 @@ fn tick(item: &TimelineItem) -> &'static str {
         (None, Some("unknown")) => "unconfirmed",
         (None, _) => "accepted",
     }
+}
+
+/// Meta's error for a message, as one line.
+fn error_text(m: &crate::model::Message) -> String {
+    m.error
+        .as_ref()
+        .map(|e| {
+            format!("{} ({}): {}", e.title, e.code, e.details)
+                .trim_end_matches([':', ' '])
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 fn day_label(t: OffsetDateTime) -> String {
@@ -189,15 +203,7 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
             forwarded: false,
             referral: None,
             tick: tick(item),
-            error: m
-                .error
-                .as_ref()
-                .map(|e| {
-                    format!("{} ({}): {}", e.title, e.code, e.details)
-                        .trim_end_matches([':', ' '])
-                        .to_string()
-                })
-                .unwrap_or_default(),
+            error: error_text(m),
             can_retry: matches!(item.outbox_state.as_deref(), Some("failed" | "unknown")),
             reactions: reactions
                 .get(&m.wamid)
@@ -206,6 +212,7 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
             notice: false,
             order_link: matches!(m.content, Content::Order { .. })
                 .then(|| format!("/orders/by-message/{}", m.id)),
+            at: m.sent_at,
         };
         last_day = day;
         content_view(&mut b, &m.content);
@@ -242,4 +249,50 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
         out.push(b);
     }
     out
+}
+
+/// Puts internal notes into the timeline by time (side `note`: never sent, styled apart) and
+/// sets the day headings again.
+#[must_use]
+pub fn with_notes(
+    bubbles: Vec<Bubble>,
+    notes: &[crate::db::inbox::ConversationNote],
+) -> Vec<Bubble> {
+    let mut all = bubbles;
+    for n in notes {
+        all.push(Bubble {
+            id: 0,
+            wamid: String::new(),
+            side: "note",
+            day: None,
+            time: clock_time(n.created_at),
+            text: n.body.clone(),
+            media_kind: "",
+            media_url: None,
+            media_note: String::new(),
+            details: vec![format!(
+                "Internal note by {}",
+                n.author.clone().unwrap_or_else(|| "a former user".into())
+            )],
+            link: None,
+            quoted: None,
+            forwarded: false,
+            referral: None,
+            tick: "",
+            error: String::new(),
+            can_retry: false,
+            reactions: Vec::new(),
+            notice: false,
+            order_link: None,
+            at: n.created_at,
+        });
+    }
+    all.sort_by_key(|b| b.at);
+    let mut last_day = String::new();
+    for b in &mut all {
+        let day = day_label(b.at);
+        b.day = (day != last_day).then(|| day.clone());
+        last_day = day;
+    }
+    all
 }

@@ -85,6 +85,9 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             if outcome.media > 0 {
                 state.media_wakeup.notify_one();
             }
+            for c in &outcome.conversations {
+                state.events.publish(crate::app::Event::Conversation(*c));
+            }
             tracing::debug!(?outcome, "webhook stored");
             StatusCode::OK.into_response()
         }

@@ -155,6 +155,20 @@ impl TestApp {
         r
     }
 
+    /// Sends with this browser's cookies and returns the response unread (for streams).
+    pub async fn send_streaming(&mut self, mut req: Request<Body>) -> axum::response::Response {
+        if !self.jar.is_empty() {
+            let cookie: Vec<_> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            req.headers_mut().insert(
+                header::COOKIE,
+                cookie.join("; ").parse().expect("cookie header"),
+            );
+        }
+        req.headers_mut()
+            .insert("x-forwarded-for", self.ip.parse().expect("ip"));
+        self.router.clone().oneshot(req).await.expect("infallible")
+    }
+
     pub async fn get(&mut self, path: &str) -> TestResponse {
         let req = Request::get(path).body(Body::empty()).expect("request");
         self.send(req).await

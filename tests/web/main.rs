@@ -15,5 +15,6 @@ mod records;
 mod setup;
 mod shell;
 mod tags;
+mod team;
 mod templates;
 mod webhooks;

@@ -1,0 +1,187 @@
+//! `GET /search`: messages (full-text, newest first, with the matching words highlighted) and
+//! contacts (name, phone, email). A hit links into its conversation at that message.
+
+use super::extract::CurrentUser;
+use super::layout::{Layout, Nav};
+use crate::app::AppState;
+use crate::db;
+use crate::error::Result;
+use crate::model::ContactFilter;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+/// Hits per page.
+const PAGE: u32 = 30;
+
+/// A message hit.
+pub struct Hit {
+    href: String,
+    name: String,
+    when: String,
+    /// Snippet parts: (text, highlighted).
+    parts: Vec<(String, bool)>,
+}
+
+/// The search page.
+#[derive(Template, WebTemplate)]
+#[template(path = "inbox/search.html")]
+pub struct SearchPage {
+    layout: Layout,
+    q: String,
+    hits: Vec<Hit>,
+    contacts: Vec<(i64, String, String)>,
+    next: Option<String>,
+}
+
+/// Query of `GET /search`.
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    before: Option<String>,
+}
+
+/// The FTS5 query for what a person typed: every word must appear (prefix match on the last
+/// one, so results come while typing); quotes and operators are taken literally.
+#[must_use]
+pub fn fts_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split_whitespace()
+        .map(|w| w.replace('"', ""))
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .collect();
+    let last = words.len().checked_sub(1)?;
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if i == last {
+                    format!("\"{w}\"*")
+                } else {
+                    format!("\"{w}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Splits a snippet at the highlight markers.
+fn parts(snippet: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = snippet;
+    while let Some(start) = rest.find('\u{e000}') {
+        out.push((rest[..start].to_string(), false));
+        let after = &rest[start + '\u{e000}'.len_utf8()..];
+        let end = after.find('\u{e001}').unwrap_or(after.len());
+        out.push((after[..end].to_string(), true));
+        rest = after.get(end + '\u{e001}'.len_utf8()..).unwrap_or("");
+    }
+    out.push((rest.to_string(), false));
+    out.retain(|(s, _)| !s.is_empty());
+    out
+}
+
+/// `GET /search`.
+pub async fn index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<SearchQuery>,
+) -> Result<SearchPage> {
+    let q: String = query.q.trim().chars().take(200).collect();
+    let mut page = SearchPage {
+        layout: Layout::new(&user.ctx, "Search", Nav::Inbox),
+        q: q.clone(),
+        hits: Vec::new(),
+        contacts: Vec::new(),
+        next: None,
+    };
+    let Some(expr) = fts_query(&q) else {
+        return Ok(page);
+    };
+    let before = super::forms::parse_cursor(query.before.as_deref());
+    let now = state.clock.now();
+    let filter = ContactFilter {
+        q: q.clone(),
+        ..ContactFilter::default()
+    };
+    let first = before.is_none();
+    let (hits, contacts) = state
+        .db
+        .read(move |c| {
+            let hits = db::inbox::search_messages(c, &expr, before, PAGE)?;
+            let contacts = if first {
+                db::contacts::list(c, &filter, None, 10, now)?
+                    .into_iter()
+                    .map(|(r, _)| {
+                        let k = r.contact;
+                        (
+                            k.id.0,
+                            k.display_name(),
+                            k.phone.map(|p| p.to_string()).unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((hits, contacts))
+        })
+        .await?;
+    page.next = super::forms::next_cursor(
+        hits.len(),
+        PAGE,
+        hits.last().map(|h| (h.sent_at, h.message_id)),
+    );
+    let fmt = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year] [hour]:[minute]"
+    );
+    page.hits = hits
+        .into_iter()
+        .map(|h| Hit {
+            href: format!(
+                "/conversations/{}?at={}#m{}",
+                h.conversation_id, h.message_id, h.message_id
+            ),
+            name: h.contact_name,
+            when: h.sent_at.format(&fmt).unwrap_or_default(),
+            parts: parts(&h.snippet),
+        })
+        .collect();
+    page.contacts = contacts;
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_words_become_a_safe_fts_query() {
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(
+            fts_query("entrega amanhã").as_deref(),
+            Some("\"entrega\" \"amanhã\"*")
+        );
+        assert_eq!(
+            fts_query("a\"b OR c*").as_deref(),
+            Some("\"ab\" \"OR\" \"c*\"*")
+        );
+    }
+
+    #[test]
+    fn snippets_split_at_the_markers() {
+        assert_eq!(
+            parts("pedido \u{e000}entrega\u{e001} <b>x</b>"),
+            vec![
+                ("pedido ".to_string(), false),
+                ("entrega".to_string(), true),
+                (" <b>x</b>".to_string(), false)
+            ]
+        );
+    }
+}
