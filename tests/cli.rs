@@ -402,3 +402,70 @@ fn contacts_import_dry_run_then_real_run_reports_rows_and_is_atomic() {
         text(&mapped)
     );
 }
+
+#[test]
+fn demo_seed_fills_a_data_dir_with_every_kind_of_record() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        dir.path(),
+        &["demo", "seed", "--contacts", "120", "--messages", "1500"],
+        "",
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("seeding contacts: 120/120 (100%)"),
+        "progress: {}",
+        text(&out)
+    );
+    assert!(text(&out).contains("seeded 120 contacts, 1500 messages"));
+    let db = rusqlite::Connection::open(dir.path().join("data/flowcrm.db")).expect("db");
+    let one = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(one("SELECT COUNT(*) FROM contacts"), 120);
+    assert_eq!(one("SELECT COUNT(*) FROM conversations"), 120);
+    assert_eq!(one("SELECT COUNT(*) FROM messages"), 1500);
+    assert!(
+        one("SELECT COUNT(DISTINCT kind) FROM messages") >= 10,
+        "many message types"
+    );
+    assert!(one("SELECT COUNT(*) FROM orders") > 0);
+    assert!(one("SELECT COUNT(*) FROM contact_tags") > 0);
+    assert!(one("SELECT COUNT(DISTINCT status) FROM messages WHERE direction = 'out'") >= 3);
+    assert_eq!(
+        one("SELECT COUNT(*) FROM media WHERE state = 'pending'"),
+        0,
+        "nothing to download"
+    );
+    assert!(
+        one(
+            "SELECT COUNT(*) FROM conversations WHERE last_inbound_at > strftime('%s','now') - 86400"
+        ) > 0,
+        "some windows open"
+    );
+    // Same seed, same data: a second dir gets the same names.
+    let dir2 = tempfile::tempdir().expect("tmp");
+    assert!(
+        run(
+            dir2.path(),
+            &["demo", "seed", "--contacts", "120", "--messages", "1500"],
+            "",
+            &[]
+        )
+        .status
+        .success()
+    );
+    let db2 = rusqlite::Connection::open(dir2.path().join("data/flowcrm.db")).expect("db");
+    let names = |c: &rusqlite::Connection| -> String {
+        c.query_row("SELECT group_concat(name) FROM contacts", [], |r| r.get(0))
+            .expect("names")
+    };
+    assert_eq!(names(&db), names(&db2));
+    let bad = run(
+        dir.path(),
+        &["demo", "seed", "--contacts", "10", "--messages", "5"],
+        "",
+        &[],
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("--messages must be at least --contacts"));
+}

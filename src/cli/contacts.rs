@@ -70,7 +70,7 @@ fn read(file: &PathBuf, delimiter: char) -> anyhow::Result<(Vec<String>, Vec<Vec
 }
 
 /// Prints `done / total` on stderr until `stop`.
-fn progress(
+pub(super) fn progress(
     done: Arc<AtomicUsize>,
     total: usize,
     what: &'static str,

@@ -2,6 +2,7 @@
 
 mod api_key;
 mod contacts;
+mod demo;
 mod healthcheck;
 mod init;
 mod secret;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Import contacts from CSV.
     #[command(subcommand)]
     Contacts(contacts::ContactsCommand),
+    /// Demo data for trying FlowCRM out.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
     /// Keys for the JSON API (/api/v1).
     #[command(subcommand, name = "api-key")]
     ApiKey(api_key::ApiKeyCommand),
@@ -138,6 +142,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
         Command::ApiKey(cmd) => api_key::run(&loaded, cmd).await,
+        Command::Demo(cmd) => demo::run(&loaded, cmd).await,
         Command::Healthcheck { url } => healthcheck::run(&loaded, url.as_deref()).await,
         Command::Version | Command::CheckConfig | Command::Init { .. } => Ok(()),
     };

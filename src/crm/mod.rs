@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod contacts;
 pub mod conversations;
+pub mod demo;
 pub mod fields;
 pub mod identity;
 pub mod import;

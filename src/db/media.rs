@@ -191,3 +191,10 @@ pub fn stored_names_for_contact(
     let rows = stmt.query_map([contact.0], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Marks every pending download as lost with `reason` (demo data has no files to fetch).
+pub fn give_up_pending(conn: &Connection, reason: &str) -> Result<usize> {
+    Ok(conn
+        .prepare_cached("UPDATE media SET state = 'lost', error = ?1 WHERE state = 'pending'")?
+        .execute([reason])?)
+}
