@@ -1,0 +1,412 @@
+//! Browser end-to-end test in real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`), driven over the `WebDriver` protocol. Run with `cargo test --features e2e --test e2e`.
+//!
+//! The real binary runs against an in-process fake of the Graph API. Scenario: sign in; a signed
+//! webhook brings a customer message, which appears in the open inbox without a reload; reply;
+//! the reply reaches the fake Graph API; a `delivered` status turns the tick without a reload;
+//! tag the contact; search finds the message. Screenshots of the inbox and a conversation on a
+//! desktop and a phone viewport are saved under `target/e2e/`.
+#![cfg(feature = "e2e")]
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flowcrm");
+const SECRET: &str = "e2e-app-secret";
+const PASSWORD: &str = "correct horse battery";
+
+struct Killer(Vec<Child>);
+impl Drop for Killer {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Records a message POST and answers like Meta.
+async fn messages(
+    State(sent): State<Arc<Mutex<Vec<Value>>>>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut s = sent.lock().expect("lock");
+    let id = format!("wamid.E2E.OUT.{}", s.len() + 1);
+    let mut recorded = body.clone();
+    recorded["__answered_id"] = json!(id);
+    s.push(recorded);
+    if body["status"] == "read" {
+        return Json(json!({"success": true}));
+    }
+    Json(json!({"messaging_product": "whatsapp",
+        "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+        "messages": [{"id": id}]}))
+}
+
+/// The fake Graph API: records every message POST and answers like Meta.
+async fn fake_graph() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let sent: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let app = Router::new()
+        .route("/{version}/{id}/messages", post(messages))
+        .with_state(Arc::clone(&sent));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("fake") });
+    (base, sent)
+}
+
+async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn post_webhook(base: &str, body: &Value) {
+    let bytes = body.to_string();
+    let sig = format!(
+        "sha256={}",
+        hex::encode(flowcrm::crypto::hmac_sha256(
+            SECRET.as_bytes(),
+            bytes.as_bytes()
+        ))
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{base}/webhooks/whatsapp"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sig)
+        .body(bytes)
+        .send()
+        .await
+        .expect("webhook");
+    assert_eq!(r.status(), 200);
+}
+
+fn customer_message(text: &str) -> Value {
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550009999","phone_number_id":"200"},
+        "contacts":[{"profile":{"name":"Ana Lima"},"wa_id":"5511988887777"}],
+        "messages":[{"from":"5511988887777","id":"wamid.E2E.IN.1","timestamp":ts.to_string(),"type":"text","text":{"body":text}}]}}]}]})
+}
+
+fn delivered(wamid: &str) -> Value {
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550009999","phone_number_id":"200"},
+        "statuses":[{"id":wamid,"status":"delivered","timestamp":ts.to_string(),"recipient_id":"5511988887777"}]}}]}]})
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let png = c.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write");
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    match c.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::too_many_lines)]
+async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (graph, sent) = fake_graph().await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("FLOWCRM_WHATSAPP__APP_SECRET", SECRET.to_string()),
+        ("FLOWCRM_WHATSAPP__ACCESS_TOKEN", "e2e-token".to_string()),
+        ("FLOWCRM_WHATSAPP__PHONE_NUMBER_ID", "200".to_string()),
+        ("FLOWCRM_WHATSAPP__GRAPH_BASE_URL", graph.clone()),
+        ("FLOWCRM_LOG__LEVEL", "warn".to_string()),
+    ];
+    let mut add = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "owner@e2e.example",
+            "--role",
+            "admin",
+            "--name",
+            "Owner",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("user add");
+    std::io::Write::write_all(&mut add.stdin.take().expect("stdin"), PASSWORD.as_bytes())
+        .expect("pw");
+    assert!(add.wait().expect("wait").success());
+    let server = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("serve");
+    let driver_port = free_port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={driver_port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (apt-get install chromium-driver)");
+    let _guard = Killer(vec![server, driver]);
+    let http = reqwest::Client::new();
+    wait_until("the server", || {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            http.get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        }
+    })
+    .await;
+    wait_until("chromedriver", || async move {
+        std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_ok()
+    })
+    .await;
+
+    let profile = tempfile::tempdir().expect("profile");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            format!("--user-data-dir={}", profile.path().display()), "--window-size=1280,900"]}),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("webdriver session");
+
+    // Sign in.
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    c.find(Locator::Css("#email"))
+        .await
+        .expect("email")
+        .send_keys("owner@e2e.example")
+        .await
+        .expect("type");
+    c.find(Locator::Css("#password"))
+        .await
+        .expect("pw")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    wait_until("the inbox after sign-in", || async {
+        c.current_url().await.is_ok_and(|u| u.path() == "/inbox")
+    })
+    .await;
+
+    // A customer writes while the inbox is open: it appears without a reload.
+    c.execute("window.__sameDocument = 42;", vec![])
+        .await
+        .expect("marker");
+    wait_until("the live connection", || async {
+        c.execute("return document.body.dataset.live", vec![])
+            .await
+            .ok()
+            == Some(json!("ready"))
+    })
+    .await;
+    post_webhook(
+        &base,
+        &customer_message("Oi! Quero comprar a camiseta azul"),
+    )
+    .await;
+    wait_until("the message in the open inbox", || async {
+        text_of(&c, "#convlist")
+            .await
+            .contains("Quero comprar a camiseta azul")
+    })
+    .await;
+    assert_eq!(
+        c.execute("return window.__sameDocument", vec![])
+            .await
+            .expect("js"),
+        json!(42),
+        "no reload"
+    );
+    screenshot(&c, "inbox-desktop").await;
+
+    // Open it and reply.
+    c.find(Locator::Css("#convlist a.conv"))
+        .await
+        .expect("row")
+        .click()
+        .await
+        .expect("open");
+    let body = c
+        .wait()
+        .for_element(Locator::Css("#body"))
+        .await
+        .expect("composer");
+    body.send_keys("Temos sim! Posso separar para você?")
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.compose button[type=submit]"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("send");
+    wait_until("the reply at the fake Graph API", || async {
+        sent.lock()
+            .expect("lock")
+            .iter()
+            .any(|b| b["type"] == "text")
+    })
+    .await;
+    let reply = sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|b| b["type"] == "text")
+        .cloned()
+        .expect("reply");
+    assert_eq!(reply["text"]["body"], "Temos sim! Posso separar para você?");
+    assert_eq!(reply["to"], "+5511988887777");
+
+    // Meta says delivered: the tick turns without a reload.
+    c.execute("window.__sameDocument = 43;", vec![])
+        .await
+        .expect("marker");
+    wait_until("the live connection", || async {
+        c.execute("return document.body.dataset.live", vec![])
+            .await
+            .ok()
+            == Some(json!("ready"))
+    })
+    .await;
+    // The sender stores Meta's id a moment after the send; wait for it before the status.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let wamid = reply["__answered_id"].as_str().expect("id").to_string();
+    post_webhook(&base, &delivered(&wamid)).await;
+    wait_until("the delivered tick", || async {
+        !text_of(&c, ".tick-delivered").await.is_empty()
+    })
+    .await;
+    assert_eq!(
+        c.execute("return window.__sameDocument", vec![])
+            .await
+            .expect("js"),
+        json!(43),
+        "no reload"
+    );
+    screenshot(&c, "conversation-desktop").await;
+    let conversation_url = c.current_url().await.expect("url").to_string();
+
+    // Tag the contact.
+    c.goto(&format!("{base}/tags")).await.expect("tags");
+    c.find(Locator::Css("#tname"))
+        .await
+        .expect("name")
+        .send_keys("Interessada")
+        .await
+        .expect("type");
+    c.find(Locator::Css("form[action='/tags'] button[type=submit]"))
+        .await
+        .expect("create")
+        .click()
+        .await
+        .expect("click");
+    c.goto(&conversation_url).await.expect("back");
+    c.find(Locator::Css(".conv-side h2 a"))
+        .await
+        .expect("contact link")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css(".tags-row select[name=tag]"))
+        .await
+        .expect("tag select");
+    c.find(Locator::Css(".tags-row button[value=add]"))
+        .await
+        .expect("add tag")
+        .click()
+        .await
+        .expect("click");
+    wait_until("the tag on the contact", || async {
+        text_of(&c, ".tags-row").await.contains("Interessada")
+    })
+    .await;
+
+    // Search finds the message and leads to it.
+    c.goto(&format!("{base}/search?q=camiseta"))
+        .await
+        .expect("search");
+    let hits = text_of(&c, ".hits").await;
+    assert!(hits.contains("Quero comprar a camiseta azul"), "{hits}");
+    assert!(
+        text_of(&c, ".hits mark")
+            .await
+            .eq_ignore_ascii_case("camiseta")
+    );
+    c.find(Locator::Css(".hits a"))
+        .await
+        .expect("hit")
+        .click()
+        .await
+        .expect("open");
+    wait_until("the conversation", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path().starts_with("/conversations/"))
+    })
+    .await;
+
+    // Phone viewport screenshots.
+    c.set_window_size(390, 844).await.expect("resize");
+    c.goto(&format!("{base}/inbox")).await.expect("inbox");
+    screenshot(&c, "inbox-phone").await;
+    c.goto(&conversation_url).await.expect("conversation");
+    screenshot(&c, "conversation-phone").await;
+    c.close().await.expect("close");
+}
