@@ -276,12 +276,15 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     screenshot(&c, "inbox-desktop").await;
 
     // Open it and reply.
-    c.find(Locator::Css("#convlist a.conv"))
+    let row = c
+        .find(Locator::Css("#convlist a.conv"))
         .await
         .expect("row")
-        .click()
+        .attr("href")
         .await
-        .expect("open");
+        .expect("href")
+        .expect("a link");
+    c.goto(&format!("{base}{row}")).await.expect("open");
     let body = c
         .wait()
         .for_element(Locator::Css("#body"))
@@ -313,7 +316,13 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     assert_eq!(reply["text"]["body"], "Temos sim! Posso separar para você?");
     assert_eq!(reply["to"], "+5511988887777");
 
-    // Meta says delivered: the tick turns without a reload.
+    // Meta says delivered: the tick turns without a reload. (First let the page the reply
+    // redirected to finish loading.)
+    wait_until("the reply on the page", || async {
+        text_of(&c, "#timeline").await.contains("Posso separar")
+            && c.execute("return document.readyState", vec![]).await.ok() == Some(json!("complete"))
+    })
+    .await;
     c.execute("window.__sameDocument = 43;", vec![])
         .await
         .expect("marker");
@@ -356,13 +365,23 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
         .click()
         .await
         .expect("click");
+    wait_until("the new tag in the list", || async {
+        text_of(&c, ".taglist").await.contains("Interessada")
+    })
+    .await;
     c.goto(&conversation_url).await.expect("back");
-    c.find(Locator::Css(".conv-side h2 a"))
+    // Follow the side panel's link (read, not clicked: a live refresh may swap the panel).
+    let contact = c
+        .find(Locator::Css(".conv-side h2 a"))
         .await
         .expect("contact link")
-        .click()
+        .attr("href")
         .await
-        .expect("click");
+        .expect("href")
+        .expect("a link");
+    c.goto(&format!("{base}{contact}"))
+        .await
+        .expect("contact page");
     c.wait()
         .for_element(Locator::Css(".tags-row select[name=tag]"))
         .await
