@@ -439,8 +439,23 @@ pub fn list(
 
 /// Number of contacts matching the filter.
 pub fn count_matching(conn: &Connection, f: &ContactFilter, now: OffsetDateTime) -> Result<i64> {
-    let (clause, p) = where_clause(conn, f, now)?;
-    let sql = format!("SELECT COUNT(*) FROM contacts k WHERE {clause}");
+    count_matching_upto(conn, f, now, i64::MAX)
+}
+
+/// Number of contacts matching the filter, counting at most `cap` (a page shows "1,000+"
+/// instead of scanning every contact for a common word).
+pub fn count_matching_upto(
+    conn: &Connection,
+    f: &ContactFilter,
+    now: OffsetDateTime,
+    cap: i64,
+) -> Result<i64> {
+    let (clause, mut p) = where_clause(conn, f, now)?;
+    p.push(Value::Integer(cap));
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM contacts k WHERE {clause} LIMIT ?{})",
+        p.len()
+    );
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(rusqlite::params_from_iter(p), |r| r.get(0))?)

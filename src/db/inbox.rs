@@ -239,25 +239,25 @@ pub struct SearchHit {
     pub sent_at: OffsetDateTime,
 }
 
-/// Messages whose text matches `query` (an FTS5 expression of quoted terms), newest first,
-/// before the `(sent_at, id)` cursor.
+/// Messages whose text matches `query` (an FTS5 expression of quoted terms), newest first by
+/// arrival (row id: the index walks backwards and stops at `limit`), before message `before`.
 pub fn search_messages(
     conn: &Connection,
     query: &str,
-    before: Option<(OffsetDateTime, i64)>,
+    before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<SearchHit>> {
     let sql = "SELECT m.id, m.conversation_id,
                       COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, k.username, k.bsuid, ''),
-                      snippet(messages_fts, 0, char(57344), char(57345), '…', 12), m.sent_at
-               FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                      f.snip, m.sent_at
+               FROM (SELECT rowid AS rid, snippet(messages_fts, 0, char(57344), char(57345), '…', 12) AS snip
+                     FROM messages_fts WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR rowid < ?2)
+                     ORDER BY rowid DESC LIMIT ?3) f
+               JOIN messages m ON m.id = f.rid
                JOIN conversations c ON c.id = m.conversation_id JOIN contacts k ON k.id = c.contact_id
-               WHERE messages_fts MATCH ?1
-                 AND (?2 IS NULL OR m.sent_at < ?2 OR (m.sent_at = ?2 AND m.id < ?3))
-               ORDER BY m.sent_at DESC, m.id DESC LIMIT ?4";
-    let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
+               ORDER BY f.rid DESC";
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![query, t, id, limit], |r| {
+    let rows = stmt.query_map(params![query, before, limit], |r| {
         Ok(SearchHit {
             message_id: r.get(0)?,
             conversation_id: r.get(1)?,

@@ -24,6 +24,8 @@ use serde::Deserialize;
 
 /// Contacts per page.
 const PAGE: u32 = 50;
+/// The list counts matches up to this many ("500+" beyond).
+const COUNT_CAP: i64 = 500;
 
 fn date(t: time::OffsetDateTime) -> String {
     let fmt = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
@@ -92,6 +94,15 @@ impl ContactsPage {
             pairs.push(("segment", s.to_string()));
         }
         pairs
+    }
+
+    /// The match count as shown: exact up to the cap, then "500+".
+    fn total_text(&self) -> String {
+        if self.total > COUNT_CAP {
+            format!("{COUNT_CAP}+")
+        } else {
+            self.total.to_string()
+        }
     }
 
     fn field_label(&self, key: &str) -> String {
@@ -226,7 +237,7 @@ pub async fn index(
                 .into_iter()
                 .map(|(t, _)| t)
                 .collect::<Vec<_>>();
-            let total = db::contacts::count_matching(c, &filter, now)?;
+            let total = db::contacts::count_matching_upto(c, &filter, now, COUNT_CAP + 1)?;
             Ok((
                 rows,
                 tags_of,

@@ -103,7 +103,7 @@ pub async fn index(
     let Some(expr) = fts_query(&q) else {
         return Ok(page);
     };
-    let before = super::forms::parse_cursor(query.before.as_deref());
+    let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
     let now = state.clock.now();
     let filter = ContactFilter {
         q: q.clone(),
@@ -132,11 +132,9 @@ pub async fn index(
             Ok((hits, contacts))
         })
         .await?;
-    page.next = super::forms::next_cursor(
-        hits.len(),
-        PAGE,
-        hits.last().map(|h| (h.sent_at, h.message_id)),
-    );
+    page.next = (hits.len() == PAGE as usize)
+        .then(|| hits.last().map(|h| h.message_id.to_string()))
+        .flatten();
     let fmt = time::macros::format_description!(
         "[day padding:none] [month repr:short] [year] [hour]:[minute]"
     );

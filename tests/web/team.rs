@@ -402,3 +402,36 @@ async fn the_event_stream_tells_open_pages_about_a_new_message() {
     }
     assert!(text.contains(&format!("data: {conv}")), "{text}");
 }
+
+#[tokio::test]
+async fn message_search_pages_newest_first() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    for i in 0..35 {
+        writes(
+            &mut app,
+            &format!("55119444{i:05}"),
+            &format!("w.s{i}"),
+            &format!("pedido número {i}"),
+        )
+        .await;
+    }
+    let first = app.get("/search?q=pedido").await.body;
+    assert_eq!(first.matches("<li><a href=\"/conversations/").count(), 30);
+    assert!(first.contains("número 34"), "newest first");
+    let next = first
+        .split("&amp;before=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("older results link");
+    let second = app
+        .get(&format!("/search?q=pedido&before={next}"))
+        .await
+        .body;
+    assert_eq!(
+        second.matches("<li><a href=\"/conversations/").count(),
+        5,
+        "next={next}"
+    );
+    assert!(second.contains("número 0") && !second.contains("número 34"));
+}
