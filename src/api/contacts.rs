@@ -389,7 +389,7 @@ pub async fn create(
             };
             fields::write_values(c, id, &values)?;
             if let Some(o) = body.opt_in {
-                db::contacts::set_opt_in(c, id, o.into(), &source, None, now)?;
+                db::consent::set_opt_in(c, id, o.into(), &source, None, now)?;
             }
             let k = db::contacts::get(c, id)?.ok_or(db::Error::Corrupt("contact"))?;
             Ok(Ok(contact_out(c, k)?))
@@ -480,7 +480,7 @@ pub async fn update(
             }
             fields::write_values(c, cid, &values)?;
             if let Some(o) = body.opt_in {
-                db::contacts::set_opt_in(c, cid, o.into(), &source, None, now)?;
+                db::consent::set_opt_in(c, cid, o.into(), &source, None, now)?;
             }
             let k = db::contacts::get(c, cid)?.ok_or(db::Error::Corrupt("contact"))?;
             Ok(Ok(contact_out(c, k)?))

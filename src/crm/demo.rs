@@ -356,7 +356,7 @@ pub fn seed(
                 db::tags::tag_contacts(conn, tag, &[contact])?;
             }
             if rng.below(3) == 0 {
-                db::contacts::set_opt_in(
+                db::consent::set_opt_in(
                     conn,
                     contact,
                     crate::model::OptIn::In,

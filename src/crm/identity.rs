@@ -41,7 +41,7 @@ pub fn merge(
     db::orders::reassign_contact(conn, remove, keep)?;
     db::custom_fields::move_values(conn, remove, keep)?;
     db::notes::move_all(conn, remove, keep)?;
-    db::contacts::adopt_opt_in(conn, remove, keep)?;
+    db::consent::adopt_opt_in(conn, remove, keep)?;
     db::contacts::delete(conn, remove)?;
     Ok(())
 }

@@ -371,7 +371,7 @@ pub fn apply(
                     } else {
                         r.opt_in_source.clone()
                     };
-                    db::contacts::set_opt_in(conn, contact, state, &source, None, now)?
+                    db::consent::set_opt_in(conn, contact, state, &source, None, now)?
                 }
                 // Dry run: a new contact always changes; an existing one when it differs.
                 (Some(contact), true) => {

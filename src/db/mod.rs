@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod consent;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_fields;

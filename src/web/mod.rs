@@ -5,8 +5,10 @@ mod api_keys;
 pub mod assets;
 mod attachments;
 mod auth;
+mod contact_page;
 mod contacts;
 pub mod context;
+mod conversation_work;
 mod conversations;
 pub mod cookies;
 mod events;
@@ -58,18 +60,18 @@ fn crm_routes() -> Router<AppState> {
             "/contacts/new",
             get(contacts::new_form).post(contacts::create),
         )
-        .route("/contacts/{id}", get(contacts::show))
+        .route("/contacts/{id}", get(contact_page::show))
         .route(
             "/contacts/{id}/edit",
             get(contacts::edit_form).post(contacts::update),
         )
         .route("/contacts/{id}/merge", post(contacts::merge))
-        .route("/contacts/{id}/fields", post(contacts::set_fields))
-        .route("/contacts/{id}/consent", post(contacts::set_consent))
-        .route("/contacts/{id}/notes", post(contacts::add_note))
+        .route("/contacts/{id}/fields", post(contact_page::set_fields))
+        .route("/contacts/{id}/consent", post(contact_page::set_consent))
+        .route("/contacts/{id}/notes", post(contact_page::add_note))
         .route(
             "/contacts/{id}/notes/{note}/delete",
-            post(contacts::delete_note),
+            post(contact_page::delete_note),
         )
         .route("/segments", get(segments::index).post(segments::create))
         .route("/segments/{id}", post(segments::rename))
@@ -135,12 +137,18 @@ pub fn router(state: AppState) -> Router {
             post(conversations::send_template),
         )
         .route("/conversations/{id}/reactions", post(conversations::react))
-        .route("/conversations/{id}/assign", post(conversations::assign))
+        .route(
+            "/conversations/{id}/assign",
+            post(conversation_work::assign),
+        )
         .route(
             "/conversations/{id}/status",
-            post(conversations::set_status),
+            post(conversation_work::set_status),
         )
-        .route("/conversations/{id}/notes", post(conversations::add_note))
+        .route(
+            "/conversations/{id}/notes",
+            post(conversation_work::add_note),
+        )
         .route(
             "/conversations/{id}/attachments",
             post(attachments::create).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
