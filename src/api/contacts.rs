@@ -247,6 +247,16 @@ pub async fn list(
     q: Pairs,
 ) -> ApiResult<Json<ContactPage>> {
     let limit = q.limit()?;
+    q.no_empty(&[
+        "tag",
+        "tag_all",
+        "field",
+        "opt_in",
+        "has_orders",
+        "inbound_days",
+        "segment",
+        "sort",
+    ])?;
     let mut filter = ContactFilter::from_pairs(&q.0).map_err(ApiError::Invalid)?;
     if let Some(sort) = q.get("sort")
         && !["", "newest", "oldest", "name"].contains(&sort)

@@ -208,6 +208,24 @@ impl Pairs {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Refuses an empty value for any of `keys` (the browser pages ignore empty filters; the
+    /// API documents typed parameters, so an empty one is an error).
+    pub fn no_empty(&self, keys: &[&str]) -> Result<(), ApiError> {
+        let empty: Vec<crate::model::FieldError> = self
+            .0
+            .iter()
+            .filter(|(k, v)| keys.contains(&k.as_str()) && v.trim().is_empty())
+            .map(|(k, _)| {
+                crate::model::FieldError::new(k.clone(), "Give a value or leave the parameter out.")
+            })
+            .collect();
+        if empty.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Invalid(empty))
+        }
+    }
+
     /// `limit` (1 to 200, default 50).
     pub fn limit(&self) -> Result<u32, ApiError> {
         match self.get("limit") {

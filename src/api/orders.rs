@@ -226,6 +226,7 @@ pub async fn list(
     q: Pairs,
 ) -> ApiResult<Json<OrderPage>> {
     let (limit, before) = (q.limit()?, q.time_cursor()?);
+    q.no_empty(&["status", "contact_id", "tag", "from", "until"])?;
     let mut errors = Vec::new();
     let mut filter = OrderFilter::default();
     if let Some(s) = q.get("status").filter(|s| !s.is_empty()) {

@@ -263,6 +263,13 @@ async fn bad_requests_get_problem_documents_with_field_details() {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = call(&mut app, "GET", "/contacts?field=&tag=", Some(&k), None).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "empty typed parameters are errors"
+    );
+    assert_eq!(json(&r)["errors"][0]["field"], "field");
     let r = call(&mut app, "GET", "/contacts?field=tier:eq:x", Some(&k), None).await;
     assert!(
         json(&r)["errors"][0]["message"]
