@@ -131,6 +131,22 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write");
 }
 
+/// Opens the link the first element matching `css` points at. The link is read, not clicked:
+/// a live refresh may swap the element between finding and clicking it.
+async fn follow(c: &Client, base: &str, css: &str) {
+    let href = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .attr("href")
+        .await
+        .expect("href")
+        .unwrap_or_else(|| panic!("{css} has no link"));
+    c.goto(&format!("{base}{href}"))
+        .await
+        .expect("follow the link");
+}
+
 async fn text_of(c: &Client, css: &str) -> String {
     match c.find(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap_or_default(),
@@ -276,15 +292,7 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     screenshot(&c, "inbox-desktop").await;
 
     // Open it and reply.
-    let row = c
-        .find(Locator::Css("#convlist a.conv"))
-        .await
-        .expect("row")
-        .attr("href")
-        .await
-        .expect("href")
-        .expect("a link");
-    c.goto(&format!("{base}{row}")).await.expect("open");
+    follow(&c, &base, "#convlist a.conv").await;
     let body = c
         .wait()
         .for_element(Locator::Css("#body"))
@@ -370,18 +378,7 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     })
     .await;
     c.goto(&conversation_url).await.expect("back");
-    // Follow the side panel's link (read, not clicked: a live refresh may swap the panel).
-    let contact = c
-        .find(Locator::Css(".conv-side h2 a"))
-        .await
-        .expect("contact link")
-        .attr("href")
-        .await
-        .expect("href")
-        .expect("a link");
-    c.goto(&format!("{base}{contact}"))
-        .await
-        .expect("contact page");
+    follow(&c, &base, ".conv-side h2 a").await;
     c.wait()
         .for_element(Locator::Css(".tags-row select[name=tag]"))
         .await

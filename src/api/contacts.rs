@@ -586,7 +586,7 @@ async fn tag_op(state: &AppState, id: i64, tag: i64, add: bool) -> ApiResult<Sta
             if db::contacts::get(c, ContactId(id))?.is_none() {
                 return Ok(Err(ApiError::NotFound("contact")));
             }
-            if !db::tags::list(c)?.iter().any(|(t, _)| t.id == tag) {
+            if !db::tags::exists(c, tag)? {
                 return Ok(Err(ApiError::NotFound("tag")));
             }
             if add {

@@ -42,6 +42,13 @@ pub fn update(conn: &Connection, id: i64, name: &str, color: &str) -> Result<boo
         == 1)
 }
 
+/// True when a tag with this id exists.
+pub fn exists(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM tags WHERE id = ?1)")?
+        .query_row([id], |r| r.get(0))?)
+}
+
 /// Deletes a tag (and removes it everywhere).
 pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
     Ok(conn
