@@ -1,5 +1,7 @@
 //! Recording a webhook's events: contacts, conversations, messages, statuses, media to fetch,
-//! template changes and everything else raw. Runs inside one writer transaction per POST.
+//! template changes and everything else raw. Runs inside one writer transaction per POST (or per
+//! chunk of a large POST); each event is applied in a savepoint of its own, so one that cannot be
+//! applied is kept as a dead letter and never costs the others.
 
 use super::identity::{self, Identity};
 use crate::db::{self, Result};
@@ -28,6 +30,8 @@ pub struct Outcome {
     pub other: usize,
     /// Attachments queued for download.
     pub media: usize,
+    /// Events that could not be applied, kept as dead letters with their error.
+    pub dead_letters: usize,
 }
 
 impl std::ops::AddAssign for Outcome {
@@ -38,6 +42,7 @@ impl std::ops::AddAssign for Outcome {
         self.templates += o.templates;
         self.other += o.other;
         self.media += o.media;
+        self.dead_letters += o.dead_letters;
         for c in o.conversations {
             if !self.conversations.contains(&c) {
                 self.conversations.push(c);
@@ -53,7 +58,9 @@ fn time_of(unix: i64, now: OffsetDateTime) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(unix).unwrap_or(now)
 }
 
-/// Stores every event of one webhook POST (and its raw body, when given).
+/// Stores every event of one webhook POST (and its raw body, when given). Each event is applied
+/// on its own: one that fails is rolled back alone and kept as a dead letter with its error. Only
+/// a failure of the store itself (disk full, I/O) fails the whole call, so the POST is retried.
 pub fn record(
     conn: &Connection,
     events: &[Event],
@@ -65,20 +72,66 @@ pub fn record(
     }
     let mut out = Outcome::default();
     for event in events {
-        match event {
-            Event::Message(m) => record_message(conn, m, now, &mut out)?,
-            Event::Status(s) => record_status(conn, s, now, &mut out)?,
-            Event::Template(t) => {
-                record_template(conn, t, now)?;
-                out.templates += 1;
-            }
-            Event::Other { field, value } => {
-                db::webhook_log::insert_event(conn, field, &value.to_string(), now)?;
-                out.other += 1;
+        let mut one = Outcome::default();
+        match db::savepoint(conn, |c| apply(c, event, now, &mut one)) {
+            Ok(()) => out += one,
+            Err(e) if e.is_storage_failure() => return Err(e),
+            Err(e) => {
+                let (what, body) = describe(event);
+                tracing::warn!(error = ?e, event = %what, "webhook event not applied; kept as a dead letter");
+                let why = format!("{what} not applied: {e}");
+                db::webhook_log::insert_dead_letter(conn, &why, &body, now)?;
+                out.dead_letters += 1;
             }
         }
     }
     Ok(out)
+}
+
+fn apply(conn: &Connection, event: &Event, now: OffsetDateTime, out: &mut Outcome) -> Result<()> {
+    match event {
+        Event::Message(m) => record_message(conn, m, now, out),
+        Event::Status(s) => record_status(conn, s, now, out),
+        Event::Template(t) => {
+            record_template(conn, t, now)?;
+            out.templates += 1;
+            Ok(())
+        }
+        Event::Other { field, value } => {
+            db::webhook_log::insert_event(conn, field, &value.to_string(), now)?;
+            out.other += 1;
+            Ok(())
+        }
+    }
+}
+
+/// A label and a JSON body for an event kept as a dead letter.
+fn describe(event: &Event) -> (String, Vec<u8>) {
+    let (what, value) = match event {
+        Event::Message(m) => (format!("message {}", m.wamid), m.raw.clone()),
+        Event::Status(s) => (
+            format!("status {} of {}", s.status.as_str(), s.wamid),
+            serde_json::json!({
+                "id": s.wamid, "status": s.status.as_str(), "timestamp": s.timestamp,
+                "recipient_id": s.recipient_id, "biz_opaque_callback_data": s.callback_data,
+            }),
+        ),
+        Event::Template(t) => (
+            format!(
+                "template change {} ({}/{})",
+                t.meta_id,
+                t.name.as_deref().unwrap_or("?"),
+                t.language.as_deref().unwrap_or("?")
+            ),
+            serde_json::json!({
+                "message_template_id": t.meta_id, "message_template_name": t.name,
+                "message_template_language": t.language, "event": t.status, "reason": t.reason,
+                "category": t.category, "quality": t.quality,
+            }),
+        ),
+        Event::Other { field, value } => (format!("{field} event"), value.clone()),
+    };
+    (what, value.to_string().into_bytes())
 }
 
 fn record_message(

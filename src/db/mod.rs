@@ -166,6 +166,62 @@ impl Db {
 #[cfg(test)]
 pub(crate) mod testing;
 
+/// Runs `f` in a savepoint of the current transaction: its changes are kept when it returns
+/// `Ok` and undone when it returns `Err` or panics (the panic is turned into `Error::Task`), so
+/// one part of a larger write can fail without undoing the rest.
+pub fn savepoint<T, E: From<Error>>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    conn.prepare_cached("SAVEPOINT part")
+        .and_then(|mut s| s.execute([]))
+        .map_err(Error::from)?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    let (end, result) = match result {
+        Ok(Ok(v)) => ("RELEASE part", Ok(v)),
+        Ok(Err(e)) => ("ROLLBACK TO part", Err(e)),
+        Err(_) => (
+            "ROLLBACK TO part",
+            Err(Error::Task("panicked".into()).into()),
+        ),
+    };
+    conn.prepare_cached(end)
+        .and_then(|mut s| s.execute([]))
+        .map_err(Error::from)?;
+    if end != "RELEASE part" {
+        conn.prepare_cached("RELEASE part")
+            .and_then(|mut s| s.execute([]))
+            .map_err(Error::from)?;
+    }
+    result
+}
+
+impl Error {
+    /// Whether the store itself failed (disk full, I/O, corruption, closed), as opposed to one
+    /// piece of data being refused. Such an error must fail the whole request so it is retried.
+    #[must_use]
+    pub fn is_storage_failure(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            Error::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                f.code,
+                C::DiskFull
+                    | C::SystemIoFailure
+                    | C::DatabaseCorrupt
+                    | C::NotADatabase
+                    | C::ReadOnly
+                    | C::CannotOpen
+                    | C::DatabaseBusy
+                    | C::DatabaseLocked
+                    | C::OutOfMemory
+                    | C::FileLockingProtocolFailed
+            ),
+            Error::Commit(_) | Error::Closed => true,
+            _ => false,
+        }
+    }
+}
+
 /// Unix seconds for a stored time.
 pub(crate) fn to_ts(t: time::OffsetDateTime) -> i64 {
     t.unix_timestamp()

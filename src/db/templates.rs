@@ -23,8 +23,13 @@ pub struct TemplateChange<'a> {
     pub quality: Option<&'a str>,
 }
 
-/// Applies a change, creating the template row when it is not known yet.
+/// Applies a change, creating the template row when it is not known yet. A template deleted and
+/// re-created at Meta under the same name and language comes back with a new id: the row for
+/// that name and language takes the new id instead of clashing with it.
 pub fn apply_change(conn: &Connection, c: &TemplateChange<'_>, now: OffsetDateTime) -> Result<()> {
+    if let (Some(name), Some(language)) = (c.name, c.language) {
+        rekey(conn, c.meta_id, name, language)?;
+    }
     let sql = "INSERT INTO templates (meta_id, name, language, category, status, reason, quality, updated_at)
                VALUES (?1, COALESCE(?2, 'template ' || ?1), COALESCE(?3, ''), COALESCE(?6, ''),
                        COALESCE(?4, ''), ?5, ?7, ?8)
@@ -130,8 +135,31 @@ pub fn list(conn: &Connection) -> Result<Vec<Template>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Makes `meta_id` the id of the row for `name` and `language`, if there is one. A row holding
+/// that id under another name (created from an update that did not name the template) gives
+/// way first, so neither UNIQUE (`meta_id`) nor UNIQUE (`name`, `language`) can refuse the
+/// change that follows.
+fn rekey(conn: &Connection, meta_id: &str, name: &str, language: &str) -> Result<()> {
+    let sql = "DELETE FROM templates
+               WHERE meta_id = ?1 AND NOT (name = ?2 AND language = ?3)
+                 AND EXISTS (SELECT 1 FROM templates WHERE name = ?2 AND language = ?3)";
+    conn.prepare_cached(sql)?
+        .execute(params![meta_id, name, language])?;
+    let sql = "UPDATE templates SET meta_id = ?1
+               WHERE name = ?2 AND language = ?3 AND meta_id IS NOT ?1";
+    conn.prepare_cached(sql)?
+        .execute(params![meta_id, name, language])?;
+    Ok(())
+}
+
 /// Stores a template as Meta lists it (sync), replacing what we had for its name and language.
 pub fn upsert(conn: &Connection, t: &Template, now: OffsetDateTime) -> Result<()> {
+    if let Some(meta_id) = &t.meta_id {
+        // Meta says this id is this name and language: a row holding it under another is stale.
+        let sql = "DELETE FROM templates WHERE meta_id = ?1 AND NOT (name = ?2 AND language = ?3)";
+        conn.prepare_cached(sql)?
+            .execute(params![meta_id, t.name, t.language])?;
+    }
     let sql = "INSERT INTO templates (meta_id, name, language, category, status, reason, parameter_format,
                                       components, updated_at)
                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -151,4 +179,84 @@ pub fn upsert(conn: &Connection, t: &Template, now: OffsetDateTime) -> Result<()
         to_ts(now)
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::testing::temp_db;
+
+    fn change<'a>(id: &'a str, name: Option<&'a str>, status: &'a str) -> TemplateChange<'a> {
+        TemplateChange {
+            meta_id: id,
+            name,
+            language: name.map(|_| "en_US"),
+            status: Some(status),
+            ..TemplateChange::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_template_recreated_under_the_same_name_takes_the_new_id() {
+        let (db, _dir) = temp_db();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let rows = db
+            .write(move |c| {
+                apply_change(c, &change("9001", Some("order_update"), "APPROVED"), now)?;
+                apply_change(c, &change("9100", Some("order_update"), "PENDING"), now)?;
+                list(c)
+            })
+            .await
+            .expect("both changes apply");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].meta_id.as_deref(), Some("9100"));
+        assert_eq!(rows[0].status, "PENDING");
+    }
+
+    #[tokio::test]
+    async fn an_unnamed_update_then_a_named_one_for_a_recreated_template_merge_into_one_row() {
+        let (db, _dir) = temp_db();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let rows = db
+            .write(move |c| {
+                apply_change(c, &change("9001", Some("order_update"), "APPROVED"), now)?;
+                // A quality update names no template: a placeholder row holds the new id.
+                apply_change(c, &change("9100", None, "APPROVED"), now)?;
+                apply_change(c, &change("9100", Some("order_update"), "REJECTED"), now)?;
+                list(c)
+            })
+            .await
+            .expect("all three apply");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(
+            (rows[0].meta_id.as_deref(), rows[0].status.as_str()),
+            (Some("9100"), "REJECTED")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sync_replaces_a_placeholder_row_holding_the_same_id() {
+        let (db, _dir) = temp_db();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let rows = db
+            .write(move |c| {
+                apply_change(c, &change("9100", None, "APPROVED"), now)?;
+                let t = Template {
+                    meta_id: Some("9100".into()),
+                    name: "order_update".into(),
+                    language: "en_US".into(),
+                    category: "UTILITY".into(),
+                    status: "APPROVED".into(),
+                    reason: None,
+                    parameter_format: "POSITIONAL".into(),
+                    components: "[]".into(),
+                };
+                upsert(c, &t, now)?;
+                list(c)
+            })
+            .await
+            .expect("sync applies");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].name, "order_update");
+    }
 }

@@ -76,11 +76,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         }
     };
     let keep_raw = state.config.whatsapp.raw_payload_days > 0;
-    let result = state
-        .db
-        .write(move |c| crm::inbound::record(c, &events, keep_raw.then_some(&body[..]), now))
-        .await;
-    match result {
+    match store(&state, events, keep_raw.then_some(body), now).await {
         Ok(outcome) => {
             if outcome.media > 0 {
                 state.media_wakeup.notify_one();
@@ -92,6 +88,33 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             StatusCode::OK.into_response()
         }
         Err(e) => stored_failed(&e),
+    }
+}
+
+/// Events committed per writer job. A large POST is stored in several short jobs, so ordinary
+/// webhooks queued behind it keep their acknowledgement latency; it is answered only after the
+/// last one committed. A crash part way is safe: Meta retries the whole POST and what was
+/// already stored is recognised (messages by wamid, statuses by their key).
+const EVENTS_PER_JOB: usize = 25;
+
+async fn store(
+    state: &AppState,
+    events: Vec<webhook::Event>,
+    mut raw: Option<Bytes>,
+    now: time::OffsetDateTime,
+) -> Result<crm::inbound::Outcome, db::Error> {
+    let mut total = crm::inbound::Outcome::default();
+    let mut rest = events.into_iter().peekable();
+    loop {
+        let chunk: Vec<_> = rest.by_ref().take(EVENTS_PER_JOB).collect();
+        let raw = raw.take();
+        total += state
+            .db
+            .write(move |c| crm::inbound::record(c, &chunk, raw.as_deref(), now))
+            .await?;
+        if rest.peek().is_none() {
+            return Ok(total);
+        }
     }
 }
 

@@ -639,3 +639,117 @@ async fn admins_see_dead_letters_and_account_events_in_settings() {
         "event shown"
     );
 }
+
+/// A signed envelope with these `changes` (each `{"field": .., "value": ..}`).
+fn envelope(changes: &[serde_json::Value]) -> Vec<u8> {
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "100000000000001", "changes": changes}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn template_change(id: u64) -> serde_json::Value {
+    serde_json::json!({"field": "message_template_status_update", "value": {
+        "event": "APPROVED", "message_template_id": id,
+        "message_template_name": "order_update", "message_template_language": "en_US",
+        "reason": "NONE"}})
+}
+
+fn text_change(wamid: &str, body: &str) -> serde_json::Value {
+    serde_json::json!({"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550009999", "phone_number_id": "200000000000002"},
+        "contacts": [{"profile": {"name": "Ana Lima"}, "wa_id": "5511988887777"}],
+        "messages": [{"from": "5511988887777", "id": wamid, "timestamp": "1767225600",
+                      "type": "text", "text": {"body": body}}]}})
+}
+
+#[tokio::test]
+async fn a_template_recreated_under_the_same_name_is_stored_with_the_messages_beside_it() {
+    let mut app = TestApp::spawn().await;
+    for id in [9001, 9100] {
+        let r = app.post_webhook(&envelope(&[template_change(id)])).await;
+        assert_eq!(r.status, StatusCode::OK, "template id {id}");
+    }
+    let body = envelope(&[
+        text_change("wamid.BESIDE", "still here"),
+        template_change(9200),
+    ]);
+    assert_eq!(app.post_webhook(&body).await.status, StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE wamid = 'wamid.BESIDE'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM templates WHERE meta_id = '9200'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM templates").await, 1);
+}
+
+#[tokio::test]
+async fn an_event_that_cannot_be_applied_becomes_a_dead_letter_and_the_rest_of_the_post_is_kept() {
+    let mut app = TestApp::spawn().await;
+    // Any event can fail for a reason nobody foresaw; simulate one with a trigger.
+    app.state
+        .db
+        .write(|c| {
+            c.execute_batch(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON webhook_events
+                 WHEN NEW.field = 'boom' BEGIN SELECT RAISE(ABORT, 'cannot apply'); END;",
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("trigger");
+    let boom = serde_json::json!({"field": "boom", "value": {"x": 1}});
+    let body = envelope(&[
+        text_change("wamid.FIRST", "one"),
+        boom,
+        text_change("wamid.SECOND", "two"),
+    ]);
+    let r = app.post_webhook(&body).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "acknowledged once the rest committed"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE wamid IN ('wamid.FIRST', 'wamid.SECOND')")
+            .await,
+        2
+    );
+    let (error, body): (String, Vec<u8>) = app
+        .query(|c| {
+            c.query_row("SELECT error, body FROM webhook_dead_letters", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
+        .await;
+    assert!(
+        error.contains("boom event not applied") && error.contains("cannot apply"),
+        "{error}"
+    );
+    assert_eq!(body, br#"{"x":1}"#);
+    // Admins see it on the settings page.
+    app.logged_in_as("owner@example.com", flowcrm::model::Role::Admin)
+        .await;
+    let page = app.get("/settings").await;
+    assert!(
+        page.body.contains("boom event not applied"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_commit_answers_500_so_meta_retries() {
+    let mut app = TestApp::spawn().await;
+    app.state.db.close().await;
+    let r = app.post_webhook(&fixture("text")).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+}
