@@ -82,9 +82,60 @@ impl CurrentUser {
 #[must_use]
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_local_path(n) => n.to_string(),
         _ => "/inbox".to_string(),
     }
+}
+
+/// Whether `n` is a path on this site however a browser reads it. Our own `next` values are
+/// request URIs, always printable ASCII, so anything else is refused outright: browsers drop
+/// TAB, CR and LF inside URLs (`/\t/evil` becomes `//evil`) and read `\` as `/`. The same checks
+/// hold after percent-decoding, so an encoded form cannot smuggle one in either.
+fn is_local_path(n: &str) -> bool {
+    if !n.bytes().all(|b| b.is_ascii_graphic()) || n.contains('\\') {
+        return false;
+    }
+    let mut form = n.to_string();
+    for _ in 0..4 {
+        let path = form.split(['?', '#']).next().unwrap_or_default();
+        let second = form.chars().nth(1);
+        if !form.starts_with('/')
+            || matches!(second, Some('/' | '\\'))
+            || path.contains('\\')
+            || form.chars().any(char::is_control)
+        {
+            return false;
+        }
+        let decoded = percent_decode(&form);
+        if decoded == form {
+            return true;
+        }
+        form = decoded;
+    }
+    false
+}
+
+/// `%XX` sequences decoded (invalid ones kept as they are; invalid UTF-8 replaced).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -93,10 +144,60 @@ mod tests {
 
     #[test]
     fn next_must_be_a_local_path() {
-        assert_eq!(safe_next(Some("/contacts?q=1")), "/contacts?q=1");
-        for bad in ["//evil.com", "https://evil.com", "/\\evil.com", "evil"] {
-            assert_eq!(safe_next(Some(bad)), "/inbox", "{bad}");
+        for good in [
+            "/contacts?q=1",
+            "/inbox",
+            "/contacts?q=ana%20lima&tag=2",
+            "/search?q=Ol%C3%A1",
+            "/conversations/12#m-40",
+        ] {
+            assert_eq!(safe_next(Some(good)), good, "{good}");
         }
         assert_eq!(safe_next(None), "/inbox");
+    }
+
+    #[test]
+    fn next_refuses_every_way_to_leave_the_site() {
+        let bad = [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\r\n/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%5c%5cevil.example",
+            "/%252F/evil.example",
+            "/%25%30%39/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "\\\\evil.example",
+            "/\\/evil.example",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "https://evil.example",
+            "http:evil.example",
+            "//",
+            " /evil.example",
+            "  //evil.example",
+            "\t//evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{0}/evil.example",
+            "%2F%2Fevil.example",
+            "evil.example",
+            "",
+            "/x\u{7f}",
+            "/%00",
+        ];
+        assert!(bad.len() >= 20);
+        for b in bad {
+            assert_eq!(safe_next(Some(b)), "/inbox", "{b:?}");
+        }
     }
 }
