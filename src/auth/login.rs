@@ -47,9 +47,11 @@ impl Auth {
             .chars()
             .take(MAX_AUDIT_TARGET)
             .collect();
-        if let Some(wait) = self.throttle.check(&client.ip, &account, now) {
-            return Err(Error::Throttled(wait));
-        }
+        // Reserved before the password is checked, so concurrent guesses all count.
+        let attempt = self
+            .throttle
+            .begin(&client.ip, &account, now)
+            .map_err(Error::Throttled)?;
         let creds = match Email::parse(&account) {
             Ok(email) => {
                 self.db
@@ -65,12 +67,12 @@ impl Auth {
         };
         let matches = verify_password(password.to_string(), hash).await?;
         let Some(user) = user.filter(|_| matches) else {
-            self.throttle.failed(&client.ip, &account, now);
+            drop(attempt);
             let entry = audit(now, None, "login.failure", &account, client);
             self.db.write(move |c| db::audit::record(c, &entry)).await?;
             return Err(Error::InvalidCredentials);
         };
-        self.throttle.succeeded(&client.ip, &account);
+        self.throttle.succeeded(attempt);
         self.start_session(&user, client, replaces, "login.success")
             .await
     }
