@@ -266,3 +266,95 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_session
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn forty_concurrent_wrong_passwords_are_not_all_evaluated() {
+    let app = TestApp::spawn_with(|c| c.security.login_free_attempts = 5).await;
+    app.create_user("ana@shop.example", Role::Admin).await;
+    let client = ClientInfo {
+        ip: "203.0.113.50".into(),
+        user_agent: "test".into(),
+    };
+    let tries: Vec<_> = (0..40)
+        .map(|i| {
+            let (auth, client) = (app.state.auth.clone(), client.clone());
+            tokio::spawn(async move {
+                auth.login("ana@shop.example", &format!("wrong {i}"), &client, None)
+                    .await
+            })
+        })
+        .collect();
+    let mut throttled = 0;
+    for t in tries {
+        match t.await.expect("join") {
+            Err(AuthError::Throttled(_)) => throttled += 1,
+            Err(AuthError::InvalidCredentials) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let evaluated = app.audit_count("login.failure").await;
+    assert!(evaluated <= 6, "{evaluated} passwords were checked");
+    assert_eq!(evaluated + throttled, 40);
+}
+
+#[tokio::test]
+async fn signing_in_to_ones_own_account_does_not_reset_the_ip_count() {
+    let mut app = TestApp::spawn_with(|c| c.security.login_free_attempts = 3).await;
+    app.create_user("attacker@shop.example", Role::Agent).await;
+    for victim in ["a@shop.example", "b@shop.example", "c@shop.example"] {
+        assert_eq!(
+            app.login(victim, "guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let own = app.login("attacker@shop.example", PASSWORD).await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+    // A fresh browser (no session) from the same address.
+    let mut app = app.other_browser();
+    app.ip = "203.0.113.7".into();
+    assert_eq!(
+        app.login("d@shop.example", "guess").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the fourth failure is evaluated and starts the wait"
+    );
+    assert_eq!(
+        app.login("e@shop.example", "guess").await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is still counted after its own account signed in"
+    );
+}
+
+#[tokio::test]
+async fn login_never_redirects_to_another_site() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana@shop.example", Role::Admin).await;
+    for next in [
+        "%2F%09%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%2F%2Fevil.example",
+        "https%3A%2F%2Fevil.example",
+    ] {
+        let mut app = app.other_browser();
+        let form = app.get(&format!("/login?next={next}")).await;
+        assert!(!form.body.contains("evil.example"), "{next}: {}", form.body);
+        let csrf = form.csrf();
+        let decoded: String =
+            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("n={next}"))
+                .expect("decode")[0]
+                .1
+                .clone();
+        let r = app
+            .post_form(
+                "/login",
+                &[
+                    ("email", "ana@shop.example"),
+                    ("password", PASSWORD),
+                    ("next", &decoded),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(r.location(), "/inbox", "{next}");
+    }
+}
