@@ -250,7 +250,11 @@ fn search_hits(conn: &Connection, q: &str) -> Result<Search> {
     if q.is_empty() || q.chars().count() < 3 || (!digits.is_empty() && digits.len() < 3) {
         return Ok(Search::Unindexed);
     }
-    let phrase = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    // An FTS5 string: quotes doubled, control characters (which end or break the query) dropped.
+    let phrase = |s: &str| {
+        let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+        format!("\"{}\"", clean.replace('"', "\"\""))
+    };
     let mut expr = format!("{{name profile_name email username}} : {}", phrase(q));
     let phone = if digits.is_empty() { q } else { &digits };
     let _ = write!(expr, " OR phone : {}", phrase(phone));

@@ -220,6 +220,23 @@ pub struct ContactFilter {
     pub sort: ContactSort,
 }
 
+/// A search text as typed, made safe for every search path: control characters (NUL, TAB, ...)
+/// become spaces, runs of spaces become one, and the text is cut to `MAX_SEARCH` characters.
+#[must_use]
+pub fn search_text(v: &str) -> String {
+    let spaced: String = v
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    spaced
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_SEARCH)
+        .collect()
+}
+
 impl ContactFilter {
     /// Reads the text form. Unknown keys are ignored (pages add their own, such as `before`);
     /// every bad value is reported.
@@ -229,7 +246,7 @@ impl ContactFilter {
         for (k, v) in pairs {
             let v = v.trim();
             match k.as_str() {
-                "q" => f.q = v.chars().take(MAX_SEARCH).collect(),
+                "q" => f.q = search_text(v),
                 "tag" | "tag_all" | "field" | "opt_in" | "inbound_days" if v.is_empty() => {}
                 "tag" | "tag_all" => match v.parse::<i64>() {
                     Ok(id) if k == "tag" => f.tags_any.push(id),

@@ -17,7 +17,7 @@ mod user;
 
 pub use contact::{Contact, ContactId};
 pub use contact_filter::{
-    ContactFilter, ContactSort, FIELD_OPS, FieldCondition, FieldOp, MAX_SEARCH, OptIn,
+    ContactFilter, ContactSort, FIELD_OPS, FieldCondition, FieldOp, MAX_SEARCH, OptIn, search_text,
 };
 pub use conversation::{Conversation, SERVICE_WINDOW};
 pub use custom_field::{CustomField, FIELD_KINDS, FieldKind, check_field_key};

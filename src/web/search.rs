@@ -44,10 +44,11 @@ pub struct SearchQuery {
 }
 
 /// The FTS5 query for what a person typed: every word must appear (prefix match on the last
-/// one, so results come while typing); quotes and operators are taken literally.
+/// one, so results come while typing); quotes and operators are taken literally, and control
+/// characters separate words like spaces.
 #[must_use]
 pub fn fts_query(q: &str) -> Option<String> {
-    let words: Vec<String> = q
+    let words: Vec<String> = crate::model::search_text(q)
         .split_whitespace()
         .map(|w| w.replace('"', ""))
         .filter(|w| !w.is_empty())

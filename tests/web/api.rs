@@ -8,7 +8,7 @@ use flowcrm::crm::contacts::Actor;
 use flowcrm::model::Role;
 use serde_json::{Value, json};
 
-async fn key(app: &TestApp, role: Role) -> (i64, String) {
+pub async fn key(app: &TestApp, role: Role) -> (i64, String) {
     let seed: [u8; 20] = flowcrm::crypto::random_bytes().expect("rng");
     let now = time::OffsetDateTime::now_utc();
     let k = app
@@ -23,7 +23,7 @@ async fn key(app: &TestApp, role: Role) -> (i64, String) {
     (k.id, k.token)
 }
 
-async fn call(
+pub async fn call(
     app: &mut TestApp,
     method: &str,
     path: &str,

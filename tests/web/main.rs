@@ -8,6 +8,7 @@ mod attachments;
 mod auth;
 mod contacts;
 mod conversation;
+mod hostile_input;
 mod media;
 mod orders;
 mod outbound;
