@@ -7,8 +7,11 @@ use crate::db::media::MediaState;
 use crate::error::{AppError, Result};
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+/// Kept only privately, and checked with the server before every use.
+const CACHE_POLICY: &str = "private, no-cache";
 
 /// Types a browser may show inline; anything else is a download.
 const INLINE: &[&str] = &[
@@ -24,11 +27,13 @@ const INLINE: &[&str] = &[
     "audio/amr",
 ];
 
-/// `GET /media/{id}`.
+/// `GET /media/{id}`. Customer media is revalidated on every view (`no-cache` with an ETag):
+/// a browser may keep a copy, but once the media is erased it is never shown from that copy.
 pub async fn show(
     State(state): State<AppState>,
     _user: CurrentUser,
     Path(id): Path<i64>,
+    headers: HeaderMap,
 ) -> Result<Response> {
     let row = state
         .db
@@ -38,6 +43,27 @@ pub async fn show(
     let (MediaState::Stored, Some(name)) = (row.state, row.stored_name.as_ref()) else {
         return Err(AppError::NotFound);
     };
+    // A stored file never changes under its generated name, so the name is the validator.
+    let etag = format!("\"{id}-{name}\"");
+    let cached = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == etag);
+    let validators = [
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_POLICY),
+        ),
+        (
+            header::ETAG,
+            HeaderValue::from_str(&etag).map_err(|_| AppError::NotFound)?,
+        ),
+    ];
+    if cached {
+        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
+    }
     let path = state.config.media_dir().join(name);
     let file = tokio::fs::File::open(&path).await.map_err(|e| {
         tracing::error!(media = id, path = %path.display(), error = %e, "stored media file missing");
@@ -93,10 +119,9 @@ pub async fn show(
     if let Some(size) = row.size {
         h.insert(header::CONTENT_LENGTH, size.into());
     }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
+    for (name, value) in validators {
+        h.insert(name, value);
+    }
     // A file never runs as a page, whatever its content.
     h.insert(
         "content-security-policy",

@@ -92,6 +92,34 @@ async fn media_is_fetched_with_the_token_checked_and_served_to_logged_in_users_o
         "{disposition}"
     );
     assert_eq!(app.get("/media/999999").await.status, StatusCode::NOT_FOUND);
+
+    // Revalidated on every view, so erased media is never shown from the browser's cache.
+    assert_eq!(served.header("cache-control"), Some("private, no-cache"));
+    let etag = served.header("etag").expect("etag").to_string();
+    let req = axum::http::Request::get(format!("/media/{id}"))
+        .header("if-none-match", &etag)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let again = app.send(req).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(again.header("cache-control"), Some("private, no-cache"));
+    app.state
+        .db
+        .write(move |c| {
+            c.execute("DELETE FROM media WHERE id = ?1", [id])?;
+            Ok(())
+        })
+        .await
+        .expect("erase");
+    let req = axum::http::Request::get(format!("/media/{id}"))
+        .header("if-none-match", &etag)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    assert_eq!(
+        app.send(req).await.status,
+        StatusCode::NOT_FOUND,
+        "erased: the cached copy is dropped"
+    );
 }
 
 #[tokio::test]
