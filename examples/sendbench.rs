@@ -87,6 +87,7 @@ async fn main() {
                     reply_to: None,
                     idempotency_key: &key,
                     author: None,
+                    by: None,
                 };
                 queue(c, &req, now)?.expect("queued");
             }

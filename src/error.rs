@@ -132,3 +132,20 @@ impl IntoResponse for AppError {
         resp
     }
 }
+
+impl From<crate::crm::access::Denied> for AppError {
+    fn from(d: crate::crm::access::Denied) -> Self {
+        AppError::ForbiddenBecause(d.0.into())
+    }
+}
+
+impl From<crate::crm::access::AccessError> for AppError {
+    fn from(e: crate::crm::access::AccessError) -> Self {
+        use crate::crm::access::AccessError;
+        match e {
+            AccessError::Denied(d) => d.into(),
+            AccessError::NotFound => AppError::NotFound,
+            AccessError::Db(e) => e.into(),
+        }
+    }
+}

@@ -5,6 +5,7 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiCaller, ApiJson, Id, Ids, Pairs};
 use super::{actor, rfc3339};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::crm::contacts::{self as crm_contacts, ContactError, ContactInput};
 use crate::crm::fields;
 use crate::db;
@@ -518,7 +519,7 @@ pub async fn delete(
     caller: ApiCaller,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin("delete contacts")?;
+    caller.require(AdminAction::DeleteContacts)?;
     let (now, actor) = (state.clock.now(), actor(&caller));
     let files = state
         .db

@@ -366,6 +366,7 @@ fn outbound_of(body: &SendIn) -> Outbound {
         (status = 202, description = "Queued for sending", body = MessageOut),
         (status = 400, description = "Malformed body or key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An agent key and a conversation assigned to a team member: only its assignee or an admin answers it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not sendable (window closed, template, limits, key reused)", body = Problem, content_type = "application/problem+json"),
     ),
@@ -386,6 +387,7 @@ pub async fn send(
     ))
     .to_vec();
     let key_id = caller.0.id;
+    let who = caller.who();
     let outbox_key = match &idem {
         Some(k) => format!("api:{key_id}:{}", hex::encode(Sha256::digest(k.as_bytes()))),
         None => crate::crypto::random_token().map_err(|_| ApiError::Internal)?,
@@ -411,6 +413,7 @@ pub async fn send(
                 reply_to: None,
                 idempotency_key: &outbox_key,
                 author: None,
+                by: Some(who),
             };
             let queued = match outbound::queue(c, &req, now)? {
                 Ok(q) => q,
@@ -427,6 +430,7 @@ pub async fn send(
                     )));
                 }
                 Err(QueueError::Template(why)) => return Ok(Err(ApiError::field("template", why))),
+                Err(QueueError::Forbidden(why)) => return Ok(Err(ApiError::Forbidden(why))),
             };
             let m = db::messages::get(c, queued.message_id)?.ok_or(db::Error::Corrupt("message"))?;
             let out = serde_json::to_string(&message_out(m, Some("queued".into()))).unwrap_or_default();

@@ -37,7 +37,7 @@ pub struct Problem {
 pub enum ApiError {
     /// No key, or a wrong or revoked one.
     Unauthorized,
-    /// The key's role may not do this.
+    /// The key's role may not do this (the reason, from `crm::access`).
     Forbidden(&'static str),
     /// No such resource (or route).
     NotFound(&'static str),
@@ -77,7 +77,7 @@ impl ApiError {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "Forbidden",
-                format!("This key's role may not {what}; use an admin key."),
+                (*what).to_string(),
             ),
             Self::NotFound(what) => (
                 StatusCode::NOT_FOUND,
@@ -193,3 +193,9 @@ impl From<crate::db::Error> for ApiError {
 
 /// Result alias for API handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::crm::access::Denied> for ApiError {
+    fn from(d: crate::crm::access::Denied) -> Self {
+        Self::Forbidden(d.0)
+    }
+}

@@ -3,8 +3,8 @@
 
 use super::error::ApiError;
 use crate::app::AppState;
+use crate::crm::access::{self, AdminAction, Who};
 use crate::crm::api_keys::{self, KeyIdentity};
-use crate::model::Role;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
@@ -21,13 +21,15 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct ApiCaller(pub KeyIdentity);
 
 impl ApiCaller {
-    /// Refuses agents: `what` says what they may not do.
-    pub fn require_admin(&self, what: &'static str) -> Result<(), ApiError> {
-        if self.0.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(what))
-        }
+    /// The key as someone acting, for the rules in `crm::access`.
+    #[must_use]
+    pub fn who(&self) -> Who {
+        Who::key(self.0.role)
+    }
+
+    /// Allows an admin-only action (the rule lives in `crm::access`).
+    pub fn require(&self, action: AdminAction) -> Result<(), ApiError> {
+        access::require(self.who(), action).map_err(ApiError::from)
     }
 }
 

@@ -5,6 +5,7 @@ use super::contacts::TagOut;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiCaller, ApiJson, Id};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::crm::fields::{self, FieldInput};
 use crate::db;
 use crate::model::{FieldKind, check_tag};
@@ -145,8 +146,13 @@ pub async fn delete(
     caller: ApiCaller,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin("delete tags")?;
-    if state.db.write(move |c| db::tags::delete(c, id)).await? {
+    caller.require(AdminAction::DeleteTags)?;
+    let (now, actor) = (state.clock.now(), actor(&caller));
+    if state
+        .db
+        .write(move |c| crate::crm::tags::delete(c, id, &actor, now))
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("tag"))
@@ -279,7 +285,7 @@ pub async fn create_field(
     caller: ApiCaller,
     ApiJson(body): ApiJson<FieldIn>,
 ) -> ApiResult<(StatusCode, Json<FieldOut>)> {
-    caller.require_admin("define custom fields")?;
+    caller.require(AdminAction::CustomFields)?;
     let kind: FieldKind = body.kind.into();
     let input = FieldInput {
         key: body.key,
@@ -327,7 +333,7 @@ pub async fn delete_field(
     caller: ApiCaller,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin("delete custom fields")?;
+    caller.require(AdminAction::CustomFields)?;
     let (now, actor) = (state.clock.now(), actor(&caller));
     if state
         .db

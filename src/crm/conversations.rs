@@ -1,5 +1,8 @@
-//! Working a conversation as a team: assignment rules by role, status, internal notes.
+//! Working a conversation as a team: assignment, status, tags, internal notes. Who may do each
+//! is decided by `access`: agents answer, resolve, tag and annotate only conversations that are
+//! unassigned or theirs, and take one over from a colleague first (audited).
 
+use super::access::{self, AccessError, Who};
 use super::contacts::Actor;
 use crate::db::{self, Result};
 use crate::model::{Role, UserId};
@@ -36,6 +39,22 @@ pub struct Worker {
     pub ip: String,
 }
 
+impl Worker {
+    fn who(&self) -> Who {
+        Who::user(self.id, self.role)
+    }
+}
+
+/// Whether `w` may work conversation `id`.
+fn check(conn: &Connection, id: i64, w: &Worker) -> Result<std::result::Result<(), WorkError>> {
+    match access::check_work(conn, w.who(), id) {
+        Ok(()) => Ok(Ok(())),
+        Err(AccessError::NotFound) => Ok(Err(WorkError::NotFound)),
+        Err(AccessError::Denied(d)) => Ok(Err(WorkError::Forbidden(d.0))),
+        Err(AccessError::Db(e)) => Err(e),
+    }
+}
+
 fn audit(
     conn: &Connection,
     w: &Worker,
@@ -62,7 +81,8 @@ fn audit(
 }
 
 /// Assigns a conversation to `to` (or releases it with `None`). Admins may assign anyone to
-/// anything; agents may take an unassigned conversation and release their own.
+/// anything; agents may take a conversation (taking over a colleague's is audited as such) and
+/// release their own.
 pub fn assign(
     conn: &Connection,
     id: i64,
@@ -75,12 +95,12 @@ pub fn assign(
     };
     if w.role != Role::Admin {
         let allowed = match to {
-            Some(u) => u == w.id && current.is_none(),
+            Some(u) => u == w.id,
             None => current == Some(w.id.0),
         };
         if !allowed {
             return Ok(Err(WorkError::Forbidden(
-                "Agents can take an unassigned conversation or release their own; ask an admin to reassign it.",
+                "Agents can take a conversation or release their own; ask an admin to assign it to someone else.",
             )));
         }
     }
@@ -92,8 +112,15 @@ pub fn assign(
         )));
     }
     db::inbox::assign(conn, id, to.map(|u| u.0), now)?;
-    let detail = to.map_or_else(|| "released".to_string(), |u| format!("to user:{u}"));
-    audit(conn, w, "conversation.assign", id, detail, now)?;
+    let taken_over = to == Some(w.id) && current.is_some_and(|c| c != w.id.0);
+    let (action, detail) = match (to, current) {
+        (Some(_), Some(from)) if taken_over => {
+            ("conversation.take_over", format!("from user:{from}"))
+        }
+        (Some(u), _) => ("conversation.assign", format!("to user:{u}")),
+        (None, _) => ("conversation.assign", "released".to_string()),
+    };
+    audit(conn, w, action, id, detail, now)?;
     Ok(Ok(()))
 }
 
@@ -109,6 +136,9 @@ pub fn set_status(
         return Ok(Err(WorkError::Invalid(
             "Use open, pending or resolved.".into(),
         )));
+    }
+    if let Err(e) = check(conn, id, w)? {
+        return Ok(Err(e));
     }
     if !db::inbox::set_status(conn, id, status, now)? {
         return Ok(Err(WorkError::NotFound));
@@ -131,8 +161,47 @@ pub fn add_note(
             "Write a note of 1 to {MAX_NOTE} characters."
         ))));
     }
-    if db::conversations::get(conn, id)?.is_none() {
-        return Ok(Err(WorkError::NotFound));
+    if let Err(e) = check(conn, id, w)? {
+        return Ok(Err(e));
     }
     Ok(Ok(db::inbox::add_note(conn, id, Some(w.id.0), body, now)?))
+}
+
+/// Adds (or with `add == false` removes) a tag on a conversation.
+pub fn set_tag(
+    conn: &Connection,
+    id: i64,
+    tag: i64,
+    add: bool,
+    w: &Worker,
+) -> Result<std::result::Result<(), WorkError>> {
+    if let Err(e) = check(conn, id, w)? {
+        return Ok(Err(e));
+    }
+    if add {
+        db::tags::tag_conversation(conn, tag, id)?;
+    } else {
+        db::tags::untag_conversation(conn, tag, id)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Puts a failed message back in the outbox, if `w` may work its conversation; `Ok(false)`
+/// when the message is not a failed one.
+pub fn retry(
+    conn: &Connection,
+    message_id: i64,
+    w: &Worker,
+    now: OffsetDateTime,
+) -> Result<std::result::Result<(i64, bool), WorkError>> {
+    let Some(m) = db::messages::get(conn, message_id)? else {
+        return Ok(Err(WorkError::NotFound));
+    };
+    if let Err(e) = check(conn, m.conversation_id, w)? {
+        return Ok(Err(e));
+    }
+    Ok(Ok((
+        m.conversation_id,
+        super::outbound::retry(conn, message_id, now)?,
+    )))
 }

@@ -2,6 +2,7 @@
 //! transaction boundaries (functions here run inside one writer transaction). Imports `db`,
 //! `model` and the WhatsApp adapter's event types.
 
+pub mod access;
 pub mod api_keys;
 pub mod contacts;
 pub mod conversations;
@@ -10,7 +11,32 @@ pub mod fields;
 pub mod identity;
 pub mod import;
 pub mod inbound;
+pub mod notes;
 pub mod orders;
 pub mod outbound;
 pub mod products;
+pub mod segments;
+pub mod tags;
 pub mod templates;
+
+/// Appends an audit entry for `actor`.
+pub(crate) fn audit(
+    conn: &rusqlite::Connection,
+    actor: &contacts::Actor,
+    action: &str,
+    target: String,
+    detail: String,
+    now: time::OffsetDateTime,
+) -> crate::db::Result<()> {
+    crate::db::audit::record(
+        conn,
+        &crate::db::audit::Entry {
+            at: now,
+            actor: actor.user,
+            action: action.into(),
+            target,
+            ip: actor.ip.clone(),
+            detail,
+        },
+    )
+}

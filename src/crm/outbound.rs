@@ -25,6 +25,9 @@ pub enum QueueError {
     /// The template is unknown, not approved, or its variables do not fit.
     #[error("{0}")]
     Template(String),
+    /// The sender may not work this conversation (assigned to someone else).
+    #[error("{0}")]
+    Forbidden(&'static str),
 }
 
 /// A message to queue.
@@ -40,6 +43,8 @@ pub struct QueueRequest<'a> {
     pub idempotency_key: &'a str,
     /// Who wrote it.
     pub author: Option<UserId>,
+    /// Who is sending, checked against the conversation's assignee; `None` for FlowCRM itself.
+    pub by: Option<super::access::Who>,
 }
 
 /// A queued message.
@@ -236,6 +241,11 @@ pub fn queue(
     let Some(conversation) = db::conversations::get(conn, req.conversation_id)? else {
         return Ok(Err(QueueError::NotFound));
     };
+    if let Some(who) = req.by
+        && let Err(denied) = super::access::may_work(who, conversation.assignee_id.map(UserId))
+    {
+        return Ok(Err(QueueError::Forbidden(denied.0)));
+    }
     if let Err(problems) = req.message.validate() {
         return Ok(Err(QueueError::Invalid(problems)));
     }
@@ -330,6 +340,27 @@ pub fn attach_local_file(
         db::media::mark_stored(conn, row.id, &f.stored_name, &f.mime, f.size)?;
     }
     Ok(())
+}
+
+/// Lets the sender go on after Meta refused the token (once a new one is set), with an audit
+/// entry; `false` when sending was not paused.
+pub fn resume_sending(
+    conn: &Connection,
+    actor: &super::contacts::Actor,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    if !db::outbox::resume(conn)? {
+        return Ok(false);
+    }
+    super::audit(
+        conn,
+        actor,
+        "sending.resume",
+        String::new(),
+        String::new(),
+        now,
+    )?;
+    Ok(true)
 }
 
 /// Puts a failed message back in the queue. The window is checked again for free-form messages.

@@ -88,6 +88,28 @@ pub fn save(conn: &Connection, p: &ProductRow, now: OffsetDateTime) -> Result<bo
     Ok(!existed)
 }
 
+/// Deletes a product (past orders keep their lines), with an audit entry; `false` when there
+/// was no such product.
+pub fn delete(
+    conn: &Connection,
+    id: i64,
+    actor: &super::contacts::Actor,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    if !db::orders::delete_product(conn, id)? {
+        return Ok(false);
+    }
+    super::audit(
+        conn,
+        actor,
+        "product.delete",
+        format!("product:{id}"),
+        String::new(),
+        now,
+    )?;
+    Ok(true)
+}
+
 /// Header names per column (lower case).
 const ID: &[&str] = &["retailer_id", "id", "sku", "product id", "content_id"];
 const NAME: &[&str] = &["name", "title", "nome", "nombre", "product"];

@@ -84,6 +84,7 @@ pub async fn create(
     token: Option<&Secret>,
     waba_id: Option<&str>,
     draft: &crate::model::TemplateDraft,
+    actor: &super::contacts::Actor,
 ) -> Result<Template, SyncError> {
     let waba = waba_id.ok_or(SyncError::NotConfigured("whatsapp.waba_id is not set"))?;
     let token = token.ok_or(SyncError::NotConfigured("whatsapp.access_token is not set"))?;
@@ -107,8 +108,13 @@ pub async fn create(
             .get("components")
             .map_or_else(|| "[]".into(), ToString::to_string),
     };
-    let (stored, now) = (t.clone(), clock.now());
-    db.write(move |c| db::templates::upsert(c, &stored, now))
-        .await?;
+    let (stored, now, actor) = (t.clone(), clock.now(), actor.clone());
+    db.write(move |c| {
+        db::templates::upsert(c, &stored, now)?;
+        let target = format!("template:{}/{}", stored.name, stored.language);
+        let detail = stored.meta_id.clone().unwrap_or_default();
+        super::audit(c, &actor, "template.submit", target, detail, now)
+    })
+    .await?;
     Ok(t)
 }

@@ -2,7 +2,7 @@
 
 use super::{Result, from_ts, to_ts};
 use crate::model::ContactId;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 /// A note as shown.
@@ -12,6 +12,8 @@ pub struct Note {
     pub id: i64,
     /// Author's name, when the author still exists.
     pub author: Option<String>,
+    /// Author's id, when the author still exists.
+    pub author_id: Option<i64>,
     /// Text.
     pub body: String,
     /// Written at.
@@ -35,7 +37,7 @@ pub fn insert(
 
 /// A contact's notes, newest first.
 pub fn for_contact(conn: &Connection, contact: ContactId) -> Result<Vec<Note>> {
-    let sql = "SELECT n.id, u.name, n.body, n.created_at FROM contact_notes n
+    let sql = "SELECT n.id, u.name, n.body, n.created_at, n.user_id FROM contact_notes n
                LEFT JOIN users u ON u.id = n.user_id
                WHERE n.contact_id = ?1 ORDER BY n.created_at DESC, n.id DESC";
     let mut stmt = conn.prepare_cached(sql)?;
@@ -45,9 +47,19 @@ pub fn for_contact(conn: &Connection, contact: ContactId) -> Result<Vec<Note>> {
             author: r.get(1)?,
             body: r.get(2)?,
             created_at: from_ts(r.get(3)?),
+            author_id: r.get(4)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The author of a contact's note: `None` when there is no such note, `Some(None)` when its
+/// author is unknown (deleted user).
+pub fn author(conn: &Connection, contact: ContactId, id: i64) -> Result<Option<Option<i64>>> {
+    Ok(conn
+        .prepare_cached("SELECT user_id FROM contact_notes WHERE id = ?1 AND contact_id = ?2")?
+        .query_row(params![id, contact.0], |r| r.get(0))
+        .optional()?)
 }
 
 /// Deletes a note of a contact.

@@ -2,7 +2,7 @@
 
 use super::error::unique_as_conflict;
 use super::{Result, to_ts};
-use crate::model::ContactFilter;
+use crate::model::{ContactFilter, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
@@ -15,6 +15,8 @@ pub struct Segment {
     pub name: String,
     /// The filter.
     pub filter: ContactFilter,
+    /// Who saved it (none for segments saved before owners were kept, or a deleted user).
+    pub created_by: Option<UserId>,
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Segment> {
@@ -22,6 +24,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Segment> {
         id: r.get(0)?,
         name: r.get(1)?,
         filter: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+        created_by: r.get::<_, Option<i64>>(3)?.map(UserId),
     })
 }
 
@@ -31,8 +34,9 @@ fn json(f: &ContactFilter) -> String {
 
 /// Every segment by name.
 pub fn list(conn: &Connection) -> Result<Vec<Segment>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, name, filter FROM segments ORDER BY name COLLATE NOCASE")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, filter, created_by FROM segments ORDER BY name COLLATE NOCASE",
+    )?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -40,7 +44,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Segment>> {
 /// One segment.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Segment>> {
     Ok(conn
-        .prepare_cached("SELECT id, name, filter FROM segments WHERE id = ?1")?
+        .prepare_cached("SELECT id, name, filter, created_by FROM segments WHERE id = ?1")?
         .query_row([id], from_row)
         .optional()?)
 }
@@ -50,12 +54,14 @@ pub fn insert(
     conn: &Connection,
     name: &str,
     f: &ContactFilter,
+    created_by: Option<UserId>,
     now: OffsetDateTime,
 ) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO segments (name, filter, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+        "INSERT INTO segments (name, filter, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
     )?
-    .execute(params![name, json(f), to_ts(now)])
+    .execute(params![name, json(f), created_by.map(|u| u.0), to_ts(now)])
     .map_err(|e| unique_as_conflict(e, "a segment with this name"))?;
     Ok(conn.last_insert_rowid())
 }

@@ -3,7 +3,7 @@
 use super::error::unique_as_conflict;
 use super::{Result, to_ts};
 use crate::model::{ContactId, Tag};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Tag> {
@@ -40,6 +40,14 @@ pub fn update(conn: &Connection, id: i64, name: &str, color: &str) -> Result<boo
         .execute(params![id, name, color])
         .map_err(|e| unique_as_conflict(e, "a tag with this name"))?
         == 1)
+}
+
+/// One tag.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Tag>> {
+    Ok(conn
+        .prepare_cached("SELECT id, name, color FROM tags WHERE id = ?1")?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// True when a tag with this id exists.

@@ -6,6 +6,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::crm::api_keys;
 use crate::crm::contacts::Actor;
 use crate::db;
@@ -62,7 +63,7 @@ async fn page(
 
 /// `GET /settings/api-keys`.
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<KeysPage> {
-    user.require_admin()?;
+    user.require(AdminAction::ApiKeys)?;
     page(&state, &user, None, String::new(), FormErrors::default()).await
 }
 
@@ -88,7 +89,7 @@ pub async fn create(
     user: CurrentUser,
     Form(f): Form<KeyForm>,
 ) -> Result<Response> {
-    user.require_admin()?;
+    user.require(AdminAction::ApiKeys)?;
     let role: Role = f
         .role
         .parse()
@@ -124,7 +125,7 @@ pub async fn revoke(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    user.require_admin()?;
+    user.require(AdminAction::ApiKeys)?;
     let (actor, now) = (actor(&user), state.clock.now());
     if !state
         .db

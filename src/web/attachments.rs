@@ -7,11 +7,12 @@ use super::extract::CurrentUser;
 use super::forms::{redirect_with_flash, see_other};
 use crate::app::AppState;
 use crate::config::Secret;
+use crate::crm::access;
 use crate::crm::outbound::{self, LocalFile, QueueRequest};
 use crate::crypto;
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{MediaKind, Outbound, upload};
+use crate::model::{MediaKind, Outbound, UserId, upload};
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 
@@ -171,6 +172,8 @@ pub async fn create(
         .read(move |c| db::conversations::get(c, id))
         .await?
         .ok_or(AppError::NotFound)?;
+    // Checked before the upload to Meta too, so a refused send wastes nothing.
+    access::may_work(user.who(), conv.assignee_id.map(UserId))?;
     if !conv.window_open(now) {
         return fail("The 24-hour window is closed; only an approved template can be sent.");
     }
@@ -208,6 +211,7 @@ pub async fn create(
         crypto::random_token().map_err(|e| AppError::Internal(e.into()))?
     };
     let author = Some(user.session.user.id);
+    let who = user.who();
     let stored = file.stored_name.clone();
     let result = state
         .db
@@ -218,6 +222,7 @@ pub async fn create(
                 reply_to: None,
                 idempotency_key: &key,
                 author,
+                by: Some(who),
             };
             let queued = outbound::queue(c, &req, now)?;
             if let Ok(q) = &queued

@@ -156,7 +156,8 @@ pub struct ContactPage {
     fields: Vec<FieldRow>,
     field_errors: FormErrors,
     orders: Vec<OrderLink>,
-    notes: Vec<(i64, Event)>,
+    /// Notes with whether this user may delete each (its author or an admin).
+    notes: Vec<(i64, Event, bool)>,
     consent: Vec<Event>,
     timeline: Vec<TimelineEntry>,
 }
@@ -275,12 +276,15 @@ async fn contact_page(
             .notes
             .into_iter()
             .map(|n| {
+                let author = n.author_id.map(crate::model::UserId);
+                let may_delete =
+                    crate::crm::access::require_author_or_admin(user.who(), author, "").is_ok();
                 let e = Event {
                     when: stamp(n.created_at),
                     who: n.author.unwrap_or_default(),
                     text: n.body,
                 };
-                (n.id, e)
+                (n.id, e, may_delete)
             })
             .collect(),
         consent: d
@@ -467,16 +471,27 @@ pub async fn add_note(
 /// `POST /contacts/{id}/notes/{note}/delete`.
 pub async fn delete_note(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path((id, note)): Path<(i64, i64)>,
 ) -> Result<Response> {
-    let deleted = state
+    let (now, who, actor) = (
+        state.clock.now(),
+        user.who(),
+        super::contacts::actor_of(&user),
+    );
+    state
         .db
-        .write(move |c| db::notes::delete(c, ContactId(id), note))
-        .await?;
-    if !deleted {
-        return Err(AppError::NotFound);
-    }
+        .write(move |c| {
+            Ok(crate::crm::notes::delete(
+                c,
+                ContactId(id),
+                note,
+                who,
+                &actor,
+                now,
+            ))
+        })
+        .await??;
     Ok(redirect_with_flash(
         &state.cookies,
         &format!("/contacts/{id}"),

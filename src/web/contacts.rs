@@ -6,6 +6,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::crm::contacts::{self as crm_contacts, Actor, ContactError, ContactInput};
 use crate::db;
 use crate::db::contacts::ContactCursor;
@@ -487,6 +488,7 @@ pub async fn merge(
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> Result<Response> {
+    user.require(AdminAction::MergeContacts)?;
     let actor = actor_of(&user);
     let now = state.clock.now();
     let result = state

@@ -11,7 +11,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-fn worker(user: &CurrentUser) -> crate::crm::conversations::Worker {
+/// The signed-in user as a conversation worker.
+pub(super) fn worker(user: &CurrentUser) -> crate::crm::conversations::Worker {
     crate::crm::conversations::Worker {
         id: user.session.user.id,
         role: user.session.user.role,
@@ -19,7 +20,7 @@ fn worker(user: &CurrentUser) -> crate::crm::conversations::Worker {
     }
 }
 
-fn work_result(
+pub(super) fn work_result(
     state: &AppState,
     id: i64,
     result: std::result::Result<(), crate::crm::conversations::WorkError>,

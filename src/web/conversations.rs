@@ -7,11 +7,12 @@ use super::forms::{redirect_with_flash, see_other};
 use super::layout::{Layout, Nav};
 use super::timeline::{Bubble, bubbles};
 use crate::app::AppState;
+use crate::crm::access::may_work;
 use crate::crm::outbound::{self, QueueError, QueueRequest};
 use crate::crypto;
 use crate::db;
 use crate::error::{AppError, Result};
-use crate::model::{Outbound, Tag, TemplateHeader, TemplateParam};
+use crate::model::{Outbound, Tag, TemplateHeader, TemplateParam, UserId};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -59,6 +60,8 @@ pub struct ConversationPage {
     team: Vec<(i64, String)>,
     me: i64,
     is_admin: bool,
+    /// Whether this user may answer, tag, resolve and annotate (else: take it over first).
+    may_work: bool,
     /// Side panel: the contact's tags, custom fields, recent orders, notes.
     contact_tags: Vec<Tag>,
     contact_fields: Vec<(String, String)>,
@@ -183,6 +186,7 @@ pub async fn show(
         team: d.team,
         me,
         is_admin: user.session.user.is_admin(),
+        may_work: may_work(user.who(), conv.assignee_id.map(UserId)).is_ok(),
         contact_tags: d.contact_tags,
         contact_fields: d
             .fields
@@ -310,6 +314,7 @@ async fn enqueue(
 ) -> Result<Response> {
     let now = state.clock.now();
     let author = Some(user.session.user.id);
+    let who = user.who();
     let result = state
         .db
         .write(move |c| {
@@ -319,6 +324,7 @@ async fn enqueue(
                 reply_to: reply_to.as_deref().filter(|r| !r.is_empty()),
                 idempotency_key: &key,
                 author,
+                by: Some(who),
             };
             outbound::queue(c, &req, now)
         })
@@ -331,6 +337,7 @@ async fn enqueue(
             Ok(see_other(&format!("{back}#composer")))
         }
         Err(QueueError::NotFound) => Err(AppError::NotFound),
+        Err(QueueError::Forbidden(why)) => Err(AppError::ForbiddenBecause(why.into())),
         Err(e) => Ok(redirect_with_flash(
             &state.cookies,
             &back,
@@ -461,18 +468,21 @@ pub async fn react(
 /// `POST /messages/{id}/retry`: put a failed message back in the outbox.
 pub async fn retry(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(message_id): Path<i64>,
 ) -> Result<Response> {
+    use crate::crm::conversations::WorkError;
     let now = state.clock.now();
-    let (done, conversation) = state
+    let w = super::conversation_work::worker(&user);
+    let (conversation, done) = match state
         .db
-        .write(move |c| {
-            let conversation = db::messages::get(c, message_id)?.map(|m| m.conversation_id);
-            Ok((outbound::retry(c, message_id, now)?, conversation))
-        })
-        .await?;
-    let conversation = conversation.ok_or(AppError::NotFound)?;
+        .write(move |c| crate::crm::conversations::retry(c, message_id, &w, now))
+        .await?
+    {
+        Ok(r) => r,
+        Err(WorkError::Forbidden(why)) => return Err(AppError::ForbiddenBecause(why.into())),
+        Err(_) => return Err(AppError::NotFound),
+    };
     let back = format!("/conversations/{conversation}");
     if done {
         state.outbox_wakeup.notify_one();

@@ -3,6 +3,7 @@
 
 use super::extract::CurrentUser;
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::db;
 use crate::error::{AppError, Result};
 use crate::model::money;
@@ -107,6 +108,7 @@ pub async fn contacts(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
+    user.require(AdminAction::Export)?;
     let fq = super::contacts::FilterQuery::read(&state, raw.as_deref()).await?;
     if let Some(e) = fq.errors.first() {
         return Err(AppError::BadRequest(format!("{}: {}", e.field, e.message)));
@@ -206,6 +208,7 @@ pub async fn orders(
     user: CurrentUser,
     Query(q): Query<super::orders::ListQuery>,
 ) -> Result<Response> {
+    user.require(AdminAction::Export)?;
     let (filter, error) = q.filter();
     if let Some(e) = error {
         return Err(AppError::BadRequest(e));

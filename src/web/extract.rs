@@ -1,6 +1,7 @@
 //! Extractors: `Ctx` (what the middleware learned) and `CurrentUser` (login required).
 
 use super::context::RequestCtx;
+use crate::crm::access::{self, AdminAction, Who};
 use crate::db::sessions::ActiveSession;
 use crate::error::AppError;
 use axum::extract::FromRequestParts;
@@ -68,13 +69,15 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 }
 
 impl CurrentUser {
-    /// Refuses non-admins with 403.
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.session.user.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+    /// The signed-in user as someone acting, for the rules in `crm::access`.
+    #[must_use]
+    pub fn who(&self) -> Who {
+        Who::user(self.session.user.id, self.session.user.role)
+    }
+
+    /// Allows an admin-only action (the rule lives in `crm::access`), else 403 with the reason.
+    pub fn require(&self, action: AdminAction) -> Result<(), AppError> {
+        Ok(access::require(self.who(), action)?)
     }
 }
 

@@ -5,6 +5,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::crm::contacts::Actor;
 use crate::crm::fields::{self, FieldInput};
 use crate::db;
@@ -77,7 +78,7 @@ async fn page(
 
 /// `GET /settings/fields`.
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<FieldsPage> {
-    user.require_admin()?;
+    user.require(AdminAction::CustomFields)?;
     page(&state, &user, FieldForm::default(), FormErrors::default()).await
 }
 
@@ -87,7 +88,7 @@ pub async fn create(
     user: CurrentUser,
     Form(f): Form<FieldForm>,
 ) -> Result<Response> {
-    user.require_admin()?;
+    user.require(AdminAction::CustomFields)?;
     let (input, actor, now) = (f.input(), actor(&user), state.clock.now());
     let result = state
         .db
@@ -114,7 +115,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(f): Form<FieldForm>,
 ) -> Result<Response> {
-    user.require_admin()?;
+    user.require(AdminAction::CustomFields)?;
     let (input, actor, now) = (f.input(), actor(&user), state.clock.now());
     let result = state
         .db
@@ -146,7 +147,7 @@ pub async fn delete(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    user.require_admin()?;
+    user.require(AdminAction::CustomFields)?;
     let (actor, now) = (actor(&user), state.clock.now());
     if !state
         .db

@@ -3,6 +3,7 @@
 use super::extract::CurrentUser;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::crm::import::{self, Mapping, Report};
 use crate::error::Result;
 use askama::Template;
@@ -54,8 +55,9 @@ fn page(user: &CurrentUser) -> ImportPage {
 }
 
 /// `GET /contacts/import`.
-pub async fn form(user: CurrentUser) -> ImportPage {
-    page(&user)
+pub async fn form(user: CurrentUser) -> Result<ImportPage> {
+    user.require(AdminAction::Import)?;
+    Ok(page(&user))
 }
 
 pub(super) fn parse_csv(
@@ -97,6 +99,7 @@ pub async fn upload(
     user: CurrentUser,
     mut form: Multipart,
 ) -> Result<Response> {
+    user.require(AdminAction::Import)?;
     let mut p = page(&user);
     let (mut bytes, mut dry_run) = (Vec::new(), false);
     let mut overrides: Vec<(String, String)> = Vec::new();

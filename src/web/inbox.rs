@@ -4,6 +4,7 @@
 use super::extract::CurrentUser;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::db;
 use crate::db::inbox::{InboxFilter, View, WindowFilter};
 use crate::error::{AppError, Result};
@@ -95,13 +96,16 @@ struct Filters {
     window: Option<WindowFilter>,
 }
 
-fn parse_filters(q: &InboxQuery, me: i64, is_admin: bool, default: &str) -> Result<Filters> {
+fn parse_filters(q: &InboxQuery, user: &CurrentUser, default: &str) -> Result<Filters> {
+    let me = user.session.user.id.0;
     let view_name = q.view.as_deref().unwrap_or(default);
     let (view, view_name) = match view_name {
         "mine" => (View::Mine(me), "mine"),
         "unassigned" => (View::Unassigned, "unassigned"),
-        "all" if is_admin => (View::All, "all"),
-        "all" => return Err(AppError::Forbidden),
+        "all" => {
+            user.require(AdminAction::AllConversations)?;
+            (View::All, "all")
+        }
         _ => {
             return Err(AppError::BadRequest(
                 "Choose the Mine, Unassigned or All view.".into(),
@@ -168,7 +172,7 @@ pub async fn index(
         status,
         tag,
         window,
-    } = parse_filters(&q, me, is_admin, default)?;
+    } = parse_filters(&q, &user, default)?;
     let before = super::forms::parse_cursor(q.before.as_deref());
     let now = state.clock.now();
     let st = status.clone();

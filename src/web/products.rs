@@ -6,6 +6,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::crm::products::{self, ProductInput};
 use crate::db;
 use crate::db::orders::Product;
@@ -117,6 +118,7 @@ pub async fn save(
     user: CurrentUser,
     Form(f): Form<ProductForm>,
 ) -> Result<Response> {
+    user.require(AdminAction::Products)?;
     let input = ProductInput {
         retailer_id: f.retailer_id.clone(),
         name: f.name.clone(),
@@ -150,12 +152,14 @@ pub async fn save(
 /// `POST /products/{id}/delete`.
 pub async fn delete(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
+    user.require(AdminAction::Products)?;
+    let (now, actor) = (state.clock.now(), super::contacts::actor_of(&user));
     if !state
         .db
-        .write(move |c| db::orders::delete_product(c, id))
+        .write(move |c| products::delete(c, id, &actor, now))
         .await?
     {
         return Err(AppError::NotFound);
@@ -175,6 +179,7 @@ pub async fn import(
     user: CurrentUser,
     mut form: Multipart,
 ) -> Result<Response> {
+    user.require(AdminAction::Products)?;
     let mut bytes = Vec::new();
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some("file") {

@@ -6,8 +6,9 @@ use super::extract::CurrentUser;
 use super::forms::redirect_with_flash;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AccessError;
 use crate::db;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -24,6 +25,8 @@ pub struct Row {
     name: String,
     query: String,
     count: i64,
+    /// Whether this user may rename or delete it (its creator or an admin).
+    may_change: bool,
 }
 
 /// The segments page.
@@ -36,7 +39,7 @@ pub struct SegmentsPage {
 
 /// `GET /segments`: every segment with the number of contacts it matches now.
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<SegmentsPage> {
-    let now = state.clock.now();
+    let (now, who) = (state.clock.now(), user.who());
     let rows = state
         .db
         .read(move |c| {
@@ -47,6 +50,12 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<S
                         count: db::contacts::count_matching(c, &s.filter, now)?,
                         id: s.id,
                         query: s.filter.to_query(),
+                        may_change: crate::crm::access::require_author_or_admin(
+                            who,
+                            s.created_by,
+                            "",
+                        )
+                        .is_ok(),
                         name: s.name,
                     })
                 })
@@ -84,7 +93,7 @@ pub fn check_name(name: &str) -> std::result::Result<String, String> {
 /// `POST /segments`: saves the contacts filter in `query` under `name`.
 pub async fn create(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Form(f): Form<SegmentForm>,
 ) -> Result<Response> {
     let fq = super::contacts::FilterQuery::read(&state, Some(&f.query)).await?;
@@ -103,9 +112,10 @@ pub async fn create(
         ));
     }
     let (filter, now, n) = (fq.filter.clone(), state.clock.now(), name.clone());
+    let who = user.who();
     match state
         .db
-        .write(move |c| db::segments::insert(c, &n, &filter, now))
+        .write(move |c| crate::crm::segments::create(c, &n, &filter, who, now))
         .await
     {
         Ok(id) => Ok(redirect_with_flash(
@@ -131,7 +141,7 @@ pub struct RenameForm {
 /// `POST /segments/{id}`: renames a segment.
 pub async fn rename(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<RenameForm>,
 ) -> Result<Response> {
@@ -146,25 +156,19 @@ pub async fn rename(
             ));
         }
     };
-    let now = state.clock.now();
+    let (now, who) = (state.clock.now(), user.who());
     let result = state
         .db
-        .write(move |c| {
-            let Some(s) = db::segments::get(c, id)? else {
-                return Ok(false);
-            };
-            db::segments::update(c, id, &name, &s.filter, now)
-        })
-        .await;
+        .write(move |c| Ok(crate::crm::segments::rename(c, id, &name, who, now)))
+        .await?;
     match result {
-        Ok(true) => Ok(redirect_with_flash(
+        Ok(()) => Ok(redirect_with_flash(
             &state.cookies,
             "/segments",
             FlashKind::Success,
             "Segment renamed.",
         )),
-        Ok(false) => Err(AppError::NotFound),
-        Err(db::Error::Conflict(_)) => Ok(redirect_with_flash(
+        Err(AccessError::Db(db::Error::Conflict(_))) => Ok(redirect_with_flash(
             &state.cookies,
             "/segments",
             FlashKind::Error,
@@ -177,12 +181,18 @@ pub async fn rename(
 /// `POST /segments/{id}/delete`: deletes a segment (its contacts stay).
 pub async fn delete(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    if !state.db.write(move |c| db::segments::delete(c, id)).await? {
-        return Err(AppError::NotFound);
-    }
+    let (now, who, actor) = (
+        state.clock.now(),
+        user.who(),
+        super::contacts::actor_of(&user),
+    );
+    state
+        .db
+        .write(move |c| Ok(crate::crm::segments::delete(c, id, who, &actor, now)))
+        .await??;
     Ok(redirect_with_flash(
         &state.cookies,
         "/segments",

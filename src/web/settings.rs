@@ -8,6 +8,7 @@ use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::auth::Error as AuthError;
 use crate::config::SECRET_KEYS;
+use crate::crm::access::AdminAction;
 use crate::db;
 use crate::error::{AppError, Result};
 use crate::model::User;
@@ -242,8 +243,12 @@ pub async fn change_password(
 
 /// `POST /settings/sending/resume` (admins): resume a sender paused by an invalid token.
 pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
-    user.require_admin()?;
-    state.sender.resume().await?;
+    user.require(AdminAction::ResumeSending)?;
+    let (now, actor) = (state.clock.now(), super::contacts::actor_of(&user));
+    state
+        .db
+        .write(move |c| crate::crm::outbound::resume_sending(c, &actor, now))
+        .await?;
     state.outbox_wakeup.notify_one();
     Ok(redirect_with_flash(
         &state.cookies,

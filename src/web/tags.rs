@@ -6,6 +6,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm::access::AdminAction;
 use crate::db;
 use crate::error::{AppError, Result};
 use crate::model::{ContactId, TAG_COLORS, Tag, check_tag};
@@ -147,8 +148,13 @@ pub async fn delete(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    user.require_admin()?;
-    if !state.db.write(move |c| db::tags::delete(c, id)).await? {
+    user.require(AdminAction::DeleteTags)?;
+    let (now, actor) = (state.clock.now(), super::contacts::actor_of(&user));
+    if !state
+        .db
+        .write(move |c| crate::crm::tags::delete(c, id, &actor, now))
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     Ok(redirect_with_flash(
@@ -236,20 +242,18 @@ pub struct ConversationTagForm {
 /// `POST /conversations/{id}/tags`: add or remove a tag on a conversation.
 pub async fn tag_conversation(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<ConversationTagForm>,
 ) -> Result<Response> {
-    let remove = f.action == "remove";
-    state
+    let add = f.action != "remove";
+    let w = super::conversation_work::worker(&user);
+    let result = state
         .db
-        .write(move |c| {
-            if remove {
-                db::tags::untag_conversation(c, f.tag, id)
-            } else {
-                db::tags::tag_conversation(c, f.tag, id)
-            }
-        })
+        .write(move |c| crate::crm::conversations::set_tag(c, id, f.tag, add, &w))
         .await?;
-    Ok(super::forms::see_other(&format!("/conversations/{id}")))
+    let done = if add { "Tag added." } else { "Tag removed." };
+    let r = super::conversation_work::work_result(&state, id, result, done);
+    state.events.publish(crate::app::Event::Conversation(id));
+    r
 }

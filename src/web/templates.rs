@@ -8,6 +8,7 @@ use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::auth::FieldError;
 use crate::crm;
+use crate::crm::access::AdminAction;
 use crate::db;
 use crate::error::Result;
 use crate::model::{CATEGORIES, TemplateDraft};
@@ -95,7 +96,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<T
 
 /// `POST /templates/sync` (admins).
 pub async fn sync(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
-    user.require_admin()?;
+    user.require(AdminAction::Templates)?;
     let token = state.secret("whatsapp.access_token").await;
     let result = crm::templates::sync(
         &state.db,
@@ -161,7 +162,7 @@ pub async fn create(
     user: CurrentUser,
     Form(form): Form<TemplateForm>,
 ) -> Result<Response> {
-    user.require_admin()?;
+    user.require(AdminAction::Templates)?;
     let draft = TemplateDraft {
         name: form.name.trim().to_string(),
         language: form.language.trim().to_string(),
@@ -190,6 +191,7 @@ pub async fn create(
         token.as_ref(),
         state.config.whatsapp.waba_id.as_deref(),
         &draft,
+        &super::contacts::actor_of(&user),
     )
     .await;
     match result {

@@ -6,9 +6,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use flowcrm::model::Role;
 
-const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 a tiny test picture";
+pub const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 a tiny test picture";
 
-async fn upload(
+pub async fn upload(
     app: &mut TestApp,
     conv: i64,
     csrf: Option<&str>,

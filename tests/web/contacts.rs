@@ -6,8 +6,17 @@ use axum::http::StatusCode;
 use flowcrm::model::Role;
 
 async fn app() -> TestApp {
+    app_as(Role::Agent).await
+}
+
+/// Merging, exports and imports are admins'.
+async fn admin_app() -> TestApp {
+    app_as(Role::Admin).await
+}
+
+async fn app_as(role: Role) -> TestApp {
     let mut app = TestApp::spawn_with(|c| c.crm.default_region = Some("BR".into())).await;
-    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.logged_in_as("staff@shop.example", role).await;
     app
 }
 
@@ -86,7 +95,7 @@ async fn whatsapp_messages_from_a_variant_land_on_the_typed_contact() {
 
 #[tokio::test]
 async fn merging_moves_conversations_and_keeps_details() {
-    let mut app = app().await;
+    let mut app = admin_app().await;
     // A WhatsApp-only contact with a conversation.
     app.deliver("bsuid_only").await;
     let wa: i64 = app.count("SELECT id FROM contacts").await;
@@ -125,7 +134,7 @@ async fn merging_moves_conversations_and_keeps_details() {
 
 #[tokio::test]
 async fn editing_keeps_the_phone_unique_and_accepts_a_variant_of_its_own_number() {
-    let mut app = app().await;
+    let mut app = admin_app().await;
     let a = old_form_customer_writes(&mut app).await;
     create(&mut app, "B", "+55 21 97777-6666", "").await;
     let edit = format!("/contacts/{a}/edit");
@@ -226,7 +235,7 @@ async fn search_by_name_phone_digits_and_email_with_pagination() {
 
 #[tokio::test]
 async fn contacts_export_as_csv_with_the_chosen_columns_and_filters() {
-    let mut app = app().await;
+    let mut app = admin_app().await;
     create(
         &mut app,
         "=HYPERLINK(\"evil\")",
@@ -295,7 +304,7 @@ pub(crate) async fn upload_csv(
 
 #[tokio::test]
 async fn the_import_page_shows_a_dry_run_then_imports() {
-    let mut app = app().await;
+    let mut app = admin_app().await;
     let csv = "nome;telefone;etiquetas\nAna;(11) 98888-7777;VIP\nRuim;abc;\n";
     let dry = upload_csv(&mut app, csv, true).await;
     assert_eq!(dry.status, StatusCode::OK);

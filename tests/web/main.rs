@@ -12,6 +12,7 @@ mod hostile_input;
 mod media;
 mod orders;
 mod outbound;
+mod permissions;
 mod records;
 mod setup;
 mod shell;

@@ -121,7 +121,7 @@ async fn a_cart_that_cannot_be_priced_exactly_is_reported_not_guessed() {
 async fn orders_export_as_csv_with_lines_and_decimal_totals() {
     let mut app = TestApp::spawn().await;
     app.deliver("order").await;
-    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
     let csv = app.get("/orders/export.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
     let mut lines = csv.body.lines();
@@ -155,7 +155,7 @@ async fn orders_filter_by_date_range_contact_and_tag() {
     let mut app = TestApp::spawn().await;
     app.deliver("order").await; // Ana, 2026-01-01
     let ana: i64 = app.count("SELECT contact_id FROM orders").await;
-    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
     let in_range = app.get("/orders?from=2025-12-31&until=2026-01-01").await;
     assert!(
         in_range.body.contains("BRL 154.80 in 1 order(s)"),
@@ -233,7 +233,7 @@ async fn multipart_csv(
 #[tokio::test]
 async fn products_are_edited_and_imported_all_or_nothing() {
     let mut app = TestApp::spawn().await;
-    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
     let bad = app
         .submit(
             "/products",
@@ -286,10 +286,10 @@ async fn products_are_edited_and_imported_all_or_nothing() {
     assert_eq!(price, 4990);
 }
 
-/// A signed-in agent, a contact (Ana) and a priced product; returns the contact id.
+/// A signed-in admin, a contact (Ana) and a priced product; returns the contact id.
 async fn manual_setup() -> (TestApp, String) {
     let mut app = TestApp::spawn_with(|c| c.crm.default_region = Some("BR".into())).await;
-    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
     app.submit(
         "/contacts/new",
         "/contacts/new",

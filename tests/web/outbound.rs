@@ -29,6 +29,7 @@ async fn send(
                 reply_to: None,
                 idempotency_key: &key,
                 author: None,
+                by: None,
             };
             queue(c, &req, now)
         })

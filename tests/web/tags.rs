@@ -111,7 +111,7 @@ async fn bulk_tagging_filters_and_untagging() {
 async fn conversations_can_be_tagged_and_merges_keep_contact_tags() {
     let mut app = TestApp::spawn().await;
     app.deliver("bsuid_only").await;
-    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
     tag(&mut app, "Follow up", "orange").await;
     let t: i64 = app.count("SELECT id FROM tags").await;
     let conv: i64 = app.count("SELECT id FROM conversations").await;

@@ -90,17 +90,13 @@ async fn assignment_follows_the_roles_and_the_views_follow_assignment() {
             .contains(">agent@shop.example<")
     );
 
-    // Another agent may neither take it nor assign anyone; nothing changes.
+    // Another agent may not release it or assign anyone else; nothing changes.
     let other_id = user_id(&admin, "other@shop.example").await.to_string();
-    let r = other
-        .submit(&page, &format!("{page}/assign"), &[("to", &other_id)])
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("ask an admin"));
     let r = other
         .submit(&page, &format!("{page}/assign"), &[("to", "")])
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("ask an admin"));
     let b_page = format!("/conversations/{b}");
     let r = other
         .submit(
@@ -120,6 +116,27 @@ async fn assignment_follows_the_roles_and_the_views_follow_assignment() {
             .await,
         1
     );
+
+    // Another agent may take it over (audited); then the first agent must take it back.
+    let r = other
+        .submit(&page, &format!("{page}/assign"), &[("to", &other_id)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.audit_count("conversation.take_over").await, 1);
+    let r = agent
+        .submit(&page, &format!("{page}/status"), &[("status", "resolved")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("take it over first"), "{}", r.body);
+    let r = agent
+        .submit(
+            &page,
+            &format!("{page}/assign"),
+            &[("to", &agent_id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.audit_count("conversation.take_over").await, 2);
 
     // The owner releases their own; admins assign anyone.
     let r = agent

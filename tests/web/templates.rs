@@ -85,6 +85,11 @@ async fn a_new_template_is_checked_locally_then_submitted_and_shown_pending() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(
+        app.audit_count("template.submit").await,
+        1,
+        "submitting is audited"
+    );
     let sent = fake.sent.lock().expect("lock").clone();
     assert_eq!(
         sent[0]["components"][0]["example"]["body_text"],

@@ -1,0 +1,213 @@
+//! Who may do what: one rule per action. The pages, the JSON API and the use cases call these
+//! and nothing else decides a permission, so every door gives the same answer. Imports `db` and
+//! `model`.
+//!
+//! Admins may do everything. Agents work the inbox, contacts and orders: they may read any
+//! conversation, but answer, resolve, tag or annotate only one that is unassigned or theirs
+//! (taking one over from a colleague is allowed and audited); merging and deleting contacts,
+//! exports and imports, products and prices, custom fields, tags' deletion, templates, the team,
+//! API keys and sending controls are admins'. Notes and segments are their author's or an
+//! admin's. An API key acts with its role and is nobody in particular: an agent key may work
+//! only unassigned conversations.
+
+use crate::db;
+use crate::model::{Role, UserId};
+use rusqlite::Connection;
+
+/// Someone acting: a signed-in user, or an API key (no user).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Who {
+    /// The user, when a person acts.
+    pub user: Option<UserId>,
+    /// Their role (an API key's role).
+    pub role: Role,
+}
+
+impl Who {
+    /// A signed-in user.
+    #[must_use]
+    pub fn user(id: UserId, role: Role) -> Self {
+        Self {
+            user: Some(id),
+            role,
+        }
+    }
+
+    /// An API key with its role.
+    #[must_use]
+    pub fn key(role: Role) -> Self {
+        Self { user: None, role }
+    }
+
+    fn is_admin(self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Refused: says what only admins (or the owner) may do. Nothing was changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub &'static str);
+
+/// Why a check on stored data did not pass.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The role or ownership does not allow it.
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    /// The thing does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The store failed.
+    #[error(transparent)]
+    Db(#[from] db::Error),
+}
+
+/// Actions only admins may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminAction {
+    /// Merge two contacts (one is deleted).
+    MergeContacts,
+    /// Delete a contact.
+    DeleteContacts,
+    /// Export contacts or orders as CSV.
+    Export,
+    /// Import contacts or products from CSV.
+    Import,
+    /// Create, edit or delete products and their prices.
+    Products,
+    /// Define, change or delete custom fields.
+    CustomFields,
+    /// Delete a tag (from every contact and conversation).
+    DeleteTags,
+    /// Create or sync message templates.
+    Templates,
+    /// Create and revoke API keys.
+    ApiKeys,
+    /// Resume sending after Meta refused the token.
+    ResumeSending,
+    /// See every conversation of the team at once (the All view).
+    AllConversations,
+}
+
+impl AdminAction {
+    fn refusal(self) -> &'static str {
+        match self {
+            Self::MergeContacts => "Only admins can merge contacts.",
+            Self::DeleteContacts => "Only admins can delete contacts.",
+            Self::Export => "Only admins can export contacts and orders.",
+            Self::Import => "Only admins can import.",
+            Self::Products => "Only admins can change products and prices.",
+            Self::CustomFields => "Only admins can define custom fields.",
+            Self::DeleteTags => "Only admins can delete tags.",
+            Self::Templates => "Only admins can create or sync templates.",
+            Self::ApiKeys => "Only admins can manage API keys.",
+            Self::ResumeSending => "Only admins can resume sending.",
+            Self::AllConversations => "Only admins can see every conversation at once.",
+        }
+    }
+}
+
+/// Allows `action` to admins only.
+pub fn require(who: Who, action: AdminAction) -> Result<(), Denied> {
+    if who.is_admin() {
+        Ok(())
+    } else {
+        Err(Denied(action.refusal()))
+    }
+}
+
+/// Allows a change of something written by `author` (a note, a segment) to its author or an
+/// admin; `what` is the refusal shown to others.
+pub fn require_author_or_admin(
+    who: Who,
+    author: Option<UserId>,
+    what: &'static str,
+) -> Result<(), Denied> {
+    if who.is_admin() || (who.user.is_some() && who.user == author) {
+        Ok(())
+    } else {
+        Err(Denied(what))
+    }
+}
+
+/// Refusal for work on a colleague's conversation.
+pub const TAKE_OVER_FIRST: &str =
+    "This conversation is assigned to someone else: take it over first.";
+
+/// Whether `who` may answer, resolve, tag or annotate a conversation assigned to `assignee`.
+pub fn may_work(who: Who, assignee: Option<UserId>) -> Result<(), Denied> {
+    match assignee {
+        _ if who.is_admin() => Ok(()),
+        None => Ok(()),
+        Some(a) if who.user == Some(a) => Ok(()),
+        Some(_) => Err(Denied(TAKE_OVER_FIRST)),
+    }
+}
+
+/// Checks [`may_work`] against the stored assignee of conversation `id`.
+pub fn check_work(conn: &Connection, who: Who, id: i64) -> Result<(), AccessError> {
+    let assignee = db::conversations::get_assignee(conn, id)?.ok_or(AccessError::NotFound)?;
+    Ok(may_work(who, assignee.map(UserId))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADMIN: Who = Who {
+        user: Some(UserId(1)),
+        role: Role::Admin,
+    };
+    const AGENT: Who = Who {
+        user: Some(UserId(2)),
+        role: Role::Agent,
+    };
+    const AGENT_KEY: Who = Who {
+        user: None,
+        role: Role::Agent,
+    };
+
+    #[test]
+    fn agents_work_unassigned_and_their_own_conversations_only() {
+        assert_eq!(may_work(AGENT, None), Ok(()));
+        assert_eq!(may_work(AGENT, Some(UserId(2))), Ok(()));
+        assert_eq!(
+            may_work(AGENT, Some(UserId(3))),
+            Err(Denied(TAKE_OVER_FIRST))
+        );
+        assert_eq!(may_work(ADMIN, Some(UserId(3))), Ok(()));
+        assert_eq!(may_work(AGENT_KEY, None), Ok(()));
+        assert!(may_work(AGENT_KEY, Some(UserId(2))).is_err());
+        assert_eq!(may_work(Who::key(Role::Admin), Some(UserId(2))), Ok(()));
+    }
+
+    #[test]
+    fn authors_and_admins_change_what_was_written() {
+        let no = "Only the author or an admin.";
+        assert!(require_author_or_admin(AGENT, Some(UserId(2)), no).is_ok());
+        assert_eq!(
+            require_author_or_admin(AGENT, Some(UserId(3)), no),
+            Err(Denied(no))
+        );
+        assert!(
+            require_author_or_admin(AGENT, None, no).is_err(),
+            "no author: admins"
+        );
+        assert!(require_author_or_admin(AGENT_KEY, None, no).is_err());
+        assert!(require_author_or_admin(ADMIN, Some(UserId(3)), no).is_ok());
+    }
+
+    #[test]
+    fn admin_actions_refuse_agents_with_a_reason() {
+        for a in [
+            AdminAction::MergeContacts,
+            AdminAction::Export,
+            AdminAction::Products,
+        ] {
+            assert!(require(ADMIN, a).is_ok());
+            let why = require(AGENT, a).expect_err("agents refused").0;
+            assert!(why.starts_with("Only admins"), "{why}");
+        }
+    }
+}
