@@ -15,7 +15,6 @@ use crate::whatsapp::limiter::Limiter;
 use anyhow::Context;
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -245,16 +244,20 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let router = crate::web::router(state.clone());
     let jobs = crate::jobs::spawn_all(&state);
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = crate::server::Limits {
+        header_read_timeout: std::time::Duration::from_secs(
+            state.config.server.header_read_timeout_secs.into(),
+        ),
+        max_connections: usize::try_from(state.config.server.max_connections).unwrap_or(1024),
+    }
+    .fitted_to_open_files();
+    crate::server::run(listener, router, limits, shutdown).await;
     for job in jobs {
         job.abort();
     }
     state.db.close().await;
     tracing::info!("stopped; database flushed");
-    result.context("server error")
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod jobs;
 pub mod logging;
 pub mod model;
+pub mod server;
 pub mod vault;
 pub mod web;
 pub mod whatsapp;

@@ -2,82 +2,11 @@
 //! defaults, pass `flowcrm healthcheck`, serve the login page and the setup link it logs, and
 //! exit cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::{flowcrm, free_port, start, wait_healthy};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_flowcrm");
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-fn flowcrm(dir: &std::path::Path) -> Command {
-    let mut c = Command::new(BIN);
-    c.current_dir(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FLOWCRM_") || k == "RUST_LOG" {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-struct Server {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn start(dir: &std::path::Path, listen: &str) -> Server {
-    let mut child = flowcrm(dir)
-        .args(["serve", "--listen", listen])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn flowcrm");
-    let stderr = child.stderr.take().expect("stderr");
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&log);
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            sink.lock().expect("log").push(line);
-        }
-    });
-    Server { child, log }
-}
-
-fn wait_healthy(dir: &std::path::Path, listen: &str, server: &mut Server) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    loop {
-        let ok = flowcrm(dir)
-            .args(["healthcheck", "--listen", listen])
-            .output()
-            .expect("run healthcheck");
-        if ok.status.success() {
-            return;
-        }
-        if let Some(status) = server.child.try_wait().expect("try_wait") {
-            panic!(
-                "server exited early ({status}): {:#?}",
-                server.log.lock().expect("log")
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not healthy in time: {:#?}",
-            server.log.lock().expect("log")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn binary_runs_with_no_config_and_stops_cleanly_on_sigterm() {

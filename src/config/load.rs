@@ -86,6 +86,8 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("server", "public_url", Kind::Str),
     ("server", "data_dir", Kind::Str),
     ("server", "trust_proxy", Kind::Bool),
+    ("server", "header_read_timeout_secs", Kind::Int),
+    ("server", "max_connections", Kind::Int),
     ("database", "path", Kind::Str),
     ("database", "readers", Kind::Int),
     ("database", "busy_timeout_ms", Kind::Int),

@@ -67,6 +67,12 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Take the client IP from `X-Forwarded-For` (only behind a reverse proxy you run).
     pub trust_proxy: bool,
+    /// Seconds a client has to send a request's headers (also the idle time allowed between
+    /// requests on a kept-alive connection); slower connections are closed.
+    pub header_read_timeout_secs: u32,
+    /// Most connections open at once; more wait in the kernel's queue until one closes.
+    /// Lowered automatically to what the open-files limit allows.
+    pub max_connections: u32,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +82,8 @@ impl Default for ServerConfig {
             public_url: None,
             data_dir: PathBuf::from("data"),
             trust_proxy: false,
+            header_read_timeout_secs: 10,
+            max_connections: 4096,
         }
     }
 }

@@ -16,6 +16,27 @@ fn check_url(key: &str, value: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Settings that must not be zero.
+fn check_positive(c: &Config, out: &mut Vec<(String, String)>) {
+    let s = &c.security;
+    let positive = [
+        ("security.session_idle_minutes", s.session_idle_minutes),
+        ("security.session_max_hours", s.session_max_hours),
+        ("security.login_max_backoff_secs", s.login_max_backoff_secs),
+        ("security.setup_link_minutes", s.setup_link_minutes),
+        (
+            "server.header_read_timeout_secs",
+            c.server.header_read_timeout_secs,
+        ),
+        ("server.max_connections", c.server.max_connections),
+    ];
+    for (key, v) in positive {
+        if v == 0 {
+            out.push((key.into(), "must be greater than 0".into()));
+        }
+    }
+}
+
 /// Returns every semantic problem in `c`.
 pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -40,23 +61,7 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
             format!("{} is out of range; use 1 to 64", c.database.readers),
         ));
     }
-    let positive = [
-        (
-            "security.session_idle_minutes",
-            c.security.session_idle_minutes,
-        ),
-        ("security.session_max_hours", c.security.session_max_hours),
-        (
-            "security.login_max_backoff_secs",
-            c.security.login_max_backoff_secs,
-        ),
-        ("security.setup_link_minutes", c.security.setup_link_minutes),
-    ];
-    for (key, v) in positive {
-        if v == 0 {
-            out.push((key.into(), "must be greater than 0".into()));
-        }
-    }
+    check_positive(c, &mut out);
     if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&c.log.level) {
         out.push((
             "log.level".into(),
