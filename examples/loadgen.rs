@@ -10,6 +10,11 @@
 //!     --connections 64 --seconds 10
 //! ```
 //! `benches/ingest.sh` does all of that and also reports the server's peak RSS.
+//!
+//! With `--big-every-ms N`, one more client posts a huge webhook every N ms while the others
+//! run: `--big-messages` text messages (default 1,000) of `--big-chars` characters each
+//! (default 3,000, about 3 MB in all), to measure what a huge POST does to ordinary ones.
+//! `benches/ingest_big.sh` runs that.
 
 // Statistics over counts and durations: float conversions are the point.
 #![allow(
@@ -23,12 +28,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+#[derive(Clone)]
 struct Args {
     url: String,
     secret: String,
     connections: usize,
     seconds: u64,
     ceiling_events: usize,
+    big_every_ms: u64,
+    big_messages: usize,
+    big_chars: usize,
 }
 
 fn parse_args() -> Args {
@@ -38,6 +47,9 @@ fn parse_args() -> Args {
         connections: 64,
         seconds: 10,
         ceiling_events: 200_000,
+        big_every_ms: 0,
+        big_messages: 1000,
+        big_chars: 3000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -48,6 +60,9 @@ fn parse_args() -> Args {
             "--connections" => a.connections = value.parse().expect("--connections N"),
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
             "--ceiling-events" => a.ceiling_events = value.parse().expect("--ceiling-events N"),
+            "--big-every-ms" => a.big_every_ms = value.parse().expect("--big-every-ms N"),
+            "--big-messages" => a.big_messages = value.parse().expect("--big-messages N"),
+            "--big-chars" => a.big_chars = value.parse().expect("--big-chars N"),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -59,6 +74,65 @@ fn payload(worker: usize, i: usize) -> String {
     format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"100000000000001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550009999","phone_number_id":"200000000000002"}},"contacts":[{{"profile":{{"name":"Customer {phone}"}},"wa_id":"{phone}"}}],"messages":[{{"from":"{phone}","id":"wamid.LOAD.{worker}.{i}","timestamp":"1767225600","type":"text","text":{{"body":"Olá, quero saber do pedido {i}"}}}}]}}}}]}}]}}"#
     )
+}
+
+/// One webhook with `n` long text messages (words, so the search index has work to do).
+fn big_payload(round: usize, n: usize, chars: usize) -> String {
+    let words = "pedido entrega amanhã endereço pagamento camiseta tamanho cor ";
+    let text: String = words.chars().cycle().take(chars).collect();
+    let messages: Vec<String> = (0..n)
+        .map(|i| {
+            let phone = 5_511_800_000_000u64 + (i % 1000) as u64;
+            format!(
+                r#"{{"from":"{phone}","id":"wamid.BIG.{round}.{i}","timestamp":"1767225600","type":"text","text":{{"body":"{text}"}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"100000000000001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550009999","phone_number_id":"200000000000002"}},"messages":[{}]}}}}]}}]}}"#,
+        messages.join(",")
+    )
+}
+
+fn sign(secret: &str, body: &str) -> String {
+    format!(
+        "sha256={}",
+        hex::encode(flowcrm::crypto::hmac_sha256(
+            secret.as_bytes(),
+            body.as_bytes()
+        ))
+    )
+}
+
+/// Posts a huge webhook every `a.big_every_ms` until `stop`; returns (latencies in µs, errors).
+async fn big_poster(
+    a: &Args,
+    client: reqwest::Client,
+    url: String,
+    stop: Arc<AtomicBool>,
+) -> (Vec<u64>, usize, usize) {
+    let mut tick = tokio::time::interval(Duration::from_millis(a.big_every_ms));
+    let (mut latencies, mut errors, mut size) = (Vec::new(), 0, 0);
+    let mut round = 0;
+    while !stop.load(Ordering::Relaxed) {
+        tick.tick().await;
+        let body = big_payload(round, a.big_messages, a.big_chars);
+        size = body.len();
+        round += 1;
+        let sig = sign(&a.secret, &body);
+        let t = Instant::now();
+        let r = client
+            .post(&url)
+            .header("x-hub-signature-256", sig)
+            .body(body)
+            .send()
+            .await;
+        match r {
+            Ok(resp) if resp.status() == 200 => latencies.push(t.elapsed().as_micros() as u64),
+            _ => errors += 1,
+        }
+    }
+    (latencies, errors, size)
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -76,6 +150,11 @@ async fn http_phase(a: &Args) {
         .expect("client");
     let url = format!("{}/webhooks/whatsapp", a.url.trim_end_matches('/'));
     let stop = Arc::new(AtomicBool::new(false));
+    let big = (a.big_every_ms > 0).then(|| {
+        let (client, url, stop) = (client.clone(), url.clone(), Arc::clone(&stop));
+        let args = a.clone();
+        tokio::spawn(async move { big_poster(&args, client, url, stop).await })
+    });
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..a.connections {
@@ -92,13 +171,7 @@ async fn http_phase(a: &Args) {
             while !stop.load(Ordering::Relaxed) {
                 let body = payload(worker, i);
                 i += 1;
-                let sig = format!(
-                    "sha256={}",
-                    hex::encode(flowcrm::crypto::hmac_sha256(
-                        secret.as_bytes(),
-                        body.as_bytes()
-                    ))
-                );
+                let sig = sign(&secret, &body);
                 let t = Instant::now();
                 let r = client
                     .post(&url)
@@ -138,6 +211,19 @@ async fn http_phase(a: &Args) {
         percentile(&all, 0.99),
         percentile(&all, 1.0),
     );
+    if let Some(big) = big {
+        let (mut l, errors, size) = big.await.expect("big poster");
+        l.sort_unstable();
+        println!(
+            "big: {} POSTs of {} messages ({:.1} MB each) acknowledged, {} errors, ack p50 {:.0} ms, max {:.0} ms",
+            l.len(),
+            a.big_messages,
+            size as f64 / 1e6,
+            errors,
+            percentile(&l, 0.50),
+            percentile(&l, 1.0),
+        );
+    }
 }
 
 /// Events per transaction in the ceiling phase.

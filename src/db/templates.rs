@@ -30,6 +30,26 @@ pub fn apply_change(conn: &Connection, c: &TemplateChange<'_>, now: OffsetDateTi
     if let (Some(name), Some(language)) = (c.name, c.language) {
         rekey(conn, c.meta_id, name, language)?;
     }
+    // Whatever the change names, the row for Meta's id ends up with one name and language;
+    // another row still holding that pair is a template Meta no longer has.
+    let current: Option<(String, String)> = conn
+        .prepare_cached("SELECT name, language FROM templates WHERE meta_id = ?1")?
+        .query_row([c.meta_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (name, language) = match current {
+        Some((n, l)) => (
+            c.name.map_or(n, str::to_string),
+            c.language.map_or(l, str::to_string),
+        ),
+        None => (
+            c.name
+                .map_or_else(|| format!("template {}", c.meta_id), str::to_string),
+            c.language.unwrap_or_default().to_string(),
+        ),
+    };
+    let sql = "DELETE FROM templates WHERE name = ?1 AND language = ?2 AND meta_id IS NOT ?3";
+    conn.prepare_cached(sql)?
+        .execute(params![name, language, c.meta_id])?;
     let sql = "INSERT INTO templates (meta_id, name, language, category, status, reason, quality, updated_at)
                VALUES (?1, COALESCE(?2, 'template ' || ?1), COALESCE(?3, ''), COALESCE(?6, ''),
                        COALESCE(?4, ''), ?5, ?7, ?8)
@@ -232,6 +252,29 @@ mod tests {
             (rows[0].meta_id.as_deref(), rows[0].status.as_str()),
             (Some("9100"), "REJECTED")
         );
+    }
+
+    #[tokio::test]
+    async fn a_change_naming_only_part_of_a_taken_pair_still_applies() {
+        let (db, _dir) = temp_db();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let rows = db
+            .write(move |c| {
+                apply_change(c, &change("5", None, "APPROVED"), now)?;
+                apply_change(c, &change("6", None, "APPROVED"), now)?;
+                // Id 6 is now said to carry the name row 5 has, with no language given.
+                let named = TemplateChange {
+                    meta_id: "6",
+                    name: Some("template 5"),
+                    ..TemplateChange::default()
+                };
+                apply_change(c, &named, now)?;
+                list(c)
+            })
+            .await
+            .expect("every change applies");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].meta_id.as_deref(), Some("6"));
     }
 
     #[tokio::test]

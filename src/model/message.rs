@@ -265,7 +265,8 @@ impl Content {
                 emoji.clone().unwrap_or_else(|| "Reaction removed".into())
             }
             Content::Order { items, text, .. } => {
-                let n: i64 = items.iter().map(|i| i.quantity).sum();
+                // Quantities come from the customer's cart as sent: add without overflowing.
+                let n = items.iter().fold(0i64, |n, i| n.saturating_add(i.quantity));
                 let note = text
                     .as_deref()
                     .map(|t| format!(": {t}"))
@@ -465,4 +466,25 @@ pub struct Message {
     pub status: Option<DeliveryStatus>,
     /// Error Meta reported for it, if any.
     pub error: Option<ApiError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cart_with_absurd_quantities_still_has_a_summary() {
+        let item = |q| OrderItem {
+            product_retailer_id: "SKU".into(),
+            quantity: q,
+            item_price: "1".into(),
+            currency: "BRL".into(),
+        };
+        let order = Content::Order {
+            catalog_id: "1".into(),
+            text: None,
+            items: vec![item(i64::MAX), item(i64::MAX), item(-5)],
+        };
+        assert!(order.summary().starts_with("🛒 Order,"));
+    }
 }

@@ -5,6 +5,7 @@ use crate::model::{
     ApiError, Content, DeliveryStatus, MessageContext, MessageExtras, PhoneE164, Referral,
 };
 use serde_json::{Map, Value};
+use std::fmt::Write as _;
 
 mod content;
 
@@ -154,8 +155,38 @@ pub(super) fn errors(v: Option<&Value>) -> Vec<ApiError> {
         .collect()
 }
 
+/// Longest text kept from any field of an event, in characters: WhatsApp's own limit for a text
+/// message. Longer strings are cut with a marker; the POST's raw body, kept for the retention
+/// period, still has them whole.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
+/// Cuts every string in `v` longer than [`MAX_TEXT_CHARS`], marking the cut; returns how many
+/// were cut (the stored text shows it). Bounded: `serde_json` refuses documents nested deeper than 128 levels.
+fn cap_strings(v: &mut Value) -> usize {
+    match v {
+        // Bytes first: most strings are far shorter, and counting chars costs a pass.
+        Value::String(s) if s.len() > MAX_TEXT_CHARS => {
+            let total = s.chars().count();
+            if total <= MAX_TEXT_CHARS {
+                return 0;
+            }
+            let end = s
+                .char_indices()
+                .nth(MAX_TEXT_CHARS)
+                .map_or(s.len(), |(i, _)| i);
+            s.truncate(end);
+            let _ = write!(s, "\u{2026} [cut: {total} characters in all]");
+            1
+        }
+        Value::Array(a) => a.iter_mut().map(cap_strings).sum(),
+        Value::Object(o) => o.values_mut().map(cap_strings).sum(),
+        _ => 0,
+    }
+}
+
 /// Parses a webhook body. Only a body that is not a JSON object fails; everything inside is
-/// turned into events, unknown parts into `Event::Other`.
+/// turned into events, unknown parts into `Event::Other`. Strings longer than
+/// [`MAX_TEXT_CHARS`] are cut, so one body cannot put unbounded text into the store.
 pub fn parse(body: &[u8]) -> Result<Vec<Event>, ParseError> {
     let root: Value =
         serde_json::from_slice(body).map_err(|e| ParseError(format!("invalid JSON: {e}")))?;
@@ -173,7 +204,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<Event>, ParseError> {
     for entry in array(obj.get("entry")) {
         for change in array(entry.get("changes")) {
             let field = text(change.get("field")).unwrap_or_default();
-            let value = change.get("value").cloned().unwrap_or(Value::Null);
+            let mut value = change.get("value").cloned().unwrap_or(Value::Null);
+            cap_strings(&mut value);
             parse_change(&field, &value, &mut events);
         }
     }

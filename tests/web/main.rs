@@ -2,12 +2,15 @@
 
 mod fake_graph;
 mod helpers;
+#[path = "../common/mutate.rs"]
+mod mutate;
 
 mod api;
 mod attachments;
 mod auth;
 mod contacts;
 mod conversation;
+mod fuzz;
 mod hostile_input;
 mod media;
 mod orders;

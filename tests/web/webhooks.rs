@@ -753,3 +753,50 @@ async fn a_store_that_cannot_commit_answers_500_so_meta_retries() {
     let r = app.post_webhook(&fixture("text")).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+#[tokio::test]
+async fn a_huge_webhook_is_stored_cut_to_whatsapps_limit_with_the_raw_body_kept_whole() {
+    let mut app = TestApp::spawn().await;
+    let long = "palavra ".repeat(125_000); // 1,000,000 characters
+    let mut changes: Vec<serde_json::Value> = (0..3)
+        .map(|i| text_change(&format!("wamid.HUGE.{i}"), &long))
+        .collect();
+    // Many small messages too: a large POST is committed in several jobs, all acknowledged.
+    changes.extend((0..200).map(|i| text_change(&format!("wamid.MANY.{i}"), "oi")));
+    let body = envelope(&changes);
+    assert!(body.len() > 3_000_000);
+    assert_eq!(app.post_webhook(&body).await.status, StatusCode::OK);
+    let texts: Vec<String> = app
+        .query(|c| {
+            let mut s = c.prepare("SELECT body FROM messages WHERE wamid LIKE 'wamid.HUGE.%'")?;
+            let rows = s.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+        .await;
+    assert_eq!(texts.len(), 3);
+    for t in &texts {
+        assert!(
+            t.chars().count() < 4200,
+            "{} characters stored",
+            t.chars().count()
+        );
+        assert!(
+            t.ends_with("[cut: 1000000 characters in all]"),
+            "{}",
+            &t[t.len() - 60..]
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE wamid LIKE 'wamid.MANY.%'")
+            .await,
+        200
+    );
+    let raw: i64 = app
+        .count("SELECT MAX(LENGTH(body)) FROM webhook_payloads")
+        .await;
+    assert_eq!(
+        usize::try_from(raw).expect("len"),
+        body.len(),
+        "the raw body is kept whole"
+    );
+}

@@ -354,3 +354,46 @@ fn malformed_bodies_fail_and_odd_shapes_do_not() {
     let events = parse(body).expect("ok");
     assert!(matches!(&events[0], Event::Other { field, .. } if field == "messages.invalid"));
 }
+
+#[test]
+fn strings_over_whatsapps_text_limit_are_cut_with_a_marker() {
+    let long = "a".repeat(1_000_000);
+    let name = "é".repeat(5_000);
+    let exact = "x".repeat(MAX_TEXT_CHARS);
+    let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"changes": [
+        {"field": "messages", "value": {
+            "metadata": {"phone_number_id": "1"},
+            "contacts": [{"profile": {"name": name}, "wa_id": "5511988887777"}],
+            "messages": [
+                {"from": "5511988887777", "id": "wamid.LONG", "timestamp": "1", "type": "text",
+                 "text": {"body": long}},
+                {"from": "5511988887777", "id": "wamid.EXACT", "timestamp": "1", "type": "text",
+                 "text": {"body": exact}}]}}]}]});
+    let events = parse(body.to_string().as_bytes()).expect("parses");
+    let Event::Message(m) = &events[0] else {
+        panic!("{events:?}")
+    };
+    let Content::Text { body } = &m.content else {
+        panic!("{:?}", m.content)
+    };
+    assert!(body.starts_with(&"a".repeat(MAX_TEXT_CHARS)));
+    assert!(
+        body.ends_with("[cut: 1000000 characters in all]"),
+        "{}",
+        &body[4000..]
+    );
+    assert!(body.chars().count() < MAX_TEXT_CHARS + 50);
+    assert!(
+        m.raw.to_string().len() < 10_000,
+        "the stored raw message is cut too"
+    );
+    let profile = m.profile_name.as_deref().expect("name");
+    assert!(profile.starts_with(&"é".repeat(MAX_TEXT_CHARS)) && profile.contains("[cut: 5000"));
+    let Event::Message(m) = &events[1] else {
+        panic!("{events:?}")
+    };
+    assert!(
+        matches!(&m.content, Content::Text { body } if body.chars().count() == MAX_TEXT_CHARS),
+        "a text of exactly the limit is kept whole"
+    );
+}
