@@ -68,12 +68,15 @@ impl std::fmt::Debug for Db {
 fn configure(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
     conn.busy_timeout(busy)?;
     // WAL for concurrent readers; FULL so every acknowledged commit survives power loss;
-    // secure_delete so erased rows do not linger in free pages.
+    // secure_delete so erased rows do not linger in free pages; temp_store in memory so the
+    // savepoint journals (one per request, one per webhook event) and sort b-trees never touch a
+    // temp file: ~20% of ingest time went to those files, and no customer data lands in /tmp.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA secure_delete = ON;",
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;",
     )
 }
 
