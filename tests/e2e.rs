@@ -123,6 +123,48 @@ fn delivered(wamid: &str) -> Value {
         "statuses":[{"id":wamid,"status":"delivered","timestamp":ts.to_string(),"recipient_id":"5511988887777"}]}}]}]})
 }
 
+fn add_user(dir: &std::path::Path, email: &str, role: &str, name: &str) {
+    let mut add = Command::new(BIN)
+        .current_dir(dir)
+        .args([
+            "user", "add", "--email", email, "--role", role, "--name", name,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("user add");
+    std::io::Write::write_all(&mut add.stdin.take().expect("stdin"), PASSWORD.as_bytes())
+        .expect("pw");
+    assert!(add.wait().expect("wait").success());
+}
+
+async fn sign_in(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    c.find(Locator::Css("#email"))
+        .await
+        .expect("email")
+        .send_keys(email)
+        .await
+        .expect("type");
+    c.find(Locator::Css("#password"))
+        .await
+        .expect("pw")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    wait_until("the inbox after sign-in", || async {
+        c.current_url().await.is_ok_and(|u| u.path() == "/inbox")
+    })
+    .await;
+}
+
 async fn screenshot(c: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
     std::fs::create_dir_all(&dir).expect("dir");
@@ -168,26 +210,8 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
         ("FLOWCRM_WHATSAPP__GRAPH_BASE_URL", graph.clone()),
         ("FLOWCRM_LOG__LEVEL", "warn".to_string()),
     ];
-    let mut add = Command::new(BIN)
-        .current_dir(dir.path())
-        .args([
-            "user",
-            "add",
-            "--email",
-            "owner@e2e.example",
-            "--role",
-            "admin",
-            "--name",
-            "Owner",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("user add");
-    std::io::Write::write_all(&mut add.stdin.take().expect("stdin"), PASSWORD.as_bytes())
-        .expect("pw");
-    assert!(add.wait().expect("wait").success());
+    add_user(dir.path(), "owner@e2e.example", "admin", "Owner");
+    add_user(dir.path(), "agent@e2e.example", "agent", "Agent");
     let server = Command::new(BIN)
         .current_dir(dir.path())
         .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
@@ -236,29 +260,7 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
         .expect("webdriver session");
 
     // Sign in.
-    c.goto(&format!("{base}/login")).await.expect("login page");
-    c.find(Locator::Css("#email"))
-        .await
-        .expect("email")
-        .send_keys("owner@e2e.example")
-        .await
-        .expect("type");
-    c.find(Locator::Css("#password"))
-        .await
-        .expect("pw")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
-    wait_until("the inbox after sign-in", || async {
-        c.current_url().await.is_ok_and(|u| u.path() == "/inbox")
-    })
-    .await;
+    sign_in(&c, &base, "owner@e2e.example").await;
 
     // A customer writes while the inbox is open: it appears without a reload.
     c.execute("window.__sameDocument = 42;", vec![])
@@ -424,5 +426,41 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     screenshot(&c, "inbox-phone").await;
     c.goto(&conversation_url).await.expect("conversation");
     screenshot(&c, "conversation-phone").await;
+
+    // The owner takes the conversation; another team member may read it but must take it over
+    // before answering.
+    c.set_window_size(1280, 900).await.expect("resize");
+    c.goto(&conversation_url).await.expect("conversation");
+    c.find(Locator::Css("#assignee option[value='1']"))
+        .await
+        .expect("owner in the team list")
+        .click()
+        .await
+        .expect("choose");
+    c.find(Locator::Css("#assign-form button"))
+        .await
+        .expect("assign")
+        .click()
+        .await
+        .expect("click");
+    wait_until("the assignment", || async {
+        c.source()
+            .await
+            .is_ok_and(|h| h.contains("Conversation assigned."))
+    })
+    .await;
+    c.delete_all_cookies().await.expect("sign out");
+    sign_in(&c, &base, "agent@e2e.example").await;
+    c.goto(&conversation_url).await.expect("conversation");
+    let composer = text_of(&c, "#composer").await;
+    assert!(composer.contains("Take over"), "{composer}");
+    assert!(
+        c.find(Locator::Css("#body")).await.is_err(),
+        "no reply box before taking over"
+    );
+    screenshot(&c, "takeover-desktop").await;
+    c.set_window_size(390, 844).await.expect("resize");
+    c.goto(&conversation_url).await.expect("conversation");
+    screenshot(&c, "takeover-phone").await;
     c.close().await.expect("close");
 }
