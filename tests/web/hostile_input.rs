@@ -84,6 +84,8 @@ const PAGES: &[(&str, &[&str])] = &[
     ("/templates", &["q"]),
     ("/settings", &["q"]),
     ("/login", &["next"]),
+    ("/static/app.css", &["v"]),
+    ("/media/1", &["v"]),
 ];
 
 #[tokio::test]
