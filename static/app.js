@@ -76,6 +76,25 @@ document.addEventListener("DOMContentLoaded", () => {
   events.addEventListener("ready", () => { document.body.dataset.live = "ready"; });
 });
 
+// Mark the open conversation read (this sends the customer a read receipt) with a POST once it
+// is on screen, and again when new messages arrive while it is; viewing the page changes nothing.
+(() => {
+  const markSeen = () => {
+    const form = document.getElementById("seen-form");
+    if (!form || document.visibilityState !== "visible") return;
+    form.remove();
+    fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+      redirect: "manual",
+    });
+  };
+  document.addEventListener("DOMContentLoaded", markSeen);
+  document.addEventListener("flowcrm:updated", markSeen);
+  document.addEventListener("visibilitychange", markSeen);
+})();
+
 // Keyboard shortcuts (not while typing): R reply, N note, A take, E resolve, J/K move in the
 // inbox list, / search.
 document.addEventListener("keydown", (e) => {

@@ -360,6 +360,13 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     );
     screenshot(&c, "conversation-desktop").await;
     let conversation_url = c.current_url().await.expect("url").to_string();
+    // The open conversation was marked read by the page's script (a POST), so the inbox shows
+    // no unread count.
+    c.goto(&format!("{base}/inbox")).await.expect("inbox");
+    assert!(
+        !c.source().await.expect("html").contains(" unread\""),
+        "opened conversation still unread"
+    );
 
     // Tag the contact.
     c.goto(&format!("{base}/tags")).await.expect("tags");

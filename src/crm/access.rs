@@ -2,8 +2,8 @@
 //! and nothing else decides a permission, so every door gives the same answer. Imports `db` and
 //! `model`.
 //!
-//! Admins may do everything. Agents work the inbox, contacts and orders: they may read any
-//! conversation, but answer, resolve, tag or annotate only one that is unassigned or theirs
+//! Admins may do everything. Agents work the inbox, contacts and orders: they may read (and mark
+//! read) any conversation, but answer, resolve, tag or annotate only one that is unassigned or theirs
 //! (taking one over from a colleague is allowed and audited); merging and deleting contacts,
 //! exports and imports, products and prices, custom fields, tags' deletion, templates, the team,
 //! API keys and sending controls are admins'. Notes and segments are their author's or an

@@ -145,11 +145,10 @@ pub fn recent_messages(
     super::messages::timeline(conn, conversation_id, limit)
 }
 
-/// Marks a conversation's messages as seen.
-pub fn mark_seen(conn: &Connection, conversation_id: i64) -> Result<()> {
+/// Marks a conversation's messages as seen; `true` when some were unread.
+pub fn mark_seen(conn: &Connection, conversation_id: i64) -> Result<bool> {
     let sql = "UPDATE conversations SET unread_count = 0 WHERE id = ?1 AND unread_count <> 0";
-    conn.prepare_cached(sql)?.execute([conversation_id])?;
-    Ok(())
+    Ok(conn.prepare_cached(sql)?.execute([conversation_id])? == 1)
 }
 
 /// The newest customer message of a conversation (to mark as read at Meta).

@@ -46,6 +46,32 @@ pub(super) fn work_result(
     }
 }
 
+/// `POST /conversations/{id}/seen`: marks the customer's messages seen here and sends WhatsApp's
+/// read receipt, once. Viewing the page (a GET) changes nothing; its script posts this when the
+/// conversation is on screen, and a button does without JavaScript. Anyone who may read the
+/// conversation may mark it seen.
+pub async fn mark_seen(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let changed = state
+        .db
+        .write(move |c| {
+            if crate::db::conversations::get(c, id)?.is_none() {
+                return Ok(None);
+            }
+            crate::db::inbox::mark_seen(c, id).map(Some)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if changed {
+        super::conversations::mark_read_at_meta(&state, id);
+        state.events.publish(crate::app::Event::Conversation(id));
+    }
+    Ok(super::forms::see_other(&format!("/conversations/{id}")))
+}
+
 /// Body of `POST /conversations/{id}/assign`.
 #[derive(Deserialize)]
 pub struct AssignForm {

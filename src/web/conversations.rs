@@ -62,6 +62,8 @@ pub struct ConversationPage {
     is_admin: bool,
     /// Whether this user may answer, tag, resolve and annotate (else: take it over first).
     may_work: bool,
+    /// Customer messages not seen yet (the page's script marks them seen with a POST).
+    unread: i64,
     /// Side panel: the contact's tags, custom fields, recent orders, notes.
     contact_tags: Vec<Tag>,
     contact_fields: Vec<(String, String)>,
@@ -150,10 +152,6 @@ pub async fn show(
     let (Some(conv), Some(contact)) = (conv, contact) else {
         return Err(AppError::NotFound);
     };
-    if conv.unread_count > 0 {
-        state.db.write(move |c| db::inbox::mark_seen(c, id)).await?;
-        mark_read_at_meta(&state, id);
-    }
     let now = state.clock.now();
     let closes = conv.window_closes_at();
     let templates = templates
@@ -187,6 +185,7 @@ pub async fn show(
         me,
         is_admin: user.session.user.is_admin(),
         may_work: may_work(user.who(), conv.assignee_id.map(UserId)).is_ok(),
+        unread: conv.unread_count,
         contact_tags: d.contact_tags,
         contact_fields: d
             .fields
@@ -281,7 +280,8 @@ fn load(c: &rusqlite::Connection, id: i64, shown: u32) -> db::Result<PageData> {
 }
 
 /// Tells Meta the customer's messages were read (blue ticks), in the background.
-fn mark_read_at_meta(state: &AppState, conversation_id: i64) {
+/// Sends WhatsApp's read receipt for the newest customer message, in the background.
+pub(super) fn mark_read_at_meta(state: &AppState, conversation_id: i64) {
     let state = state.clone();
     tokio::spawn(async move {
         let (Some(token), Some(pnid)) = (

@@ -142,6 +142,10 @@ pub fn router(state: AppState) -> Router {
             post(conversation_work::assign),
         )
         .route(
+            "/conversations/{id}/seen",
+            post(conversation_work::mark_seen),
+        )
+        .route(
             "/conversations/{id}/status",
             post(conversation_work::set_status),
         )

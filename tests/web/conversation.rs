@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use flowcrm::model::Role;
 
 #[tokio::test]
-async fn inbox_lists_conversations_and_opening_one_marks_it_read_here_and_at_meta() {
+async fn inbox_lists_conversations_and_marking_one_seen_is_a_post_that_reaches_meta_once() {
     let (mut app, fake) = setup().await;
     let conv = customer_writes(&mut app, "wamid.IN.1").await;
     app.logged_in_as("agent@shop.example", Role::Agent).await;
@@ -20,13 +20,44 @@ async fn inbox_lists_conversations_and_opening_one_marks_it_read_here_and_at_met
     let page = app.get(&format!("/conversations/{conv}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Reply window open"));
+    // Viewing changes nothing: still unread here, no read receipt to the customer.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.count("SELECT unread_count FROM conversations").await, 1);
+    assert!(fake.sent.lock().expect("lock").is_empty());
+    assert!(
+        page.body.contains("id=\"seen-form\""),
+        "the page offers to mark it read"
+    );
+
+    let path = format!("/conversations/{conv}");
+    let r = app.submit(&path, &format!("{path}/seen"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT unread_count FROM conversations").await, 0);
     wait_for_read_receipt(&fake).await;
+    let r = app.submit(&path, &format!("{path}/seen"), &[]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "marking it again is harmless"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let sent = fake.sent.lock().expect("lock").clone();
     assert_eq!(
-        sent[0],
-        serde_json::json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.IN.1"})
+        sent,
+        vec![
+            serde_json::json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.IN.1"})
+        ],
+        "one read receipt"
     );
+    let page = app.get(&path).await;
+    assert!(!page.body.contains("id=\"seen-form\""));
+    let missing = app
+        .post_form(
+            "/conversations/999999/seen",
+            &[("csrf_token", &page.csrf())],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
 /// The read receipt goes out in the background; wait for it.
@@ -123,7 +154,6 @@ async fn failed_messages_show_metas_reason_and_can_be_retried() {
     let conv = customer_writes(&mut app, "wamid.IN.1").await;
     app.logged_in_as("agent@shop.example", Role::Agent).await;
     let page = app.get(&format!("/conversations/{conv}")).await;
-    wait_for_read_receipt(&fake).await;
     fake.script
         .lock()
         .expect("lock")
@@ -306,7 +336,6 @@ async fn admins_see_a_paused_sender_and_can_resume_it() {
     let conv = customer_writes(&mut app, "wamid.IN.P").await;
     app.logged_in_as("boss@shop.example", Role::Admin).await;
     let page = app.get(&format!("/conversations/{conv}")).await;
-    wait_for_read_receipt(&fake).await;
     fake.script
         .lock()
         .expect("lock")

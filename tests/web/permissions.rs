@@ -241,7 +241,16 @@ async fn taking_a_conversation_over_is_audited_and_moves_the_work() {
         ..
     } = team().await;
     let page = format!("/conversations/{conv}");
-    // Reading a colleague's conversation is allowed, and the page offers to take it over.
+    // Reading a colleague's conversation is allowed, marking it read too (part of reading),
+    // and the page offers to take it over.
+    assert_eq!(
+        post(&mut ann, &format!("{page}/seen"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        owner.count("SELECT unread_count FROM conversations").await,
+        0
+    );
     let view = ann.get(&page).await;
     assert_eq!(view.status, StatusCode::OK);
     assert!(view.body.contains("Take over"), "{}", view.body);
