@@ -625,3 +625,62 @@ async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
     .await;
     assert!(missing.is_err_and(|e| e.to_string().contains("waba_id")));
 }
+
+#[tokio::test]
+async fn a_corrupt_stored_request_is_marked_failed_with_a_reason_and_never_sent() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.CORRUPT").await;
+    let text = |b: &str| Outbound::Text {
+        body: b.into(),
+        preview_url: false,
+    };
+    send(&app, conv, text("damaged"), "corrupt-1")
+        .await
+        .expect("queued");
+    send(&app, conv, text("not an object"), "corrupt-2")
+        .await
+        .expect("queued");
+    send(&app, conv, text("fine"), "fine-1")
+        .await
+        .expect("queued");
+    app.state
+        .db
+        .write(|c| {
+            c.execute(
+                "UPDATE outbox SET request = '{\"to\": trunc' WHERE idempotency_key = 'corrupt-1'",
+                [],
+            )?;
+            c.execute(
+                "UPDATE outbox SET request = 'null' WHERE idempotency_key = 'corrupt-2'",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("corrupt");
+    fake.sent.lock().expect("lock").clear();
+    run_sender(&app).await;
+    assert_eq!(outbox_state(&app, "corrupt-1").await, "failed");
+    assert_eq!(outbox_state(&app, "corrupt-2").await, "failed");
+    assert_eq!(outbox_state(&app, "fine-1").await, "sent");
+    let sent = fake.sent.lock().expect("lock").clone();
+    assert_eq!(
+        sent.len(),
+        1,
+        "only the intact message reached Meta: {sent:?}"
+    );
+    assert_eq!(sent[0]["text"]["body"], "fine");
+    let reason: String = app
+        .query(|c| {
+            c.query_row(
+                "SELECT error_details FROM outbox WHERE idempotency_key = 'corrupt-1'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .await;
+    assert!(
+        reason.contains("could not read the stored request"),
+        "{reason}"
+    );
+}
