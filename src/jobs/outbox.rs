@@ -244,6 +244,38 @@ impl Sender {
             .await
     }
 
+    /// The stored request, which is the exact Graph body. One that does not parse as a JSON
+    /// object is never sent (it would go out as `null`): the message fails with the reason, for
+    /// a person to see, and `None` is returned.
+    async fn stored_body(
+        &self,
+        row: &OutboxRow,
+        now: OffsetDateTime,
+    ) -> db::Result<Option<serde_json::Value>> {
+        let (id, message_id) = (row.id, row.message_id);
+        let why = match serde_json::from_str(&row.request) {
+            Ok(b @ serde_json::Value::Object(_)) => return Ok(Some(b)),
+            Ok(_) => "it is not a JSON object".to_string(),
+            Err(e) => format!("it is not valid JSON ({e})"),
+        };
+        tracing::error!(outbox = id, %why, "stored request is corrupt; not sent");
+        let e = ApiError {
+            code: 0,
+            title: "Stored message damaged".into(),
+            message: String::new(),
+            details: format!(
+                "FlowCRM could not read the stored request of this message: {why}. It was not sent."
+            ),
+        };
+        self.db
+            .write(move |c| {
+                db::outbox::mark_failed(c, id, "failed", &e, now)?;
+                db::messages::set_failed(c, message_id, &e)
+            })
+            .await?;
+        Ok(None)
+    }
+
     async fn send_one(
         &self,
         token: &Secret,
@@ -253,32 +285,8 @@ impl Sender {
     ) -> db::Result<Result_> {
         let now = self.clock.now();
         let (id, message_id, attempts) = (row.id, row.message_id, row.attempts);
-        // The stored request is the exact Graph body; one that does not parse is never sent
-        // (it would go out as `null`): the message fails with the reason, for a person to see.
-        let body: serde_json::Value = match serde_json::from_str(&row.request) {
-            Ok(b @ serde_json::Value::Object(_)) => b,
-            other => {
-                let why = other.err().map_or_else(
-                    || "it is not a JSON object".to_string(),
-                    |e| format!("it is not valid JSON ({e})"),
-                );
-                tracing::error!(outbox = id, %why, "stored request is corrupt; not sent");
-                let e = ApiError {
-                    code: 0,
-                    title: "Stored message damaged".into(),
-                    message: String::new(),
-                    details: format!(
-                        "FlowCRM could not read the stored request of this message: {why}. It was not sent."
-                    ),
-                };
-                self.db
-                    .write(move |c| {
-                        db::outbox::mark_failed(c, id, "failed", &e, now)?;
-                        db::messages::set_failed(c, message_id, &e)
-                    })
-                    .await?;
-                return Ok(Result_::Failed);
-            }
+        let Some(body) = self.stored_body(&row, now).await? else {
+            return Ok(Result_::Failed);
         };
         let answer = self.client.send_message(token, pnid, &body).await;
         let now = self.clock.now();
