@@ -469,5 +469,14 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     c.set_window_size(390, 844).await.expect("resize");
     c.goto(&conversation_url).await.expect("conversation");
     screenshot(&c, "takeover-phone").await;
+    // Admin-only controls are not offered to the agent.
+    c.goto(&format!("{base}/contacts")).await.expect("contacts");
+    let html = c.source().await.expect("html");
+    assert!(!html.contains("export.csv") && !html.contains("/contacts/import"));
+    screenshot(&c, "contacts-agent-phone").await;
+    c.set_window_size(1280, 900).await.expect("resize");
+    c.goto(&format!("{base}/products")).await.expect("products");
+    assert!(!c.source().await.expect("html").contains("Save product"));
+    screenshot(&c, "products-agent-desktop").await;
     c.close().await.expect("close");
 }
