@@ -93,8 +93,9 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
 
 /// Events committed per writer job. A large POST is stored in several short jobs, so ordinary
 /// webhooks queued behind it keep their acknowledgement latency; it is answered only after the
-/// last one committed. A crash part way is safe: Meta retries the whole POST and what was
-/// already stored is recognised (messages by wamid, statuses by their key).
+/// last one committed. A crash part way loses nothing: Meta retries the whole POST, messages and
+/// statuses already stored are recognised (by wamid, by their key) and stored once; only the
+/// raw body and non-message events of that POST may then be kept twice.
 const EVENTS_PER_JOB: usize = 25;
 
 async fn store(
