@@ -167,6 +167,16 @@ pub fn add_note(
     Ok(Ok(db::inbox::add_note(conn, id, Some(w.id.0), body, now)?))
 }
 
+/// Marks a conversation's customer messages seen (part of reading it: anyone signed in may).
+/// `None` when there is no such conversation, else whether anything was unread (then the read
+/// receipt is due).
+pub fn mark_seen(conn: &Connection, id: i64) -> Result<Option<bool>> {
+    if db::conversations::get(conn, id)?.is_none() {
+        return Ok(None);
+    }
+    db::inbox::mark_seen(conn, id).map(Some)
+}
+
 /// Adds (or with `add == false` removes) a tag on a conversation.
 pub fn set_tag(
     conn: &Connection,

@@ -57,12 +57,7 @@ pub async fn mark_seen(
 ) -> Result<Response> {
     let changed = state
         .db
-        .write(move |c| {
-            if crate::db::conversations::get(c, id)?.is_none() {
-                return Ok(None);
-            }
-            crate::db::inbox::mark_seen(c, id).map(Some)
-        })
+        .write(move |c| crate::crm::conversations::mark_seen(c, id))
         .await?
         .ok_or(AppError::NotFound)?;
     if changed {
