@@ -131,6 +131,14 @@ pub fn require_author_or_admin(
     }
 }
 
+/// Whether `who` may read a conversation and mark it read: every role may (search and
+/// teamwork need it); only the work on it is restricted ([`may_work`]).
+pub fn may_read(who: Who) -> Result<(), Denied> {
+    match who.role {
+        Role::Admin | Role::Agent => Ok(()),
+    }
+}
+
 /// Refusal for work on a colleague's conversation.
 pub const TAKE_OVER_FIRST: &str =
     "This conversation is assigned to someone else: take it over first.";
@@ -180,6 +188,9 @@ mod tests {
         assert_eq!(may_work(AGENT_KEY, None), Ok(()));
         assert!(may_work(AGENT_KEY, Some(UserId(2))).is_err());
         assert_eq!(may_work(Who::key(Role::Admin), Some(UserId(2))), Ok(()));
+        for who in [ADMIN, AGENT, AGENT_KEY] {
+            assert_eq!(may_read(who), Ok(()), "everyone reads");
+        }
     }
 
     #[test]

@@ -474,11 +474,7 @@ pub async fn delete_note(
     user: CurrentUser,
     Path((id, note)): Path<(i64, i64)>,
 ) -> Result<Response> {
-    let (now, who, actor) = (
-        state.clock.now(),
-        user.who(),
-        super::contacts::actor_of(&user),
-    );
+    let (now, who, actor) = (state.clock.now(), user.who(), user.actor());
     state
         .db
         .write(move |c| {

@@ -34,10 +34,7 @@ pub(super) fn date(t: time::OffsetDateTime) -> String {
 
 /// The signed-in user as the audit log names them.
 pub(super) fn actor_of(user: &CurrentUser) -> Actor {
-    Actor {
-        user: Some(user.session.user.id),
-        ip: user.ctx.client.ip.clone(),
-    }
+    user.actor()
 }
 
 /// A contact in the list.

@@ -52,12 +52,13 @@ pub(super) fn work_result(
 /// conversation may mark it seen.
 pub async fn mark_seen(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
+    let who = user.who();
     let changed = state
         .db
-        .write(move |c| crate::crm::conversations::mark_seen(c, id))
+        .write(move |c| crate::crm::conversations::mark_seen(c, id, who))
         .await?
         .ok_or(AppError::NotFound)?;
     if changed {

@@ -75,6 +75,15 @@ impl CurrentUser {
         Who::user(self.session.user.id, self.session.user.role)
     }
 
+    /// The signed-in user and their address, for audit entries.
+    #[must_use]
+    pub fn actor(&self) -> crate::crm::contacts::Actor {
+        crate::crm::contacts::Actor {
+            user: Some(self.session.user.id),
+            ip: self.ctx.client.ip.clone(),
+        }
+    }
+
     /// Allows an admin-only action (the rule lives in `crm::access`), else 403 with the reason.
     pub fn require(&self, action: AdminAction) -> Result<(), AppError> {
         Ok(access::require(self.who(), action)?)

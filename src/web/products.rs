@@ -156,7 +156,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     user.require(AdminAction::Products)?;
-    let (now, actor) = (state.clock.now(), super::contacts::actor_of(&user));
+    let (now, actor) = (state.clock.now(), user.actor());
     if !state
         .db
         .write(move |c| products::delete(c, id, &actor, now))

@@ -184,11 +184,7 @@ pub async fn delete(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (now, who, actor) = (
-        state.clock.now(),
-        user.who(),
-        super::contacts::actor_of(&user),
-    );
+    let (now, who, actor) = (state.clock.now(), user.who(), user.actor());
     state
         .db
         .write(move |c| Ok(crate::crm::segments::delete(c, id, who, &actor, now)))

@@ -244,7 +244,7 @@ pub async fn change_password(
 /// `POST /settings/sending/resume` (admins): resume a sender paused by an invalid token.
 pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require(AdminAction::ResumeSending)?;
-    let (now, actor) = (state.clock.now(), super::contacts::actor_of(&user));
+    let (now, actor) = (state.clock.now(), user.actor());
     state
         .db
         .write(move |c| crate::crm::outbound::resume_sending(c, &actor, now))

@@ -191,7 +191,7 @@ pub async fn create(
         token.as_ref(),
         state.config.whatsapp.waba_id.as_deref(),
         &draft,
-        &super::contacts::actor_of(&user),
+        &user.actor(),
     )
     .await;
     match result {

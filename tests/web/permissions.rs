@@ -234,7 +234,7 @@ async fn agents_are_refused_the_same_actions_on_every_door_and_nothing_changes()
 #[tokio::test]
 async fn taking_a_conversation_over_is_audited_and_moves_the_work() {
     let Team {
-        owner,
+        mut owner,
         mut bob,
         mut ann,
         conv,
@@ -250,6 +250,11 @@ async fn taking_a_conversation_over_is_audited_and_moves_the_work() {
     assert_eq!(
         owner.count("SELECT unread_count FROM conversations").await,
         0
+    );
+    assert_eq!(
+        post(&mut owner, &format!("{page}/seen"), &[]).await.status,
+        StatusCode::SEE_OTHER,
+        "admins too"
     );
     let view = ann.get(&page).await;
     assert_eq!(view.status, StatusCode::OK);
