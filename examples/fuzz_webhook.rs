@@ -58,7 +58,7 @@ async fn main() {
         }
         mixed += batch.iter().filter(|(_, _, w)| w.is_some()).count() as u64;
         let lost = db
-            .write(move |c| {
+            .write(move |c| -> flowcrm::db::Result<_> {
                 let now = time::OffsetDateTime::now_utc();
                 let mut lost = Vec::new();
                 for (n, ev, wamid) in &batch {

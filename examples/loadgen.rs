@@ -243,7 +243,7 @@ async fn ceiling_phase(a: &Args) {
         let bodies: Vec<String> = (done..done + BATCH)
             .map(|i| payload(usize::MAX / 2, i))
             .collect();
-        db.write(move |c| {
+        db.write(move |c| -> flowcrm::db::Result<_> {
             let now = time::OffsetDateTime::now_utc();
             for body in &bodies {
                 let events = flowcrm::whatsapp::webhook::parse(body.as_bytes()).expect("parse");

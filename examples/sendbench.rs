@@ -57,7 +57,7 @@ async fn main() {
     let customers = (n / 10).max(1);
     // Customers who wrote just now (open 24-hour windows).
     let now = clock.now();
-    db.write(move |c| {
+    db.write(move |c| -> flowcrm::db::Result<_> {
         for i in 0..customers {
             let body = format!(
                 r#"{{"object":"whatsapp_business_account","entry":[{{"changes":[{{"field":"messages","value":{{"metadata":{{"phone_number_id":"200"}},"messages":[{{"from":"55119{i:08}","id":"wamid.IN.{i}","timestamp":"{}","type":"text","text":{{"body":"oi"}}}}]}}}}]}}]}}"#,
@@ -73,7 +73,7 @@ async fn main() {
     let queued_at = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let chunk = chunk.to_vec();
-        db.write(move |c| {
+        db.write(move |c| -> flowcrm::crm::Result<()> {
             for i in chunk {
                 let msg = Outbound::Text {
                     body: format!("Seu pedido {i} saiu para entrega"),
@@ -89,7 +89,7 @@ async fn main() {
                     author: None,
                     by: None,
                 };
-                queue(c, &req, now)?.expect("queued");
+                queue(c, &req, now)?;
             }
             Ok(())
         })
@@ -104,6 +104,7 @@ async fn main() {
         clock,
         limiter: Arc::new(Mutex::new(Limiter::with_pair_burst(100_000, 1_000))),
         phone_number_id: Some("200".into()),
+        events: flowcrm::crm::events::Events::default(),
     };
     let token = Secret::new("bench-token");
     let started = Instant::now();

@@ -5,6 +5,7 @@ use crate::auth::{Auth, SessionPolicy, Throttle};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::config::Secret;
+use crate::crm::Crm;
 use crate::db::{self, Db, MigrationReport};
 use crate::jobs::media::MediaJob;
 use crate::jobs::outbox::Sender;
@@ -43,49 +44,16 @@ pub struct AppState {
     pub media_wakeup: Arc<Notify>,
     /// Outbound sender.
     pub sender: Sender,
-    /// Poked when a message was queued.
-    pub outbox_wakeup: Arc<Notify>,
     /// Per-key API request budgets.
     pub api_limits: Arc<crate::api::extract::ApiLimits>,
-    /// Live updates for open pages (server-sent events).
-    pub events: Events,
+    /// The use cases every door calls (and their live events and sender wake-up).
+    pub crm: Crm,
+    /// The Graph API client (WhatsApp Cloud API adapter).
+    pub graph: GraphClient,
     secrets: Arc<SecretCache>,
 }
 
-/// Something an open page may want to show without a reload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// A conversation changed: a message or status arrived, a note, assignment or status.
-    Conversation(i64),
-}
-
-/// Fan-out of live events to every connected browser. Slow listeners miss events (they are
-/// told to reload), never block publishers.
-#[derive(Debug, Clone)]
-pub struct Events {
-    tx: tokio::sync::broadcast::Sender<Event>,
-}
-
-impl Default for Events {
-    fn default() -> Self {
-        Self {
-            tx: tokio::sync::broadcast::channel(1024).0,
-        }
-    }
-}
-
-impl Events {
-    /// Tells every listener (none listening is fine).
-    pub fn publish(&self, e: Event) {
-        let _ = self.tx.send(e);
-    }
-
-    /// A new listener.
-    #[must_use]
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
-        self.tx.subscribe()
-    }
-}
+pub use crate::crm::events::{Event, Events};
 
 /// Secrets resolved from config or the vault, re-read at most once a minute so the webhook hot
 /// path does not decrypt on every request and `flowcrm secret set` takes effect without restart.
@@ -158,14 +126,16 @@ impl AppState {
         );
         let auth = Auth::new(db.clone(), clock.clone(), policy, throttle);
         let cookies = CookieConfig::new(config.is_https());
-        let client = GraphClient::new(
+        let crm = Crm::new(db.clone(), clock.clone(), config.media_dir());
+        let graph = GraphClient::new(
             &config.whatsapp.graph_base_url,
             &config.whatsapp.api_version,
         )?;
         let sender = Sender {
             db: db.clone(),
-            client: client.clone(),
+            client: graph.clone(),
             clock: clock.clone(),
+            events: crm.events.clone(),
             limiter: Arc::new(std::sync::Mutex::new(Limiter::new(
                 config.whatsapp.max_messages_per_second,
             ))),
@@ -173,7 +143,7 @@ impl AppState {
         };
         let media_job = MediaJob {
             db: db.clone(),
-            client,
+            client: graph.clone(),
             media_dir: config.media_dir(),
             clock: clock.clone(),
         };
@@ -187,9 +157,9 @@ impl AppState {
             media_job,
             media_wakeup: Arc::new(Notify::new()),
             sender,
-            outbox_wakeup: Arc::new(Notify::new()),
             api_limits: Arc::default(),
-            events: Events::default(),
+            crm,
+            graph,
             secrets: Arc::new(SecretCache::default()),
         })
     }

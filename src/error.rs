@@ -28,6 +28,15 @@ pub enum AppError {
     /// Malformed request.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Conflicts with what is stored; the reason to show.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Well-formed but not possible (a closed window, an unapproved template); the reason.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// A stored value could not be read back (named); shown, logged, never defaulted.
+    #[error("corrupt stored {0}")]
+    Corrupt(&'static str),
     /// The store is unavailable (shutting down, disk trouble).
     #[error("service unavailable")]
     Unavailable,
@@ -53,6 +62,7 @@ impl From<crate::db::Error> for AppError {
     fn from(e: crate::db::Error) -> Self {
         match e {
             crate::db::Error::Closed => AppError::Unavailable,
+            crate::db::Error::Corrupt(what) => AppError::Corrupt(what),
             other => AppError::Internal(other.into()),
         }
     }
@@ -96,6 +106,20 @@ impl AppError {
                 "What you sent is larger than FlowCRM accepts here.".into(),
             ),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Bad request", why.clone()),
+            AppError::Conflict(why) => (StatusCode::CONFLICT, "Conflict", why.clone()),
+            AppError::Refused(why) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not possible",
+                why.clone(),
+            ),
+            AppError::Corrupt(what) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Stored data is corrupt",
+                format!(
+                    "The stored {what} cannot be read, so FlowCRM will not guess at it. An admin \
+                     must repair or recreate it; quote the request id below."
+                ),
+            ),
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Temporarily unavailable",
@@ -115,8 +139,14 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let request_id = crate::web::context::current_request_id();
-        if let AppError::Internal(e) = &self {
-            tracing::error!(request_id = %request_id, error = ?e, "request failed");
+        match &self {
+            AppError::Internal(e) => {
+                tracing::error!(request_id = %request_id, error = ?e, "request failed");
+            }
+            AppError::Corrupt(what) => {
+                tracing::error!(request_id = %request_id, what, "request found corrupt stored data");
+            }
+            _ => {}
         }
         let (status, heading, message) = self.parts();
         let page = ErrorPage {
@@ -146,6 +176,20 @@ impl From<crate::crm::access::AccessError> for AppError {
             AccessError::Denied(d) => d.into(),
             AccessError::NotFound => AppError::NotFound,
             AccessError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::crm::Error> for AppError {
+    fn from(e: crate::crm::Error) -> Self {
+        use crate::crm::Error as E;
+        match e {
+            E::NotFound(_) => AppError::NotFound,
+            E::Denied(why) => AppError::ForbiddenBecause(why.into()),
+            E::Duplicate(_) | E::Conflict(_) => AppError::Conflict(e.to_string()),
+            E::Invalid(_) | E::WindowClosed | E::Template(_) => AppError::Refused(e.to_string()),
+            E::Corrupt(what) => AppError::Corrupt(what),
+            E::Db(e) => e.into(),
         }
     }
 }

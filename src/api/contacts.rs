@@ -380,7 +380,7 @@ pub async fn create(
     let source = consent_source(&caller, body.opt_in_source.as_deref());
     let out = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             let values = match fields::parse_values(
                 &db::custom_fields::list(c)?,
                 &field_pairs(&body.fields),
@@ -456,7 +456,7 @@ pub async fn update(
     let source = consent_source(&caller, body.opt_in_source.as_deref());
     let out = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             let cid = ContactId(id);
             let Some(current) = db::contacts::get(c, cid)? else {
                 return Ok(Err(ApiError::NotFound("contact")));
@@ -582,7 +582,7 @@ pub async fn remove_tag(
 async fn tag_op(state: &AppState, id: i64, tag: i64, add: bool) -> ApiResult<StatusCode> {
     state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             if db::contacts::get(c, ContactId(id))?.is_none() {
                 return Ok(Err(ApiError::NotFound("contact")));
             }

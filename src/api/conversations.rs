@@ -5,7 +5,7 @@ use super::error::{ApiError, ApiResult, Problem, json_response};
 use super::extract::{ApiCaller, ApiJson, Id, Pairs, next_time_cursor};
 use super::rfc3339;
 use crate::app::AppState;
-use crate::crm::outbound::{self, QueueError, QueueRequest};
+use crate::crm::send::{Outgoing, SendKey};
 use crate::db;
 use crate::model::{Message, Outbound, TemplateHeader, TemplateParam};
 use axum::Json;
@@ -387,67 +387,70 @@ pub async fn send(
     ))
     .to_vec();
     let key_id = caller.0.id;
-    let who = caller.who();
-    let outbox_key = match &idem {
-        Some(k) => format!("api:{key_id}:{}", hex::encode(Sha256::digest(k.as_bytes()))),
-        None => crate::crypto::random_token().map_err(|_| ApiError::Internal)?,
-    };
-    let now = state.clock.now();
-    let (status, json, replayed) = state
-        .db
-        .write(move |c| {
-            if let Some(k) = &idem
-                && let Some(r) = db::api_keys::idempotent(c, key_id, k)?
-            {
-                if r.request_hash != request_hash {
-                    return Ok(Err(ApiError::field(
-                        "Idempotency-Key",
-                        "This key was used for a different request; use a new key.",
-                    )));
-                }
-                return Ok(Ok((r.status, r.body, true)));
-            }
-            let req = QueueRequest {
-                conversation_id: id,
-                message: &message,
-                reply_to: None,
-                idempotency_key: &outbox_key,
-                author: None,
-                by: Some(who),
-            };
-            let queued = match outbound::queue(c, &req, now)? {
-                Ok(q) => q,
-                Err(QueueError::NotFound) => return Ok(Err(ApiError::NotFound("conversation"))),
-                Err(QueueError::WindowClosed) => {
-                    return Ok(Err(ApiError::field(
-                        "type",
-                        "The 24-hour window is closed: the customer has not written in the last 24 hours. Send an approved template.",
-                    )));
-                }
-                Err(QueueError::Invalid(problems)) => {
-                    return Ok(Err(ApiError::Invalid(
-                        problems.into_iter().map(|p| crate::model::FieldError::new("message", p)).collect(),
-                    )));
-                }
-                Err(QueueError::Template(why)) => return Ok(Err(ApiError::field("template", why))),
-                Err(QueueError::Forbidden(why)) => return Ok(Err(ApiError::Forbidden(why))),
-            };
-            let m = db::messages::get(c, queued.message_id)?.ok_or(db::Error::Corrupt("message"))?;
-            let out = serde_json::to_string(&message_out(m, Some("queued".into()))).unwrap_or_default();
-            if let Some(k) = &idem {
-                let replay = db::api_keys::Replay { request_hash, status: 202, body: out.clone() };
-                db::api_keys::remember(c, key_id, k, &replay, now)?;
-            }
-            Ok(Ok((202, out, false)))
+    if let Some(k) = idem.clone()
+        && let Some(r) = state
+            .db
+            .read(move |c| db::api_keys::idempotent(c, key_id, &k))
+            .await?
+    {
+        if r.request_hash != request_hash {
+            return Err(ApiError::field(
+                "Idempotency-Key",
+                "This key was used for a different request; use a new key.",
+            ));
+        }
+        return Ok(replay(r.status, &r.body, true));
+    }
+    let queued = state
+        .crm
+        .send(Outgoing {
+            conversation_id: id,
+            message,
+            reply_to: None,
+            key: SendKey::Api {
+                key_id,
+                key: idem.clone(),
+            },
+            author: None,
+            by: Some(caller.who()),
+            file: None,
         })
-        .await??;
-    state.outbox_wakeup.notify_one();
+        .await?;
+    let now = state.clock.now();
+    let (status, json) = state
+        .db
+        .write(move |c| -> crate::db::Result<_> {
+            let m =
+                db::messages::get(c, queued.message_id)?.ok_or(db::Error::Corrupt("message"))?;
+            let out =
+                serde_json::to_string(&message_out(m, Some("queued".into()))).unwrap_or_default();
+            let Some(k) = &idem else {
+                return Ok((202, out));
+            };
+            // A concurrent twin with the same key stored its answer first: replay that one.
+            if let Some(r) = db::api_keys::idempotent(c, key_id, k)? {
+                return Ok((r.status, r.body));
+            }
+            let replay = db::api_keys::Replay {
+                request_hash,
+                status: 202,
+                body: out.clone(),
+            };
+            db::api_keys::remember(c, key_id, k, &replay, now)?;
+            Ok((202, out))
+        })
+        .await?;
+    Ok(replay(status, &json, queued.duplicate))
+}
+
+/// The stored (or just made) answer of a send; `replayed` adds `Idempotent-Replayed: true`.
+fn replay(status: u16, json: &str, replayed: bool) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
-    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let mut resp = json_response(code, "application/json", &value);
     if replayed {
         resp.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    Ok(resp.into_response())
+    resp.into_response()
 }

@@ -55,6 +55,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// The method is not allowed on this path.
     MethodNotAllowed,
+    /// A stored value could not be read back (named); needs repair, never defaulted.
+    Corrupt(&'static str),
+    /// The store is unavailable (shutting down, disk trouble); retry later.
+    Unavailable,
     /// A failure on our side (logged).
     Internal,
 }
@@ -116,6 +120,18 @@ impl ApiError {
                 "method-not-allowed",
                 "Method not allowed",
                 "This path does not accept this method; see /api/v1/openapi.json.".into(),
+            ),
+            Self::Corrupt(what) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "corrupt",
+                "Stored data is corrupt",
+                format!("The stored {what} cannot be read; an admin must repair or recreate it."),
+            ),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Temporarily unavailable",
+                "FlowCRM is restarting or its storage is busy; retry in a moment.".into(),
             ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -183,6 +199,11 @@ impl From<crate::db::Error> for ApiError {
     fn from(e: crate::db::Error) -> Self {
         match e {
             crate::db::Error::Conflict(what) => Self::Conflict(format!("There is already {what}.")),
+            crate::db::Error::Corrupt(what) => {
+                tracing::error!(what, "api request found corrupt stored data");
+                Self::Corrupt(what)
+            }
+            crate::db::Error::Closed => Self::Unavailable,
             e => {
                 tracing::error!(error = %e, "api request failed");
                 Self::Internal
@@ -197,5 +218,27 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl From<crate::crm::access::Denied> for ApiError {
     fn from(d: crate::crm::access::Denied) -> Self {
         Self::Forbidden(d.0)
+    }
+}
+
+impl From<crate::crm::Error> for ApiError {
+    fn from(e: crate::crm::Error) -> Self {
+        use crate::crm::Error as E;
+        match e {
+            E::Invalid(errors) => Self::Invalid(errors),
+            E::NotFound(what) => Self::NotFound(what),
+            E::Denied(why) => Self::Forbidden(why),
+            E::Duplicate(other) => Self::Conflict(format!(
+                "Contact {other} already has this phone number (or a national variant of it)."
+            )),
+            E::Conflict(why) => Self::Conflict(why),
+            E::WindowClosed => Self::field(
+                "type",
+                "The 24-hour window is closed: the customer has not written in the last 24 hours. Send an approved template.",
+            ),
+            E::Template(why) => Self::field("template", why),
+            E::Corrupt(what) => crate::db::Error::Corrupt(what).into(),
+            E::Db(e) => e.into(),
+        }
     }
 }

@@ -368,7 +368,7 @@ pub async fn update(
     let (to, now) = (body.status.model(), state.clock.now());
     let out = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             if db::orders::get(c, id)?.is_none() {
                 return Ok(Err(ApiError::NotFound("order")));
             }

@@ -93,7 +93,7 @@ impl Auth {
         let expires_at = now + self.policy.max_age;
         let session = self
             .db
-            .write(move |c| {
+            .write(move |c| -> crate::db::Result<_> {
                 if let Some(old) = replaces {
                     db::sessions::delete(c, old)?;
                 }

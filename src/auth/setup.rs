@@ -24,7 +24,7 @@ impl Auth {
         let expires_at = now + valid_for;
         let issued = self
             .db
-            .write(move |c| {
+            .write(move |c| -> crate::db::Result<_> {
                 if db::users::count(c)? > 0 {
                     return Ok(false);
                 }
@@ -81,7 +81,7 @@ impl Auth {
         // Check and consume inside the writer so two racing submissions cannot both win.
         let user = self
             .db
-            .write(move |c| {
+            .write(move |c| -> crate::db::Result<_> {
                 if db::users::count(c)? > 0 {
                     return Ok(Err(Error::SetupDone));
                 }

@@ -132,7 +132,7 @@ impl Auth {
         let now = self.clock.now();
         let client = client.clone();
         self.db
-            .write(move |c| {
+            .write(move |c| -> crate::db::Result<_> {
                 let Some(user) = db::users::find_by_email(c, &email)? else {
                     return Ok(None);
                 };

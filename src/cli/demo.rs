@@ -65,7 +65,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: DemoCommand) -> anyhow::Result<()>
         let extra = messages - per * contacts;
         let (tags, mut r) = (tags.clone(), rng.clone());
         let (seeded, r) = db
-            .write(move |c| {
+            .write(move |c| -> crate::db::Result<_> {
                 let s = demo::seed(c, &mut r, &tags, (from, to), (per, extra), contacts, now)?;
                 Ok((s, r))
             })

@@ -2,9 +2,10 @@
 //! is decided by `access`: agents answer, resolve, tag and annotate only conversations that are
 //! unassigned or theirs, and take one over from a colleague first (audited).
 
-use super::access::{self, AccessError, Who};
+use super::access::{self, Who};
 use super::contacts::Actor;
-use crate::db::{self, Result};
+use super::{Error, Result};
+use crate::db;
 use crate::model::{Role, UserId};
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -13,20 +14,6 @@ use time::OffsetDateTime;
 pub const STATUSES: &[&str] = &["open", "pending", "resolved"];
 /// Longest note.
 pub const MAX_NOTE: usize = 4000;
-
-/// Why a change was refused. Nothing was changed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WorkError {
-    /// No such conversation (or user).
-    #[error("not found")]
-    NotFound,
-    /// The role does not allow it.
-    #[error("{0}")]
-    Forbidden(&'static str),
-    /// Bad input.
-    #[error("{0}")]
-    Invalid(String),
-}
 
 /// Who is acting, with their role.
 #[derive(Debug, Clone)]
@@ -46,13 +33,8 @@ impl Worker {
 }
 
 /// Whether `w` may work conversation `id`.
-fn check(conn: &Connection, id: i64, w: &Worker) -> Result<std::result::Result<(), WorkError>> {
-    match access::check_work(conn, w.who(), id) {
-        Ok(()) => Ok(Ok(())),
-        Err(AccessError::NotFound) => Ok(Err(WorkError::NotFound)),
-        Err(AccessError::Denied(d)) => Ok(Err(WorkError::Forbidden(d.0))),
-        Err(AccessError::Db(e)) => Err(e),
-    }
+fn check(conn: &Connection, id: i64, w: &Worker) -> Result<()> {
+    Ok(access::check_work(conn, w.who(), id)?)
 }
 
 fn audit(
@@ -62,7 +44,7 @@ fn audit(
     id: i64,
     detail: String,
     now: OffsetDateTime,
-) -> Result<()> {
+) -> db::Result<()> {
     let actor = Actor {
         user: Some(w.id),
         ip: w.ip.clone(),
@@ -89,9 +71,9 @@ pub fn assign(
     to: Option<UserId>,
     w: &Worker,
     now: OffsetDateTime,
-) -> Result<std::result::Result<(), WorkError>> {
+) -> Result<()> {
     let Some(current) = db::conversations::get_assignee(conn, id)? else {
-        return Ok(Err(WorkError::NotFound));
+        return Err(Error::NotFound("conversation"));
     };
     if w.role != Role::Admin {
         let allowed = match to {
@@ -99,17 +81,15 @@ pub fn assign(
             None => current == Some(w.id.0),
         };
         if !allowed {
-            return Ok(Err(WorkError::Forbidden(
+            return Err(Error::Denied(
                 "Agents can take a conversation or release their own; ask an admin to assign it to someone else.",
-            )));
+            ));
         }
     }
     if let Some(u) = to
         && !db::users::is_active(conn, u)?
     {
-        return Ok(Err(WorkError::Invalid(
-            "Choose an active team member.".into(),
-        )));
+        return Err(Error::field("assignee", "Choose an active team member."));
     }
     db::inbox::assign(conn, id, to.map(|u| u.0), now)?;
     let taken_over = to == Some(w.id) && current.is_some_and(|c| c != w.id.0);
@@ -121,7 +101,7 @@ pub fn assign(
         (None, _) => ("conversation.assign", "released".to_string()),
     };
     audit(conn, w, action, id, detail, now)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Sets the status (open, pending, resolved).
@@ -131,20 +111,16 @@ pub fn set_status(
     status: &str,
     w: &Worker,
     now: OffsetDateTime,
-) -> Result<std::result::Result<(), WorkError>> {
+) -> Result<()> {
     if !STATUSES.contains(&status) {
-        return Ok(Err(WorkError::Invalid(
-            "Use open, pending or resolved.".into(),
-        )));
+        return Err(Error::field("status", "Use open, pending or resolved."));
     }
-    if let Err(e) = check(conn, id, w)? {
-        return Ok(Err(e));
-    }
+    check(conn, id, w)?;
     if !db::inbox::set_status(conn, id, status, now)? {
-        return Ok(Err(WorkError::NotFound));
+        return Err(Error::NotFound("conversation"));
     }
     audit(conn, w, "conversation.status", id, status.to_string(), now)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Adds an internal note (never sent to the customer).
@@ -154,23 +130,22 @@ pub fn add_note(
     body: &str,
     w: &Worker,
     now: OffsetDateTime,
-) -> Result<std::result::Result<i64, WorkError>> {
+) -> Result<i64> {
     let body = body.trim();
     if body.is_empty() || body.chars().count() > MAX_NOTE {
-        return Ok(Err(WorkError::Invalid(format!(
-            "Write a note of 1 to {MAX_NOTE} characters."
-        ))));
+        return Err(Error::field(
+            "body",
+            format!("Write a note of 1 to {MAX_NOTE} characters."),
+        ));
     }
-    if let Err(e) = check(conn, id, w)? {
-        return Ok(Err(e));
-    }
-    Ok(Ok(db::inbox::add_note(conn, id, Some(w.id.0), body, now)?))
+    check(conn, id, w)?;
+    Ok(db::inbox::add_note(conn, id, Some(w.id.0), body, now)?)
 }
 
 /// Marks a conversation's customer messages seen (part of reading it, see `access::may_read`).
 /// `None` when there is no such conversation, else whether anything was unread (then the read
 /// receipt is due).
-pub fn mark_seen(conn: &Connection, id: i64, who: Who) -> Result<Option<bool>> {
+pub fn mark_seen(conn: &Connection, id: i64, who: Who) -> db::Result<Option<bool>> {
     if access::may_read(who).is_err() || db::conversations::get(conn, id)?.is_none() {
         return Ok(None);
     }
@@ -178,22 +153,14 @@ pub fn mark_seen(conn: &Connection, id: i64, who: Who) -> Result<Option<bool>> {
 }
 
 /// Adds (or with `add == false` removes) a tag on a conversation.
-pub fn set_tag(
-    conn: &Connection,
-    id: i64,
-    tag: i64,
-    add: bool,
-    w: &Worker,
-) -> Result<std::result::Result<(), WorkError>> {
-    if let Err(e) = check(conn, id, w)? {
-        return Ok(Err(e));
-    }
+pub fn set_tag(conn: &Connection, id: i64, tag: i64, add: bool, w: &Worker) -> Result<()> {
+    check(conn, id, w)?;
     if add {
         db::tags::tag_conversation(conn, tag, id)?;
     } else {
         db::tags::untag_conversation(conn, tag, id)?;
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Puts a failed message back in the outbox, if `w` may work its conversation; `Ok(false)`
@@ -203,15 +170,70 @@ pub fn retry(
     message_id: i64,
     w: &Worker,
     now: OffsetDateTime,
-) -> Result<std::result::Result<(i64, bool), WorkError>> {
+) -> Result<(i64, bool)> {
     let Some(m) = db::messages::get(conn, message_id)? else {
-        return Ok(Err(WorkError::NotFound));
+        return Err(Error::NotFound("message"));
     };
-    if let Err(e) = check(conn, m.conversation_id, w)? {
-        return Ok(Err(e));
-    }
-    Ok(Ok((
+    check(conn, m.conversation_id, w)?;
+    Ok((
         m.conversation_id,
         super::outbound::retry(conn, message_id, now)?,
-    )))
+    ))
+}
+
+impl super::Crm {
+    /// Assigns (or releases, with `None`) conversation `id`; see [`assign`].
+    #[tracing::instrument(skip_all, fields(conversation = id), err(Display))]
+    pub async fn assign(&self, id: i64, to: Option<UserId>, w: Worker) -> Result<()> {
+        let now = self.clock.now();
+        self.db.write(move |c| assign(c, id, to, &w, now)).await?;
+        self.changed(id);
+        Ok(())
+    }
+
+    /// Sets the status of conversation `id`; see [`set_status`].
+    #[tracing::instrument(skip_all, fields(conversation = id, status), err(Display))]
+    pub async fn set_status(&self, id: i64, status: String, w: Worker) -> Result<()> {
+        let now = self.clock.now();
+        self.db
+            .write(move |c| set_status(c, id, &status, &w, now))
+            .await?;
+        self.changed(id);
+        Ok(())
+    }
+
+    /// Adds an internal note to conversation `id`; see [`add_note`].
+    #[tracing::instrument(skip_all, fields(conversation = id), err(Display))]
+    pub async fn add_note(&self, id: i64, body: String, w: Worker) -> Result<i64> {
+        let now = self.clock.now();
+        let note = self
+            .db
+            .write(move |c| add_note(c, id, &body, &w, now))
+            .await?;
+        self.changed(id);
+        Ok(note)
+    }
+
+    /// Tags (or untags) conversation `id`; see [`set_tag`].
+    #[tracing::instrument(skip_all, fields(conversation = id, tag), err(Display))]
+    pub async fn set_tag(&self, id: i64, tag: i64, add: bool, w: Worker) -> Result<()> {
+        self.db.write(move |c| set_tag(c, id, tag, add, &w)).await?;
+        self.changed(id);
+        Ok(())
+    }
+
+    /// Marks conversation `id` seen by `who`; `true` when something was unread (the read
+    /// receipt is then due). Not found when there is no such conversation.
+    #[tracing::instrument(skip_all, fields(conversation = id), err(Display))]
+    pub async fn mark_seen(&self, id: i64, who: Who) -> Result<bool> {
+        let changed = self
+            .db
+            .write(move |c| mark_seen(c, id, who))
+            .await?
+            .ok_or(super::Error::NotFound("conversation"))?;
+        if changed {
+            self.changed(id);
+        }
+        Ok(changed)
+    }
 }

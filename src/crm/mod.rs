@@ -7,6 +7,8 @@ pub mod api_keys;
 pub mod contacts;
 pub mod conversations;
 pub mod demo;
+mod error;
+pub mod events;
 pub mod fields;
 pub mod identity;
 pub mod import;
@@ -16,8 +18,13 @@ pub mod orders;
 pub mod outbound;
 pub mod products;
 pub mod segments;
+pub mod send;
+mod service;
 pub mod tags;
 pub mod templates;
+
+pub use error::{Error, Result};
+pub use service::Crm;
 
 /// Appends an audit entry for `actor`.
 pub(crate) fn audit(

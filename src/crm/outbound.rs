@@ -2,33 +2,15 @@
 //! limits, idempotency. A queued message is a message row plus an outbox row, committed before
 //! anything is sent.
 
-use crate::db::{self, Result};
+use super::{Error, Result};
+use crate::db;
 use crate::model::{
-    Content, Direction, MediaRef, MessageContext, MessageExtras, Outbound, TemplateHeader, UserId,
+    Content, Direction, FieldError, MediaRef, MessageContext, MessageExtras, Outbound,
+    TemplateHeader, UserId,
 };
 use crate::whatsapp::outbound::{Recipient, request_body};
 use rusqlite::Connection;
 use time::OffsetDateTime;
-
-/// Why a message was not queued. Nothing was stored.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QueueError {
-    /// No such conversation.
-    #[error("no such conversation")]
-    NotFound,
-    /// Free-form messages need the customer to have written in the last 24 hours.
-    #[error("the 24-hour window is closed; only an approved template can be sent")]
-    WindowClosed,
-    /// The message breaks Meta's limits.
-    #[error("{}", .0.join(" "))]
-    Invalid(Vec<String>),
-    /// The template is unknown, not approved, or its variables do not fit.
-    #[error("{0}")]
-    Template(String),
-    /// The sender may not work this conversation (assigned to someone else).
-    #[error("{0}")]
-    Forbidden(&'static str),
-}
 
 /// A message to queue.
 #[derive(Debug, Clone)]
@@ -83,10 +65,7 @@ fn component<'a>(components: &'a serde_json::Value, kind: &str) -> Option<&'a se
 
 /// Checks a template send against the synced template: approved, variables complete and well
 /// formed. Returns the body text with the variables filled in, for the timeline.
-fn check_template(
-    conn: &Connection,
-    msg: &Outbound,
-) -> Result<std::result::Result<String, QueueError>> {
+fn check_template(conn: &Connection, msg: &Outbound) -> Result<String> {
     let Outbound::Template {
         name,
         language,
@@ -95,22 +74,22 @@ fn check_template(
         ..
     } = msg
     else {
-        return Ok(Ok(String::new()));
+        return Ok(String::new());
     };
     let Some(t) = db::templates::find(conn, name, language)? else {
-        return Ok(Err(QueueError::Template(format!(
+        return Err(Error::Template(format!(
             "There is no template `{name}` in {language}. Sync templates from Meta first."
-        ))));
+        )));
     };
     if t.status != "APPROVED" {
-        return Ok(Err(QueueError::Template(format!(
+        return Err(Error::Template(format!(
             "Template `{name}` ({language}) is {}, not APPROVED; Meta would refuse it.",
             if t.status.is_empty() {
                 "not reviewed"
             } else {
                 &t.status
             }
-        ))));
+        )));
     }
     let components: serde_json::Value = serde_json::from_str(&t.components).unwrap_or_default();
     let text_of = |c: Option<&serde_json::Value>| {
@@ -169,13 +148,13 @@ fn check_template(
         _ => {}
     }
     if !problems.is_empty() {
-        return Ok(Err(QueueError::Template(problems.join(" "))));
+        return Err(Error::Template(problems.join(" ")));
     }
     let mut filled = body_text;
     for (want, got) in wanted.iter().zip(body) {
         filled = filled.replace(&format!("{{{{{want}}}}}"), &got.text);
     }
-    Ok(Ok(filled))
+    Ok(filled)
 }
 
 /// What the timeline shows for an outbound message.
@@ -227,42 +206,38 @@ fn timeline_content(msg: &Outbound, template_text: String) -> Content {
 }
 
 /// Queues a message after every local check. Runs in one writer transaction.
-pub fn queue(
-    conn: &Connection,
-    req: &QueueRequest<'_>,
-    now: OffsetDateTime,
-) -> Result<std::result::Result<Queued, QueueError>> {
+pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> Result<Queued> {
     if let Some(message_id) = db::outbox::find_by_key(conn, req.idempotency_key)? {
-        return Ok(Ok(Queued {
+        return Ok(Queued {
             message_id,
             duplicate: true,
-        }));
+        });
     }
     let Some(conversation) = db::conversations::get(conn, req.conversation_id)? else {
-        return Ok(Err(QueueError::NotFound));
+        return Err(Error::NotFound("conversation"));
     };
-    if let Some(who) = req.by
-        && let Err(denied) = super::access::may_work(who, conversation.assignee_id.map(UserId))
-    {
-        return Ok(Err(QueueError::Forbidden(denied.0)));
+    if let Some(who) = req.by {
+        super::access::may_work(who, conversation.assignee_id.map(UserId))?;
     }
     if let Err(problems) = req.message.validate() {
-        return Ok(Err(QueueError::Invalid(problems)));
+        return Err(Error::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new("message", p))
+                .collect(),
+        ));
     }
     if req.message.needs_open_window() && !conversation.window_open(now) {
-        return Ok(Err(QueueError::WindowClosed));
+        return Err(Error::WindowClosed);
     }
-    let template_text = match check_template(conn, req.message)? {
-        Ok(t) => t,
-        Err(e) => return Ok(Err(e)),
-    };
+    let template_text = check_template(conn, req.message)?;
     let Some(contact) = db::contacts::get(conn, conversation.contact_id)? else {
-        return Ok(Err(QueueError::NotFound));
+        return Err(Error::NotFound("contact"));
     };
     let recipient = match (contact.phone, contact.bsuid) {
         (Some(p), _) => Recipient::Phone(p),
         (None, Some(u)) => Recipient::UserId(u),
-        (None, None) => return Ok(Err(QueueError::NotFound)),
+        (None, None) => return Err(Error::NotFound("WhatsApp number for this contact")),
     };
     let body = request_body(req.message, &recipient, req.reply_to, req.idempotency_key);
     let content = timeline_content(req.message, template_text);
@@ -286,7 +261,7 @@ pub fn queue(
         error: None,
     };
     let Some(message_id) = db::messages::insert(conn, &new)? else {
-        return Err(db::Error::Conflict("message placeholder".into()));
+        return Err(db::Error::Conflict("message placeholder".into()).into());
     };
     let request = body.to_string();
     let entry = db::outbox::NewEntry {
@@ -298,10 +273,10 @@ pub fn queue(
     };
     db::outbox::insert(conn, &entry, now)?;
     db::conversations::record_outbound(conn, conversation.id, now)?;
-    Ok(Ok(Queued {
+    Ok(Queued {
         message_id,
         duplicate: false,
-    }))
+    })
 }
 
 /// The local copy of a file sent to WhatsApp.
@@ -325,7 +300,7 @@ pub fn attach_local_file(
     message_id: i64,
     f: &LocalFile,
     now: OffsetDateTime,
-) -> Result<()> {
+) -> db::Result<()> {
     db::media::insert(
         conn,
         message_id,
@@ -348,7 +323,7 @@ pub fn resume_sending(
     conn: &Connection,
     actor: &super::contacts::Actor,
     now: OffsetDateTime,
-) -> Result<bool> {
+) -> db::Result<bool> {
     if !db::outbox::resume(conn)? {
         return Ok(false);
     }
@@ -364,7 +339,7 @@ pub fn resume_sending(
 }
 
 /// Puts a failed message back in the queue. The window is checked again for free-form messages.
-pub fn retry(conn: &Connection, message_id: i64, now: OffsetDateTime) -> Result<bool> {
+pub fn retry(conn: &Connection, message_id: i64, now: OffsetDateTime) -> db::Result<bool> {
     if db::outbox::requeue(conn, message_id, now)? {
         db::messages::clear_failure(conn, message_id)?;
         return Ok(true);

@@ -65,7 +65,7 @@ pub async fn sync(
     }
     let n = all.len();
     let now = clock.now();
-    db.write(move |c| {
+    db.write(move |c| -> crate::db::Result<_> {
         for t in &all {
             db::templates::upsert(c, t, now)?;
         }

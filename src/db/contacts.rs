@@ -515,7 +515,7 @@ mod tests {
     async fn search_finds_substrings_through_the_index_and_stays_in_step() {
         let (db, _dir) = crate::db::testing::temp_db();
         let found = db
-            .write(|c| {
+            .write(|c| -> crate::db::Result<_> {
                 let now = OffsetDateTime::now_utc();
                 let p = |s: &str| PhoneE164::from_stored(s.into());
                 let ana = insert_manual(

@@ -187,6 +187,15 @@ pub fn clear_failure(conn: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// The conversation message `id` belongs to.
+pub fn conversation_of(conn: &Connection, id: i64) -> Result<Option<i64>> {
+    let sql = "SELECT conversation_id FROM messages WHERE id = ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
 /// One message by row id.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Message>> {
     let sql = format!("SELECT {COLUMNS} FROM messages WHERE id = ?1");

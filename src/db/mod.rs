@@ -111,11 +111,13 @@ impl Db {
     }
 
     /// Runs `f` on the writer inside a transaction shared with other concurrent writes. Returns
-    /// only after that transaction committed; if `f` fails, its own changes are rolled back.
-    pub async fn write<F, T>(&self, f: F) -> Result<T>
+    /// only after that transaction committed; if `f` returns any `Err` (a store error or a use
+    /// case's own refusal, whatever its type) or panics, its own changes are rolled back.
+    pub async fn write<F, T, E>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         self.inner.writer.submit(f).await
     }

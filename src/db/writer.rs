@@ -24,34 +24,36 @@ trait Finish: Send {
     fn finish(self: Box<Self>, commit: std::result::Result<(), String>);
 }
 
-struct WriteJob<F, T> {
+struct WriteJob<F, T, E> {
     f: F,
-    reply: oneshot::Sender<Result<T>>,
+    reply: oneshot::Sender<Result<T, E>>,
 }
 
-struct Done<T> {
-    result: Result<T>,
-    reply: oneshot::Sender<Result<T>>,
+struct Done<T, E> {
+    result: Result<T, E>,
+    reply: oneshot::Sender<Result<T, E>>,
 }
 
-impl<F, T> Job for WriteJob<F, T>
+impl<F, T, E> Job for WriteJob<F, T, E>
 where
-    F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<Error> + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Finish> {
         let WriteJob { f, reply } = *self;
         let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
-            .unwrap_or_else(|_| Err(Error::Task("write job panicked".into())));
+            .unwrap_or_else(|_| Err(Error::Task("write job panicked".into()).into()));
         Box::new(Done { result, reply })
     }
 
     fn fail(self: Box<Self>, error: Error) {
-        let _ = self.reply.send(Err(error));
+        let _ = self.reply.send(Err(error.into()));
     }
 }
 
-impl<T: Send + 'static> Finish for Done<T> {
+impl<T: Send + 'static, E: From<Error> + Send + 'static> Finish for Done<T, E> {
+    /// Any `Err`, a store error or a use case's own refusal, rolls the job's savepoint back.
     fn succeeded(&self) -> bool {
         self.result.is_ok()
     }
@@ -59,7 +61,7 @@ impl<T: Send + 'static> Finish for Done<T> {
     fn finish(self: Box<Self>, commit: std::result::Result<(), String>) {
         let out = match commit {
             Ok(()) => self.result,
-            Err(e) => Err(Error::Commit(e)),
+            Err(e) => Err(Error::Commit(e).into()),
         };
         let _ = self.reply.send(out);
     }
@@ -91,10 +93,11 @@ impl Handle {
     }
 
     /// Queues `f` and waits for its committed result.
-    pub(super) async fn submit<F, T>(&self, f: F) -> Result<T>
+    pub(super) async fn submit<F, T, E>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
         self.tx

@@ -64,7 +64,7 @@ async fn outbox_loop(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "sender failed"),
         }
         tokio::select! {
-            () = state.outbox_wakeup.notified() => {},
+            () = state.crm.outbox_wakeup.notified() => {},
             () = tokio::time::sleep(OUTBOX_POLL) => {},
         }
     }

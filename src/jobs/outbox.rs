@@ -6,6 +6,7 @@
 
 use crate::clock::SharedClock;
 use crate::config::Secret;
+use crate::crm::events::{Event, Events};
 use crate::crypto;
 use crate::db::{self, Db, outbox::OutboxRow};
 use crate::model::ApiError;
@@ -53,6 +54,8 @@ pub struct Sender {
     pub limiter: Arc<Mutex<Limiter>>,
     /// The business number sending.
     pub phone_number_id: Option<String>,
+    /// Every outcome (sent, retrying, failed) is published here for open pages.
+    pub events: Events,
 }
 
 /// A short fingerprint of a token, to notice when an admin replaced a refused one.
@@ -218,6 +221,24 @@ impl Sender {
         Ok(out)
     }
 
+    /// Records an outcome of message `message_id` with `f`, then tells open pages.
+    async fn settle<F>(&self, message_id: i64, f: F) -> db::Result<()>
+    where
+        F: FnOnce(&rusqlite::Connection) -> db::Result<()> + Send + 'static,
+    {
+        let conversation = self
+            .db
+            .write(move |c| {
+                f(c)?;
+                db::messages::conversation_of(c, message_id)
+            })
+            .await?;
+        if let Some(id) = conversation {
+            self.events.publish(Event::Conversation(id));
+        }
+        Ok(())
+    }
+
     async fn release(&self, row: &OutboxRow, at: OffsetDateTime) -> db::Result<()> {
         let id = row.id;
         self.db.write(move |c| db::outbox::release(c, id, at)).await
@@ -225,8 +246,10 @@ impl Sender {
 
     async fn fail_stale_unknown(&self, now: OffsetDateTime) -> db::Result<()> {
         let before = now - UNKNOWN_AFTER;
-        self.db
-            .write(move |c| {
+        let changed = self
+            .db
+            .write(move |c| -> db::Result<_> {
+                let mut changed = Vec::new();
                 for (id, message_id) in db::outbox::stale_unknown(c, before)? {
                     let e = ApiError {
                         code: 0,
@@ -238,10 +261,15 @@ impl Sender {
                     };
                     db::outbox::mark_failed(c, id, "failed", &e, now)?;
                     db::messages::set_failed(c, message_id, &e)?;
+                    changed.extend(db::messages::conversation_of(c, message_id)?);
                 }
-                Ok(())
+                Ok(changed)
             })
-            .await
+            .await?;
+        for id in changed {
+            self.events.publish(Event::Conversation(id));
+        }
+        Ok(())
     }
 
     /// The stored request, which is the exact Graph body. One that does not parse as a JSON
@@ -267,12 +295,11 @@ impl Sender {
                 "FlowCRM could not read the stored request of this message: {why}. It was not sent."
             ),
         };
-        self.db
-            .write(move |c| {
-                db::outbox::mark_failed(c, id, "failed", &e, now)?;
-                db::messages::set_failed(c, message_id, &e)
-            })
-            .await?;
+        self.settle(message_id, move |c| {
+            db::outbox::mark_failed(c, id, "failed", &e, now)?;
+            db::messages::set_failed(c, message_id, &e)
+        })
+        .await?;
         Ok(None)
     }
 
@@ -292,15 +319,14 @@ impl Sender {
         let now = self.clock.now();
         let err = match answer {
             Ok(wamid) => {
-                self.db
-                    .write(move |c| {
-                        db::outbox::mark_sent(c, id, now)?;
-                        if let Some(w) = wamid {
-                            db::messages::set_wamid(c, message_id, &w)?;
-                        }
-                        Ok(())
-                    })
-                    .await?;
+                self.settle(message_id, move |c| {
+                    db::outbox::mark_sent(c, id, now)?;
+                    if let Some(w) = wamid {
+                        db::messages::set_wamid(c, message_id, &w)?;
+                    }
+                    Ok(())
+                })
+                .await?;
                 return Ok(Result_::Sent);
             }
             Err(e) => e,
@@ -321,9 +347,10 @@ impl Sender {
                     backoff(attempts)
                 };
                 tracing::warn!(outbox = id, code = api.code, "send failed; will retry");
-                self.db
-                    .write(move |c| db::outbox::mark_retry(c, id, &api, now + wait))
-                    .await?;
+                self.settle(message_id, move |c| {
+                    db::outbox::mark_retry(c, id, &api, now + wait)
+                })
+                .await?;
                 Ok(Result_::Retried)
             }
             ErrorClass::TokenInvalid => {
@@ -351,12 +378,11 @@ impl Sender {
                     "failed"
                 };
                 tracing::warn!(outbox = id, code = api.code, state, "send failed for good");
-                self.db
-                    .write(move |c| {
-                        db::outbox::mark_failed(c, id, state, &api, now)?;
-                        db::messages::set_failed(c, message_id, &api)
-                    })
-                    .await?;
+                self.settle(message_id, move |c| {
+                    db::outbox::mark_failed(c, id, state, &api, now)?;
+                    db::messages::set_failed(c, message_id, &api)
+                })
+                .await?;
                 Ok(Result_::Failed)
             }
         }

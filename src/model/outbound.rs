@@ -217,6 +217,19 @@ fn required(errors: &mut Vec<String>, what: &str, value: &str) {
 }
 
 impl Outbound {
+    /// A short name of the message type, for logs.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outbound::Text { .. } => "text",
+            Outbound::Media { kind, .. } => kind.as_str(),
+            Outbound::Template { .. } => "template",
+            Outbound::Buttons { .. } => "buttons",
+            Outbound::List { .. } => "list",
+            Outbound::Reaction { .. } => "reaction",
+        }
+    }
+
     /// True for everything but templates: free-form messages need an open 24-hour window.
     #[must_use]
     pub fn needs_open_window(&self) -> bool {

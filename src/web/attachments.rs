@@ -8,7 +8,8 @@ use super::forms::{redirect_with_flash, see_other};
 use crate::app::AppState;
 use crate::config::Secret;
 use crate::crm::access;
-use crate::crm::outbound::{self, LocalFile, QueueRequest};
+use crate::crm::outbound::LocalFile;
+use crate::crm::send::{Outgoing, SendKey};
 use crate::crypto;
 use crate::db;
 use crate::error::{AppError, Result};
@@ -205,38 +206,20 @@ pub async fn create(
         caption,
         filename: file.filename.clone(),
     };
-    let key = if up.key.len() >= 16 {
-        up.key
-    } else {
-        crypto::random_token().map_err(|e| AppError::Internal(e.into()))?
-    };
-    let author = Some(user.session.user.id);
-    let who = user.who();
-    let stored = file.stored_name.clone();
-    let result = state
-        .db
-        .write(move |c| {
-            let req = QueueRequest {
-                conversation_id: id,
-                message: &message,
-                reply_to: None,
-                idempotency_key: &key,
-                author,
-                by: Some(who),
-            };
-            let queued = outbound::queue(c, &req, now)?;
-            if let Ok(q) = &queued
-                && !q.duplicate
-            {
-                outbound::attach_local_file(c, q.message_id, &file, now)?;
-            }
-            Ok(queued)
+    let sent = state
+        .crm
+        .send(Outgoing {
+            conversation_id: id,
+            message,
+            reply_to: None,
+            key: SendKey::Form(up.key),
+            author: Some(user.session.user.id),
+            by: Some(user.who()),
+            file: Some(file),
         })
-        .await?;
-    if let Err(e) = result {
-        let _ = tokio::fs::remove_file(state.config.media_dir().join(stored)).await;
+        .await;
+    if let Err(e) = sent {
         return fail(&e.to_string());
     }
-    state.outbox_wakeup.notify_one();
     Ok(see_other(&format!("{back}#composer")))
 }

@@ -396,7 +396,7 @@ pub async fn set_consent(
     let now = state.clock.now();
     let found = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             if db::contacts::get(c, ContactId(id))?.is_none() {
                 return Ok(false);
             }
@@ -449,7 +449,7 @@ pub async fn add_note(
     let now = state.clock.now();
     let found = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             if db::contacts::get(c, ContactId(id))?.is_none() {
                 return Ok(false);
             }
@@ -477,7 +477,7 @@ pub async fn delete_note(
     let (now, who, actor) = (state.clock.now(), user.who(), user.actor());
     state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             Ok(crate::crm::notes::delete(
                 c,
                 ContactId(id),

@@ -20,29 +20,29 @@ pub(super) fn worker(user: &CurrentUser) -> crate::crm::conversations::Worker {
     }
 }
 
-pub(super) fn work_result(
+/// Back to the conversation with `done`, or with the reason when the input was refused;
+/// other refusals (not found, not allowed) are error pages.
+pub(super) fn work_result<T>(
     state: &AppState,
     id: i64,
-    result: std::result::Result<(), crate::crm::conversations::WorkError>,
+    result: crate::crm::Result<T>,
     done: &str,
 ) -> Result<Response> {
-    use crate::crm::conversations::WorkError;
     let back = format!("/conversations/{id}");
     match result {
-        Ok(()) => Ok(redirect_with_flash(
+        Ok(_) => Ok(redirect_with_flash(
             &state.cookies,
             &back,
             FlashKind::Success,
             done,
         )),
-        Err(WorkError::NotFound) => Err(AppError::NotFound),
-        Err(WorkError::Forbidden(why)) => Err(AppError::ForbiddenBecause(why.into())),
-        Err(WorkError::Invalid(why)) => Ok(redirect_with_flash(
+        Err(e @ crate::crm::Error::Invalid(_)) => Ok(redirect_with_flash(
             &state.cookies,
             &back,
             FlashKind::Error,
-            &why,
+            &e.to_string(),
         )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -55,15 +55,8 @@ pub async fn mark_seen(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let who = user.who();
-    let changed = state
-        .db
-        .write(move |c| crate::crm::conversations::mark_seen(c, id, who))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if changed {
+    if state.crm.mark_seen(id, user.who()).await? {
         super::conversations::mark_read_at_meta(&state, id);
-        state.events.publish(crate::app::Event::Conversation(id));
     }
     Ok(super::forms::see_other(&format!("/conversations/{id}")))
 }
@@ -89,19 +82,13 @@ pub async fn assign(
             AppError::BadRequest("Choose a team member.".into())
         })?)),
     };
-    let (w, now) = (worker(&user), state.clock.now());
-    let result = state
-        .db
-        .write(move |c| crate::crm::conversations::assign(c, id, to, &w, now))
-        .await?;
+    let result = state.crm.assign(id, to, worker(&user)).await;
     let done = if to.is_some() {
         "Conversation assigned."
     } else {
         "Conversation released."
     };
-    let r = work_result(&state, id, result, done);
-    state.events.publish(crate::app::Event::Conversation(id));
-    r
+    work_result(&state, id, result, done)
 }
 
 /// Body of `POST /conversations/{id}/status`.
@@ -118,15 +105,11 @@ pub async fn set_status(
     Path(id): Path<i64>,
     Form(f): Form<StatusForm>,
 ) -> Result<Response> {
-    let (w, now) = (worker(&user), state.clock.now());
-    let status = f.status.clone();
     let result = state
-        .db
-        .write(move |c| crate::crm::conversations::set_status(c, id, &status, &w, now))
-        .await?;
-    let r = work_result(&state, id, result, &format!("Marked {}.", f.status));
-    state.events.publish(crate::app::Event::Conversation(id));
-    r
+        .crm
+        .set_status(id, f.status.clone(), worker(&user))
+        .await;
+    work_result(&state, id, result, &format!("Marked {}.", f.status))
 }
 
 /// Body of `POST /conversations/{id}/notes`.
@@ -143,13 +126,6 @@ pub async fn add_note(
     Path(id): Path<i64>,
     Form(f): Form<NoteForm>,
 ) -> Result<Response> {
-    let (w, now) = (worker(&user), state.clock.now());
-    let result = state
-        .db
-        .write(move |c| crate::crm::conversations::add_note(c, id, &f.body, &w, now))
-        .await?
-        .map(|_| ());
-    let r = work_result(&state, id, result, "Note added.");
-    state.events.publish(crate::app::Event::Conversation(id));
-    r
+    let result = state.crm.add_note(id, f.body, worker(&user)).await;
+    work_result(&state, id, result, "Note added.")
 }

@@ -8,7 +8,10 @@ use super::layout::{Layout, Nav};
 use super::timeline::{Bubble, bubbles};
 use crate::app::AppState;
 use crate::crm::access::may_work;
-use crate::crm::outbound::{self, QueueError, QueueRequest};
+use crate::crm::{
+    self,
+    send::{Outgoing, SendKey},
+};
 use crate::crypto;
 use crate::db;
 use crate::error::{AppError, Result};
@@ -108,9 +111,9 @@ fn choice(t: db::templates::Template) -> TemplateChoice {
     let (text, _) = component(&v, "BODY").unwrap_or_default();
     let header = component(&v, "HEADER");
     let media_header = header.as_ref().is_some_and(|(_, f)| f != "TEXT");
-    let header_vars = header.map_or(0, |(h, _)| outbound::placeholders(&h).len());
+    let header_vars = header.map_or(0, |(h, _)| crm::outbound::placeholders(&h).len());
     TemplateChoice {
-        variables: (1..=outbound::placeholders(&text).len()).collect(),
+        variables: (1..=crm::outbound::placeholders(&text).len()).collect(),
         header_variables: (1..=header_vars).collect(),
         media_header,
         name: t.name,
@@ -312,32 +315,24 @@ async fn enqueue(
     key: String,
     reply_to: Option<String>,
 ) -> Result<Response> {
-    let now = state.clock.now();
-    let author = Some(user.session.user.id);
-    let who = user.who();
     let result = state
-        .db
-        .write(move |c| {
-            let req = QueueRequest {
-                conversation_id: id,
-                message: &message,
-                reply_to: reply_to.as_deref().filter(|r| !r.is_empty()),
-                idempotency_key: &key,
-                author,
-                by: Some(who),
-            };
-            outbound::queue(c, &req, now)
+        .crm
+        .send(Outgoing {
+            conversation_id: id,
+            message,
+            reply_to,
+            key: SendKey::Form(key),
+            author: Some(user.session.user.id),
+            by: Some(user.who()),
+            file: None,
         })
-        .await?;
+        .await;
     let back = format!("/conversations/{id}");
     match result {
-        Ok(_) => {
-            state.outbox_wakeup.notify_one();
-            state.events.publish(crate::app::Event::Conversation(id));
-            Ok(see_other(&format!("{back}#composer")))
+        Ok(_) => Ok(see_other(&format!("{back}#composer"))),
+        Err(e @ (crm::Error::NotFound(_) | crm::Error::Denied(_) | crm::Error::Db(_))) => {
+            Err(e.into())
         }
-        Err(QueueError::NotFound) => Err(AppError::NotFound),
-        Err(QueueError::Forbidden(why)) => Err(AppError::ForbiddenBecause(why.into())),
         Err(e) => Ok(redirect_with_flash(
             &state.cookies,
             &back,
@@ -471,21 +466,10 @@ pub async fn retry(
     user: CurrentUser,
     Path(message_id): Path<i64>,
 ) -> Result<Response> {
-    use crate::crm::conversations::WorkError;
-    let now = state.clock.now();
     let w = super::conversation_work::worker(&user);
-    let (conversation, done) = match state
-        .db
-        .write(move |c| crate::crm::conversations::retry(c, message_id, &w, now))
-        .await?
-    {
-        Ok(r) => r,
-        Err(WorkError::Forbidden(why)) => return Err(AppError::ForbiddenBecause(why.into())),
-        Err(_) => return Err(AppError::NotFound),
-    };
+    let (conversation, done) = state.crm.retry(message_id, w).await?;
     let back = format!("/conversations/{conversation}");
     if done {
-        state.outbox_wakeup.notify_one();
         Ok(redirect_with_flash(
             &state.cookies,
             &back,

@@ -16,7 +16,7 @@ pub async fn stream(
     State(state): State<AppState>,
     _user: CurrentUser,
 ) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
-    let rx = state.events.subscribe();
+    let rx = state.crm.events.subscribe();
     let events = stream::unfold(rx, |mut rx| async move {
         let e = match rx.recv().await {
             Ok(Event::Conversation(id)) => sse::Event::default()

@@ -145,7 +145,7 @@ pub async fn create(
     let (inp, cust) = (input.clone(), customer.clone());
     let (result, known) = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             let id = match contact {
                 Some(id) => Some(ContactId(id)),
                 None => match PhoneE164::parse(&cust, region.as_deref()) {
@@ -234,7 +234,7 @@ pub async fn update(
     let (uid, now, inp) = (Some(user.session.user.id), state.clock.now(), input.clone());
     let (result, order) = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             Ok((
                 orders::edit(c, id, &inp, uid, now)?,
                 db::orders::get(c, id)?,

@@ -223,7 +223,7 @@ pub async fn import(
     let good: Vec<_> = rows.into_iter().flatten().collect();
     let (created, updated) = state
         .db
-        .write(move |c| {
+        .write(move |c| -> crate::db::Result<_> {
             let mut counts = (0, 0);
             for r in &good {
                 if products::save(c, r, now)? {

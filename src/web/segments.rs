@@ -159,8 +159,8 @@ pub async fn rename(
     let (now, who) = (state.clock.now(), user.who());
     let result = state
         .db
-        .write(move |c| Ok(crate::crm::segments::rename(c, id, &name, who, now)))
-        .await?;
+        .write(move |c| crate::crm::segments::rename(c, id, &name, who, now))
+        .await;
     match result {
         Ok(()) => Ok(redirect_with_flash(
             &state.cookies,
@@ -187,8 +187,8 @@ pub async fn delete(
     let (now, who, actor) = (state.clock.now(), user.who(), user.actor());
     state
         .db
-        .write(move |c| Ok(crate::crm::segments::delete(c, id, who, &actor, now)))
-        .await??;
+        .write(move |c| crate::crm::segments::delete(c, id, who, &actor, now))
+        .await?;
     Ok(redirect_with_flash(
         &state.cookies,
         "/segments",

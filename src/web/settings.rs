@@ -249,7 +249,7 @@ pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) ->
         .db
         .write(move |c| crate::crm::outbound::resume_sending(c, &actor, now))
         .await?;
-    state.outbox_wakeup.notify_one();
+    state.crm.wake_sender();
     Ok(redirect_with_flash(
         &state.cookies,
         "/settings",

@@ -248,12 +248,7 @@ pub async fn tag_conversation(
 ) -> Result<Response> {
     let add = f.action != "remove";
     let w = super::conversation_work::worker(&user);
-    let result = state
-        .db
-        .write(move |c| crate::crm::conversations::set_tag(c, id, f.tag, add, &w))
-        .await?;
+    let result = state.crm.set_tag(id, f.tag, add, w).await;
     let done = if add { "Tag added." } else { "Tag removed." };
-    let r = super::conversation_work::work_result(&state, id, result, done);
-    state.events.publish(crate::app::Event::Conversation(id));
-    r
+    super::conversation_work::work_result(&state, id, result, done)
 }

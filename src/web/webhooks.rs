@@ -82,7 +82,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
                 state.media_wakeup.notify_one();
             }
             for c in &outcome.conversations {
-                state.events.publish(crate::app::Event::Conversation(*c));
+                state.crm.changed(*c);
             }
             tracing::debug!(?outcome, "webhook stored");
             StatusCode::OK.into_response()

@@ -193,7 +193,7 @@ async fn search_by_name_phone_digits_and_email_with_pagination() {
     // 60 more contacts: the first page has 50 and a link to the rest; no row twice.
     app.state
         .db
-        .write(|c| {
+        .write(|c| -> flowcrm::db::Result<_> {
             for i in 0..60 {
                 let p = flowcrm::model::PhoneE164::from_international(&format!("55319{i:08}"))
                     .expect("phone");

@@ -105,7 +105,7 @@ async fn media_is_fetched_with_the_token_checked_and_served_to_logged_in_users_o
     assert_eq!(again.header("cache-control"), Some("private, no-cache"));
     app.state
         .db
-        .write(move |c| {
+        .write(move |c| -> flowcrm::db::Result<_> {
             c.execute("DELETE FROM media WHERE id = ?1", [id])?;
             Ok(())
         })

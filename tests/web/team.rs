@@ -363,7 +363,7 @@ async fn search_finds_messages_and_contacts_and_forgets_erased_ones() {
     // Erase the contact: the message is gone from the index too.
     app.state
         .db
-        .write(|c| {
+        .write(|c| -> flowcrm::db::Result<_> {
             c.execute("DELETE FROM contacts WHERE phone = '+5511911110001'", [])?;
             Ok(())
         })

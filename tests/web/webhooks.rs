@@ -388,7 +388,7 @@ async fn statuses_only_move_forward_and_wait_for_their_message() {
     // The outbound message appears (the outbound issue will write these rows); apply.
     app.state
         .db
-        .write(|c| {
+        .write(|c| -> flowcrm::db::Result<_> {
             let conv = insert_outbound_shell(c, "wamid.OUT1")?;
             flowcrm::db::messages::refresh_status(c, "wamid.OUT1")?;
             Ok(conv)
@@ -697,7 +697,7 @@ async fn an_event_that_cannot_be_applied_becomes_a_dead_letter_and_the_rest_of_t
     // Any event can fail for a reason nobody foresaw; simulate one with a trigger.
     app.state
         .db
-        .write(|c| {
+        .write(|c| -> flowcrm::db::Result<_> {
             c.execute_batch(
                 "CREATE TRIGGER refuse_boom BEFORE INSERT ON webhook_events
                  WHEN NEW.field = 'boom' BEGIN SELECT RAISE(ABORT, 'cannot apply'); END;",

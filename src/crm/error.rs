@@ -1,0 +1,116 @@
+//! `crm::Error`: why a use case did not do what was asked. Every use case returns it, and a
+//! write that ends in any of these is rolled back whole (`Db::write` rolls back on any `Err`),
+//! so a refusal never leaves half a change behind. The page and the API each turn it into their
+//! own response in one `From` impl.
+
+use super::access::{AccessError, Denied};
+use crate::db;
+use crate::model::{ContactId, FieldError};
+
+/// Why a use case refused or failed. Nothing it wrote was kept.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input problems, each tied to a field.
+    #[error("{}", messages(.0))]
+    Invalid(Vec<FieldError>),
+    /// No such record (named: "contact", "conversation", ...).
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The caller's role or assignment does not allow it (the reason, from `access`).
+    #[error("{0}")]
+    Denied(&'static str),
+    /// Another contact has this number (or a national variant of it).
+    #[error("another contact has this phone number")]
+    Duplicate(ContactId),
+    /// Conflicts with what is stored (a name in use, a state that does not allow it).
+    #[error("{0}")]
+    Conflict(String),
+    /// Free-form messages need the customer to have written in the last 24 hours.
+    #[error("the 24-hour window is closed; only an approved template can be sent")]
+    WindowClosed,
+    /// The template is unknown, not approved, or its variables do not fit.
+    #[error("{0}")]
+    Template(String),
+    /// A stored value could not be read back (named); surfaced, never replaced by a default.
+    #[error("stored {0} is corrupt and cannot be used; it needs repair")]
+    Corrupt(&'static str),
+    /// The store failed.
+    #[error(transparent)]
+    Db(db::Error),
+}
+
+/// Result alias for use cases.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn messages(errors: &[FieldError]) -> String {
+    let all: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    all.join(" ")
+}
+
+impl Error {
+    /// A single field problem.
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// The store's own error, when this is one.
+    #[must_use]
+    pub fn as_db(&self) -> Option<&db::Error> {
+        match self {
+            Self::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<db::Error> for Error {
+    fn from(e: db::Error) -> Self {
+        match e {
+            db::Error::Corrupt(what) => Self::Corrupt(what),
+            db::Error::Conflict(what) => Self::Conflict(format!("{what} already exists")),
+            other => Self::Db(other),
+        }
+    }
+}
+
+impl From<Denied> for Error {
+    fn from(d: Denied) -> Self {
+        Self::Denied(d.0)
+    }
+}
+
+impl From<AccessError> for Error {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Denied(d) => d.into(),
+            AccessError::NotFound => Self::NotFound("conversation"),
+            AccessError::Db(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_corruption_and_conflicts_keep_their_meaning() {
+        assert!(matches!(
+            Error::from(db::Error::Corrupt("segment")),
+            Error::Corrupt("segment")
+        ));
+        assert!(matches!(
+            Error::from(db::Error::Conflict("tag".into())),
+            Error::Conflict(m) if m == "tag already exists"
+        ));
+        assert!(matches!(
+            Error::from(db::Error::Closed),
+            Error::Db(db::Error::Closed)
+        ));
+        let two = Error::Invalid(vec![
+            FieldError::new("a", "Fix a."),
+            FieldError::new("b", "Fix b."),
+        ]);
+        assert_eq!(two.to_string(), "Fix a. Fix b.");
+    }
+}

@@ -1,0 +1,128 @@
+//! Sending a message: the one door every path goes through (page reply, attachment, template,
+//! interactive, reaction, API send, retry). It derives the outbox key, queues inside one write
+//! (rolled back whole on any refusal), wakes the sender and publishes the live event. What the
+//! sender later learns from Meta it publishes itself (`jobs::outbox`).
+
+use super::access::Who;
+use super::conversations::Worker;
+use super::outbound::{self, LocalFile, QueueRequest, Queued};
+use super::{Crm, Error, Result};
+use crate::model::{Outbound, UserId};
+use sha2::{Digest, Sha256};
+
+/// Where a send's idempotency key comes from; the outbox never queues one key twice.
+#[derive(Debug, Clone)]
+pub enum SendKey {
+    /// The page's form key (made when the form was drawn, so a double submit sends once);
+    /// a missing or short one is replaced by a random key.
+    Form(String),
+    /// An API caller's `Idempotency-Key` (optional), scoped to the calling key.
+    Api {
+        /// The API key's id.
+        key_id: i64,
+        /// The header's value.
+        key: Option<String>,
+    },
+}
+
+impl SendKey {
+    /// The outbox key.
+    fn derive(self) -> Result<String> {
+        let random = || {
+            crate::crypto::random_token()
+                .map_err(|e| Error::Db(crate::db::Error::Task(e.to_string())))
+        };
+        match self {
+            SendKey::Form(k) if k.len() >= 16 => Ok(k),
+            SendKey::Form(_) | SendKey::Api { key: None, .. } => random(),
+            SendKey::Api {
+                key_id,
+                key: Some(k),
+            } => Ok(format!(
+                "api:{key_id}:{}",
+                hex::encode(Sha256::digest(k.as_bytes()))
+            )),
+        }
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Conversation row id.
+    pub conversation_id: i64,
+    /// What to send.
+    pub message: Outbound,
+    /// Customer message (wamid) to quote.
+    pub reply_to: Option<String>,
+    /// Idempotency.
+    pub key: SendKey,
+    /// Who wrote it (for the timeline).
+    pub author: Option<UserId>,
+    /// Who sends, checked against the assignee; `None` for FlowCRM itself.
+    pub by: Option<Who>,
+    /// The local copy of an uploaded file, recorded with the message; removed from disk if the
+    /// send is refused.
+    pub file: Option<LocalFile>,
+}
+
+impl Crm {
+    /// Queues `req` after every check (access, Meta's limits, the 24-hour window, template
+    /// approval and variables), then wakes the sender and tells open pages.
+    #[tracing::instrument(skip_all, fields(conversation = req.conversation_id, kind = req.message.kind()), err(Display))]
+    pub async fn send(&self, req: Outgoing) -> Result<Queued> {
+        let key = req.key.derive()?;
+        let now = self.clock.now();
+        let id = req.conversation_id;
+        let stored = req.file.as_ref().map(|f| f.stored_name.clone());
+        let result = self
+            .db
+            .write(move |c| {
+                let q = QueueRequest {
+                    conversation_id: req.conversation_id,
+                    message: &req.message,
+                    reply_to: req.reply_to.as_deref().filter(|r| !r.is_empty()),
+                    idempotency_key: &key,
+                    author: req.author,
+                    by: req.by,
+                };
+                let queued = outbound::queue(c, &q, now)?;
+                if let Some(f) = &req.file
+                    && !queued.duplicate
+                {
+                    outbound::attach_local_file(c, queued.message_id, f, now)?;
+                }
+                Ok(queued)
+            })
+            .await;
+        match result {
+            Ok(q) => {
+                self.wake_sender();
+                self.changed(id);
+                Ok(q)
+            }
+            Err(e) => {
+                if let Some(name) = stored {
+                    let _ = tokio::fs::remove_file(self.media_dir.join(name)).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Puts a failed message back in the outbox (if `w` may work its conversation). Returns the
+    /// conversation and whether anything was requeued (only failed messages are).
+    #[tracing::instrument(skip_all, fields(message = message_id), err(Display))]
+    pub async fn retry(&self, message_id: i64, w: Worker) -> Result<(i64, bool)> {
+        let now = self.clock.now();
+        let (conversation, done) = self
+            .db
+            .write(move |c| super::conversations::retry(c, message_id, &w, now))
+            .await?;
+        if done {
+            self.wake_sender();
+            self.changed(conversation);
+        }
+        Ok((conversation, done))
+    }
+}

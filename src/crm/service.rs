@@ -1,0 +1,50 @@
+//! `Crm`: the use cases' shared handles (store, clock, live events, the sender's wake-up and
+//! the media directory). Pages, the API, the CLI and the jobs call its async methods; each
+//! method owns its transaction, and after the commit it wakes the sender and publishes the live
+//! event, so no door can forget either.
+
+use super::events::{Event, Events};
+use crate::clock::SharedClock;
+use crate::db::Db;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The use-case layer's handles; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Crm {
+    /// The store.
+    pub db: Db,
+    /// Time source.
+    pub clock: SharedClock,
+    /// Live updates for open pages.
+    pub events: Events,
+    /// Poked when a message was queued.
+    pub outbox_wakeup: Arc<Notify>,
+    /// Where media files live (inbound downloads and outbound uploads).
+    pub media_dir: PathBuf,
+}
+
+impl Crm {
+    /// Builds the handles.
+    #[must_use]
+    pub fn new(db: Db, clock: SharedClock, media_dir: PathBuf) -> Self {
+        Self {
+            db,
+            clock,
+            events: Events::default(),
+            outbox_wakeup: Arc::new(Notify::new()),
+            media_dir,
+        }
+    }
+
+    /// Tells open pages that conversation `id` changed.
+    pub fn changed(&self, id: i64) {
+        self.events.publish(Event::Conversation(id));
+    }
+
+    /// Tells the sender a message is due.
+    pub fn wake_sender(&self) {
+        self.outbox_wakeup.notify_one();
+    }
+}
