@@ -126,7 +126,12 @@ impl AppState {
         );
         let auth = Auth::new(db.clone(), clock.clone(), policy, throttle);
         let cookies = CookieConfig::new(config.is_https());
-        let crm = Crm::new(db.clone(), clock.clone(), config.media_dir());
+        let crm = Crm::new(
+            db.clone(),
+            clock.clone(),
+            config.media_dir(),
+            config.crm.default_region.clone(),
+        );
         let graph = GraphClient::new(
             &config.whatsapp.graph_base_url,
             &config.whatsapp.api_version,

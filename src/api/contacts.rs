@@ -5,8 +5,9 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiCaller, ApiJson, Id, Ids, Pairs};
 use super::{actor, rfc3339};
 use crate::app::AppState;
-use crate::crm::contacts::{self as crm_contacts, ContactError, ContactInput};
-use crate::crm::{access::AdminAction, fields};
+use crate::crm::consent::Consent;
+use crate::crm::contacts::{Actor, ContactSave};
+use crate::crm::fields;
 use crate::db;
 use crate::db::contacts::ContactCursor;
 use crate::model::{Contact, ContactFilter, ContactId, FieldError, OptIn};
@@ -185,30 +186,35 @@ pub fn contact_out(conn: &rusqlite::Connection, c: Contact) -> db::Result<Contac
     })
 }
 
-fn invalid(e: ContactError) -> ApiError {
-    match e {
-        ContactError::Invalid(errors) => ApiError::Invalid(errors),
-        ContactError::Duplicate(other) => ApiError::Conflict(format!(
-            "Contact {other} already has this phone number (or a national variant of it)."
-        )),
-        ContactError::NotFound => ApiError::NotFound("contact"),
-    }
+fn consent_of(
+    caller: &ApiCaller,
+    state: Option<ApiOptIn>,
+    source: Option<String>,
+) -> Option<Consent> {
+    state.map(|o| Consent {
+        state: o.into(),
+        source: source.unwrap_or_default(),
+        fallback: format!("API key {}", caller.0.id),
+        by: None,
+    })
 }
 
-const MAX_SOURCE: usize = 200;
-
-fn consent_source(caller: &ApiCaller, source: Option<&str>) -> String {
-    let s: String = source
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(MAX_SOURCE)
-        .collect();
-    if s.is_empty() {
-        format!("API key {}", caller.0.id)
-    } else {
-        s
-    }
+/// Saves through the use case, then reads the contact back as the API shows it. Field errors
+/// of custom fields are reported as `fields.<key>`.
+async fn save_and_show(state: &AppState, save: ContactSave, actor: Actor) -> ApiResult<ContactOut> {
+    let id = match state.crm.save_contact(save, actor).await {
+        Ok(id) => id,
+        Err(crate::crm::Error::Invalid(e)) => return Err(ApiError::Invalid(prefix_fields(e))),
+        Err(e) => return Err(e.into()),
+    };
+    state
+        .db
+        .read(move |c| {
+            let k = db::contacts::get(c, id)?.ok_or(db::Error::Corrupt("contact"))?;
+            contact_out(c, k)
+        })
+        .await
+        .map_err(Into::into)
 }
 
 /// List and search contacts.
@@ -372,39 +378,15 @@ pub async fn create(
     caller: ApiCaller,
     ApiJson(body): ApiJson<ContactCreate>,
 ) -> ApiResult<(StatusCode, Json<ContactOut>)> {
-    let (now, region, actor) = (
-        state.clock.now(),
-        state.config.crm.default_region.clone(),
-        actor(&caller),
-    );
-    let source = consent_source(&caller, body.opt_in_source.as_deref());
-    let out = state
-        .db
-        .write(move |c| -> crate::db::Result<_> {
-            let values = match fields::parse_values(
-                &db::custom_fields::list(c)?,
-                &field_pairs(&body.fields),
-            ) {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(ApiError::Invalid(prefix_fields(e)))),
-            };
-            let input = ContactInput {
-                name: body.name.clone(),
-                phone: body.phone.clone(),
-                email: body.email.clone().unwrap_or_default(),
-            };
-            let id = match crm_contacts::create(c, &input, region.as_deref(), &actor, now)? {
-                Ok(id) => id,
-                Err(e) => return Ok(Err(invalid(e))),
-            };
-            fields::write_values(c, id, &values)?;
-            if let Some(o) = body.opt_in {
-                db::consent::set_opt_in(c, id, o.into(), &source, None, now)?;
-            }
-            let k = db::contacts::get(c, id)?.ok_or(db::Error::Corrupt("contact"))?;
-            Ok(Ok(contact_out(c, k)?))
-        })
-        .await??;
+    let save = ContactSave {
+        id: None,
+        name: Some(body.name),
+        phone: Some(body.phone),
+        email: body.email,
+        fields: field_pairs(&body.fields),
+        consent: consent_of(&caller, body.opt_in, body.opt_in_source),
+    };
+    let out = save_and_show(&state, save, actor(&caller)).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -448,54 +430,15 @@ pub async fn update(
     Id(id): Id,
     ApiJson(body): ApiJson<ContactUpdate>,
 ) -> ApiResult<Json<ContactOut>> {
-    let (now, region, actor) = (
-        state.clock.now(),
-        state.config.crm.default_region.clone(),
-        actor(&caller),
-    );
-    let source = consent_source(&caller, body.opt_in_source.as_deref());
-    let out = state
-        .db
-        .write(move |c| -> crate::db::Result<_> {
-            let cid = ContactId(id);
-            let Some(current) = db::contacts::get(c, cid)? else {
-                return Ok(Err(ApiError::NotFound("contact")));
-            };
-            let values = match fields::parse_values(
-                &db::custom_fields::list(c)?,
-                &field_pairs(&body.fields),
-            ) {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(ApiError::Invalid(prefix_fields(e)))),
-            };
-            if body.name.is_some() || body.phone.is_some() || body.email.is_some() {
-                let input = ContactInput {
-                    name: body.name.clone().unwrap_or(current.name.clone()),
-                    phone: body
-                        .phone
-                        .clone()
-                        .or_else(|| current.phone.as_ref().map(ToString::to_string))
-                        .unwrap_or_default(),
-                    email: body
-                        .email
-                        .clone()
-                        .or(current.email.clone())
-                        .unwrap_or_default(),
-                };
-                if let Err(e) =
-                    crm_contacts::update(c, cid, &input, region.as_deref(), &actor, now)?
-                {
-                    return Ok(Err(invalid(e)));
-                }
-            }
-            fields::write_values(c, cid, &values)?;
-            if let Some(o) = body.opt_in {
-                db::consent::set_opt_in(c, cid, o.into(), &source, None, now)?;
-            }
-            let k = db::contacts::get(c, cid)?.ok_or(db::Error::Corrupt("contact"))?;
-            Ok(Ok(contact_out(c, k)?))
-        })
-        .await??;
+    let save = ContactSave {
+        id: Some(ContactId(id)),
+        name: body.name,
+        phone: body.phone,
+        email: body.email,
+        fields: field_pairs(&body.fields),
+        consent: consent_of(&caller, body.opt_in, body.opt_in_source),
+    };
+    let out = save_and_show(&state, save, actor(&caller)).await?;
     Ok(Json(out))
 }
 
@@ -518,22 +461,10 @@ pub async fn delete(
     caller: ApiCaller,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    caller.require(AdminAction::DeleteContacts)?;
-    let (now, actor) = (state.clock.now(), actor(&caller));
-    let files = state
-        .db
-        .write(move |c| crm_contacts::delete(c, ContactId(id), &actor, now))
-        .await?
-        .ok_or(ApiError::NotFound("contact"))?;
-    // The rows are gone (committed); now the downloaded media files.
-    for name in files {
-        let path = state.media_job.media_dir.join(&name);
-        if let Err(e) = tokio::fs::remove_file(&path).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(file = %path.display(), error = %e, "could not remove a deleted contact's media file");
-        }
-    }
+    state
+        .crm
+        .delete_contact(ContactId(id), caller.who(), actor(&caller))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

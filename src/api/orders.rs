@@ -4,7 +4,7 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiCaller, ApiJson, Id, Pairs, next_time_cursor};
 use super::rfc3339;
 use crate::app::AppState;
-use crate::crm::orders::{self, LineInput, OrderInput};
+use crate::crm::orders::{LineInput, OrderInput};
 use crate::db;
 use crate::db::orders::{OrderFilter, OrderRow};
 use crate::model::{ContactId, FieldError, OrderStatus, money};
@@ -332,16 +332,14 @@ pub async fn create(
             })
             .collect(),
     };
-    let (contact, now) = (ContactId(body.contact_id), state.clock.now());
+    let id = state
+        .crm
+        .create_order(ContactId(body.contact_id), input, None)
+        .await?;
     let out = state
         .db
-        .write(
-            move |c| match orders::create_manual(c, contact, &input, None, now)? {
-                Ok(id) => full(c, id).map(Ok),
-                Err(e) => Ok(Err(ApiError::Invalid(e))),
-            },
-        )
-        .await??
+        .read(move |c| full(c, id))
+        .await?
         .ok_or(ApiError::Internal)?;
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -365,19 +363,15 @@ pub async fn update(
     Id(id): Id,
     ApiJson(body): ApiJson<OrderPatch>,
 ) -> ApiResult<Json<OrderOut>> {
-    let (to, now) = (body.status.model(), state.clock.now());
+    state
+        .crm
+        .change_order_status(id, body.status.model(), None)
+        .await?;
     let out = state
         .db
-        .write(move |c| -> crate::db::Result<_> {
-            if db::orders::get(c, id)?.is_none() {
-                return Ok(Err(ApiError::NotFound("order")));
-            }
-            if let Err(why) = orders::change_status(c, id, to, None, now)? {
-                return Ok(Err(ApiError::Conflict(why)));
-            }
-            Ok(full(c, id)?.ok_or(ApiError::NotFound("order")))
-        })
-        .await??;
+        .read(move |c| full(c, id))
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
     Ok(Json(out))
 }
 

@@ -297,8 +297,7 @@ pub async fn create_field(
     let id = state
         .db
         .write(move |c| fields::define(c, &input, &actor, now))
-        .await?
-        .map_err(ApiError::Invalid)?;
+        .await?;
     let f = state
         .db
         .read(move |c| db::custom_fields::get(c, id))

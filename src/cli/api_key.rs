@@ -43,8 +43,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: ApiKeyCommand) -> anyhow::Result<(
             let random = crate::crypto::random_bytes::<20>()?;
             let key = db
                 .write(move |c| api_keys::create(c, &name, role, &random, &cli_actor(), now))
-                .await?
-                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+                .await?;
             eprintln!(
                 "API key {} (id {}, role {role}) created. It is shown only now; store it safely:",
                 key.prefix, key.id

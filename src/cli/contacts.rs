@@ -143,10 +143,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: ContactsCommand) -> anyhow::Result
     let now = time::OffsetDateTime::now_utc();
     let counter = Arc::clone(&done);
     let result = db
-        .write(move |c| -> crate::db::Result<_> {
-            let report = import::apply(c, &rows, dry_run, &counter, now)?;
-            Ok(report)
-        })
+        .write(move |c| import::apply(c, &rows, dry_run, &counter, now))
         .await;
     let _ = bar.await;
     db.close().await;

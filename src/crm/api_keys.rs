@@ -3,7 +3,7 @@
 
 use super::contacts::Actor;
 use crate::db::{self, Result};
-use crate::model::{FieldError, Role};
+use crate::model::Role;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -52,13 +52,13 @@ pub fn create(
     random: &[u8; 20],
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<std::result::Result<NewKey, FieldError>> {
+) -> super::Result<NewKey> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Ok(Err(FieldError::new(
+        return Err(super::Error::field(
             "name",
             format!("Name the key in 1 to {MAX_NAME} characters (what uses it)."),
-        )));
+        ));
     }
     let token = format_key(random);
     let prefix = token[..PREFIX_LEN].to_string();
@@ -82,7 +82,7 @@ pub fn create(
             detail: format!("role={role}"),
         },
     )?;
-    Ok(Ok(NewKey { id, token, prefix }))
+    Ok(NewKey { id, token, prefix })
 }
 
 /// Revokes a key; false when unknown or already revoked.
@@ -135,8 +135,7 @@ mod tests {
         let key = db
             .write(move |c| create(c, "Zapier", Role::Agent, &[7u8; 20], &Actor::default(), now))
             .await
-            .expect("db")
-            .expect("valid");
+            .expect("created");
         assert_eq!(key.token.len(), 44);
         assert!(key.token.starts_with(&key.prefix));
         let (t, id) = (key.token.clone(), key.id);

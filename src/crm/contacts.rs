@@ -1,8 +1,11 @@
 //! Contacts the business maintains: create and edit with validation (phone normalised with a
 //! default region, email), duplicate detection including national variants, and merging.
 
+use super::access::{self, AdminAction, Who};
+use super::consent::{self, Consent};
 use super::identity::{self, with_variants};
-use crate::db::{self, Result};
+use super::{Crm, Error, Result};
+use crate::db;
 use crate::model::{ContactId, Email, FieldError, PhoneE164, UserId};
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -21,17 +24,6 @@ pub struct ContactInput {
     pub email: String,
 }
 
-/// Why a contact was not saved. Nothing was changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContactError {
-    /// Field problems.
-    Invalid(Vec<FieldError>),
-    /// Another contact has this number (or a national variant of it).
-    Duplicate(ContactId),
-    /// No such contact.
-    NotFound,
-}
-
 /// Who made a change, for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
@@ -48,7 +40,7 @@ fn audit(
     target: ContactId,
     detail: String,
     now: OffsetDateTime,
-) -> Result<()> {
+) -> db::Result<()> {
     let entry = db::audit::Entry {
         at: now,
         actor: actor.user,
@@ -67,11 +59,7 @@ struct Valid {
     email: Option<String>,
 }
 
-fn validate(
-    input: &ContactInput,
-    region: Option<&str>,
-    phone_required: bool,
-) -> std::result::Result<Valid, ContactError> {
+fn validate(input: &ContactInput, region: Option<&str>, phone_required: bool) -> Result<Valid> {
     let mut errors = Vec::new();
     let name = input.name.trim().to_string();
     if name.chars().count() > MAX_NAME {
@@ -105,7 +93,7 @@ fn validate(
     if errors.is_empty() {
         Ok(Valid { name, phone, email })
     } else {
-        Err(ContactError::Invalid(errors))
+        Err(Error::Invalid(errors))
     }
 }
 
@@ -116,23 +104,17 @@ pub fn create(
     region: Option<&str>,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<std::result::Result<ContactId, ContactError>> {
-    let v = match validate(input, region, true) {
-        Ok(v) => v,
-        Err(e) => return Ok(Err(e)),
-    };
+) -> Result<ContactId> {
+    let v = validate(input, region, true)?;
     let Some(phone) = v.phone else {
-        return Ok(Err(ContactError::Invalid(vec![FieldError::new(
-            "phone",
-            "Enter a phone number.",
-        )])));
+        return Err(Error::field("phone", "Enter a phone number."));
     };
     if let Some(existing) = db::contacts::find_by_phones(conn, &with_variants(&phone))? {
-        return Ok(Err(ContactError::Duplicate(existing)));
+        return Err(Error::Duplicate(existing));
     }
     let id = db::contacts::insert_manual(conn, &v.name, &phone, v.email.as_deref(), now)?;
     audit(conn, actor, "contact.create", id, String::new(), now)?;
-    Ok(Ok(id))
+    Ok(id)
 }
 
 /// Updates name, phone and email; refuses a number that belongs to another contact.
@@ -143,20 +125,17 @@ pub fn update(
     region: Option<&str>,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<std::result::Result<(), ContactError>> {
+) -> Result<()> {
     let Some(current) = db::contacts::get(conn, id)? else {
-        return Ok(Err(ContactError::NotFound));
+        return Err(Error::NotFound("contact"));
     };
     // A contact known only by its WhatsApp user id may have no phone yet.
-    let v = match validate(input, region, current.phone.is_some()) {
-        Ok(v) => v,
-        Err(e) => return Ok(Err(e)),
-    };
+    let v = validate(input, region, current.phone.is_some())?;
     if let Some(phone) = &v.phone
         && let Some(other) = db::contacts::find_by_phones(conn, &with_variants(phone))?
         && other != id
     {
-        return Ok(Err(ContactError::Duplicate(other)));
+        return Err(Error::Duplicate(other));
     }
     // Keep the stored form when the typed one is only a national variant of it.
     let phone = match (&v.phone, &current.phone) {
@@ -165,7 +144,7 @@ pub fn update(
     };
     db::contacts::set_details(conn, id, &v.name, phone.as_ref(), v.email.as_deref(), now)?;
     audit(conn, actor, "contact.update", id, String::new(), now)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Merges `remove` into `keep`: conversations and messages move, missing details are copied.
@@ -175,15 +154,15 @@ pub fn merge(
     remove: ContactId,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<std::result::Result<(), ContactError>> {
+) -> Result<()> {
     if keep == remove {
-        return Ok(Ok(()));
+        return Ok(());
     }
     let (Some(k), Some(r)) = (
         db::contacts::get(conn, keep)?,
         db::contacts::get(conn, remove)?,
     ) else {
-        return Ok(Err(ContactError::NotFound));
+        return Err(Error::NotFound("contact"));
     };
     identity::merge(conn, keep, remove, now)?;
     let name = if k.name.is_empty() { r.name } else { k.name };
@@ -203,7 +182,7 @@ pub fn merge(
         format!("merged contact:{remove}"),
         now,
     )?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Deletes a contact with its conversations, messages, notes, fields and consent records
@@ -215,11 +194,124 @@ pub fn delete(
     id: ContactId,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<Option<Vec<String>>> {
+) -> Result<Vec<String>> {
     let files = db::media::stored_names_for_contact(conn, id)?;
     if !db::contacts::delete(conn, id)? {
-        return Ok(None);
+        return Err(Error::NotFound("contact"));
     }
     audit(conn, actor, "contact.delete", id, String::new(), now)?;
-    Ok(Some(files))
+    Ok(files)
+}
+
+/// A contact to save from any door. For an existing contact `None` keeps the stored value;
+/// for a new one it is blank (a phone is required).
+#[derive(Debug, Clone, Default)]
+pub struct ContactSave {
+    /// The contact to change; `None` creates one.
+    pub id: Option<ContactId>,
+    /// Name.
+    pub name: Option<String>,
+    /// Phone as typed.
+    pub phone: Option<String>,
+    /// Email as typed (blank removes it).
+    pub email: Option<String>,
+    /// Custom field values by key (blank clears one); errors name `field.<key>`.
+    pub fields: Vec<(String, String)>,
+    /// A consent change to record with it.
+    pub consent: Option<Consent>,
+}
+
+/// Saves a contact (details, custom fields, consent) in the current transaction: all checked
+/// before anything is kept, since any error rolls the whole write back.
+pub fn save(
+    conn: &Connection,
+    s: &ContactSave,
+    region: Option<&str>,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<ContactId> {
+    let values = super::fields::parse_values(&db::custom_fields::list(conn)?, &s.fields)
+        .map_err(Error::Invalid)?;
+    let id = match s.id {
+        None => {
+            let input = ContactInput {
+                name: s.name.clone().unwrap_or_default(),
+                phone: s.phone.clone().unwrap_or_default(),
+                email: s.email.clone().unwrap_or_default(),
+            };
+            create(conn, &input, region, actor, now)?
+        }
+        Some(id) => {
+            let Some(current) = db::contacts::get(conn, id)? else {
+                return Err(Error::NotFound("contact"));
+            };
+            if s.name.is_some() || s.phone.is_some() || s.email.is_some() {
+                let input = ContactInput {
+                    name: s.name.clone().unwrap_or(current.name),
+                    phone: s
+                        .phone
+                        .clone()
+                        .or_else(|| current.phone.as_ref().map(ToString::to_string))
+                        .unwrap_or_default(),
+                    email: s.email.clone().or(current.email).unwrap_or_default(),
+                };
+                update(conn, id, &input, region, actor, now)?;
+            }
+            id
+        }
+    };
+    if !values.is_empty() {
+        super::fields::write_values(conn, id, &values)?;
+        let keys: Vec<&str> = values.iter().map(|(f, _)| f.key.as_str()).collect();
+        audit(conn, actor, "contact.fields", id, keys.join(","), now)?;
+    }
+    if let Some(c) = &s.consent {
+        consent::record(conn, id, c, now)?;
+    }
+    Ok(id)
+}
+
+impl Crm {
+    /// Saves a contact; see [`save`].
+    #[tracing::instrument(skip_all, fields(contact = ?s.id), err(Display))]
+    pub async fn save_contact(&self, s: ContactSave, actor: Actor) -> Result<ContactId> {
+        let (now, region) = (self.clock.now(), self.default_region.clone());
+        self.db
+            .write(move |c| save(c, &s, region.as_deref(), &actor, now))
+            .await
+    }
+
+    /// Merges contact `remove` into `keep` (admins).
+    #[tracing::instrument(skip_all, fields(keep = %keep, remove = %remove), err(Display))]
+    pub async fn merge_contacts(
+        &self,
+        keep: ContactId,
+        remove: ContactId,
+        who: Who,
+        actor: Actor,
+    ) -> Result<()> {
+        access::require(who, AdminAction::MergeContacts)?;
+        let now = self.clock.now();
+        self.db
+            .write(move |c| merge(c, keep, remove, &actor, now))
+            .await
+    }
+
+    /// Deletes a contact (admins) with everything that is theirs, then, once that committed,
+    /// their downloaded and sent media files.
+    #[tracing::instrument(skip_all, fields(contact = %id), err(Display))]
+    pub async fn delete_contact(&self, id: ContactId, who: Who, actor: Actor) -> Result<()> {
+        access::require(who, AdminAction::DeleteContacts)?;
+        let now = self.clock.now();
+        let files = self.db.write(move |c| delete(c, id, &actor, now)).await?;
+        for name in files {
+            let path = self.media_dir.join(&name);
+            if let Err(e) = tokio::fs::remove_file(&path).await
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(file = %path.display(), error = %e, "could not remove a deleted contact's media file");
+            }
+        }
+        Ok(())
+    }
 }

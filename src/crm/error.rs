@@ -113,4 +113,37 @@ mod tests {
         ]);
         assert_eq!(two.to_string(), "Fix a. Fix b.");
     }
+
+    #[tokio::test]
+    async fn a_use_case_that_writes_then_refuses_leaves_nothing_written() {
+        use crate::crm::contacts::{Actor, ContactInput, create};
+        let (db, _dir) = crate::db::testing::temp_db();
+        let now = time::OffsetDateTime::now_utc();
+        let input = ContactInput {
+            name: "Ana".into(),
+            phone: "+5511987654321".into(),
+            email: String::new(),
+        };
+        let r: Result<()> = db
+            .write(move |c| {
+                create(c, &input, None, &Actor::default(), now)?;
+                Err(Error::WindowClosed)
+            })
+            .await;
+        assert!(matches!(r, Err(Error::WindowClosed)), "{r:?}");
+        let (contacts, audit) = db
+            .read(|c| {
+                Ok((
+                    crate::db::contacts::count(c)?,
+                    crate::db::audit::recent(c, 10)?.len(),
+                ))
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            (contacts, audit),
+            (0, 0),
+            "the contact and its audit entry were rolled back"
+        );
+    }
 }

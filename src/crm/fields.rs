@@ -119,7 +119,8 @@ pub fn define(
     input: &FieldInput,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<std::result::Result<i64, Vec<FieldError>>> {
+) -> super::Result<i64> {
+    use super::Error;
     let key = input.key.trim().to_string();
     let mut errors = Vec::new();
     if let Err(e) = check_field_key(&key) {
@@ -142,10 +143,10 @@ pub fn define(
         errors.extend(e.iter().cloned());
     }
     let (Some(kind), Some(Ok((label, options)))) = (kind, checked) else {
-        return Ok(Err(errors));
+        return Err(Error::Invalid(errors));
     };
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Err(Error::Invalid(errors));
     }
     let field = CustomField {
         id: 0,
@@ -157,13 +158,10 @@ pub fn define(
     match db::custom_fields::insert(conn, &field, now) {
         Ok(id) => {
             audit(conn, actor, "field.create", format!("field:{key}"), now)?;
-            Ok(Ok(id))
+            Ok(id)
         }
-        Err(db::Error::Conflict(_)) => Ok(Err(vec![FieldError::new(
-            "key",
-            "Another field has this key.",
-        )])),
-        Err(e) => Err(e),
+        Err(db::Error::Conflict(_)) => Err(Error::field("key", "Another field has this key.")),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -174,14 +172,11 @@ pub fn redefine(
     input: &FieldInput,
     actor: &Actor,
     now: OffsetDateTime,
-) -> Result<Option<std::result::Result<(), Vec<FieldError>>>> {
+) -> super::Result<()> {
     let Some(field) = db::custom_fields::get(conn, id)? else {
-        return Ok(None);
+        return Err(super::Error::NotFound("custom field"));
     };
-    let (label, options) = match check(input, field.kind) {
-        Ok(v) => v,
-        Err(e) => return Ok(Some(Err(e))),
-    };
+    let (label, options) = check(input, field.kind).map_err(super::Error::Invalid)?;
     db::custom_fields::update(conn, id, &label, &options)?;
     audit(
         conn,
@@ -190,7 +185,7 @@ pub fn redefine(
         format!("field:{}", field.key),
         now,
     )?;
-    Ok(Some(Ok(())))
+    Ok(())
 }
 
 /// Deletes a field and its values.
@@ -266,35 +261,6 @@ pub fn write_values(
         db::custom_fields::set_value(conn, contact, f.id, v.as_deref(), num)?;
     }
     Ok(())
-}
-
-/// Sets a contact's values by field key (all checked before any is written) and audits it.
-pub fn set_values(
-    conn: &Connection,
-    contact: ContactId,
-    input: &[(String, String)],
-    actor: &Actor,
-    now: OffsetDateTime,
-) -> Result<std::result::Result<(), Vec<FieldError>>> {
-    let defs = db::custom_fields::list(conn)?;
-    let parsed = match parse_values(&defs, input) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
-    write_values(conn, contact, &parsed)?;
-    let keys: Vec<&str> = parsed.iter().map(|(f, _)| f.key.as_str()).collect();
-    db::audit::record(
-        conn,
-        &db::audit::Entry {
-            at: now,
-            actor: actor.user,
-            action: "contact.fields".into(),
-            target: format!("contact:{contact}"),
-            ip: actor.ip.clone(),
-            detail: keys.join(","),
-        },
-    )?;
-    Ok(Ok(()))
 }
 
 /// Fills `{name}`, `{phone}`, `{email}` and `{<custom field key>}` in a template variable

@@ -275,7 +275,7 @@ pub fn parse_rows(
                 }
             }
             let opt_in = parse_opt_in(get(mapping.opt_in)).map_err(|e| (line, e))?;
-            let opt_in_source = get(mapping.opt_in_source).chars().take(200).collect();
+            let opt_in_source = get(mapping.opt_in_source).to_string();
             let mut fields = Vec::new();
             for (col, f) in &mapping.fields {
                 let cell = get(Some(*col));
@@ -344,7 +344,7 @@ pub fn apply(
     dry_run: bool,
     progress: &AtomicUsize,
     now: OffsetDateTime,
-) -> Result<Report> {
+) -> super::Result<Report> {
     let mut report = Report::default();
     let mut tag_ids: HashMap<String, i64> = db::tags::list(conn)?
         .into_iter()
@@ -366,12 +366,13 @@ pub fn apply(
         if let Some(state) = r.opt_in {
             let changed = match (id, dry_run) {
                 (Some(contact), false) => {
-                    let source = if r.opt_in_source.is_empty() {
-                        format!("CSV import, line {}", r.line)
-                    } else {
-                        r.opt_in_source.clone()
+                    let consent = super::consent::Consent {
+                        state,
+                        source: r.opt_in_source.clone(),
+                        fallback: format!("CSV import, line {}", r.line),
+                        by: None,
                     };
-                    db::consent::set_opt_in(conn, contact, state, &source, None, now)?
+                    super::consent::record(conn, contact, &consent, now)?
                 }
                 // Dry run: a new contact always changes; an existing one when it differs.
                 (Some(contact), true) => {

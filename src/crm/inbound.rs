@@ -229,9 +229,13 @@ fn after_insert(
             items,
             at: time_of(m.timestamp, now),
         };
-        if let Err(why) = super::orders::from_cart(conn, &cart)? {
+        if let Err(why) = super::orders::from_cart(conn, &cart) {
+            if let super::Error::Db(e) = why {
+                return Err(e);
+            }
             tracing::warn!(message = message_id, reason = %why, "cart not turned into an order");
-            let value = serde_json::json!({"wamid": m.wamid, "reason": why}).to_string();
+            let value =
+                serde_json::json!({"wamid": m.wamid, "reason": why.to_string()}).to_string();
             db::webhook_log::insert_event(conn, "orders.invalid", &value, now)?;
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod consent;
 pub mod contacts;
 pub mod conversations;
 pub mod demo;

@@ -1,6 +1,7 @@
 //! Orders: a WhatsApp catalog cart becomes an order record; the status pipeline with history.
 
-use crate::db::{self, Result, orders::ItemRow};
+use super::{Crm, Error, Result};
+use crate::db::{self, orders::ItemRow};
 use crate::model::{ContactId, FieldError, OrderItem, OrderStatus, UserId, money};
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -27,28 +28,29 @@ pub struct Cart<'a> {
 /// Creates an order (status `new`) from a cart. Prices become minor units of the cart's
 /// currency; a cart that cannot be priced exactly is refused with the reason (the message
 /// itself stays).
-pub fn from_cart(conn: &Connection, cart: &Cart<'_>) -> Result<std::result::Result<i64, String>> {
+pub fn from_cart(conn: &Connection, cart: &Cart<'_>) -> Result<i64> {
+    let refuse = |why: String| Err(Error::Conflict(why));
     let Some(currency) = cart.items.first().map(|i| i.currency.to_ascii_uppercase()) else {
-        return Ok(Err("the cart is empty".into()));
+        return refuse("the cart is empty".into());
     };
     let mut lines = Vec::with_capacity(cart.items.len());
     let mut total: i64 = 0;
     for i in cart.items {
         if !i.currency.eq_ignore_ascii_case(&currency) {
-            return Ok(Err(format!(
+            return refuse(format!(
                 "the cart mixes currencies ({currency} and {})",
                 i.currency
-            )));
+            ));
         }
         if i.quantity <= 0 {
-            return Ok(Err(format!(
+            return refuse(format!(
                 "quantity {} for {}",
                 i.quantity, i.product_retailer_id
-            )));
+            ));
         }
         let unit = match money::to_minor(&i.item_price, &currency) {
             Ok(u) => u,
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return refuse(e.to_string()),
         };
         let line = money::line_total(i.quantity, unit).map_err(|e| e.to_string());
         total = match line.and_then(|l| {
@@ -57,7 +59,7 @@ pub fn from_cart(conn: &Connection, cart: &Cart<'_>) -> Result<std::result::Resu
                 .ok_or_else(|| "total too large".to_string())
         }) {
             Ok(t) => t,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return refuse(e),
         };
         let name = db::orders::product_name(conn, &i.product_retailer_id)?.unwrap_or_default();
         lines.push(ItemRow {
@@ -78,13 +80,13 @@ pub fn from_cart(conn: &Connection, cart: &Cart<'_>) -> Result<std::result::Resu
         note: cart.text.unwrap_or(""),
     };
     let Some(id) = db::orders::insert(conn, &new, cart.at)? else {
-        return Ok(Err("this cart already has an order".into()));
+        return refuse("this cart already has an order".into());
     };
     for line in &lines {
         db::orders::insert_item(conn, id, line)?;
     }
     db::orders::record_history(conn, id, None, OrderStatus::New, None, cart.at)?;
-    Ok(Ok(id))
+    Ok(id)
 }
 
 /// Moves an order along the pipeline; refuses a move the pipeline does not allow.
@@ -94,22 +96,22 @@ pub fn change_status(
     to: OrderStatus,
     user: Option<UserId>,
     now: OffsetDateTime,
-) -> Result<std::result::Result<(), String>> {
+) -> Result<()> {
     let Some(order) = db::orders::get(conn, id)? else {
-        return Ok(Err("no such order".into()));
+        return Err(Error::NotFound("order"));
     };
     if !order.status.next().contains(&to) {
-        return Ok(Err(format!(
+        return Err(Error::Conflict(format!(
             "An order that is {} cannot become {}.",
             order.status, to
         )));
     }
     if !db::orders::set_status(conn, id, order.status, to, user, now)? {
-        return Ok(Err(
-            "The order changed meanwhile; reload and try again.".into()
+        return Err(Error::Conflict(
+            "The order changed meanwhile; reload and try again.".into(),
         ));
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Most lines on an order.
@@ -161,17 +163,12 @@ struct Priced {
 }
 
 /// Checks and prices line `n` (1-based).
-fn price_line(
-    conn: &Connection,
-    n: usize,
-    l: &LineInput,
-    currency: &str,
-) -> Result<std::result::Result<ItemRow, FieldError>> {
+fn price_line(conn: &Connection, n: usize, l: &LineInput, currency: &str) -> Result<ItemRow> {
     let err = |field: &str, msg: String| {
-        Ok(Err(FieldError::new(
+        Err(Error::Invalid(vec![FieldError::new(
             format!("lines[{n}].{field}"),
             format!("Line {n}: {msg}"),
-        )))
+        )]))
     };
     let product = l.product.trim().to_string();
     let known = if product.is_empty() {
@@ -213,7 +210,7 @@ fn price_line(
             Err(e) => return err("unit_price", format!("{e}.")),
         },
     };
-    Ok(Ok(ItemRow {
+    Ok(ItemRow {
         product_retailer_id: if product.is_empty() {
             name.clone()
         } else {
@@ -222,14 +219,11 @@ fn price_line(
         name,
         quantity,
         unit_price_minor: unit,
-    }))
+    })
 }
 
 /// Checks lines and prices them; errors name `lines[i].field` or a top-level field.
-fn price_lines(
-    conn: &Connection,
-    input: &OrderInput,
-) -> Result<std::result::Result<Priced, Vec<FieldError>>> {
+fn price_lines(conn: &Connection, input: &OrderInput) -> Result<Priced> {
     let mut errors = Vec::new();
     let currency = input.currency.trim().to_ascii_uppercase();
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -262,7 +256,7 @@ fn price_lines(
     let mut items = Vec::new();
     let mut total: i64 = 0;
     for (i, l) in typed {
-        match price_line(conn, i + 1, l, &currency)? {
+        match price_line(conn, i + 1, l, &currency) {
             Ok(item) => {
                 let sum = money::line_total(item.quantity, item.unit_price_minor)
                     .ok()
@@ -274,18 +268,19 @@ fn price_lines(
                     errors.push(FieldError::new("lines", "The total is too large."));
                 }
             }
-            Err(e) => errors.push(e),
+            Err(Error::Invalid(e)) => errors.extend(e),
+            Err(e) => return Err(e),
         }
     }
-    Ok(if errors.is_empty() {
+    if errors.is_empty() {
         Ok(Priced {
             currency,
             items,
             total,
         })
     } else {
-        Err(errors)
-    })
+        Err(Error::Invalid(errors))
+    }
 }
 
 fn audit(
@@ -294,7 +289,7 @@ fn audit(
     action: &str,
     id: i64,
     now: OffsetDateTime,
-) -> Result<()> {
+) -> db::Result<()> {
     db::audit::record(
         conn,
         &db::audit::Entry {
@@ -315,21 +310,15 @@ pub fn create_manual(
     input: &OrderInput,
     user: Option<UserId>,
     now: OffsetDateTime,
-) -> Result<std::result::Result<i64, Vec<FieldError>>> {
+) -> Result<i64> {
     if db::contacts::get(conn, contact)?.is_none() {
-        return Ok(Err(vec![FieldError::new(
-            "contact",
-            "Choose an existing contact.",
-        )]));
+        return Err(Error::field("contact", "Choose an existing contact."));
     }
     let Priced {
         currency,
         items,
         total,
-    } = match price_lines(conn, input)? {
-        Ok(v) => v,
-        Err(e) => return Ok(Err(e)),
-    };
+    } = price_lines(conn, input)?;
     let new = db::orders::NewOrder {
         contact_id: Some(contact),
         conversation_id: db::conversations::for_contact(conn, contact)?
@@ -343,14 +332,14 @@ pub fn create_manual(
         note: input.note.trim(),
     };
     let Some(id) = db::orders::insert(conn, &new, now)? else {
-        return Err(db::Error::Conflict("order".into()));
+        return Err(db::Error::Conflict("order".into()).into());
     };
     for item in &items {
         db::orders::insert_item(conn, id, item)?;
     }
     db::orders::record_history(conn, id, None, OrderStatus::New, user, now)?;
     audit(conn, user, "order.create", id, now)?;
-    Ok(Ok(id))
+    Ok(id)
 }
 
 /// True when an order's lines may still change (before it is paid).
@@ -366,25 +355,59 @@ pub fn edit(
     input: &OrderInput,
     user: Option<UserId>,
     now: OffsetDateTime,
-) -> Result<Option<std::result::Result<(), Vec<FieldError>>>> {
+) -> Result<()> {
     let Some(order) = db::orders::get(conn, id)? else {
-        return Ok(None);
+        return Err(Error::NotFound("order"));
     };
     if !editable(order.status) {
-        return Ok(Some(Err(vec![FieldError::new(
+        return Err(Error::field(
             "lines",
             format!("An order that is {} can no longer be edited.", order.status),
-        )])));
+        ));
     }
     let Priced {
         currency,
         items,
         total,
-    } = match price_lines(conn, input)? {
-        Ok(v) => v,
-        Err(e) => return Ok(Some(Err(e))),
-    };
+    } = price_lines(conn, input)?;
     db::orders::replace_lines(conn, id, &currency, total, input.note.trim(), &items, now)?;
     audit(conn, user, "order.edit", id, now)?;
-    Ok(Some(Ok(())))
+    Ok(())
+}
+
+impl Crm {
+    /// Moves order `id` along the pipeline, by `user` (none for an API key).
+    #[tracing::instrument(skip_all, fields(order = id, to = %to), err(Display))]
+    pub async fn change_order_status(
+        &self,
+        id: i64,
+        to: OrderStatus,
+        user: Option<UserId>,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        self.db
+            .write(move |c| change_status(c, id, to, user, now))
+            .await
+    }
+
+    /// Creates an order by hand for `contact`; see [`create_manual`].
+    #[tracing::instrument(skip_all, fields(contact = %contact), err(Display))]
+    pub async fn create_order(
+        &self,
+        contact: ContactId,
+        input: OrderInput,
+        user: Option<UserId>,
+    ) -> Result<i64> {
+        let now = self.clock.now();
+        self.db
+            .write(move |c| create_manual(c, contact, &input, user, now))
+            .await
+    }
+
+    /// Replaces an order's lines; see [`edit`].
+    #[tracing::instrument(skip_all, fields(order = id), err(Display))]
+    pub async fn edit_order(&self, id: i64, input: OrderInput, user: Option<UserId>) -> Result<()> {
+        let now = self.clock.now();
+        self.db.write(move |c| edit(c, id, &input, user, now)).await
+    }
 }

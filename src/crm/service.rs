@@ -23,13 +23,21 @@ pub struct Crm {
     pub outbox_wakeup: Arc<Notify>,
     /// Where media files live (inbound downloads and outbound uploads).
     pub media_dir: PathBuf,
+    /// Region for phone numbers typed without a country code (`crm.default_region`).
+    pub default_region: Option<String>,
 }
 
 impl Crm {
     /// Builds the handles.
     #[must_use]
-    pub fn new(db: Db, clock: SharedClock, media_dir: PathBuf) -> Self {
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        media_dir: PathBuf,
+        default_region: Option<String>,
+    ) -> Self {
         Self {
+            default_region,
             db,
             clock,
             events: Events::default(),

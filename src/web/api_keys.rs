@@ -99,7 +99,7 @@ pub async fn create(
     let result = state
         .db
         .write(move |c| api_keys::create(c, &name, role, &random, &actor, now))
-        .await?;
+        .await;
     match result {
         Ok(key) => {
             let p = page(
@@ -112,10 +112,11 @@ pub async fn create(
             .await?;
             Ok(p.into_response())
         }
-        Err(e) => {
-            let p = page(&state, &user, None, f.name, FormErrors(vec![e])).await?;
+        Err(crate::crm::Error::Invalid(errors)) => {
+            let p = page(&state, &user, None, f.name, FormErrors(errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 

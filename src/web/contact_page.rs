@@ -335,30 +335,23 @@ pub async fn set_fields(
             input.push((key.to_string(), v.clone()));
         }
     }
-    let actor = actor_of(&user);
-    let now = state.clock.now();
-    let values = input.clone();
-    let result = state
-        .db
-        .write(move |c| {
-            if db::contacts::get(c, ContactId(id))?.is_none() {
-                return Ok(None);
-            }
-            crate::crm::fields::set_values(c, ContactId(id), &values, &actor, now).map(Some)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
+    let save = crate::crm::contacts::ContactSave {
+        id: Some(ContactId(id)),
+        fields: input.clone(),
+        ..Default::default()
+    };
+    match state.crm.save_contact(save, actor_of(&user)).await {
+        Ok(_) => Ok(redirect_with_flash(
             &state.cookies,
             &format!("/contacts/{id}"),
             FlashKind::Success,
             "Fields saved.",
         )),
-        Err(errors) => {
+        Err(crate::crm::Error::Invalid(errors)) => {
             let page = contact_page(&state, &user, id, Some((input, errors))).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -386,27 +379,13 @@ pub async fn set_consent(
             "Record an opt-in or an opt-out.".into(),
         ));
     }
-    let source = f.source.trim().chars().take(200).collect::<String>();
-    let source = if source.is_empty() {
-        format!("recorded by {}", user.session.user.name)
-    } else {
-        source
+    let consent = crate::crm::consent::Consent {
+        state: opt,
+        source: f.source,
+        fallback: format!("recorded by {}", user.session.user.name),
+        by: Some(user.session.user.id),
     };
-    let uid = user.session.user.id.0;
-    let now = state.clock.now();
-    let found = state
-        .db
-        .write(move |c| -> crate::db::Result<_> {
-            if db::contacts::get(c, ContactId(id))?.is_none() {
-                return Ok(false);
-            }
-            db::consent::set_opt_in(c, ContactId(id), opt, &source, Some(uid), now)?;
-            Ok(true)
-        })
-        .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
+    state.crm.record_consent(ContactId(id), consent).await?;
     Ok(redirect_with_flash(
         &state.cookies,
         &format!("/contacts/{id}"),

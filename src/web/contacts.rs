@@ -6,8 +6,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
-use crate::crm::access::AdminAction;
-use crate::crm::contacts::{self as crm_contacts, Actor, ContactError, ContactInput};
+use crate::crm::contacts::{Actor, ContactSave};
 use crate::db;
 use crate::db::contacts::ContactCursor;
 use crate::error::{AppError, Result};
@@ -318,11 +317,13 @@ pub struct ContactForm {
 }
 
 impl ContactForm {
-    fn input(&self) -> ContactInput {
-        ContactInput {
-            name: self.name.clone(),
-            phone: self.phone.clone(),
-            email: self.email.clone(),
+    fn save(&self, id: Option<ContactId>) -> ContactSave {
+        ContactSave {
+            id,
+            name: Some(self.name.clone()),
+            phone: Some(self.phone.clone()),
+            email: Some(self.email.clone()),
+            ..ContactSave::default()
         }
     }
 }
@@ -366,14 +367,14 @@ fn rejected(
     user: &CurrentUser,
     editing: Option<i64>,
     form: ContactForm,
-    e: ContactError,
+    e: crate::crm::Error,
 ) -> Result<Response> {
     match e {
-        ContactError::Invalid(errors) => {
+        crate::crm::Error::Invalid(errors) => {
             let page = form_page(user, editing, form, FormErrors(errors), None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        ContactError::Duplicate(other) => {
+        crate::crm::Error::Duplicate(other) => {
             let errors = FormErrors(vec![FieldError::new(
                 "phone",
                 "Another contact already has this number.",
@@ -381,7 +382,7 @@ fn rejected(
             let page = form_page(user, editing, form, errors, Some(other.0));
             Ok((StatusCode::CONFLICT, page).into_response())
         }
-        ContactError::NotFound => Err(AppError::NotFound),
+        other => Err(other.into()),
     }
 }
 
@@ -391,16 +392,10 @@ pub async fn create(
     user: CurrentUser,
     Form(form): Form<ContactForm>,
 ) -> Result<Response> {
-    let actor = actor_of(&user);
-    let (input, now, region) = (
-        form.input(),
-        state.clock.now(),
-        state.config.crm.default_region.clone(),
-    );
     let result = state
-        .db
-        .write(move |c| crm_contacts::create(c, &input, region.as_deref(), &actor, now))
-        .await?;
+        .crm
+        .save_contact(form.save(None), actor_of(&user))
+        .await;
     match result {
         Ok(id) => Ok(redirect_with_flash(
             &state.cookies,
@@ -448,20 +443,12 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response> {
-    let actor = actor_of(&user);
-    let (input, now, region) = (
-        form.input(),
-        state.clock.now(),
-        state.config.crm.default_region.clone(),
-    );
     let result = state
-        .db
-        .write(move |c| {
-            crm_contacts::update(c, ContactId(id), &input, region.as_deref(), &actor, now)
-        })
-        .await?;
+        .crm
+        .save_contact(form.save(Some(ContactId(id))), actor_of(&user))
+        .await;
     match result {
-        Ok(()) => Ok(redirect_with_flash(
+        Ok(_) => Ok(redirect_with_flash(
             &state.cookies,
             &format!("/contacts/{id}"),
             FlashKind::Success,
@@ -485,20 +472,19 @@ pub async fn merge(
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> Result<Response> {
-    user.require(AdminAction::MergeContacts)?;
-    let actor = actor_of(&user);
-    let now = state.clock.now();
-    let result = state
-        .db
-        .write(move |c| crm_contacts::merge(c, ContactId(id), ContactId(f.other), &actor, now))
+    state
+        .crm
+        .merge_contacts(
+            ContactId(id),
+            ContactId(f.other),
+            user.who(),
+            actor_of(&user),
+        )
         .await?;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &state.cookies,
-            &format!("/contacts/{id}"),
-            FlashKind::Success,
-            "Contacts merged.",
-        )),
-        Err(_) => Err(AppError::NotFound),
-    }
+    Ok(redirect_with_flash(
+        &state.cookies,
+        &format!("/contacts/{id}"),
+        FlashKind::Success,
+        "Contacts merged.",
+    ))
 }

@@ -93,7 +93,7 @@ pub async fn create(
     let result = state
         .db
         .write(move |c| fields::define(c, &input, &actor, now))
-        .await?;
+        .await;
     match result {
         Ok(_) => Ok(redirect_with_flash(
             &state.cookies,
@@ -101,10 +101,11 @@ pub async fn create(
             FlashKind::Success,
             &format!("Field “{}” created.", f.label.trim()),
         )),
-        Err(errors) => {
+        Err(crate::crm::Error::Invalid(errors)) => {
             let page = page(&state, &user, f, FormErrors(errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -120,8 +121,7 @@ pub async fn update(
     let result = state
         .db
         .write(move |c| fields::redefine(c, id, &input, &actor, now))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await;
     match result {
         Ok(()) => Ok(redirect_with_flash(
             &state.cookies,
@@ -129,15 +129,13 @@ pub async fn update(
             FlashKind::Success,
             "Field saved.",
         )),
-        Err(errors) => {
-            let msg: Vec<String> = errors.into_iter().map(|e| e.message).collect();
-            Ok(redirect_with_flash(
-                &state.cookies,
-                "/settings/fields",
-                FlashKind::Error,
-                &msg.join(" "),
-            ))
-        }
+        Err(e @ crate::crm::Error::Invalid(_)) => Ok(redirect_with_flash(
+            &state.cookies,
+            "/settings/fields",
+            FlashKind::Error,
+            &e.to_string(),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 

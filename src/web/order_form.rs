@@ -5,6 +5,7 @@ use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
+use crate::crm;
 use crate::crm::identity::with_variants;
 use crate::crm::orders::{self, LineInput, OrderInput};
 use crate::db;
@@ -141,11 +142,10 @@ pub async fn create(
 ) -> Result<Response> {
     let (contact, customer, input) = read_form(&body);
     let region = state.config.crm.default_region.clone();
-    let (uid, now) = (Some(user.session.user.id), state.clock.now());
-    let (inp, cust) = (input.clone(), customer.clone());
-    let (result, known) = state
+    let cust = customer.clone();
+    let known = state
         .db
-        .write(move |c| -> crate::db::Result<_> {
+        .read(move |c| {
             let id = match contact {
                 Some(id) => Some(ContactId(id)),
                 None => match PhoneE164::parse(&cust, region.as_deref()) {
@@ -153,19 +153,22 @@ pub async fn create(
                     Err(_) => None,
                 },
             };
-            let Some(id) = id else {
-                return Ok((
-                    Err(vec![FieldError::new(
-                        "customer",
-                        "No contact has this phone number. Create the contact first.",
-                    )]),
-                    None,
-                ));
-            };
-            let known = db::contacts::get(c, id)?.map(|k| (k.id.0, k.display_name()));
-            Ok((orders::create_manual(c, id, &inp, uid, now)?, known))
+            let Some(id) = id else { return Ok(None) };
+            Ok(db::contacts::get(c, id)?.map(|k| (k.id.0, k.display_name())))
         })
         .await?;
+    let result = match known {
+        Some((id, _)) => {
+            state
+                .crm
+                .create_order(ContactId(id), input.clone(), Some(user.session.user.id))
+                .await
+        }
+        None => Err(crm::Error::field(
+            "customer",
+            "No contact has this phone number. Create the contact first.",
+        )),
+    };
     match result {
         Ok(id) => Ok(redirect_with_flash(
             &state.cookies,
@@ -173,11 +176,12 @@ pub async fn create(
             FlashKind::Success,
             "Order created.",
         )),
-        Err(errors) => Ok((
+        Err(crm::Error::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             page(&user, None, known, input, customer, errors),
         )
             .into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -231,24 +235,19 @@ pub async fn update(
     RawForm(body): RawForm,
 ) -> Result<Response> {
     let (_, _, input) = read_form(&body);
-    let (uid, now, inp) = (Some(user.session.user.id), state.clock.now(), input.clone());
-    let (result, order) = state
-        .db
-        .write(move |c| -> crate::db::Result<_> {
-            Ok((
-                orders::edit(c, id, &inp, uid, now)?,
-                db::orders::get(c, id)?,
-            ))
-        })
-        .await?;
-    match result.ok_or(AppError::NotFound)? {
+    let result = state
+        .crm
+        .edit_order(id, input.clone(), Some(user.session.user.id))
+        .await;
+    match result {
         Ok(()) => Ok(redirect_with_flash(
             &state.cookies,
             &format!("/orders/{id}"),
             FlashKind::Success,
             "Order saved.",
         )),
-        Err(errors) => {
+        Err(crm::Error::Invalid(errors)) => {
+            let order = state.db.read(move |c| db::orders::get(c, id)).await?;
             let contact = order.and_then(|o| o.contact_id.map(|c| (c.0, o.contact_name)));
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -256,5 +255,6 @@ pub async fn update(
             )
                 .into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }

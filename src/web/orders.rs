@@ -285,11 +285,10 @@ pub async fn change_status(
             "Unknown status.",
         ));
     };
-    let (now, who) = (state.clock.now(), Some(user.session.user.id));
     let result = state
-        .db
-        .write(move |c| crm::orders::change_status(c, id, to, who, now))
-        .await?;
+        .crm
+        .change_order_status(id, to, Some(user.session.user.id))
+        .await;
     match result {
         Ok(()) => Ok(redirect_with_flash(
             &state.cookies,
@@ -297,13 +296,13 @@ pub async fn change_status(
             FlashKind::Success,
             &format!("Order is now {to}."),
         )),
-        Err(why) if why == "no such order" => Err(AppError::NotFound),
-        Err(why) => Ok(redirect_with_flash(
+        Err(crm::Error::Conflict(why)) => Ok(redirect_with_flash(
             &state.cookies,
             &back,
             FlashKind::Error,
             &why,
         )),
+        Err(e) => Err(e.into()),
     }
 }
 

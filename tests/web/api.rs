@@ -18,8 +18,7 @@ pub async fn key(app: &TestApp, role: Role) -> (i64, String) {
             flowcrm::crm::api_keys::create(c, "test", role, &seed, &Actor::default(), now)
         })
         .await
-        .expect("db")
-        .expect("valid");
+        .expect("key created");
     (k.id, k.token)
 }
 

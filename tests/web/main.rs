@@ -12,6 +12,7 @@ mod contacts;
 mod conversation;
 mod fuzz;
 mod hostile_input;
+mod live_events;
 mod media;
 mod orders;
 mod outbound;

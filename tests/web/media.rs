@@ -254,8 +254,7 @@ async fn deleting_a_contact_removes_its_media_files() {
             )
         })
         .await
-        .expect("db")
-        .expect("key");
+        .expect("key created");
     let req = axum::http::Request::delete(format!("/api/v1/contacts/{contact}"))
         .header("authorization", format!("Bearer {}", key.token))
         .body(axum::body::Body::empty())

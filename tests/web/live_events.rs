@@ -1,0 +1,154 @@
+//! Every send path publishes a live event that an open page's event stream receives: a page
+//! reply, an attachment, a template, an API send, a retry, and each outcome the sender records
+//! (sent, and a failure Meta reports, such as a closed window).
+
+use crate::attachments::{JPEG, upload};
+use crate::fake_graph::{add_template, customer_writes, meta_error, run_sender, setup};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use flowcrm::model::Role;
+use http_body_util::BodyExt;
+
+/// An open `/events` stream and what it has said so far.
+struct Stream {
+    body: Body,
+    text: String,
+}
+
+impl Stream {
+    async fn open(app: &mut crate::helpers::TestApp) -> Self {
+        let req = Request::get("/events").body(Body::empty()).expect("req");
+        let resp = app.send_streaming(req).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let mut s = Self {
+            body: resp.into_body(),
+            text: String::new(),
+        };
+        while !s.text.contains("event: ready") {
+            s.read().await;
+        }
+        s
+    }
+
+    async fn read(&mut self) {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), self.body.frame())
+            .await
+            .expect("the stream said something within 5 s")
+            .expect("frame")
+            .expect("ok");
+        if let Ok(data) = frame.into_data() {
+            self.text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+
+    fn count(&self, conv: i64) -> usize {
+        self.text
+            .matches(&format!("event: conversation\ndata: {conv}\n"))
+            .count()
+    }
+
+    /// Waits for a new event about `conv` after `step`; fails the test if none comes.
+    async fn expect_event(&mut self, conv: i64, before: usize, step: &str) -> usize {
+        let wait = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while self.count(conv) <= before {
+                self.read().await;
+            }
+        });
+        assert!(
+            wait.await.is_ok(),
+            "no live event after {step}; stream so far: {}",
+            self.text
+        );
+        self.count(conv)
+    }
+}
+
+#[tokio::test]
+async fn every_send_path_and_every_sender_outcome_reaches_an_open_page() {
+    let (mut app, fake) = setup().await;
+    let conv = customer_writes(&mut app, "wamid.IN.LIVE").await;
+    add_template(
+        &app,
+        "order_update",
+        "pt_BR",
+        "APPROVED",
+        serde_json::json!([{"type": "BODY", "text": "Pedido {{1}}."}]),
+    )
+    .await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    let mut stream = Stream::open(&mut app).await;
+    let mut seen = stream.count(conv);
+
+    let csrf = app.get(&format!("/conversations/{conv}")).await.csrf();
+    let r = app
+        .post_form(
+            &format!("/conversations/{conv}/messages"),
+            &[
+                ("body", "Oi"),
+                ("key", &"r".repeat(20)),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    seen = stream.expect_event(conv, seen, "a page reply").await;
+    assert_eq!(run_sender(&app).await.sent, 1);
+    seen = stream.expect_event(conv, seen, "the sender sent it").await;
+
+    let r = upload(&mut app, conv, Some(&csrf), "image/jpeg", "foto.jpg", JPEG).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    seen = stream.expect_event(conv, seen, "an attachment").await;
+
+    let r = app
+        .post_form(
+            &format!("/conversations/{conv}/template"),
+            &[
+                ("name", "order_update"),
+                ("language", "pt_BR"),
+                ("var1", "42"),
+                ("key", &"t".repeat(20)),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    seen = stream.expect_event(conv, seen, "a template").await;
+    assert_eq!(run_sender(&app).await.sent, 2);
+    seen = stream
+        .expect_event(conv, seen, "the sender sent two more")
+        .await;
+
+    let (_, key) = crate::api::key(&app, Role::Admin).await;
+    let r = crate::api::call(
+        &mut app,
+        "POST",
+        &format!("/conversations/{conv}/messages"),
+        Some(&key),
+        Some(serde_json::json!({"type": "text", "text": {"body": "Pelo API"}})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    seen = stream.expect_event(conv, seen, "an API send").await;
+
+    // Meta says the window is closed: the sender records the failure and tells the page.
+    fake.script
+        .lock()
+        .expect("lock")
+        .push_back((400, meta_error(131_047, "Re-engagement message")));
+    assert_eq!(run_sender(&app).await.failed, 1);
+    seen = stream
+        .expect_event(conv, seen, "a failure the sender recorded")
+        .await;
+
+    let failed: i64 = app
+        .count("SELECT message_id FROM outbox WHERE state = 'needs_template'")
+        .await;
+    let r = app
+        .post_form(
+            &format!("/messages/{failed}/retry"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    stream.expect_event(conv, seen, "a retry").await;
+}
