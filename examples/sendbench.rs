@@ -116,7 +116,7 @@ async fn main() {
     }
     let secs = started.elapsed().as_secs_f64();
     let recorded: i64 = db
-        .read(|c| {
+        .read(|c| -> flowcrm::db::Result<_> {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM outbox WHERE state = 'sent'",
                 [],

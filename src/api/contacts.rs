@@ -8,9 +8,10 @@ use crate::app::AppState;
 use crate::crm::consent::Consent;
 use crate::crm::contacts::{Actor, ContactSave};
 use crate::crm::fields;
+use crate::crm::filters::{self, Mode};
 use crate::db;
 use crate::db::contacts::ContactCursor;
-use crate::model::{Contact, ContactFilter, ContactId, FieldError, OptIn};
+use crate::model::{Contact, ContactId, FieldError, OptIn};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -158,8 +159,34 @@ pub struct ContactUpdate {
 }
 
 /// A contact with its tags and field values.
+/// Contacts as the API shows them, their tags loaded in one query.
+fn contacts_out(
+    conn: &rusqlite::Connection,
+    contacts: Vec<Contact>,
+) -> db::Result<Vec<ContactOut>> {
+    let ids: Vec<ContactId> = contacts.iter().map(|c| c.id).collect();
+    let mut tags = db::tags::for_contacts(conn, &ids)?;
+    contacts
+        .into_iter()
+        .map(|c| {
+            let t = tags.remove(&c.id).unwrap_or_default();
+            contact_with(conn, c, t)
+        })
+        .collect()
+}
+
+/// A contact as the API shows it.
 pub fn contact_out(conn: &rusqlite::Connection, c: Contact) -> db::Result<ContactOut> {
-    let tags = db::tags::for_contact(conn, c.id)?
+    let tags = db::tags::for_contact(conn, c.id)?;
+    contact_with(conn, c, tags)
+}
+
+fn contact_with(
+    conn: &rusqlite::Connection,
+    c: Contact,
+    tags: Vec<crate::model::Tag>,
+) -> db::Result<ContactOut> {
+    let tags = tags
         .into_iter()
         .map(|t| TagOut {
             id: t.id,
@@ -263,19 +290,6 @@ pub async fn list(
         "segment",
         "sort",
     ])?;
-    let mut filter = ContactFilter::from_pairs(&q.0).map_err(ApiError::Invalid)?;
-    if let Some(sort) = q.get("sort")
-        && !["", "newest", "oldest", "name"].contains(&sort)
-    {
-        return Err(ApiError::field("sort", "Use newest, oldest or name."));
-    }
-    let segment = match q.get("segment").filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            s.parse::<i64>()
-                .map_err(|_| ApiError::field("segment", "Use a segment id."))?,
-        ),
-        None => None,
-    };
     let after = match q.get("cursor").filter(|c| !c.is_empty()) {
         Some(c) => Some(c.parse::<ContactCursor>().map_err(|()| {
             ApiError::field("cursor", "Use the next_cursor of the previous page.")
@@ -283,41 +297,29 @@ pub async fn list(
         None => None,
     };
     let now = state.clock.now();
+    let pairs = q.0;
     let (rows, next) = state
         .db
-        .read(move |c| {
-            if let Some(id) = segment {
-                let Some(seg) = db::segments::get(c, id)? else {
-                    return Ok(Err(ApiError::field("segment", "No such segment.")));
-                };
-                let sort = filter.sort;
-                filter = ContactFilter { sort, ..seg.filter };
-            }
-            let errors = fields::check_filter(&db::custom_fields::list(c)?, &mut filter);
-            if !errors.is_empty() {
-                return Ok(Err(ApiError::Invalid(errors)));
-            }
+        .read(move |c| -> ApiResult<_> {
+            let filter = filters::resolve(c, &pairs, Mode::Strict)?.filter;
             let name_sort = filter.sort == crate::model::ContactSort::Name;
             if after
                 .as_ref()
                 .is_some_and(|a| matches!(a, ContactCursor::Name(..)) != name_sort)
             {
-                return Ok(Err(ApiError::field(
+                return Err(ApiError::field(
                     "cursor",
                     "This cursor belongs to another sort order.",
-                )));
+                ));
             }
             let rows = db::contacts::list(c, &filter, after.as_ref(), limit, now)?;
             let next = (rows.len() == limit as usize)
                 .then(|| rows.last().map(|(_, k)| k.to_string()))
                 .flatten();
-            let out = rows
-                .into_iter()
-                .map(|(r, _)| contact_out(c, r.contact))
-                .collect::<db::Result<Vec<_>>>()?;
-            Ok(Ok((out, next)))
+            let contacts: Vec<Contact> = rows.into_iter().map(|(r, _)| r.contact).collect();
+            Ok((contacts_out(c, contacts)?, next))
         })
-        .await??;
+        .await?;
     Ok(Json(ContactPage {
         data: rows,
         next_cursor: next,

@@ -241,7 +241,7 @@ pub async fn get(
     let now = state.clock.now();
     state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             let Some(conv) = db::conversations::get(c, id)? else {
                 return Ok(None);
             };

@@ -7,6 +7,7 @@ mod conversations;
 pub mod error;
 pub mod extract;
 mod orders;
+mod query_check;
 mod tags;
 
 use crate::app::AppState;
@@ -137,8 +138,12 @@ pub fn router() -> Router<AppState> {
     let (router, mut doc) = routes().split_for_parts();
     // The routes' paths are merged after the modifiers ran: add the common responses now.
     CommonResponses.modify(&mut doc);
+    let accepted = Arc::new(query_check::Accepted::from_doc(&doc));
     let doc = Arc::new(serde_json::to_value(&doc).unwrap_or_default());
     router
+        .route_layer(axum::middleware::from_fn(move |m, req, next| {
+            query_check::refuse_unknown(Arc::clone(&accepted), m, req, next)
+        }))
         .route(
             "/openapi.json",
             get(move || {

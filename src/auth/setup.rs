@@ -41,7 +41,7 @@ impl Auth {
         let now = self.clock.now();
         let (users, valid) = self
             .db
-            .read(move |c| {
+            .read(move |c| -> crate::db::Result<_> {
                 Ok((
                     db::users::count(c)?,
                     db::setup_tokens::is_valid(c, &hash, now)?,

@@ -158,7 +158,7 @@ mod tests {
         }
         // Nothing secret is stored.
         let stored: Vec<u8> = db
-            .read(move |c| {
+            .read(move |c| -> crate::db::Result<_> {
                 Ok(crate::db::api_keys::by_prefix(c, &key.prefix)?
                     .expect("row")
                     .1)

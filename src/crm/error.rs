@@ -132,7 +132,7 @@ mod tests {
             .await;
         assert!(matches!(r, Err(Error::WindowClosed)), "{r:?}");
         let (contacts, audit) = db
-            .read(|c| {
+            .read(|c| -> crate::db::Result<_> {
                 Ok((
                     crate::db::contacts::count(c)?,
                     crate::db::audit::recent(c, 10)?.len(),

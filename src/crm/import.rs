@@ -463,7 +463,7 @@ mod tests {
         let result = db.write(move |c| apply(c, &rows, false, &done, now)).await;
         assert!(result.is_err());
         let counts = db
-            .read(|c| {
+            .read(|c| -> crate::db::Result<_> {
                 Ok((
                     crate::db::contacts::count(c)?,
                     crate::db::tags::list(c)?.len(),

@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod events;
 pub mod fields;
+pub mod filters;
 pub mod identity;
 pub mod import;
 pub mod inbound;

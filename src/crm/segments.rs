@@ -35,8 +35,8 @@ pub fn rename(
     who: Who,
     now: OffsetDateTime,
 ) -> Result<(), AccessError> {
-    let s = owned(conn, id, who)?;
-    db::segments::update(conn, id, name, &s.filter, now)?;
+    owned(conn, id, who)?;
+    db::segments::rename(conn, id, name, now)?;
     Ok(())
 }
 

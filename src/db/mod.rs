@@ -122,18 +122,20 @@ impl Db {
         self.inner.writer.submit(f).await
     }
 
-    /// Runs `f` on a read-only connection from the pool, off the async threads.
-    pub async fn read<F, T>(&self, f: F) -> Result<T>
+    /// Runs `f` on a read-only connection from the pool, off the async threads. Like `write`,
+    /// generic over the closure's error, so a use case can refuse with its own error type.
+    pub async fn read<F, T, E>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         let _permit = self
             .inner
             .permits
             .acquire()
             .await
-            .map_err(|_| Error::Closed)?;
+            .map_err(|_| E::from(Error::Closed))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let conn = inner
@@ -141,7 +143,7 @@ impl Db {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .pop()
-                .ok_or(Error::Closed)?;
+                .ok_or(E::from(Error::Closed))?;
             let result = f(&conn);
             inner
                 .readers
@@ -151,12 +153,12 @@ impl Db {
             result
         })
         .await
-        .map_err(|e| Error::Task(e.to_string()))?
+        .map_err(|e| E::from(Error::Task(e.to_string())))?
     }
 
     /// Checks that a reader answers and the writer thread is alive.
     pub async fn ping(&self) -> Result<()> {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        self.read(|c| -> Result<_> { Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?) })
             .await?;
         self.write(|_| Ok(())).await
     }

@@ -1,7 +1,7 @@
 //! The `segments` table: saved contact filters.
 
 use super::error::unique_as_conflict;
-use super::{Result, to_ts};
+use super::{Error, Result, to_ts};
 use crate::model::{ContactFilter, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
@@ -13,8 +13,10 @@ pub struct Segment {
     pub id: i64,
     /// Name (unique, case-insensitive).
     pub name: String,
-    /// The filter.
-    pub filter: ContactFilter,
+    /// The saved filter; `None` when the stored JSON cannot be read. Use [`Segment::filter`],
+    /// which turns that into `Error::Corrupt`: a damaged segment must never act as the empty
+    /// filter (an export of "VIP customers" would export everyone).
+    pub saved: Option<ContactFilter>,
     /// Who saved it (none for segments saved before owners were kept, or a deleted user).
     pub created_by: Option<UserId>,
 }
@@ -23,9 +25,18 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Segment> {
     Ok(Segment {
         id: r.get(0)?,
         name: r.get(1)?,
-        filter: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+        saved: serde_json::from_str(&r.get::<_, String>(2)?).ok(),
         created_by: r.get::<_, Option<i64>>(3)?.map(UserId),
     })
+}
+
+impl Segment {
+    /// The saved filter, or `Error::Corrupt` when it cannot be read.
+    pub fn filter(&self) -> Result<&ContactFilter> {
+        self.saved
+            .as_ref()
+            .ok_or(Error::Corrupt("saved segment filter"))
+    }
 }
 
 fn json(f: &ContactFilter) -> String {
@@ -66,19 +77,11 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// Renames a segment or replaces its filter.
-pub fn update(
-    conn: &Connection,
-    id: i64,
-    name: &str,
-    f: &ContactFilter,
-    now: OffsetDateTime,
-) -> Result<bool> {
+/// Renames a segment (its filter stays as stored).
+pub fn rename(conn: &Connection, id: i64, name: &str, now: OffsetDateTime) -> Result<bool> {
     Ok(conn
-        .prepare_cached(
-            "UPDATE segments SET name = ?2, filter = ?3, updated_at = ?4 WHERE id = ?1",
-        )?
-        .execute(params![id, name, json(f), to_ts(now)])
+        .prepare_cached("UPDATE segments SET name = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, name, to_ts(now)])
         .map_err(|e| unique_as_conflict(e, "a segment with this name"))?
         == 1)
 }

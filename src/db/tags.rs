@@ -74,6 +74,39 @@ pub fn for_contact(conn: &Connection, contact: ContactId) -> Result<Vec<Tag>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Tags of many contacts in one query, by contact (contacts without tags are absent).
+pub fn for_contacts(
+    conn: &Connection,
+    contacts: &[ContactId],
+) -> Result<std::collections::HashMap<ContactId, Vec<Tag>>> {
+    let mut out: std::collections::HashMap<ContactId, Vec<Tag>> = std::collections::HashMap::new();
+    if contacts.is_empty() {
+        return Ok(out);
+    }
+    let ids = serde_json::to_string(&contacts.iter().map(|c| c.0).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
+    let sql = "SELECT ct.contact_id, t.id, t.name, t.color FROM tags t
+               JOIN contact_tags ct ON ct.tag_id = t.id
+               WHERE ct.contact_id IN (SELECT value FROM json_each(?1))
+               ORDER BY t.name COLLATE NOCASE";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([ids], |r| {
+        Ok((
+            ContactId(r.get(0)?),
+            Tag {
+                id: r.get(1)?,
+                name: r.get(2)?,
+                color: r.get(3)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (c, t) = row?;
+        out.entry(c).or_default().push(t);
+    }
+    Ok(out)
+}
+
 /// Tags of a conversation.
 pub fn for_conversation(conn: &Connection, conversation: i64) -> Result<Vec<Tag>> {
     let sql =

@@ -7,6 +7,7 @@ use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::crm::contacts::{Actor, ContactSave};
+use crate::crm::filters::{self, Mode};
 use crate::db;
 use crate::db::contacts::ContactCursor;
 use crate::error::{AppError, Result};
@@ -118,8 +119,8 @@ impl ContactsPage {
     }
 }
 
-/// A contacts filter read from a query string: the filter (a saved segment's when `segment`
-/// is given and nothing else is), its problems, the page cursor and the segment id.
+/// A contacts filter read from a query string (resolved by `crm::filters`, the same meaning
+/// the API and the export use), with the page's cursor.
 pub struct FilterQuery {
     /// The filter (field conditions checked and normalised).
     pub filter: ContactFilter,
@@ -132,7 +133,7 @@ pub struct FilterQuery {
 }
 
 impl FilterQuery {
-    /// Parses `raw`, loading the segment and the field definitions from the store.
+    /// Parses `raw` leniently: problems become notices, and the bad parts are left out.
     pub async fn read(state: &AppState, raw: Option<&str>) -> Result<Self> {
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
@@ -143,72 +144,21 @@ impl FilterQuery {
                 .find(|(n, _)| n == k)
                 .map(|(_, v)| v.trim().to_string())
         };
+        let after = part("before").and_then(|c| c.parse().ok());
         if let Some(key) = part("field_key").filter(|k| !k.is_empty()) {
             let op = part("field_op").unwrap_or_default();
             let value = part("field_value").unwrap_or_default();
             pairs.push(("field".into(), format!("{key}:{op}:{value}")));
         }
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.trim().to_string())
-        };
-        let after = get("before").and_then(|c| c.parse().ok());
-        let segment = get("segment").and_then(|s| s.parse::<i64>().ok());
-        let (mut filter, mut errors) = match ContactFilter::from_pairs(&pairs) {
-            Ok(f) => (f, Vec::new()),
-            Err(e) => {
-                // Keep what parsed: drop the bad pairs and read again.
-                let bad: Vec<String> = e.iter().map(|e| e.field.to_string()).collect();
-                let kept: Vec<_> = pairs
-                    .iter()
-                    .filter(|(k, _)| !bad.contains(k))
-                    .cloned()
-                    .collect();
-                (ContactFilter::from_pairs(&kept).unwrap_or_default(), e)
-            }
-        };
-        let (defs, saved) = state
+        let r = state
             .db
-            .read(move |c| {
-                Ok((
-                    db::custom_fields::list(c)?,
-                    segment
-                        .map(|id| db::segments::get(c, id))
-                        .transpose()?
-                        .flatten(),
-                ))
-            })
+            .read(move |c| filters::resolve(c, &pairs, Mode::Lenient))
             .await?;
-        if let Some(seg) = &saved
-            && filter.is_empty()
-        {
-            let sort = filter.sort;
-            filter = seg.filter.clone();
-            if get("sort").is_some() {
-                filter.sort = sort;
-            }
-        }
-        let field_errors = crate::crm::fields::check_filter(&defs, &mut filter);
-        if !field_errors.is_empty() {
-            let known: Vec<String> = defs.iter().map(|d| d.key.clone()).collect();
-            filter.fields.retain(|c| known.contains(&c.key));
-            crate::crm::fields::check_filter(&defs, &mut filter);
-            filter.fields.retain(|c| {
-                let mut one = ContactFilter {
-                    fields: vec![c.clone()],
-                    ..ContactFilter::default()
-                };
-                crate::crm::fields::check_filter(&defs, &mut one).is_empty()
-            });
-            errors.extend(field_errors);
-        }
         Ok(Self {
-            filter,
-            errors,
+            filter: r.filter,
+            errors: r.notices,
             after,
-            segment: saved.map(|s| s.id),
+            segment: r.segment,
         })
     }
 }
@@ -223,12 +173,14 @@ pub async fn index(
     let (filter, after, now) = (fq.filter.clone(), fq.after.clone(), state.clock.now());
     let (rows, tags_of, all_tags, fields, segments, total) = state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             let rows = db::contacts::list(c, &filter, after.as_ref(), PAGE, now)?;
-            let tags_of = rows
+            let ids: Vec<ContactId> = rows.iter().map(|(r, _)| r.contact.id).collect();
+            let mut tags = db::tags::for_contacts(c, &ids)?;
+            let tags_of: Vec<Vec<Tag>> = ids
                 .iter()
-                .map(|(r, _)| db::tags::for_contact(c, r.contact.id))
-                .collect::<db::Result<Vec<_>>>()?;
+                .map(|id| tags.remove(id).unwrap_or_default())
+                .collect();
             let all = db::tags::list(c)?
                 .into_iter()
                 .map(|(t, _)| t)

@@ -391,11 +391,13 @@ pub async fn send_template(
 ) -> Result<Response> {
     let (contact, values) = state
         .db
-        .read(move |c| match db::conversations::get(c, id)? {
-            Some(conv) => Ok(db::contacts::get(c, conv.contact_id)?
-                .map(|k| crate::crm::fields::values_of(c, k.id).map(|v| (k, v)))
-                .transpose()?),
-            None => Ok(None),
+        .read(move |c| -> db::Result<_> {
+            match db::conversations::get(c, id)? {
+                Some(conv) => Ok(db::contacts::get(c, conv.contact_id)?
+                    .map(|k| crate::crm::fields::values_of(c, k.id).map(|v| (k, v)))
+                    .transpose()?),
+                None => Ok(None),
+            }
         })
         .await?
         .ok_or(AppError::NotFound)?;

@@ -178,7 +178,7 @@ pub async fn index(
     let st = status.clone();
     let (rows, tags_of, all_tags) = state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             let f = InboxFilter {
                 view,
                 status: Some(st.as_str()).filter(|s| !s.is_empty()),

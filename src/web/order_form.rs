@@ -111,7 +111,7 @@ pub async fn new_form(
 ) -> Result<OrderFormPage> {
     let (contact, currency) = state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             let contact = q
                 .contact
                 .map(|id| db::contacts::get(c, ContactId(id)))
@@ -145,7 +145,7 @@ pub async fn create(
     let cust = customer.clone();
     let known = state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             let id = match contact {
                 Some(id) => Some(ContactId(id)),
                 None => match PhoneE164::parse(&cust, region.as_deref()) {
@@ -199,7 +199,9 @@ pub async fn edit_form(
 ) -> Result<Response> {
     let (order, items) = state
         .db
-        .read(move |c| Ok((db::orders::get(c, id)?, db::orders::items(c, id)?)))
+        .read(move |c| -> db::Result<_> {
+            Ok((db::orders::get(c, id)?, db::orders::items(c, id)?))
+        })
         .await?;
     let o = order.ok_or(AppError::NotFound)?;
     if !orders::editable(o.status) {

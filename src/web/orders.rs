@@ -130,7 +130,7 @@ pub async fn index(
     let before = super::forms::parse_cursor(q.before.as_deref());
     let (rows, totals, all_tags) = state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             Ok((
                 db::orders::list(c, &filter, before, PAGE)?,
                 db::orders::totals(c, &filter)?,
@@ -210,7 +210,7 @@ pub async fn show(
 ) -> Result<OrderPage> {
     let (order, items, history) = state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             Ok((
                 db::orders::get(c, id)?,
                 db::orders::items(c, id)?,

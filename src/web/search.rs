@@ -113,7 +113,7 @@ pub async fn index(
     let first = before.is_none();
     let (hits, contacts) = state
         .db
-        .read(move |c| {
+        .read(move |c| -> crate::db::Result<_> {
             let hits = db::inbox::search_messages(c, &expr, before, PAGE)?;
             let contacts = if first {
                 db::contacts::list(c, &filter, None, 10, now)?

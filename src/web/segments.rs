@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::crm::access::AccessError;
 use crate::db;
 use crate::error::Result;
+use crate::model::ContactFilter;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -23,8 +24,10 @@ pub const MAX_SEGMENT_NAME: usize = 60;
 pub struct Row {
     id: i64,
     name: String,
-    query: String,
-    count: i64,
+    /// The filter's text form; `None` when the stored filter is damaged.
+    query: Option<String>,
+    /// Contacts it matches now; `None` when the stored filter is damaged.
+    count: Option<i64>,
     /// Whether this user may rename or delete it (its creator or an admin).
     may_change: bool,
 }
@@ -46,10 +49,13 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<S
             db::segments::list(c)?
                 .into_iter()
                 .map(|s| {
+                    let filter = s.filter().ok();
                     Ok(Row {
-                        count: db::contacts::count_matching(c, &s.filter, now)?,
+                        count: filter
+                            .map(|f| db::contacts::count_matching(c, f, now))
+                            .transpose()?,
                         id: s.id,
-                        query: s.filter.to_query(),
+                        query: filter.map(ContactFilter::to_query),
                         may_change: crate::crm::access::require_author_or_admin(
                             who,
                             s.created_by,

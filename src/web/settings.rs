@@ -67,7 +67,7 @@ pub struct WebhookPanel {
 async fn webhook_panel(state: &AppState) -> Result<WebhookPanel> {
     let (counts, dead, events) = state
         .db
-        .read(|c| {
+        .read(|c| -> crate::db::Result<_> {
             Ok((
                 db::webhook_log::counts(c)?,
                 db::webhook_log::recent_dead_letters(c, 10)?,

@@ -264,7 +264,11 @@ impl TestApp {
         F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.state.db.read(move |c| Ok(f(c)?)).await.expect("query")
+        self.state
+            .db
+            .read(move |c| -> flowcrm::db::Result<_> { Ok(f(c)?) })
+            .await
+            .expect("query")
     }
 
     /// A single integer from SQL.

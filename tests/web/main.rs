@@ -1,6 +1,7 @@
 //! Integration tests of the web app, built in-process on a temp data dir.
 
 mod fake_graph;
+mod filters;
 mod helpers;
 #[path = "../common/mutate.rs"]
 mod mutate;
