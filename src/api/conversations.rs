@@ -7,7 +7,7 @@ use super::rfc3339;
 use crate::app::AppState;
 use crate::crm::send::{Outgoing, SendKey};
 use crate::db;
-use crate::model::{Message, Outbound, TemplateHeader, TemplateParam};
+use crate::model::{Outbound, TemplateHeader, TemplateParam};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -25,6 +25,10 @@ pub struct ConversationOut {
     pub contact_id: i64,
     /// The customer's best name.
     pub contact_name: String,
+    /// The customer's phone (E.164), when known.
+    pub phone: Option<String>,
+    /// The customer's WhatsApp user id (BSUID), when known.
+    pub wa_user_id: Option<String>,
     /// open, pending or resolved.
     pub status: String,
     /// Last message either way (RFC 3339).
@@ -45,50 +49,6 @@ pub struct ConversationPage {
     /// By last activity, newest first.
     pub data: Vec<ConversationOut>,
     /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// Meta's error for a message.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageError {
-    /// Meta's code (e.g. 131047).
-    pub code: i64,
-    /// Title.
-    pub title: String,
-    /// Details.
-    pub details: String,
-}
-
-/// A message.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageOut {
-    /// Id.
-    pub id: i64,
-    /// Conversation id.
-    pub conversation_id: i64,
-    /// WhatsApp message id (`local:...` until Meta accepted it).
-    pub wamid: String,
-    /// `in` (customer) or `out` (business).
-    pub direction: String,
-    /// text, image, template, order, reaction ...
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Text, caption or a one-line summary.
-    pub text: String,
-    /// Meta's timestamp, or when it was queued (RFC 3339).
-    pub sent_at: String,
-    /// Outbound: queued, sending, sent, delivered, read, failed ...
-    pub status: Option<String>,
-    /// Why it failed, when it did.
-    pub error: Option<MessageError>,
-}
-
-/// A page of messages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessagePage {
-    /// Newest first.
-    pub data: Vec<MessageOut>,
-    /// Pass as `cursor` for older messages; absent on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -135,39 +95,20 @@ pub enum SendIn {
     },
 }
 
-fn conversation_out(
-    c: crate::model::Conversation,
-    name: String,
-    now: time::OffsetDateTime,
-) -> ConversationOut {
+fn conversation_out(c: &db::inbox::ConversationRow, now: time::OffsetDateTime) -> ConversationOut {
+    let closes = c.last_inbound_at.map(|t| t + crate::model::SERVICE_WINDOW);
     ConversationOut {
-        window_open: c.window_open(now),
-        window_closes_at: c.window_closes_at().map(rfc3339),
+        window_open: closes.is_some_and(|t| now < t),
+        window_closes_at: closes.map(rfc3339),
         id: c.id,
-        contact_id: c.contact_id.0,
-        contact_name: name,
-        status: c.status,
+        contact_id: c.contact_id,
+        contact_name: c.contact_name.clone(),
+        phone: c.phone.clone(),
+        wa_user_id: c.bsuid.clone(),
+        status: c.status.as_str().to_string(),
         last_message_at: rfc3339(c.last_message_at),
         last_inbound_at: c.last_inbound_at.map(rfc3339),
-        unread: c.unread_count,
-    }
-}
-
-fn message_out(m: Message, outbox: Option<String>) -> MessageOut {
-    MessageOut {
-        id: m.id,
-        conversation_id: m.conversation_id,
-        wamid: m.wamid,
-        direction: m.direction.as_str().into(),
-        kind: m.content.kind().into(),
-        text: m.body,
-        sent_at: rfc3339(m.sent_at),
-        status: m.status.map(|s| s.as_str().to_string()).or(outbox),
-        error: m.error.map(|e| MessageError {
-            code: e.code,
-            title: e.title,
-            details: e.details,
-        }),
+        unread: c.unread,
     }
 }
 
@@ -175,6 +116,8 @@ fn message_out(m: Message, outbox: Option<String>) -> MessageOut {
 #[utoipa::path(
     get, path = "/conversations", tag = "conversations",
     params(
+        ("contact_id" = Option<i64>, Query, description = "Only this contact's conversations"),
+        ("status" = Option<String>, Query, pattern = "^(open|pending|resolved)$", description = "open, pending or resolved"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
     ),
@@ -191,33 +134,37 @@ pub async fn list(
     q: Pairs,
 ) -> ApiResult<Json<ConversationPage>> {
     let (limit, before, now) = (q.limit()?, q.time_cursor()?, state.clock.now());
+    q.no_empty(&["contact_id", "status"])?;
+    let contact = match q.get("contact_id") {
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| ApiError::field("contact_id", "Use a contact id."))?,
+        ),
+        None => None,
+    };
+    let status = match q.get("status") {
+        Some(v) => Some(v.parse().map_err(|e: &str| ApiError::field("status", e))?),
+        None => None,
+    };
+    let filter = db::inbox::InboxFilter {
+        view: db::inbox::View::All,
+        status,
+        tag: None,
+        window: None,
+        contact,
+        now,
+    };
     let rows = state
         .db
-        .read(move |c| {
-            let all = db::inbox::InboxFilter {
-                view: db::inbox::View::All,
-                status: None,
-                tag: None,
-                window: None,
-                now,
-            };
-            db::inbox::conversations(c, &all, before, limit)?
-                .into_iter()
-                .map(|r| Ok(db::conversations::get(c, r.id)?.map(|conv| (conv, r.contact_name))))
-                .collect::<db::Result<Vec<_>>>()
-        })
+        .read(move |c| db::inbox::conversations(c, &filter, before, limit))
         .await?;
-    let rows: Vec<_> = rows.into_iter().flatten().collect();
     let next = next_time_cursor(
         rows.len(),
         limit,
-        rows.last().map(|(c, _)| (c.last_message_at, c.id)),
+        rows.last().map(|c| (c.last_message_at, c.id)),
     );
     Ok(Json(ConversationPage {
-        data: rows
-            .into_iter()
-            .map(|(c, n)| conversation_out(c, n, now))
-            .collect(),
+        data: rows.iter().map(|c| conversation_out(c, now)).collect(),
         next_cursor: next,
     }))
 }
@@ -241,62 +188,10 @@ pub async fn get(
     let now = state.clock.now();
     state
         .db
-        .read(move |c| -> crate::db::Result<_> {
-            let Some(conv) = db::conversations::get(c, id)? else {
-                return Ok(None);
-            };
-            let name = db::contacts::get(c, conv.contact_id)?
-                .map(|k| k.display_name())
-                .unwrap_or_default();
-            Ok(Some(conversation_out(conv, name, now)))
-        })
+        .read(move |c| db::inbox::conversation_row(c, id, now))
         .await?
-        .map(Json)
+        .map(|r| Json(conversation_out(&r, now)))
         .ok_or(ApiError::NotFound("conversation"))
-}
-
-/// A conversation's messages, newest first.
-#[utoipa::path(
-    get, path = "/conversations/{id}/messages", tag = "conversations",
-    params(
-        ("id" = i64, Path, description = "Conversation id"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
-    ),
-    responses(
-        (status = 200, description = "A page of messages", body = MessagePage),
-        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = []))
-)]
-pub async fn messages(
-    State(state): State<AppState>,
-    _caller: ApiCaller,
-    Id(id): Id,
-    q: Pairs,
-) -> ApiResult<Json<MessagePage>> {
-    let (limit, before) = (q.limit()?, q.time_cursor()?);
-    let rows = state
-        .db
-        .read(move |c| {
-            if db::conversations::get(c, id)?.is_none() {
-                return Ok(None);
-            }
-            db::messages::page(c, id, before, limit).map(Some)
-        })
-        .await?
-        .ok_or(ApiError::NotFound("conversation"))?;
-    let next = next_time_cursor(
-        rows.len(),
-        limit,
-        rows.last().map(|(m, _)| (m.sent_at, m.id)),
-    );
-    Ok(Json(MessagePage {
-        data: rows.into_iter().map(|(m, o)| message_out(m, o)).collect(),
-        next_cursor: next,
-    }))
 }
 
 /// Longest `Idempotency-Key`.
@@ -363,7 +258,7 @@ fn outbound_of(body: &SendIn) -> Outbound {
     ),
     request_body = SendIn,
     responses(
-        (status = 202, description = "Queued for sending", body = MessageOut),
+        (status = 202, description = "Queued for sending", body = super::messages::MessageOut),
         (status = 400, description = "Malformed body or key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An agent key and a conversation assigned to a team member: only its assignee or an admin answers it", body = Problem, content_type = "application/problem+json"),
@@ -420,10 +315,8 @@ pub async fn send(
     let (status, json) = state
         .db
         .write(move |c| -> crate::db::Result<_> {
-            let m =
-                db::messages::get(c, queued.message_id)?.ok_or(db::Error::Corrupt("message"))?;
-            let out =
-                serde_json::to_string(&message_out(m, Some("queued".into()))).unwrap_or_default();
+            let out = serde_json::to_string(&super::messages::one(c, queued.message_id)?)
+                .unwrap_or_default();
             let Some(k) = &idem else {
                 return Ok((202, out));
             };

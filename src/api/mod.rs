@@ -6,6 +6,8 @@ mod contacts;
 mod conversations;
 pub mod error;
 pub mod extract;
+pub mod files;
+mod messages;
 mod orders;
 mod query_check;
 mod tags;
@@ -111,7 +113,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tags::delete_field))
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::get))
-        .routes(routes!(conversations::messages, conversations::send))
+        .routes(routes!(messages::list, conversations::send))
+        .routes(routes!(messages::media))
         .routes(routes!(orders::list, orders::create))
         .routes(routes!(orders::get, orders::update))
         .routes(routes!(orders::templates))

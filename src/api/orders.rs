@@ -420,7 +420,7 @@ pub async fn templates(
                 name: t.name,
                 language: t.language,
                 category: t.category,
-                status: t.status,
+                status: t.status.as_str().to_string(),
                 reason: t.reason,
                 parameter_format: t.parameter_format,
             })

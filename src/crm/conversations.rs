@@ -6,12 +6,10 @@ use super::access::{self, Who};
 use super::contacts::Actor;
 use super::{Error, Result};
 use crate::db;
-use crate::model::{Role, UserId};
+use crate::model::{ConversationStatus, Role, UserId};
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
-/// Conversation statuses.
-pub const STATUSES: &[&str] = &["open", "pending", "resolved"];
 /// Longest note.
 pub const MAX_NOTE: usize = 4000;
 
@@ -112,9 +110,7 @@ pub fn set_status(
     w: &Worker,
     now: OffsetDateTime,
 ) -> Result<()> {
-    if !STATUSES.contains(&status) {
-        return Err(Error::field("status", "Use open, pending or resolved."));
-    }
+    let status: ConversationStatus = status.parse().map_err(|e| Error::field("status", e))?;
     check(conn, id, w)?;
     if !db::inbox::set_status(conn, id, status, now)? {
         return Err(Error::NotFound("conversation"));

@@ -5,8 +5,8 @@
 use super::inbound::{self, Outcome};
 use crate::db::{self, Result};
 use crate::model::{
-    ApiError, Content, DeliveryStatus, Direction, MediaRef, MessageContext, MessageExtras,
-    OrderItem, PhoneE164, Referral, SharedContact, SharedPhone,
+    Content, ConversationStatus, DeliveryStatus, Direction, MediaRef, MessageContext,
+    MessageExtras, MetaError, OrderItem, PhoneE164, Referral, SharedContact, SharedPhone,
 };
 use crate::whatsapp::webhook::{Event, InboundMessage, StatusUpdate};
 use rusqlite::Connection;
@@ -269,7 +269,7 @@ pub fn seed(
                     }),
                 };
                 let errors = if matches!(content, Content::Unsupported { .. }) {
-                    vec![ApiError {
+                    vec![MetaError {
                         code: 131_051,
                         title: "Message type unknown".into(),
                         message: "Message type unknown".into(),
@@ -325,7 +325,7 @@ pub fn seed(
                     recipient_id: Some(phone.as_str().trim_start_matches('+').into()),
                     recipient_user_id: None,
                     errors: if status == DeliveryStatus::Failed {
-                        vec![ApiError {
+                        vec![MetaError {
                             code: 131_026,
                             title: "Message undeliverable".into(),
                             message: "Message undeliverable".into(),
@@ -373,7 +373,12 @@ pub fn seed(
                     db::inbox::add_note(conn, conv, None, "Cliente prefere retirar na loja.", now)?;
                 }
                 if rng.below(4) == 0 {
-                    db::inbox::set_status(conn, conv, ["pending", "resolved"][rng.below(2)], now)?;
+                    db::inbox::set_status(
+                        conn,
+                        conv,
+                        [ConversationStatus::Pending, ConversationStatus::Resolved][rng.below(2)],
+                        now,
+                    )?;
                 }
             }
         }

@@ -67,6 +67,10 @@ impl From<db::Error> for Error {
     fn from(e: db::Error) -> Self {
         match e {
             db::Error::Corrupt(what) => Self::Corrupt(what),
+            db::Error::Sqlite(rusqlite::Error::FromSqlConversionFailure(..)) => {
+                tracing::error!(error = %e, "a stored value cannot be read");
+                Self::Corrupt("value")
+            }
             db::Error::Conflict(what) => Self::Conflict(format!("{what} already exists")),
             other => Self::Db(other),
         }

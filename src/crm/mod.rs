@@ -15,6 +15,7 @@ pub mod filters;
 pub mod identity;
 pub mod import;
 pub mod inbound;
+pub mod media;
 pub mod notes;
 pub mod orders;
 pub mod outbound;

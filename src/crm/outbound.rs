@@ -6,7 +6,7 @@ use super::{Error, Result};
 use crate::db;
 use crate::model::{
     Content, Direction, FieldError, MediaRef, MessageContext, MessageExtras, Outbound,
-    TemplateHeader, UserId,
+    TemplateHeader, TemplateStatus, UserId,
 };
 use crate::whatsapp::outbound::{Recipient, request_body};
 use rusqlite::Connection;
@@ -55,14 +55,6 @@ pub fn placeholders(text: &str) -> Vec<String> {
     out
 }
 
-fn component<'a>(components: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
-    components.as_array()?.iter().find(|c| {
-        c.get("type")
-            .and_then(serde_json::Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case(kind))
-    })
-}
-
 /// Checks a template send against the synced template: approved, variables complete and well
 /// formed. Returns the body text with the variables filled in, for the timeline.
 fn check_template(conn: &Connection, msg: &Outbound) -> Result<String> {
@@ -81,24 +73,14 @@ fn check_template(conn: &Connection, msg: &Outbound) -> Result<String> {
             "There is no template `{name}` in {language}. Sync templates from Meta first."
         )));
     };
-    if t.status != "APPROVED" {
+    if t.status != TemplateStatus::Approved {
         return Err(Error::Template(format!(
             "Template `{name}` ({language}) is {}, not APPROVED; Meta would refuse it.",
-            if t.status.is_empty() {
-                "not reviewed"
-            } else {
-                &t.status
-            }
+            t.status
         )));
     }
-    let components: serde_json::Value = serde_json::from_str(&t.components).unwrap_or_default();
-    let text_of = |c: Option<&serde_json::Value>| {
-        c.and_then(|c| c.get("text"))
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let body_text = text_of(component(&components, "BODY"));
+    let components = t.components()?;
+    let body_text = components.body_text().to_string();
     let wanted = placeholders(&body_text);
     let named = t.parameter_format.eq_ignore_ascii_case("NAMED");
     let mut problems = Vec::new();
@@ -115,14 +97,10 @@ fn check_template(conn: &Connection, msg: &Outbound) -> Result<String> {
             }
         }
     }
-    let header_c = component(&components, "HEADER");
-    let format = header_c
-        .and_then(|h| h.get("format"))
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("TEXT")
-        .to_ascii_uppercase();
-    let header_vars = placeholders(&text_of(header_c));
-    match (format.as_str(), header) {
+    let header_c = components.header();
+    let format = header_c.map_or("TEXT", |h| h.format.as_str());
+    let header_vars = placeholders(header_c.map_or("", |h| h.text.as_str()));
+    match (format, header) {
         ("IMAGE", Some(TemplateHeader::Image { .. }))
         | ("VIDEO", Some(TemplateHeader::Video { .. }))
         | ("DOCUMENT", Some(TemplateHeader::Document { .. })) => {}

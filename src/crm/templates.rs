@@ -4,6 +4,7 @@
 use crate::clock::SharedClock;
 use crate::config::Secret;
 use crate::db::{self, Db, templates::Template};
+use crate::model::TemplateStatus;
 use crate::whatsapp::client::{GraphClient, GraphError};
 
 /// Why a sync failed.
@@ -34,7 +35,7 @@ fn template_of(v: &serde_json::Value) -> Option<Template> {
         name: s("name")?,
         language: s("language")?,
         category: s("category").unwrap_or_default(),
-        status: s("status").unwrap_or_default(),
+        status: TemplateStatus::parse(&s("status").unwrap_or_default()),
         reason: s("rejected_reason").filter(|r| r != "NONE"),
         parameter_format: s("parameter_format").unwrap_or_else(|| "POSITIONAL".into()),
         components: v
@@ -101,7 +102,7 @@ pub async fn create(
         name: draft.name.clone(),
         language: draft.language.clone(),
         category: s("category").unwrap_or_else(|| draft.category.clone()),
-        status: s("status").unwrap_or_else(|| "PENDING".into()),
+        status: s("status").map_or(TemplateStatus::Pending, |s| TemplateStatus::parse(&s)),
         reason: None,
         parameter_format: "POSITIONAL".into(),
         components: body

@@ -12,7 +12,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
         id: r.get(0)?,
         contact_id: ContactId(r.get(1)?),
         phone_number_id: r.get(2)?,
-        status: r.get(3)?,
+        status: super::parsed(r, 3)?,
         last_inbound_at: r.get::<_, Option<i64>>(4)?.map(from_ts),
         last_message_at: from_ts(r.get(5)?),
         unread_count: r.get(6)?,

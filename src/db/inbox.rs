@@ -1,6 +1,7 @@
 //! Read-only page queries for the inbox: conversation list rows and the timeline.
 
 use super::{Result, from_ts, to_ts};
+use crate::model::ConversationStatus;
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
@@ -9,6 +10,12 @@ use time::OffsetDateTime;
 pub struct ConversationRow {
     /// Conversation id.
     pub id: i64,
+    /// The contact.
+    pub contact_id: i64,
+    /// The contact's phone (E.164), when known.
+    pub phone: Option<String>,
+    /// The contact's WhatsApp user id (BSUID), when known.
+    pub bsuid: Option<String>,
     /// Best name of the contact.
     pub contact_name: String,
     /// Phone or user id.
@@ -21,8 +28,8 @@ pub struct ConversationRow {
     pub last_inbound_at: Option<OffsetDateTime>,
     /// Unread customer messages.
     pub unread: i64,
-    /// open, pending or resolved.
-    pub status: String,
+    /// Open, pending or resolved.
+    pub status: ConversationStatus,
     /// Assigned team member's name, if any.
     pub assignee: Option<String>,
     /// Assigned team member's id, if any.
@@ -53,11 +60,13 @@ pub enum WindowFilter {
 
 /// Which conversations a list shows.
 #[derive(Debug, Clone, Copy)]
-pub struct InboxFilter<'a> {
+pub struct InboxFilter {
     /// Whose.
     pub view: View,
-    /// open, pending or resolved.
-    pub status: Option<&'a str>,
+    /// Open, pending or resolved.
+    pub status: Option<ConversationStatus>,
+    /// Of this contact.
+    pub contact: Option<i64>,
     /// Carrying this tag.
     pub tag: Option<i64>,
     /// Window state (relative to `now`).
@@ -69,7 +78,34 @@ pub struct InboxFilter<'a> {
 /// Conversations by last activity, newest first, after the `(time, id)` cursor.
 pub fn conversations(
     conn: &Connection,
-    f: &InboxFilter<'_>,
+    f: &InboxFilter,
+    before: Option<(OffsetDateTime, i64)>,
+    limit: u32,
+) -> Result<Vec<ConversationRow>> {
+    query(conn, f, None, before, limit)
+}
+
+/// One conversation as a list row (`now` for nothing but the filter's clock).
+pub fn conversation_row(
+    conn: &Connection,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<Option<ConversationRow>> {
+    let all = InboxFilter {
+        view: View::All,
+        status: None,
+        tag: None,
+        window: None,
+        contact: None,
+        now,
+    };
+    Ok(query(conn, &all, Some(id), None, 1)?.pop())
+}
+
+fn query(
+    conn: &Connection,
+    f: &InboxFilter,
+    only: Option<i64>,
     before: Option<(OffsetDateTime, i64)>,
     limit: u32,
 ) -> Result<Vec<ConversationRow>> {
@@ -78,7 +114,8 @@ pub fn conversations(
                       COALESCE((SELECT body FROM messages m WHERE m.conversation_id = c.id
                                 ORDER BY m.sent_at DESC, m.id DESC LIMIT 1), ''),
                       c.last_message_at, c.last_inbound_at, c.unread_count, c.status,
-                      COALESCE(NULLIF(u.name, ''), u.email), c.assignee_id
+                      COALESCE(NULLIF(u.name, ''), u.email), c.assignee_id,
+                      c.contact_id, k.phone, k.bsuid
                FROM conversations c JOIN contacts k ON k.id = c.contact_id
                LEFT JOIN users u ON u.id = c.assignee_id
                WHERE (?1 IS NULL OR c.last_message_at < ?1 OR (c.last_message_at = ?1 AND c.id < ?2))
@@ -89,6 +126,8 @@ pub fn conversations(
                       OR (?8 = 'open' AND c.last_inbound_at > ?9)
                       OR (?8 = 'closing' AND c.last_inbound_at > ?10 AND c.last_inbound_at <= ?9)
                       OR (?8 = 'closed' AND (c.last_inbound_at IS NULL OR c.last_inbound_at <= ?10)))
+                 AND (?11 IS NULL OR c.contact_id = ?11)
+                 AND (?12 IS NULL OR c.id = ?12)
                ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?3";
     let (t, id) = before.map_or((None, 0), |(t, id)| (Some(to_ts(t)), id));
     let (view, me) = match f.view {
@@ -112,22 +151,27 @@ pub fn conversations(
             limit,
             view,
             me,
-            f.status,
+            f.status.map(ConversationStatus::as_str),
             f.tag,
             window,
             open_after,
-            closed_before
+            closed_before,
+            f.contact,
+            only
         ],
         |r| {
             Ok(ConversationRow {
                 id: r.get(0)?,
+                contact_id: r.get(10)?,
+                phone: r.get(11)?,
+                bsuid: r.get(12)?,
                 contact_name: r.get(1)?,
                 contact_handle: r.get(2)?,
                 preview: r.get(3)?,
                 last_message_at: from_ts(r.get(4)?),
                 last_inbound_at: r.get::<_, Option<i64>>(5)?.map(from_ts),
                 unread: r.get(6)?,
-                status: r.get(7)?,
+                status: super::parsed(r, 7)?,
                 assignee: r.get(8)?,
                 assignee_id: r.get(9)?,
             })
@@ -171,10 +215,15 @@ pub fn assign(conn: &Connection, id: i64, user: Option<i64>, now: OffsetDateTime
 }
 
 /// Sets a conversation's status.
-pub fn set_status(conn: &Connection, id: i64, status: &str, now: OffsetDateTime) -> Result<bool> {
+pub fn set_status(
+    conn: &Connection,
+    id: i64,
+    status: ConversationStatus,
+    now: OffsetDateTime,
+) -> Result<bool> {
     Ok(conn
         .prepare_cached("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, status, to_ts(now)])?
+        .execute(params![id, status.as_str(), to_ts(now)])?
         == 1)
 }
 

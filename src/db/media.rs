@@ -16,7 +16,9 @@ pub enum MediaState {
 }
 
 impl MediaState {
-    fn as_str(self) -> &'static str {
+    /// The stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             MediaState::Pending => "pending",
             MediaState::Stored => "stored",
@@ -140,6 +142,21 @@ pub fn for_message(conn: &Connection, message_id: i64) -> Result<Option<MediaRow
         .prepare_cached(&sql)?
         .query_row([message_id], from_row)
         .optional()?)
+}
+
+/// The attachments of many messages in one query, by message id.
+pub fn for_messages(
+    conn: &Connection,
+    message_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, MediaRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM media WHERE message_id IN (SELECT value FROM json_each(?1))"
+    );
+    let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([ids], from_row)?;
+    rows.map(|r| r.map(|m| (m.message_id, m)).map_err(Into::into))
+        .collect()
 }
 
 /// Records a successful download.

@@ -1,7 +1,9 @@
 //! The `messages` table, and applying status events to outbound messages.
 
 use super::{Error, Result, from_ts, to_ts};
-use crate::model::{ApiError, Content, DeliveryStatus, Direction, Message, MessageExtras};
+use crate::model::{
+    Content, DeliveryStatus, Direction, Message, MessageExtras, MetaError, OutboxState,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
@@ -25,7 +27,7 @@ pub struct NewMessage<'a> {
     /// When we stored it.
     pub received_at: OffsetDateTime,
     /// First error Meta attached.
-    pub error: Option<&'a ApiError>,
+    pub error: Option<&'a MetaError>,
 }
 
 const COLUMNS: &str =
@@ -59,7 +61,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
             .get::<_, Option<String>>(8)?
             .as_deref()
             .and_then(DeliveryStatus::parse),
-        error: code.map(|code| ApiError {
+        error: code.map(|code| MetaError {
             code,
             title: r
                 .get::<_, Option<String>>(10)
@@ -168,7 +170,7 @@ pub fn set_wamid(conn: &Connection, id: i64, wamid: &str) -> Result<()> {
 }
 
 /// Marks an outbound message failed with Meta's (or our) reason.
-pub fn set_failed(conn: &Connection, id: i64, error: &ApiError) -> Result<()> {
+pub fn set_failed(conn: &Connection, id: i64, error: &MetaError) -> Result<()> {
     let sql =
         "UPDATE messages SET status = 'failed', status_rank = MAX(status_rank, 2), error_code = ?2,
                                    error_title = ?3, error_details = ?4
@@ -211,7 +213,7 @@ pub struct TimelineItem {
     /// The message.
     pub message: Message,
     /// Outbox state for outbound messages (`queued`, `sent`, `failed` ...).
-    pub outbox_state: Option<String>,
+    pub outbox_state: Option<OutboxState>,
     /// Stored media row id and its state, when the message has media.
     pub media: Option<(i64, String)>,
 }
@@ -232,11 +234,18 @@ pub fn timeline(conn: &Connection, conversation_id: i64, limit: u32) -> Result<V
         let media_state: Option<String> = r.get(14)?;
         Ok(TimelineItem {
             message: from_row(r)?,
-            outbox_state: r.get(12)?,
+            outbox_state: optional_state(r, 12)?,
             media: media_id.zip(media_state),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn optional_state(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<OutboxState>> {
+    match r.get_ref(idx)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => super::parsed(r, idx).map(Some),
+    }
 }
 
 /// A page of a conversation's messages, newest first, before the `(sent_at, id)` cursor, with
@@ -246,7 +255,7 @@ pub fn page(
     conversation_id: i64,
     before: Option<(OffsetDateTime, i64)>,
     limit: u32,
-) -> Result<Vec<(Message, Option<String>)>> {
+) -> Result<Vec<(Message, Option<OutboxState>)>> {
     let sql = format!(
         "SELECT {COLUMNS}, (SELECT state FROM outbox o WHERE o.message_id = messages.id)
          FROM messages WHERE conversation_id = ?1
@@ -256,7 +265,7 @@ pub fn page(
     let (t, id) = before.map_or((None, 0), |(t, id)| (Some(super::to_ts(t)), id));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![conversation_id, t, id, limit], |r| {
-        Ok((from_row(r)?, r.get(12)?))
+        Ok((from_row(r)?, optional_state(r, 12)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -229,6 +229,23 @@ impl Error {
     }
 }
 
+/// A stored text column read through `FromStr`; a value that does not parse is a conversion
+/// error (surfaced as corrupt data), never a default.
+pub(crate) fn parsed<T>(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: String = r.get(idx)?;
+    text.parse().map_err(|e: T::Err| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("{e}: {text:?}").into(),
+        )
+    })
+}
+
 /// Unix seconds for a stored time.
 pub(crate) fn to_ts(t: time::OffsetDateTime) -> i64 {
     t.unix_timestamp()

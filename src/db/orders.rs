@@ -171,6 +171,19 @@ pub fn for_message(conn: &Connection, message_id: i64) -> Result<Option<i64>> {
         .optional()?)
 }
 
+/// The orders made from many cart messages, by message id.
+pub fn for_messages(
+    conn: &Connection,
+    message_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    let sql =
+        "SELECT message_id, id FROM orders WHERE message_id IN (SELECT value FROM json_each(?1))";
+    let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.map(|r| r.map_err(Into::into)).collect()
+}
+
 /// The lines of an order.
 pub fn items(conn: &Connection, order_id: i64) -> Result<Vec<ItemRow>> {
     let sql = "SELECT product_retailer_id, name, quantity, unit_price_minor FROM order_items WHERE order_id = ?1 ORDER BY id";

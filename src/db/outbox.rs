@@ -2,7 +2,7 @@
 //! sender's pause switch.
 
 use super::{Result, to_ts};
-use crate::model::ApiError;
+use crate::model::{MetaError, OutboxState};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
@@ -114,7 +114,7 @@ pub fn mark_sent(conn: &Connection, id: i64, now: OffsetDateTime) -> Result<()> 
 pub fn mark_retry(
     conn: &Connection,
     id: i64,
-    error: &ApiError,
+    error: &MetaError,
     next_attempt_at: OffsetDateTime,
 ) -> Result<()> {
     let sql = "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, error_code = ?3, error_title = ?4,
@@ -133,15 +133,15 @@ pub fn mark_retry(
 pub fn mark_failed(
     conn: &Connection,
     id: i64,
-    state: &str,
-    error: &ApiError,
+    state: OutboxState,
+    error: &MetaError,
     now: OffsetDateTime,
 ) -> Result<()> {
     let sql = "UPDATE outbox SET state = ?2, error_code = ?3, error_title = ?4, error_details = ?5, updated_at = ?6
                WHERE id = ?1";
     conn.prepare_cached(sql)?.execute(params![
         id,
-        state,
+        state.as_str(),
         error.code,
         error.title,
         error.details,

@@ -1,7 +1,7 @@
 //! The `message_statuses` table: every status event, once per (message, status).
 
 use super::{Result, from_ts, to_ts};
-use crate::model::{ApiError, DeliveryStatus};
+use crate::model::{DeliveryStatus, MetaError};
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
@@ -19,7 +19,7 @@ pub struct NewStatus<'a> {
     /// Recipient business-scoped user id.
     pub recipient_user_id: Option<&'a str>,
     /// First error, for `failed`.
-    pub error: Option<&'a ApiError>,
+    pub error: Option<&'a MetaError>,
     /// Pricing category.
     pub pricing_category: Option<&'a str>,
     /// Our callback data.

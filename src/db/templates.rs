@@ -1,6 +1,7 @@
 //! The `templates` table: message templates and their review state at Meta.
 
 use super::{Result, to_ts};
+use crate::model::{TemplateComponents, TemplateStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
@@ -113,13 +114,21 @@ pub struct Template {
     /// Category.
     pub category: String,
     /// Review status.
-    pub status: String,
+    pub status: TemplateStatus,
     /// Reason for rejection or pause.
     pub reason: Option<String>,
     /// `POSITIONAL` or `NAMED`.
     pub parameter_format: String,
-    /// Components as Meta returns them (JSON).
+    /// Components as Meta returns them (JSON); read them with [`Template::components`].
     pub components: String,
+}
+
+impl Template {
+    /// The parsed components; `Error::Corrupt` when the stored JSON cannot be read.
+    pub fn components(&self) -> Result<TemplateComponents> {
+        TemplateComponents::parse(&self.components)
+            .map_err(|_| super::Error::Corrupt("template components"))
+    }
 }
 
 const TEMPLATE_COLUMNS: &str =
@@ -131,7 +140,7 @@ fn template_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Template> {
         name: r.get(1)?,
         language: r.get(2)?,
         category: r.get(3)?,
-        status: r.get(4)?,
+        status: TemplateStatus::parse(&r.get::<_, String>(4)?),
         reason: r.get(5)?,
         parameter_format: r.get(6)?,
         components: r.get(7)?,
@@ -192,7 +201,7 @@ pub fn upsert(conn: &Connection, t: &Template, now: OffsetDateTime) -> Result<()
         t.name,
         t.language,
         t.category,
-        t.status,
+        t.status.as_str(),
         t.reason,
         t.parameter_format,
         t.components,
@@ -230,7 +239,7 @@ mod tests {
             .expect("both changes apply");
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0].meta_id.as_deref(), Some("9100"));
-        assert_eq!(rows[0].status, "PENDING");
+        assert_eq!(rows[0].status, TemplateStatus::Pending);
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use crate::config::Secret;
 use crate::crm::events::{Event, Events};
 use crate::crypto;
 use crate::db::{self, Db, outbox::OutboxRow};
-use crate::model::ApiError;
+use crate::model::{MetaError, OutboxState};
 use crate::whatsapp::client::{GraphClient, GraphError};
 use crate::whatsapp::limiter::Limiter;
 use crate::whatsapp::outbound::{ErrorClass, classify};
@@ -76,10 +76,10 @@ fn pair_backoff(attempts: i64) -> Duration {
     Duration::seconds(4i64.pow(u32::try_from(attempts.clamp(1, 5)).unwrap_or(1)))
 }
 
-fn error_of(e: &GraphError) -> ApiError {
+fn error_of(e: &GraphError) -> MetaError {
     match e {
         GraphError::Api { error, .. } => error.clone(),
-        other => ApiError {
+        other => MetaError {
             code: 0,
             title: "Network error".into(),
             message: other.to_string(),
@@ -251,7 +251,7 @@ impl Sender {
             .write(move |c| -> db::Result<_> {
                 let mut changed = Vec::new();
                 for (id, message_id) in db::outbox::stale_unknown(c, before)? {
-                    let e = ApiError {
+                    let e = MetaError {
                         code: 0,
                         title: "Outcome unknown".into(),
                         message: String::new(),
@@ -259,7 +259,7 @@ impl Sender {
                                   It was not sent again, to avoid a duplicate. Retry if the customer did not get it."
                             .into(),
                     };
-                    db::outbox::mark_failed(c, id, "failed", &e, now)?;
+                    db::outbox::mark_failed(c, id, OutboxState::Failed, &e, now)?;
                     db::messages::set_failed(c, message_id, &e)?;
                     changed.extend(db::messages::conversation_of(c, message_id)?);
                 }
@@ -287,7 +287,7 @@ impl Sender {
             Err(e) => format!("it is not valid JSON ({e})"),
         };
         tracing::error!(outbox = id, %why, "stored request is corrupt; not sent");
-        let e = ApiError {
+        let e = MetaError {
             code: 0,
             title: "Stored message damaged".into(),
             message: String::new(),
@@ -296,7 +296,7 @@ impl Sender {
             ),
         };
         self.settle(message_id, move |c| {
-            db::outbox::mark_failed(c, id, "failed", &e, now)?;
+            db::outbox::mark_failed(c, id, OutboxState::Failed, &e, now)?;
             db::messages::set_failed(c, message_id, &e)
         })
         .await?;
@@ -373,11 +373,16 @@ impl Sender {
             }
             class => {
                 let state = if class == ErrorClass::WindowClosed {
-                    "needs_template"
+                    OutboxState::NeedsTemplate
                 } else {
-                    "failed"
+                    OutboxState::Failed
                 };
-                tracing::warn!(outbox = id, code = api.code, state, "send failed for good");
+                tracing::warn!(
+                    outbox = id,
+                    code = api.code,
+                    state = state.as_str(),
+                    "send failed for good"
+                );
                 self.settle(message_id, move |c| {
                     db::outbox::mark_failed(c, id, state, &api, now)?;
                     db::messages::set_failed(c, message_id, &api)

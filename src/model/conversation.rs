@@ -6,6 +6,50 @@ use time::{Duration, OffsetDateTime};
 /// How long the customer-service window stays open after the customer's last message.
 pub const SERVICE_WINDOW: Duration = Duration::hours(24);
 
+/// Where a conversation stands for the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConversationStatus {
+    /// Needs attention (new conversations, and every new customer message reopens one).
+    #[default]
+    Open,
+    /// Waiting on something (the customer, a delivery).
+    Pending,
+    /// Done.
+    Resolved,
+}
+
+impl ConversationStatus {
+    /// Every status, in display order.
+    pub const ALL: [Self; 3] = [Self::Open, Self::Pending, Self::Resolved];
+
+    /// The stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Pending => "pending",
+            Self::Resolved => "resolved",
+        }
+    }
+}
+
+impl std::str::FromStr for ConversationStatus {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or("Use open, pending or resolved.")
+    }
+}
+
+impl std::fmt::Display for ConversationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A conversation with a contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
@@ -15,8 +59,8 @@ pub struct Conversation {
     pub contact_id: ContactId,
     /// Business number id.
     pub phone_number_id: String,
-    /// open, pending, resolved.
-    pub status: String,
+    /// Open, pending or resolved.
+    pub status: ConversationStatus,
     /// Customer's last message: the 24-hour window clock.
     pub last_inbound_at: Option<OffsetDateTime>,
     /// Last message either way.

@@ -350,7 +350,7 @@ impl DeliveryStatus {
 
 /// An error object as Meta sends it in webhooks and API answers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ApiError {
+pub struct MetaError {
     /// Numeric code (e.g. 131047).
     pub code: i64,
     /// Short title.
@@ -465,7 +465,7 @@ pub struct Message {
     /// Delivery status (outbound).
     pub status: Option<DeliveryStatus>,
     /// Error Meta reported for it, if any.
-    pub error: Option<ApiError>,
+    pub error: Option<MetaError>,
 }
 
 #[cfg(test)]

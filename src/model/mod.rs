@@ -11,6 +11,7 @@ mod order;
 mod outbound;
 mod phone;
 mod tag;
+mod template;
 mod template_draft;
 pub mod upload;
 mod user;
@@ -19,19 +20,20 @@ pub use contact::{Contact, ContactId};
 pub use contact_filter::{
     ContactFilter, ContactSort, FIELD_OPS, FieldCondition, FieldOp, MAX_SEARCH, OptIn, search_text,
 };
-pub use conversation::{Conversation, SERVICE_WINDOW};
+pub use conversation::{Conversation, ConversationStatus, SERVICE_WINDOW};
 pub use custom_field::{CustomField, FIELD_KINDS, FieldKind, check_field_key};
 pub use field::FieldError;
 pub use message::{
-    ApiError, Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,
-    OrderItem, Referral, SharedContact, SharedPhone,
+    Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,
+    MetaError, OrderItem, Referral, SharedContact, SharedPhone,
 };
 pub use order::{ORDER_STATUSES, OrderStatus};
 pub use outbound::{
-    ListRow, ListSection, MediaKind, Outbound, ReplyButton, TemplateButtonParam, TemplateHeader,
-    TemplateParam, check_param,
+    ListRow, ListSection, MediaKind, Outbound, OutboxState, ReplyButton, TemplateButtonParam,
+    TemplateHeader, TemplateParam, check_param,
 };
 pub use phone::{PhoneE164, PhoneError};
 pub use tag::{MAX_TAG_NAME, TAG_COLORS, Tag, check_tag};
+pub use template::{Component, TemplateComponents, TemplateStatus};
 pub use template_draft::{CATEGORIES, TemplateDraft};
 pub use user::{Email, EmailError, Role, User, UserId};

@@ -15,6 +15,7 @@ use crate::crm::{
 use crate::crypto;
 use crate::db;
 use crate::error::{AppError, Result};
+use crate::model::TemplateStatus;
 use crate::model::{Outbound, Tag, TemplateHeader, TemplateParam, UserId};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -87,39 +88,20 @@ pub struct ShowQuery {
     at: Option<i64>,
 }
 
-/// Text and format of a template component (`BODY`, `HEADER`).
-fn component(components: &serde_json::Value, kind: &str) -> Option<(String, String)> {
-    let c = components
-        .as_array()?
-        .iter()
-        .find(|c| c.get("type").and_then(|t| t.as_str()) == Some(kind))?;
-    let text = c
-        .get("text")
-        .and_then(|t| t.as_str())
-        .unwrap_or("")
-        .to_string();
-    let format = c
-        .get("format")
-        .and_then(|t| t.as_str())
-        .unwrap_or("TEXT")
-        .to_string();
-    Some((text, format))
-}
-
-fn choice(t: db::templates::Template) -> TemplateChoice {
-    let v: serde_json::Value = serde_json::from_str(&t.components).unwrap_or_default();
-    let (text, _) = component(&v, "BODY").unwrap_or_default();
-    let header = component(&v, "HEADER");
-    let media_header = header.as_ref().is_some_and(|(_, f)| f != "TEXT");
-    let header_vars = header.map_or(0, |(h, _)| crm::outbound::placeholders(&h).len());
-    TemplateChoice {
+fn choice(t: db::templates::Template) -> db::Result<TemplateChoice> {
+    let parts = t.components()?;
+    let text = parts.body_text().to_string();
+    let header = parts.header();
+    let media_header = header.is_some_and(|h| h.format != "TEXT");
+    let header_vars = header.map_or(0, |h| crm::outbound::placeholders(&h.text).len());
+    Ok(TemplateChoice {
         variables: (1..=crm::outbound::placeholders(&text).len()).collect(),
         header_variables: (1..=header_vars).collect(),
         media_header,
         name: t.name,
         language: t.language,
         text,
-    }
+    })
 }
 
 fn duration_text(d: time::Duration) -> String {
@@ -159,9 +141,9 @@ pub async fn show(
     let closes = conv.window_closes_at();
     let templates = templates
         .into_iter()
-        .filter(|t| t.status == "APPROVED")
+        .filter(|t| t.status == TemplateStatus::Approved)
         .map(choice)
-        .collect();
+        .collect::<db::Result<_>>()?;
     let reply_to = q.reply_to.and_then(|w| {
         let text = items
             .iter()
@@ -182,7 +164,7 @@ pub async fn show(
     let older = (items.len() >= shown as usize).then(|| i64::from(shown) * 4);
     let bubbles = super::timeline::with_notes(bubbles(&items), &d.notes);
     Ok(ConversationPage {
-        status: conv.status.clone(),
+        status: conv.status.to_string(),
         assignee,
         team: d.team,
         me,

@@ -8,7 +8,7 @@ use crate::crm::access::AdminAction;
 use crate::db;
 use crate::db::inbox::{InboxFilter, View, WindowFilter};
 use crate::error::{AppError, Result};
-use crate::model::{SERVICE_WINDOW, Tag};
+use crate::model::{ConversationStatus, SERVICE_WINDOW, Tag};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -113,7 +113,7 @@ fn parse_filters(q: &InboxQuery, user: &CurrentUser, default: &str) -> Result<Fi
         }
     };
     let status = q.status.trim().to_string();
-    if !status.is_empty() && !crate::crm::conversations::STATUSES.contains(&status.as_str()) {
+    if !status.is_empty() && status.parse::<ConversationStatus>().is_err() {
         return Err(AppError::BadRequest(
             "Filter by open, pending or resolved.".into(),
         ));
@@ -181,9 +181,10 @@ pub async fn index(
         .read(move |c| -> crate::db::Result<_> {
             let f = InboxFilter {
                 view,
-                status: Some(st.as_str()).filter(|s| !s.is_empty()),
+                status: st.parse().ok(),
                 tag,
                 window,
+                contact: None,
                 now,
             };
             let rows = db::inbox::conversations(c, &f, before, PAGE)?;
@@ -214,7 +215,7 @@ pub async fn index(
             handle: r.contact_handle,
             preview: r.preview,
             unread: r.unread,
-            status: r.status,
+            status: r.status.to_string(),
             assignee: r.assignee,
             tags,
         })

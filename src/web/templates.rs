@@ -42,18 +42,6 @@ pub struct TemplatesPage {
     errors: FormErrors,
 }
 
-fn preview(components: &str) -> String {
-    let v: serde_json::Value = serde_json::from_str(components).unwrap_or_default();
-    v.as_array()
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| c.get("text").and_then(|t| t.as_str()))
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .unwrap_or_default()
-}
-
 async fn page(
     state: &AppState,
     user: &CurrentUser,
@@ -66,11 +54,14 @@ async fn page(
         .await?
         .into_iter()
         .map(|t| Row {
-            preview: preview(&t.components),
+            preview: t.components().map_or_else(
+                |_| "(the stored components cannot be read; sync templates again)".into(),
+                |c| c.preview(),
+            ),
             name: t.name,
             language: t.language,
             category: t.category,
-            status: t.status,
+            status: t.status.to_string(),
             reason: t.reason.unwrap_or_default(),
         })
         .collect();

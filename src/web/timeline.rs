@@ -2,7 +2,7 @@
 //! cards, ticks, errors and the reactions on them.
 
 use crate::db::messages::TimelineItem;
-use crate::model::{Content, DeliveryStatus, Direction};
+use crate::model::{Content, DeliveryStatus, Direction, OutboxState};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
@@ -56,12 +56,12 @@ fn tick(item: &TimelineItem) -> &'static str {
     if item.message.direction == Direction::In {
         return "";
     }
-    match (item.message.status, item.outbox_state.as_deref()) {
-        (_, Some("needs_template")) => "needs template",
-        (Some(DeliveryStatus::Failed), _) | (_, Some("failed")) => "failed",
+    match (item.message.status, item.outbox_state) {
+        (_, Some(OutboxState::NeedsTemplate)) => "needs template",
+        (Some(DeliveryStatus::Failed), _) | (_, Some(OutboxState::Failed)) => "failed",
         (Some(s), _) => s.as_str(),
-        (None, Some("queued" | "sending")) => "queued",
-        (None, Some("unknown")) => "unconfirmed",
+        (None, Some(OutboxState::Queued | OutboxState::Sending)) => "queued",
+        (None, Some(OutboxState::Unknown)) => "unconfirmed",
         (None, _) => "accepted",
     }
 }
@@ -204,7 +204,7 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
             referral: None,
             tick: tick(item),
             error: error_text(m),
-            can_retry: matches!(item.outbox_state.as_deref(), Some("failed" | "unknown")),
+            can_retry: item.outbox_state.is_some_and(OutboxState::retryable),
             reactions: reactions
                 .get(&m.wamid)
                 .map(|r| r.values().cloned().collect())

@@ -2,7 +2,7 @@
 //! it at an in-process fake.
 
 use crate::config::Secret;
-use crate::model::ApiError;
+use crate::model::MetaError;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -21,7 +21,7 @@ pub enum GraphError {
         /// HTTP status.
         status: u16,
         /// Meta's error.
-        error: ApiError,
+        error: MetaError,
     },
     /// The file is larger than allowed.
     #[error("file is {size} bytes, more than the {limit}-byte limit")]
@@ -95,7 +95,7 @@ async fn api_error(resp: reqwest::Response) -> GraphError {
         |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_string();
     GraphError::Api {
         status,
-        error: ApiError {
+        error: MetaError {
             code: e
                 .get("code")
                 .and_then(serde_json::Value::as_i64)

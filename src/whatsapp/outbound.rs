@@ -273,7 +273,7 @@ pub fn classify(e: &GraphError) -> ErrorClass {
 mod tests {
     use super::*;
     use crate::model::{
-        ApiError, ListRow, ListSection, MediaKind, ReplyButton, TemplateButtonParam,
+        ListRow, ListSection, MediaKind, MetaError, ReplyButton, TemplateButtonParam,
     };
 
     fn to() -> Recipient {
@@ -404,9 +404,9 @@ mod tests {
     fn api(status: u16, code: i64) -> GraphError {
         GraphError::Api {
             status,
-            error: ApiError {
+            error: MetaError {
                 code,
-                ..ApiError::default()
+                ..MetaError::default()
             },
         }
     }

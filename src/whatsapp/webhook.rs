@@ -2,7 +2,7 @@
 //! timestamps as strings or numbers, unknown fields ignored, unknown types and fields kept raw.
 
 use crate::model::{
-    ApiError, Content, DeliveryStatus, MessageContext, MessageExtras, PhoneE164, Referral,
+    Content, DeliveryStatus, MessageContext, MessageExtras, MetaError, PhoneE164, Referral,
 };
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
@@ -33,7 +33,7 @@ pub struct InboundMessage {
     /// Reply context and ad referral.
     pub extras: MessageExtras,
     /// Errors Meta attached (unsupported type, media too large ...).
-    pub errors: Vec<ApiError>,
+    pub errors: Vec<MetaError>,
     /// The message object as received.
     pub raw: Value,
 }
@@ -54,7 +54,7 @@ pub struct StatusUpdate {
     /// Recipient business-scoped user id, if given.
     pub recipient_user_id: Option<String>,
     /// Why it failed.
-    pub errors: Vec<ApiError>,
+    pub errors: Vec<MetaError>,
     /// Pricing category (`service`, `utility` ...).
     pub pricing_category: Option<String>,
     /// `biz_opaque_callback_data` we set when sending.
@@ -143,10 +143,10 @@ fn array(v: Option<&Value>) -> &[Value] {
 }
 
 /// Meta's error objects (`code`, `title`, `message`, `error_data.details`).
-pub(super) fn errors(v: Option<&Value>) -> Vec<ApiError> {
+pub(super) fn errors(v: Option<&Value>) -> Vec<MetaError> {
     array(v)
         .iter()
-        .map(|e| ApiError {
+        .map(|e| MetaError {
             code: int(e.get("code")).unwrap_or(0),
             title: text(e.get("title")).unwrap_or_default(),
             message: text(e.get("message")).unwrap_or_default(),

@@ -573,6 +573,7 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         "GET /conversations/{id}",
         "GET /conversations/{id}/messages",
         "GET /custom-fields",
+        "GET /messages/{id}/media",
         "GET /orders",
         "GET /orders/{id}",
         "GET /tags",

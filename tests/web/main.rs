@@ -7,6 +7,7 @@ mod helpers;
 mod mutate;
 
 mod api;
+mod api_messages;
 mod attachments;
 mod auth;
 mod contacts;

@@ -1,0 +1,62 @@
+//! Reading a stored media file: the one door the page and the API use to hand out a message's
+//! downloaded (or sent) attachment.
+
+use super::{Crm, Error, Result};
+use crate::db::{self, media::MediaState};
+
+/// A stored file, opened.
+#[derive(Debug)]
+pub struct StoredFile {
+    /// The open file.
+    pub file: tokio::fs::File,
+    /// MIME type as Meta gave it (lower case, without parameters; may be empty).
+    pub mime: String,
+    /// The customer's file name, or the stored name.
+    pub filename: String,
+    /// Size in bytes, when known.
+    pub size: Option<i64>,
+    /// A validator that changes whenever the bytes could (the stored name never is reused).
+    pub etag: String,
+}
+
+impl Crm {
+    /// Opens media row `id`'s file; not found when it is not (or no longer) stored.
+    pub async fn open_media(&self, id: i64) -> Result<StoredFile> {
+        let row = self.db.read(move |c| db::media::get(c, id)).await?;
+        self.open_row(row).await
+    }
+
+    /// Opens the file of message `message_id`'s attachment.
+    pub async fn open_message_media(&self, message_id: i64) -> Result<StoredFile> {
+        let row = self
+            .db
+            .read(move |c| db::media::for_message(c, message_id))
+            .await?;
+        self.open_row(row).await
+    }
+
+    async fn open_row(&self, row: Option<db::media::MediaRow>) -> Result<StoredFile> {
+        let row = row.ok_or(Error::NotFound("media"))?;
+        let (MediaState::Stored, Some(name)) = (row.state, row.stored_name.as_ref()) else {
+            return Err(Error::NotFound("stored file for this media"));
+        };
+        let path = self.media_dir.join(name);
+        let file = tokio::fs::File::open(&path).await.map_err(|e| {
+            tracing::error!(media = row.id, path = %path.display(), error = %e, "stored media file missing");
+            Error::NotFound("stored file for this media")
+        })?;
+        Ok(StoredFile {
+            file,
+            mime: row
+                .mime_type
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+            filename: row.filename.clone().unwrap_or_else(|| name.clone()),
+            size: row.size,
+            etag: format!("\"{}-{name}\"", row.id),
+        })
+    }
+}
