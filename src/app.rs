@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, RwLock};
+use tokio::sync::RwLock;
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone, Debug)]
@@ -40,8 +40,6 @@ pub struct AppState {
     pub cookies: CookieConfig,
     /// Inbound media downloader.
     pub media_job: MediaJob,
-    /// Poked after a webhook brought new media.
-    pub media_wakeup: Arc<Notify>,
     /// Outbound sender.
     pub sender: Sender,
     /// Per-key API request budgets.
@@ -160,7 +158,6 @@ impl AppState {
             clock,
             cookies,
             media_job,
-            media_wakeup: Arc::new(Notify::new()),
             sender,
             api_limits: Arc::default(),
             crm,

@@ -10,7 +10,6 @@ pub mod config;
 pub mod crm;
 pub mod crypto;
 pub mod db;
-pub mod error;
 pub mod jobs;
 pub mod logging;
 pub mod model;

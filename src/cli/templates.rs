@@ -21,7 +21,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: TemplatesCommand) -> anyhow::Resul
             let token = state.secret("whatsapp.access_token").await;
             let n = crm::templates::sync(
                 &state.db,
-                &state.sender.client,
+                &state.graph,
                 &state.clock,
                 token.as_ref(),
                 state.config.whatsapp.waba_id.as_deref(),

@@ -218,10 +218,16 @@ impl super::Crm {
         Ok(())
     }
 
-    /// Marks conversation `id` seen by `who`; `true` when something was unread (the read
-    /// receipt is then due). Not found when there is no such conversation.
+    /// Marks conversation `id` seen by `who`; when something was unread, tells open pages and
+    /// (with a `meta` link) sends WhatsApp's read receipt for the newest customer message, in
+    /// the background. Not found when there is no such conversation.
     #[tracing::instrument(skip_all, fields(conversation = id), err(Display))]
-    pub async fn mark_seen(&self, id: i64, who: Who) -> Result<bool> {
+    pub async fn mark_seen(
+        &self,
+        id: i64,
+        who: Who,
+        meta: Option<super::MetaLink>,
+    ) -> Result<bool> {
         let changed = self
             .db
             .write(move |c| mark_seen(c, id, who))
@@ -229,7 +235,28 @@ impl super::Crm {
             .ok_or(super::Error::NotFound("conversation"))?;
         if changed {
             self.changed(id);
+            if let Some(link) = meta {
+                self.send_read_receipt(id, link);
+            }
         }
         Ok(changed)
+    }
+
+    fn send_read_receipt(&self, id: i64, link: super::MetaLink) {
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let Ok(Some(wamid)) = db.read(move |c| db::inbox::last_inbound_wamid(c, id)).await
+            else {
+                return;
+            };
+            let body = crate::whatsapp::outbound::mark_read_body(&wamid);
+            let sent = link
+                .client
+                .send_message(&link.token, &link.phone_number_id, &body)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "marking messages read at WhatsApp failed");
+            }
+        });
     }
 }

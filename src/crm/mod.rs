@@ -20,6 +20,7 @@ pub mod notes;
 pub mod orders;
 pub mod outbound;
 pub mod products;
+mod receive;
 pub mod segments;
 pub mod send;
 mod service;
@@ -27,7 +28,7 @@ pub mod tags;
 pub mod templates;
 
 pub use error::{Error, Result};
-pub use service::Crm;
+pub use service::{Crm, MetaLink};
 
 /// Appends an audit entry for `actor`.
 pub(crate) fn audit(

@@ -21,6 +21,8 @@ pub struct Crm {
     pub events: Events,
     /// Poked when a message was queued.
     pub outbox_wakeup: Arc<Notify>,
+    /// Poked when a webhook brought media to download.
+    pub media_wakeup: Arc<Notify>,
     /// Where media files live (inbound downloads and outbound uploads).
     pub media_dir: PathBuf,
     /// Region for phone numbers typed without a country code (`crm.default_region`).
@@ -42,6 +44,7 @@ impl Crm {
             clock,
             events: Events::default(),
             outbox_wakeup: Arc::new(Notify::new()),
+            media_wakeup: Arc::new(Notify::new()),
             media_dir,
         }
     }
@@ -55,4 +58,15 @@ impl Crm {
     pub fn wake_sender(&self) {
         self.outbox_wakeup.notify_one();
     }
+}
+
+/// What a use case needs to call WhatsApp's Graph API for this business number.
+#[derive(Debug, Clone)]
+pub struct MetaLink {
+    /// The Graph API client.
+    pub client: crate::whatsapp::client::GraphClient,
+    /// The access token in force.
+    pub token: crate::config::Secret,
+    /// The business number.
+    pub phone_number_id: String,
 }

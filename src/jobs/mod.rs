@@ -35,7 +35,7 @@ async fn media_loop(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "media job failed"),
         }
         tokio::select! {
-            () = state.media_wakeup.notified() => {},
+            () = state.crm.media_wakeup.notified() => {},
             () = tokio::time::sleep(MEDIA_POLL) => {},
         }
     }

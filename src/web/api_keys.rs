@@ -2,6 +2,7 @@
 //! a cookie or a redirect), list keys with their last use, revoke.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
@@ -11,7 +12,6 @@ use crate::crm::api_keys;
 use crate::crm::contacts::Actor;
 use crate::db;
 use crate::db::api_keys::ApiKey;
-use crate::error::{AppError, Result};
 use crate::model::Role;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -8,7 +8,7 @@ use rust_embed::RustEmbed;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::error::AppError;
+use super::error::AppError;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]

@@ -3,6 +3,7 @@
 //! timeline, and the message queued in the outbox.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{redirect_with_flash, see_other};
 use crate::app::AppState;
@@ -12,7 +13,6 @@ use crate::crm::outbound::LocalFile;
 use crate::crm::send::{Outgoing, SendKey};
 use crate::crypto;
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::{MediaKind, Outbound, UserId, upload};
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;

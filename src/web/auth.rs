@@ -1,12 +1,12 @@
 //! Sign-in and sign-out pages.
 
 use super::cookies::FlashKind;
+use super::error::Result;
 use super::extract::{Ctx, CurrentUser, safe_next};
 use super::forms::{redirect_with_flash, see_other};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::auth::Error as AuthError;
-use crate::error::Result;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;

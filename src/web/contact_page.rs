@@ -3,12 +3,12 @@
 
 use super::contacts::{actor_of, date};
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::{Contact, ContactId, CustomField, FieldError, FieldKind, OptIn, Tag};
 use askama::Template;
 use askama_web::WebTemplate;

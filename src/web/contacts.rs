@@ -2,6 +2,7 @@
 //! duplicate detection, and merging two contacts.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
@@ -10,7 +11,6 @@ use crate::crm::contacts::{Actor, ContactSave};
 use crate::crm::filters::{self, Mode};
 use crate::db;
 use crate::db::contacts::ContactCursor;
-use crate::error::{AppError, Result};
 use crate::model::{
     ContactFilter, ContactId, CustomField, FIELD_OPS, FieldError, FieldOp, OptIn, Tag,
 };

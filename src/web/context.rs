@@ -2,11 +2,11 @@
 //! (errors included), then the session, CSRF check and flash message for the handlers.
 
 use super::cookies::{Flash, parse_flash};
+use super::error::AppError;
 use crate::app::AppState;
 use crate::auth::ClientInfo;
 use crate::crypto;
 use crate::db::sessions::ActiveSession;
-use crate::error::AppError;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};

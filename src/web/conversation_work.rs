@@ -2,10 +2,10 @@
 //! tells open pages through the live event stream.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::redirect_with_flash;
 use crate::app::AppState;
-use crate::error::{AppError, Result};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -55,9 +55,8 @@ pub async fn mark_seen(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    if state.crm.mark_seen(id, user.who()).await? {
-        super::conversations::mark_read_at_meta(&state, id);
-    }
+    let meta = super::conversations::meta_link(&state).await;
+    state.crm.mark_seen(id, user.who(), meta).await?;
     Ok(super::forms::see_other(&format!("/conversations/{id}")))
 }
 

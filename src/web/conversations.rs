@@ -2,6 +2,7 @@
 //! approved templates otherwise), retry of failed messages, reactions.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{redirect_with_flash, see_other};
 use super::layout::{Layout, Nav};
@@ -14,7 +15,6 @@ use crate::crm::{
 };
 use crate::crypto;
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::TemplateStatus;
 use crate::model::{Outbound, Tag, TemplateHeader, TemplateParam, UserId};
 use askama::Template;
@@ -264,29 +264,13 @@ fn load(c: &rusqlite::Connection, id: i64, shown: u32) -> db::Result<PageData> {
     })
 }
 
-/// Tells Meta the customer's messages were read (blue ticks), in the background.
-/// Sends WhatsApp's read receipt for the newest customer message, in the background.
-pub(super) fn mark_read_at_meta(state: &AppState, conversation_id: i64) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let (Some(token), Some(pnid)) = (
-            state.secret("whatsapp.access_token").await,
-            state.config.whatsapp.phone_number_id.clone(),
-        ) else {
-            return;
-        };
-        let Ok(Some(wamid)) = state
-            .db
-            .read(move |c| db::inbox::last_inbound_wamid(c, conversation_id))
-            .await
-        else {
-            return;
-        };
-        let body = crate::whatsapp::outbound::mark_read_body(&wamid);
-        if let Err(e) = state.sender.client.send_message(&token, &pnid, &body).await {
-            tracing::warn!(error = %e, "marking messages read at WhatsApp failed");
-        }
-    });
+/// The WhatsApp connection in force, when there is one.
+pub(super) async fn meta_link(state: &AppState) -> Option<crate::crm::MetaLink> {
+    Some(crate::crm::MetaLink {
+        token: state.secret("whatsapp.access_token").await?,
+        phone_number_id: state.config.whatsapp.phone_number_id.clone()?,
+        client: state.graph.clone(),
+    })
 }
 
 async fn enqueue(

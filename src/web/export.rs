@@ -1,11 +1,11 @@
 //! CSV exports of contacts (the chosen columns, the current search and tag) and orders. Cells
 //! that a spreadsheet would run as a formula are defused. Every export is audited.
 
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use crate::app::AppState;
 use crate::crm::access::AdminAction;
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::money;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderValue, header};

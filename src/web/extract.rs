@@ -1,9 +1,9 @@
 //! Extractors: `Ctx` (what the middleware learned) and `CurrentUser` (login required).
 
 use super::context::RequestCtx;
+use super::error::AppError;
 use crate::crm::access::{self, AdminAction, Who};
 use crate::db::sessions::ActiveSession;
-use crate::error::AppError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};

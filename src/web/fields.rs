@@ -1,6 +1,7 @@
 //! Custom fields (admins): the definitions page, create, change label/options, delete.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
@@ -9,7 +10,6 @@ use crate::crm::access::AdminAction;
 use crate::crm::contacts::Actor;
 use crate::crm::fields::{self, FieldInput};
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::{CustomField, FIELD_KINDS, FieldKind};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -1,11 +1,11 @@
 //! The contacts import page: upload a CSV, see what would happen (dry run) or import it.
 
+use super::error::Result;
 use super::extract::CurrentUser;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::crm::access::AdminAction;
 use crate::crm::import::{self, Mapping, Report};
-use crate::error::Result;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, State};

@@ -1,13 +1,13 @@
 //! The inbox: conversations by last activity, newest first, with cursor pagination; the
 //! Mine / Unassigned / All (admins) views and status, tag and window filters.
 
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::crm::access::AdminAction;
 use crate::db;
 use crate::db::inbox::{InboxFilter, View, WindowFilter};
-use crate::error::{AppError, Result};
 use crate::model::{ConversationStatus, SERVICE_WINDOW, Tag};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -1,9 +1,9 @@
 //! `GET /media/{id}`: downloaded attachments, for logged-in users only.
 
+use super::error::Result;
 use super::extract::CurrentUser;
 use crate::api::files::file_response;
 use crate::app::AppState;
-use crate::error::Result;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;

@@ -11,6 +11,7 @@ pub mod context;
 mod conversation_work;
 mod conversations;
 pub mod cookies;
+pub mod error;
 mod events;
 mod export;
 pub mod extract;
@@ -35,11 +36,11 @@ mod timeline;
 mod webhooks;
 
 use crate::app::AppState;
-use crate::error::AppError;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
+use error::AppError;
 
 /// Largest request body accepted by the UI (forms).
 const BODY_LIMIT: usize = 2 * 1024 * 1024;

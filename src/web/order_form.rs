@@ -1,6 +1,7 @@
 //! Orders typed by staff: create for a contact, edit lines before payment.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
@@ -9,7 +10,6 @@ use crate::crm;
 use crate::crm::identity::with_variants;
 use crate::crm::orders::{self, LineInput, OrderInput};
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::{ContactId, FieldError, PhoneE164, money};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -2,6 +2,7 @@
 //! status changes along the pipeline and their history.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{redirect_with_flash, see_other};
 use super::layout::{Layout, Nav};
@@ -9,7 +10,6 @@ use crate::app::AppState;
 use crate::crm;
 use crate::db;
 use crate::db::orders::OrderFilter;
-use crate::error::{AppError, Result};
 use crate::model::{ContactId, ORDER_STATUSES, OrderStatus, Tag, money};
 use askama::Template;
 use askama_web::WebTemplate;

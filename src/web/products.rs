@@ -2,6 +2,7 @@
 //! none).
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
@@ -10,7 +11,6 @@ use crate::crm::access::AdminAction;
 use crate::crm::products::{self, ProductInput};
 use crate::db;
 use crate::db::orders::Product;
-use crate::error::{AppError, Result};
 use crate::model::money;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -1,11 +1,11 @@
 //! `GET /search`: messages (full-text, newest first, with the matching words highlighted) and
 //! contacts (name, phone, email). A hit links into its conversation at that message.
 
+use super::error::Result;
 use super::extract::CurrentUser;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::db;
-use crate::error::Result;
 use crate::model::ContactFilter;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -2,13 +2,13 @@
 //! Sheets sync later).
 
 use super::cookies::FlashKind;
+use super::error::Result;
 use super::extract::CurrentUser;
 use super::forms::redirect_with_flash;
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::crm::access::AccessError;
 use crate::db;
-use crate::error::Result;
 use crate::model::ContactFilter;
 use askama::Template;
 use askama_web::WebTemplate;

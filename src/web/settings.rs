@@ -2,6 +2,7 @@
 //! and system facts.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
@@ -10,7 +11,6 @@ use crate::auth::Error as AuthError;
 use crate::config::SECRET_KEYS;
 use crate::crm::access::AdminAction;
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::User;
 use askama::Template;
 use askama_web::WebTemplate;

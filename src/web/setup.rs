@@ -1,12 +1,12 @@
 //! First-run setup: the one-time link from the log creates the first admin.
 
 use super::cookies::FlashKind;
+use super::error::Result;
 use super::extract::Ctx;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::auth::{Error as AuthError, NewUserInput};
-use crate::error::Result;
 use crate::model::Role;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -2,13 +2,13 @@
 //! (one or many) and conversations.
 
 use super::cookies::FlashKind;
+use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
 use crate::app::AppState;
 use crate::crm::access::AdminAction;
 use crate::db;
-use crate::error::{AppError, Result};
 use crate::model::{ContactId, TAG_COLORS, Tag, check_tag};
 use askama::Template;
 use askama_web::WebTemplate;

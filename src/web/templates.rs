@@ -2,6 +2,7 @@
 //! new template for review. Changing templates is for admins.
 
 use super::cookies::FlashKind;
+use super::error::Result;
 use super::extract::CurrentUser;
 use super::forms::{FormErrors, redirect_with_flash};
 use super::layout::{Layout, Nav};
@@ -10,7 +11,6 @@ use crate::auth::FieldError;
 use crate::crm;
 use crate::crm::access::AdminAction;
 use crate::db;
-use crate::error::Result;
 use crate::model::{CATEGORIES, TemplateDraft};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -91,7 +91,7 @@ pub async fn sync(State(state): State<AppState>, user: CurrentUser) -> Result<Re
     let token = state.secret("whatsapp.access_token").await;
     let result = crm::templates::sync(
         &state.db,
-        &state.sender.client,
+        &state.graph,
         &state.clock,
         token.as_ref(),
         state.config.whatsapp.waba_id.as_deref(),
@@ -177,7 +177,7 @@ pub async fn create(
     let token = state.secret("whatsapp.access_token").await;
     let result = crm::templates::create(
         &state.db,
-        &state.sender.client,
+        &state.graph,
         &state.clock,
         token.as_ref(),
         state.config.whatsapp.waba_id.as_deref(),

@@ -235,7 +235,7 @@ async fn deleting_a_contact_removes_its_media_files() {
     let name: String = app
         .query(|c| c.query_row("SELECT stored_name FROM media", [], |r| r.get(0)))
         .await;
-    let path = app.state.media_job.media_dir.join(&name);
+    let path = app.state.crm.media_dir.join(&name);
     assert!(path.exists());
     let contact = app.count("SELECT id FROM contacts").await;
     let seed = [9u8; 20];

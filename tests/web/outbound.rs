@@ -571,7 +571,7 @@ async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
     .await;
     let n = flowcrm::crm::templates::sync(
         &app.state.db,
-        &app.state.sender.client,
+        &app.state.graph,
         &app.state.clock,
         Some(&Secret::new(TOKEN)),
         Some("555"),
@@ -608,7 +608,7 @@ async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
     assert_eq!(list[2].parameter_format, "NAMED");
     let wrong = flowcrm::crm::templates::sync(
         &app.state.db,
-        &app.state.sender.client,
+        &app.state.graph,
         &app.state.clock,
         Some(&Secret::new("bad")),
         Some("555"),
@@ -617,7 +617,7 @@ async fn template_sync_reads_every_page_and_keeps_status_and_reason() {
     assert!(wrong.is_err());
     let missing = flowcrm::crm::templates::sync(
         &app.state.db,
-        &app.state.sender.client,
+        &app.state.graph,
         &app.state.clock,
         Some(&Secret::new(TOKEN)),
         None,

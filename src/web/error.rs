@@ -1,7 +1,7 @@
 //! `AppError`: the one place that chooses HTTP status codes for the browser UI. Internal errors
 //! are logged once with their cause chain; the browser sees a friendly page with a request id.
 
-use crate::web::layout::Layout;
+use super::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -138,7 +138,7 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let request_id = crate::web::context::current_request_id();
+        let request_id = super::context::current_request_id();
         match &self {
             AppError::Internal(e) => {
                 tracing::error!(request_id = %request_id, error = ?e, "request failed");
