@@ -205,7 +205,7 @@ impl From<crate::db::Error> for ApiError {
             }
             crate::db::Error::Closed => Self::Unavailable,
             e => {
-                tracing::error!(error = %e, "api request failed");
+                tracing::error!(error = ?e, "api request failed");
                 Self::Internal
             }
         }

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`: API keys with roles and per-key rate limits, problem+json
 //! errors, body limits, and an OpenAPI 3.1 document generated from the handlers
-//! (`/api/v1/openapi.json`), so the document and the routes cannot drift apart.
+//! (`/api/v1/openapi.json`), so the document and the routes cannot drift apart; unknown query
+//! parameters are refused from the same document. Handlers call the `crm` use cases and read
+//! with `db`; they never re-implement a rule.
 
 mod contacts;
 mod conversations;

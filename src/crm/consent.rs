@@ -59,7 +59,7 @@ pub fn record(
 
 impl super::Crm {
     /// Records a consent change for contact `id`.
-    #[tracing::instrument(skip_all, fields(contact = %id, state = consent.state.as_str()), err(Display))]
+    #[tracing::instrument(skip_all, fields(contact = %id, state = consent.state.as_str()), err(Display, level = "debug"))]
     pub async fn record_consent(&self, id: ContactId, consent: Consent) -> Result<bool> {
         let now = self.clock.now();
         self.db.write(move |c| record(c, id, &consent, now)).await

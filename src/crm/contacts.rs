@@ -273,7 +273,7 @@ pub fn save(
 
 impl Crm {
     /// Saves a contact; see [`save`].
-    #[tracing::instrument(skip_all, fields(contact = ?s.id), err(Display))]
+    #[tracing::instrument(skip_all, fields(contact = ?s.id), err(Display, level = "debug"))]
     pub async fn save_contact(&self, s: ContactSave, actor: Actor) -> Result<ContactId> {
         let (now, region) = (self.clock.now(), self.default_region.clone());
         self.db
@@ -282,7 +282,7 @@ impl Crm {
     }
 
     /// Merges contact `remove` into `keep` (admins).
-    #[tracing::instrument(skip_all, fields(keep = %keep, remove = %remove), err(Display))]
+    #[tracing::instrument(skip_all, fields(keep = %keep, remove = %remove), err(Display, level = "debug"))]
     pub async fn merge_contacts(
         &self,
         keep: ContactId,
@@ -299,7 +299,7 @@ impl Crm {
 
     /// Deletes a contact (admins) with everything that is theirs, then, once that committed,
     /// their downloaded and sent media files.
-    #[tracing::instrument(skip_all, fields(contact = %id), err(Display))]
+    #[tracing::instrument(skip_all, fields(contact = %id), err(Display, level = "debug"))]
     pub async fn delete_contact(&self, id: ContactId, who: Who, actor: Actor) -> Result<()> {
         access::require(who, AdminAction::DeleteContacts)?;
         let now = self.clock.now();

@@ -179,7 +179,7 @@ pub fn retry(
 
 impl super::Crm {
     /// Assigns (or releases, with `None`) conversation `id`; see [`assign`].
-    #[tracing::instrument(skip_all, fields(conversation = id), err(Display))]
+    #[tracing::instrument(skip_all, fields(conversation = id), err(Display, level = "debug"))]
     pub async fn assign(&self, id: i64, to: Option<UserId>, w: Worker) -> Result<()> {
         let now = self.clock.now();
         self.db.write(move |c| assign(c, id, to, &w, now)).await?;
@@ -188,7 +188,7 @@ impl super::Crm {
     }
 
     /// Sets the status of conversation `id`; see [`set_status`].
-    #[tracing::instrument(skip_all, fields(conversation = id, status), err(Display))]
+    #[tracing::instrument(skip_all, fields(conversation = id, status), err(Display, level = "debug"))]
     pub async fn set_status(&self, id: i64, status: String, w: Worker) -> Result<()> {
         let now = self.clock.now();
         self.db
@@ -199,7 +199,7 @@ impl super::Crm {
     }
 
     /// Adds an internal note to conversation `id`; see [`add_note`].
-    #[tracing::instrument(skip_all, fields(conversation = id), err(Display))]
+    #[tracing::instrument(skip_all, fields(conversation = id), err(Display, level = "debug"))]
     pub async fn add_note(&self, id: i64, body: String, w: Worker) -> Result<i64> {
         let now = self.clock.now();
         let note = self
@@ -211,7 +211,7 @@ impl super::Crm {
     }
 
     /// Tags (or untags) conversation `id`; see [`set_tag`].
-    #[tracing::instrument(skip_all, fields(conversation = id, tag), err(Display))]
+    #[tracing::instrument(skip_all, fields(conversation = id, tag), err(Display, level = "debug"))]
     pub async fn set_tag(&self, id: i64, tag: i64, add: bool, w: Worker) -> Result<()> {
         self.db.write(move |c| set_tag(c, id, tag, add, &w)).await?;
         self.changed(id);
@@ -221,7 +221,7 @@ impl super::Crm {
     /// Marks conversation `id` seen by `who`; when something was unread, tells open pages and
     /// (with a `meta` link) sends WhatsApp's read receipt for the newest customer message, in
     /// the background. Not found when there is no such conversation.
-    #[tracing::instrument(skip_all, fields(conversation = id), err(Display))]
+    #[tracing::instrument(skip_all, fields(conversation = id), err(Display, level = "debug"))]
     pub async fn mark_seen(
         &self,
         id: i64,

@@ -1,6 +1,9 @@
-//! CRM use cases: recording what WhatsApp tells us, contacts and their identities. Owns the
-//! transaction boundaries (functions here run inside one writer transaction). Imports `db`,
-//! `model` and the WhatsApp adapter's event types.
+//! The use-case layer: every behaviour on customer data has one door here, called alike by the
+//! pages, the JSON API, the CLI and the jobs. `Crm` (service.rs) holds the handles; its async
+//! methods own their transaction (any `Err` rolls it back, see `Error`), then wake the sender
+//! and publish live events. The plain functions run inside a caller's writer transaction.
+//! Permissions are decided in `access`. Imports `db`, `model`, `clock`, `config`, `crypto` and
+//! the WhatsApp adapter (event types, the Graph client).
 
 pub mod access;
 pub mod api_keys;

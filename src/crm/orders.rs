@@ -377,7 +377,7 @@ pub fn edit(
 
 impl Crm {
     /// Moves order `id` along the pipeline, by `user` (none for an API key).
-    #[tracing::instrument(skip_all, fields(order = id, to = %to), err(Display))]
+    #[tracing::instrument(skip_all, fields(order = id, to = %to), err(Display, level = "debug"))]
     pub async fn change_order_status(
         &self,
         id: i64,
@@ -391,7 +391,7 @@ impl Crm {
     }
 
     /// Creates an order by hand for `contact`; see [`create_manual`].
-    #[tracing::instrument(skip_all, fields(contact = %contact), err(Display))]
+    #[tracing::instrument(skip_all, fields(contact = %contact), err(Display, level = "debug"))]
     pub async fn create_order(
         &self,
         contact: ContactId,
@@ -405,7 +405,7 @@ impl Crm {
     }
 
     /// Replaces an order's lines; see [`edit`].
-    #[tracing::instrument(skip_all, fields(order = id), err(Display))]
+    #[tracing::instrument(skip_all, fields(order = id), err(Display, level = "debug"))]
     pub async fn edit_order(&self, id: i64, input: OrderInput, user: Option<UserId>) -> Result<()> {
         let now = self.clock.now();
         self.db.write(move |c| edit(c, id, &input, user, now)).await

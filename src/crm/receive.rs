@@ -19,7 +19,7 @@ impl super::Crm {
     /// Stores a signed webhook body; `keep_raw` keeps the raw body too. An `Err` means the store
     /// itself failed (Meta must retry); a body that does not parse is kept as a dead letter and
     /// is not an error.
-    #[tracing::instrument(skip_all, fields(bytes = body.len()), err(Display))]
+    #[tracing::instrument(skip_all, fields(bytes = body.len()), err(Display, level = "debug"))]
     pub async fn receive_webhook(&self, body: Bytes, keep_raw: bool) -> Result<Outcome, db::Error> {
         let now = self.clock.now();
         let events = match webhook::parse(&body) {

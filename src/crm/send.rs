@@ -69,7 +69,7 @@ pub struct Outgoing {
 impl Crm {
     /// Queues `req` after every check (access, Meta's limits, the 24-hour window, template
     /// approval and variables), then wakes the sender and tells open pages.
-    #[tracing::instrument(skip_all, fields(conversation = req.conversation_id, kind = req.message.kind()), err(Display))]
+    #[tracing::instrument(skip_all, fields(conversation = req.conversation_id, kind = req.message.kind()), err(Display, level = "debug"))]
     pub async fn send(&self, req: Outgoing) -> Result<Queued> {
         let key = req.key.derive()?;
         let now = self.clock.now();
@@ -112,7 +112,7 @@ impl Crm {
 
     /// Puts a failed message back in the outbox (if `w` may work its conversation). Returns the
     /// conversation and whether anything was requeued (only failed messages are).
-    #[tracing::instrument(skip_all, fields(message = message_id), err(Display))]
+    #[tracing::instrument(skip_all, fields(message = message_id), err(Display, level = "debug"))]
     pub async fn retry(&self, message_id: i64, w: Worker) -> Result<(i64, bool)> {
         let now = self.clock.now();
         let (conversation, done) = self

@@ -1,4 +1,5 @@
-//! Read-only page queries for the inbox: conversation list rows and the timeline.
+//! The inbox queries: conversation list rows (for the page and the API), the recent timeline,
+//! search, notes, and the assignment, status and seen updates.
 
 use super::{Result, from_ts, to_ts};
 use crate::model::ConversationStatus;

@@ -1,5 +1,6 @@
-//! Contacts: list with search, the contact page, create/edit forms with validation and
-//! duplicate detection, and merging two contacts.
+//! Contacts: the list (its query resolved by `crm::filters`, as the API and the export do),
+//! create/edit forms with validation and duplicate detection (`Crm::save_contact`), and merging
+//! two contacts.
 
 use super::cookies::FlashKind;
 use super::error::{AppError, Result};

@@ -52,7 +52,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         .map(hex::encode)
         .unwrap_or_default();
     let span =
-        tracing::debug_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let started = std::time::Instant::now();
     let mut resp = REQUEST_ID
         .scope(id.clone(), next.run(req))

@@ -1,5 +1,6 @@
 //! The conversation page: timeline, composer (free-form while the 24-hour window is open,
-//! approved templates otherwise), retry of failed messages, reactions.
+//! approved templates otherwise), retry of failed messages, reactions. Every send goes through
+//! `Crm::send`; viewing the page changes nothing (marking seen is a POST).
 
 use super::cookies::FlashKind;
 use super::error::{AppError, Result};

@@ -1,5 +1,7 @@
-//! The browser UI: THE route table and the middleware stack. Handlers live one file per area.
-//! Imports `auth` (use cases), `db` (read-only page queries), `model`, `crypto`, `config`.
+//! The browser UI: THE route table and the middleware stack. Handlers live one file per area
+//! and call the use cases (`crm`, `auth`); `db` only for read-only page queries. `AppError`
+//! (error.rs) chooses the pages' status codes. Imports `api` (nested router, file responses),
+//! `app`, `auth`, `crm`, `db`, `model`, `crypto`, `config`, `clock`, `vault`.
 
 mod api_keys;
 pub mod assets;
