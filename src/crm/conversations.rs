@@ -188,7 +188,7 @@ impl super::Crm {
     }
 
     /// Sets the status of conversation `id`; see [`set_status`].
-    #[tracing::instrument(skip_all, fields(conversation = id, status), err(Display, level = "debug"))]
+    #[tracing::instrument(skip_all, fields(conversation = id, status = %status), err(Display, level = "debug"))]
     pub async fn set_status(&self, id: i64, status: String, w: Worker) -> Result<()> {
         let now = self.clock.now();
         self.db
@@ -211,7 +211,7 @@ impl super::Crm {
     }
 
     /// Tags (or untags) conversation `id`; see [`set_tag`].
-    #[tracing::instrument(skip_all, fields(conversation = id, tag), err(Display, level = "debug"))]
+    #[tracing::instrument(skip_all, fields(conversation = id, tag = tag), err(Display, level = "debug"))]
     pub async fn set_tag(&self, id: i64, tag: i64, add: bool, w: Worker) -> Result<()> {
         self.db.write(move |c| set_tag(c, id, tag, add, &w)).await?;
         self.changed(id);

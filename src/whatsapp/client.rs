@@ -143,6 +143,7 @@ impl GraphClient {
 
     /// `POST /{phone-number-id}/messages` with `body`; returns the new message's wamid (or
     /// `None` for requests that create no message, such as mark-as-read).
+    #[tracing::instrument(skip_all, fields(phone_number_id = %phone_number_id), err(Display, level = "debug"))]
     pub async fn send_message(
         &self,
         token: &Secret,
@@ -171,6 +172,7 @@ impl GraphClient {
 
     /// One page of `GET /{waba-id}/message_templates`; returns the templates and the cursor of
     /// the next page, if any.
+    #[tracing::instrument(skip_all, err(Display, level = "debug"))]
     pub async fn list_templates(
         &self,
         token: &Secret,
@@ -208,6 +210,7 @@ impl GraphClient {
 
     /// `POST /{waba-id}/message_templates`: submits a new template for review; returns Meta's
     /// answer (`id`, `status`, `category`).
+    #[tracing::instrument(skip_all, err(Display, level = "debug"))]
     pub async fn create_template(
         &self,
         token: &Secret,
@@ -225,6 +228,7 @@ impl GraphClient {
     }
 
     /// `POST /{phone-number-id}/media`: uploads a file for sending; returns the media id.
+    #[tracing::instrument(skip_all, err(Display, level = "debug"))]
     pub async fn upload_media(
         &self,
         token: &Secret,
@@ -257,6 +261,7 @@ impl GraphClient {
     }
 
     /// `GET /{media-id}`: where to download an attachment.
+    #[tracing::instrument(skip_all, fields(media_id = %media_id), err(Display, level = "debug"))]
     pub async fn media_info(
         &self,
         token: &Secret,
@@ -272,6 +277,7 @@ impl GraphClient {
     }
 
     /// Downloads `url` with the bearer token into `dest`, refusing more than `limit` bytes.
+    #[tracing::instrument(skip_all, err(Display, level = "debug"))]
     pub async fn download(
         &self,
         token: &Secret,
