@@ -1,56 +1,17 @@
-//! `/api/v1/conversations`: list, get, messages (newest first, cursor), and sending through the
-//! outbox with an `Idempotency-Key`.
+//! `POST /api/v1/conversations/{id}/messages`: text or a template through `Crm::send`, with an `Idempotency-Key` whose first answer is replayed for 24 hours.
 
-use super::error::{ApiError, ApiResult, Problem, json_response};
-use super::extract::{ApiCaller, ApiJson, Id, Pairs, next_time_cursor};
-use super::rfc3339;
+use crate::api::error::{ApiError, ApiResult, Problem, json_response};
+use crate::api::extract::{ApiCaller, ApiJson, Id};
 use crate::app::AppState;
 use crate::crm::send::{Outgoing, SendKey};
 use crate::db;
 use crate::model::{Outbound, TemplateHeader, TemplateParam};
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
-
-/// A conversation.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConversationOut {
-    /// Id.
-    pub id: i64,
-    /// The customer.
-    pub contact_id: i64,
-    /// The customer's best name.
-    pub contact_name: String,
-    /// The customer's phone (E.164), when known.
-    pub phone: Option<String>,
-    /// The customer's WhatsApp user id (BSUID), when known.
-    pub wa_user_id: Option<String>,
-    /// open, pending or resolved.
-    pub status: String,
-    /// Last message either way (RFC 3339).
-    pub last_message_at: String,
-    /// Customer's last message (RFC 3339): the 24-hour window runs from here.
-    pub last_inbound_at: Option<String>,
-    /// True while free-form messages may be sent.
-    pub window_open: bool,
-    /// When the window closes (RFC 3339), if it ever opened.
-    pub window_closes_at: Option<String>,
-    /// Customer messages not yet seen.
-    pub unread: i64,
-}
-
-/// A page of conversations.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConversationPage {
-    /// By last activity, newest first.
-    pub data: Vec<ConversationOut>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
 
 /// Text to send.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -95,110 +56,11 @@ pub enum SendIn {
     },
 }
 
-fn conversation_out(c: &db::inbox::ConversationRow, now: time::OffsetDateTime) -> ConversationOut {
-    let closes = c.last_inbound_at.map(|t| t + crate::model::SERVICE_WINDOW);
-    ConversationOut {
-        window_open: closes.is_some_and(|t| now < t),
-        window_closes_at: closes.map(rfc3339),
-        id: c.id,
-        contact_id: c.contact_id,
-        contact_name: c.contact_name.clone(),
-        phone: c.phone.clone(),
-        wa_user_id: c.bsuid.clone(),
-        status: c.status.as_str().to_string(),
-        last_message_at: rfc3339(c.last_message_at),
-        last_inbound_at: c.last_inbound_at.map(rfc3339),
-        unread: c.unread,
-    }
-}
-
-/// Conversations by last activity.
-#[utoipa::path(
-    get, path = "/conversations", tag = "conversations",
-    params(
-        ("contact_id" = Option<i64>, Query, description = "Only this contact's conversations"),
-        ("status" = Option<String>, Query, pattern = "^(open|pending|resolved)$", description = "open, pending or resolved"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
-    ),
-    responses(
-        (status = 200, description = "A page of conversations", body = ConversationPage),
-        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = []))
-)]
-pub async fn list(
-    State(state): State<AppState>,
-    _caller: ApiCaller,
-    q: Pairs,
-) -> ApiResult<Json<ConversationPage>> {
-    let (limit, before, now) = (q.limit()?, q.time_cursor()?, state.clock.now());
-    q.no_empty(&["contact_id", "status"])?;
-    let contact = match q.get("contact_id") {
-        Some(v) => Some(
-            v.parse::<i64>()
-                .map_err(|_| ApiError::field("contact_id", "Use a contact id."))?,
-        ),
-        None => None,
-    };
-    let status = match q.get("status") {
-        Some(v) => Some(v.parse().map_err(|e: &str| ApiError::field("status", e))?),
-        None => None,
-    };
-    let filter = db::inbox::InboxFilter {
-        view: db::inbox::View::All,
-        status,
-        tag: None,
-        window: None,
-        contact,
-        now,
-    };
-    let rows = state
-        .db
-        .read(move |c| db::inbox::conversations(c, &filter, before, limit))
-        .await?;
-    let next = next_time_cursor(
-        rows.len(),
-        limit,
-        rows.last().map(|c| (c.last_message_at, c.id)),
-    );
-    Ok(Json(ConversationPage {
-        data: rows.iter().map(|c| conversation_out(c, now)).collect(),
-        next_cursor: next,
-    }))
-}
-
-/// One conversation.
-#[utoipa::path(
-    get, path = "/conversations/{id}", tag = "conversations",
-    params(("id" = i64, Path, description = "Conversation id")),
-    responses(
-        (status = 200, description = "The conversation", body = ConversationOut),
-        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = []))
-)]
-pub async fn get(
-    State(state): State<AppState>,
-    _caller: ApiCaller,
-    Id(id): Id,
-) -> ApiResult<Json<ConversationOut>> {
-    let now = state.clock.now();
-    state
-        .db
-        .read(move |c| db::inbox::conversation_row(c, id, now))
-        .await?
-        .map(|r| Json(conversation_out(&r, now)))
-        .ok_or(ApiError::NotFound("conversation"))
-}
-
 /// Longest `Idempotency-Key`.
-const MAX_IDEMPOTENCY_KEY: usize = 255;
+pub(super) const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// The `Idempotency-Key` header, checked.
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -219,7 +81,7 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 }
 
 /// The message to queue for a request body.
-fn outbound_of(body: &SendIn) -> Outbound {
+pub(super) fn outbound_of(body: &SendIn) -> Outbound {
     let params = |v: &[String]| -> Vec<TemplateParam> {
         v.iter()
             .map(|t| TemplateParam {
@@ -258,7 +120,7 @@ fn outbound_of(body: &SendIn) -> Outbound {
     ),
     request_body = SendIn,
     responses(
-        (status = 202, description = "Queued for sending", body = super::messages::MessageOut),
+        (status = 202, description = "Queued for sending", body = crate::api::messages::MessageOut),
         (status = 400, description = "Malformed body or key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An agent key and a conversation assigned to a team member: only its assignee or an admin answers it", body = Problem, content_type = "application/problem+json"),
@@ -315,7 +177,7 @@ pub async fn send(
     let (status, json) = state
         .db
         .write(move |c| -> crate::db::Result<_> {
-            let out = serde_json::to_string(&super::messages::one(c, queued.message_id)?)
+            let out = serde_json::to_string(&crate::api::messages::one(c, queued.message_id)?)
                 .unwrap_or_default();
             let Some(k) = &idem else {
                 return Ok((202, out));
@@ -337,7 +199,7 @@ pub async fn send(
 }
 
 /// The stored (or just made) answer of a send; `replayed` adds `Idempotent-Replayed: true`.
-fn replay(status: u16, json: &str, replayed: bool) -> Response {
+pub(super) fn replay(status: u16, json: &str, replayed: bool) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
     let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let mut resp = json_response(code, "application/json", &value);

@@ -1,32 +1,9 @@
-//! `/api/v1/conversations/{id}/messages` (newest first, cursor) and `/api/v1/messages/{id}/media`:
-//! messages with their structured content as stored (media, location, shared contacts,
-//! interactive replies, reactions, quotes, forwards, click-to-WhatsApp referrals, the order a
-//! cart made) and the bytes of their attachments.
+//! The structured content of a message as the API shows it: what it carries besides its text.
 
-use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiCaller, Id, Pairs, next_time_cursor};
-use super::rfc3339;
-use crate::app::AppState;
 use crate::db::{self, media::MediaRow};
-use crate::model::{Content, Message, OutboxState};
-use axum::Json;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
-use rusqlite::Connection;
+use crate::model::{Content, Message};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// Meta's error for a message.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageError {
-    /// Meta's code (e.g. 131047).
-    pub code: i64,
-    /// Title.
-    pub title: String,
-    /// Details.
-    pub details: String,
-}
 
 /// An attachment.
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,42 +134,7 @@ pub struct MessageContent {
     pub order_id: Option<i64>,
 }
 
-/// A message.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageOut {
-    /// Id.
-    pub id: i64,
-    /// Conversation id.
-    pub conversation_id: i64,
-    /// WhatsApp message id (`local:...` until Meta accepted it).
-    pub wamid: String,
-    /// `in` (customer) or `out` (business).
-    pub direction: String,
-    /// text, image, template, order, reaction ...
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Text, caption or a one-line summary.
-    pub text: String,
-    /// Meta's timestamp, or when it was queued (RFC 3339).
-    pub sent_at: String,
-    /// Outbound: queued, sending, sent, delivered, read, failed ...
-    pub status: Option<String>,
-    /// Why it failed, when it did.
-    pub error: Option<MessageError>,
-    /// Structured content.
-    pub content: MessageContent,
-}
-
-/// A page of messages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessagePage {
-    /// Newest first.
-    pub data: Vec<MessageOut>,
-    /// Pass as `cursor` for older messages; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-fn media_out(m: &Message, row: Option<&MediaRow>) -> Option<MediaOut> {
+pub(super) fn media_out(m: &Message, row: Option<&MediaRow>) -> Option<MediaOut> {
     let media = m.content.media()?;
     let voice = matches!(m.content, Content::Audio { voice: true, .. });
     let stored = row.is_some_and(|r| r.state == db::media::MediaState::Stored);
@@ -208,7 +150,11 @@ fn media_out(m: &Message, row: Option<&MediaRow>) -> Option<MediaOut> {
     })
 }
 
-fn content_out(m: &Message, media: Option<&MediaRow>, order_id: Option<i64>) -> MessageContent {
+pub(super) fn content_out(
+    m: &Message,
+    media: Option<&MediaRow>,
+    order_id: Option<i64>,
+) -> MessageContent {
     let mut out = MessageContent {
         media: media_out(m, media),
         order_id,
@@ -282,130 +228,11 @@ fn content_out(m: &Message, media: Option<&MediaRow>, order_id: Option<i64>) -> 
     out
 }
 
-fn reply(kind: &str, id: &str, title: &str, description: Option<String>) -> ReplyOut {
+pub(super) fn reply(kind: &str, id: &str, title: &str, description: Option<String>) -> ReplyOut {
     ReplyOut {
         kind: kind.into(),
         id: id.into(),
         title: title.into(),
         description,
     }
-}
-
-fn message_out(
-    m: Message,
-    outbox: Option<OutboxState>,
-    media: Option<&MediaRow>,
-    order_id: Option<i64>,
-) -> MessageOut {
-    let content = content_out(&m, media, order_id);
-    MessageOut {
-        id: m.id,
-        conversation_id: m.conversation_id,
-        wamid: m.wamid,
-        direction: m.direction.as_str().into(),
-        kind: m.content.kind().into(),
-        text: m.body,
-        sent_at: rfc3339(m.sent_at),
-        status: m
-            .status
-            .map(crate::model::DeliveryStatus::as_str)
-            .or(outbox.map(OutboxState::as_str))
-            .map(String::from),
-        error: m.error.map(|e| MessageError {
-            code: e.code,
-            title: e.title,
-            details: e.details,
-        }),
-        content,
-    }
-}
-
-/// Messages as the API shows them, their attachments and orders loaded in one query each.
-fn messages_out(
-    conn: &Connection,
-    rows: Vec<(Message, Option<OutboxState>)>,
-) -> db::Result<Vec<MessageOut>> {
-    let ids: Vec<i64> = rows.iter().map(|(m, _)| m.id).collect();
-    let media = db::media::for_messages(conn, &ids)?;
-    let orders = db::orders::for_messages(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, o)| {
-            let (row, order) = (media.get(&m.id), orders.get(&m.id).copied());
-            message_out(m, o, row, order)
-        })
-        .collect())
-}
-
-/// One just-queued message as the API shows it.
-pub fn one(conn: &Connection, id: i64) -> db::Result<MessageOut> {
-    let m = db::messages::get(conn, id)?.ok_or(db::Error::Corrupt("message"))?;
-    let mut out = messages_out(conn, vec![(m, Some(OutboxState::Queued))])?;
-    out.pop().ok_or(db::Error::Corrupt("message"))
-}
-
-/// A conversation's messages, newest first.
-#[utoipa::path(
-    get, path = "/conversations/{id}/messages", tag = "conversations",
-    params(
-        ("id" = i64, Path, description = "Conversation id"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
-    ),
-    responses(
-        (status = 200, description = "A page of messages", body = MessagePage),
-        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = []))
-)]
-pub async fn list(
-    State(state): State<AppState>,
-    _caller: ApiCaller,
-    Id(id): Id,
-    q: Pairs,
-) -> ApiResult<Json<MessagePage>> {
-    let (limit, before) = (q.limit()?, q.time_cursor()?);
-    let (rows, next) = state
-        .db
-        .read(move |c| -> ApiResult<_> {
-            if db::conversations::get(c, id)?.is_none() {
-                return Err(ApiError::NotFound("conversation"));
-            }
-            let rows = db::messages::page(c, id, before, limit)?;
-            let next = next_time_cursor(
-                rows.len(),
-                limit,
-                rows.last().map(|(m, _)| (m.sent_at, m.id)),
-            );
-            Ok((messages_out(c, rows)?, next))
-        })
-        .await?;
-    Ok(Json(MessagePage {
-        data: rows,
-        next_cursor: next,
-    }))
-}
-
-/// The bytes of a message's attachment (once downloaded), with its type and file name.
-#[utoipa::path(
-    get, path = "/messages/{id}/media", tag = "conversations",
-    params(("id" = i64, Path, description = "Message id")),
-    responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 304, description = "Not modified since the ETag given in If-None-Match"),
-        (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such message, no attachment, or not downloaded (yet)", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = []))
-)]
-pub async fn media(
-    State(state): State<AppState>,
-    _caller: ApiCaller,
-    Id(id): Id,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let file = state.crm.open_message_media(id).await?;
-    Ok(super::files::file_response(file, &headers))
 }
