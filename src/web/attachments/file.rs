@@ -1,34 +1,21 @@
-//! `POST /conversations/{id}/attachments`: send a photo, video, audio file or document. The file
-//! is checked (type, Meta's size limit, first bytes), uploaded to WhatsApp, kept locally for the
-//! timeline, and the message queued in the outbox.
+//! Reading an attachment from the form, checking it against Meta's limits, keeping a local copy and uploading it to Meta.
 
-use super::cookies::FlashKind;
-use super::error::{AppError, Result};
-use super::extract::CurrentUser;
-use super::forms::{redirect_with_flash, see_other};
 use crate::app::AppState;
 use crate::config::Secret;
-use crate::crm::access;
 use crate::crm::outbound::LocalFile;
-use crate::crm::send::{Outgoing, SendKey};
 use crate::crypto;
-use crate::db;
-use crate::model::{MediaKind, Outbound, UserId, upload};
-use axum::extract::{Multipart, Path, State};
-use axum::response::Response;
+use crate::model::{MediaKind, upload};
+use axum::extract::Multipart;
 
-/// Largest upload accepted (Meta's document limit plus form overhead).
-pub const MAX_UPLOAD: usize = 101 * 1024 * 1024;
-
-struct Upload {
-    bytes: Vec<u8>,
-    mime: String,
-    filename: String,
-    caption: String,
-    key: String,
+pub(super) struct Upload {
+    pub(super) bytes: Vec<u8>,
+    pub(super) mime: String,
+    pub(super) filename: String,
+    pub(super) caption: String,
+    pub(super) key: String,
 }
 
-async fn read_form(mut form: Multipart) -> std::result::Result<Upload, String> {
+pub(super) async fn read_form(mut form: Multipart) -> std::result::Result<Upload, String> {
     let mut up = Upload {
         bytes: Vec::new(),
         mime: String::new(),
@@ -72,7 +59,7 @@ async fn read_form(mut form: Multipart) -> std::result::Result<Upload, String> {
 }
 
 /// Checks the file; returns its kind.
-fn check(up: &Upload) -> std::result::Result<MediaKind, String> {
+pub(super) fn check(up: &Upload) -> std::result::Result<MediaKind, String> {
     if up.bytes.is_empty() {
         return Err("Choose a file to send.".into());
     }
@@ -100,7 +87,7 @@ fn check(up: &Upload) -> std::result::Result<MediaKind, String> {
 }
 
 /// Keeps a local copy and uploads the file to WhatsApp; the local copy is removed on failure.
-async fn store_and_upload(
+pub(super) async fn store_and_upload(
     state: &AppState,
     up: &Upload,
     token: &Secret,
@@ -141,85 +128,4 @@ async fn store_and_upload(
             Err(format!("WhatsApp did not accept the file: {e}"))
         }
     }
-}
-
-/// `POST /conversations/{id}/attachments`.
-pub async fn create(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    form: Multipart,
-) -> Result<Response> {
-    let back = format!("/conversations/{id}");
-    let fail = |m: &str| {
-        Ok(redirect_with_flash(
-            &state.cookies,
-            &back,
-            FlashKind::Error,
-            m,
-        ))
-    };
-    let up = match read_form(form).await {
-        Ok(u) => u,
-        Err(m) => return fail(&m),
-    };
-    let kind = match check(&up) {
-        Ok(k) => k,
-        Err(m) => return fail(&m),
-    };
-    let now = state.clock.now();
-    let conv = state
-        .db
-        .read(move |c| db::conversations::get(c, id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Checked before the upload to Meta too, so a refused send wastes nothing.
-    access::may_work(user.who(), conv.assignee_id.map(UserId))?;
-    if !conv.window_open(now) {
-        return fail("The 24-hour window is closed; only an approved template can be sent.");
-    }
-    let (Some(token), Some(pnid)) = (
-        state.secret("whatsapp.access_token").await,
-        state.config.whatsapp.phone_number_id.clone(),
-    ) else {
-        return fail(
-            "WhatsApp is not connected: set whatsapp.phone_number_id and the access token.",
-        );
-    };
-    let mut file = match store_and_upload(&state, &up, &token, &pnid).await {
-        Ok(f) => f,
-        Err(m) => return fail(&m),
-    };
-    if kind != MediaKind::Document {
-        file.filename = None;
-    }
-    let caption = Some(up.caption.clone()).filter(|c| {
-        !c.is_empty()
-            && matches!(
-                kind,
-                MediaKind::Image | MediaKind::Video | MediaKind::Document
-            )
-    });
-    let message = Outbound::Media {
-        kind,
-        media_id: file.media_id.clone(),
-        caption,
-        filename: file.filename.clone(),
-    };
-    let sent = state
-        .crm
-        .send(Outgoing {
-            conversation_id: id,
-            message,
-            reply_to: None,
-            key: SendKey::Form(up.key),
-            author: Some(user.session.user.id),
-            by: Some(user.who()),
-            file: Some(file),
-        })
-        .await;
-    if let Err(e) = sent {
-        return fail(&e.to_string());
-    }
-    Ok(see_other(&format!("{back}#composer")))
 }

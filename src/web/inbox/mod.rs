@@ -1,18 +1,20 @@
 //! The inbox: conversations by last activity, newest first, with cursor pagination; the
 //! Mine / Unassigned / All (admins) views and status, tag and window filters.
 
-use super::error::{AppError, Result};
-use super::extract::CurrentUser;
-use super::layout::{Layout, Nav};
+mod filters;
+
 use crate::app::AppState;
-use crate::crm::access::AdminAction;
 use crate::db;
-use crate::db::inbox::{InboxFilter, View, WindowFilter};
-use crate::model::{ConversationStatus, SERVICE_WINDOW, Tag};
+use crate::db::inbox::InboxFilter;
+use crate::model::{SERVICE_WINDOW, Tag};
+use crate::web::error::Result;
+use crate::web::extract::CurrentUser;
+use crate::web::layout::{Layout, Nav};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use serde::Deserialize;
+
+pub use filters::*;
 
 /// Conversations per page.
 const PAGE: u32 = 50;
@@ -49,23 +51,6 @@ pub struct InboxPage {
     filtered: bool,
 }
 
-/// Query of `GET /inbox`.
-#[derive(Deserialize, Default)]
-pub struct InboxQuery {
-    /// Cursor: `<unix time>_<id>` of the last row of the previous page.
-    before: Option<String>,
-    /// mine, unassigned or all (admins).
-    view: Option<String>,
-    /// open, pending or resolved.
-    #[serde(default)]
-    status: String,
-    /// A tag id.
-    tag: Option<String>,
-    /// open, closing or closed.
-    #[serde(default)]
-    window: String,
-}
-
 fn when(t: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
     let fmt = if now - t < time::Duration::hours(20) {
         time::macros::format_description!("[hour]:[minute]").to_vec()
@@ -85,64 +70,6 @@ fn window_state(
         Some(left) if left > time::Duration::ZERO => "closing",
         _ => "closed",
     }
-}
-
-/// The inbox's view and filters, checked.
-struct Filters {
-    view: View,
-    view_name: &'static str,
-    status: String,
-    tag: Option<i64>,
-    window: Option<WindowFilter>,
-}
-
-fn parse_filters(q: &InboxQuery, user: &CurrentUser, default: &str) -> Result<Filters> {
-    let me = user.session.user.id.0;
-    let view_name = q.view.as_deref().unwrap_or(default);
-    let (view, view_name) = match view_name {
-        "mine" => (View::Mine(me), "mine"),
-        "unassigned" => (View::Unassigned, "unassigned"),
-        "all" => {
-            user.require(AdminAction::AllConversations)?;
-            (View::All, "all")
-        }
-        _ => {
-            return Err(AppError::BadRequest(
-                "Choose the Mine, Unassigned or All view.".into(),
-            ));
-        }
-    };
-    let status = q.status.trim().to_string();
-    if !status.is_empty() && status.parse::<ConversationStatus>().is_err() {
-        return Err(AppError::BadRequest(
-            "Filter by open, pending or resolved.".into(),
-        ));
-    }
-    let tag = match q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => Some(
-            t.parse::<i64>()
-                .map_err(|_| AppError::BadRequest("Choose a tag.".into()))?,
-        ),
-        None => None,
-    };
-    let window = match q.window.trim() {
-        "" => None,
-        "open" => Some(WindowFilter::Open),
-        "closing" => Some(WindowFilter::Closing),
-        "closed" => Some(WindowFilter::Closed),
-        _ => {
-            return Err(AppError::BadRequest(
-                "Filter the window by open, closing or closed.".into(),
-            ));
-        }
-    };
-    Ok(Filters {
-        view,
-        view_name,
-        status,
-        tag,
-        window,
-    })
 }
 
 /// `GET /inbox`: Mine, Unassigned or All (admins), filtered by status, tag and window.
@@ -173,7 +100,7 @@ pub async fn index(
         tag,
         window,
     } = parse_filters(&q, &user, default)?;
-    let before = super::forms::parse_cursor(q.before.as_deref());
+    let before = crate::web::forms::parse_cursor(q.before.as_deref());
     let now = state.clock.now();
     let st = status.clone();
     let (rows, tags_of, all_tags) = state
@@ -199,7 +126,7 @@ pub async fn index(
             Ok((rows, tags, all))
         })
         .await?;
-    let next = super::forms::next_cursor(
+    let next = crate::web::forms::next_cursor(
         rows.len(),
         PAGE,
         rows.last().map(|r| (r.last_message_at, r.id)),

@@ -1,87 +1,26 @@
-//! Segments: saved contact filters with a live count (used by exports now, broadcasts and
-//! Sheets sync later).
+//! Saving, renaming and deleting segments (their creator or an admin, see `access`).
 
-use super::cookies::FlashKind;
-use super::error::Result;
-use super::extract::CurrentUser;
-use super::forms::redirect_with_flash;
-use super::layout::{Layout, Nav};
+use super::MAX_SEGMENT_NAME;
 use crate::app::AppState;
 use crate::crm::access::AccessError;
 use crate::db;
-use crate::model::ContactFilter;
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::cookies::FlashKind;
+use crate::web::error::Result;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::redirect_with_flash;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-/// Longest segment name.
-pub const MAX_SEGMENT_NAME: usize = 60;
-
-/// A segment as listed.
-pub struct Row {
-    id: i64,
-    name: String,
-    /// The filter's text form; `None` when the stored filter is damaged.
-    query: Option<String>,
-    /// Contacts it matches now; `None` when the stored filter is damaged.
-    count: Option<i64>,
-    /// Whether this user may rename or delete it (its creator or an admin).
-    may_change: bool,
-}
-
-/// The segments page.
-#[derive(Template, WebTemplate)]
-#[template(path = "contacts/segments.html")]
-pub struct SegmentsPage {
-    layout: Layout,
-    rows: Vec<Row>,
-}
-
-/// `GET /segments`: every segment with the number of contacts it matches now.
-pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<SegmentsPage> {
-    let (now, who) = (state.clock.now(), user.who());
-    let rows = state
-        .db
-        .read(move |c| {
-            db::segments::list(c)?
-                .into_iter()
-                .map(|s| {
-                    let filter = s.filter().ok();
-                    Ok(Row {
-                        count: filter
-                            .map(|f| db::contacts::count_matching(c, f, now))
-                            .transpose()?,
-                        id: s.id,
-                        query: filter.map(ContactFilter::to_query),
-                        may_change: crate::crm::access::require_author_or_admin(
-                            who,
-                            s.created_by,
-                            "",
-                        )
-                        .is_ok(),
-                        name: s.name,
-                    })
-                })
-                .collect::<db::Result<Vec<_>>>()
-        })
-        .await?;
-    Ok(SegmentsPage {
-        layout: Layout::new(&user.ctx, "Segments", Nav::Contacts),
-        rows,
-    })
-}
-
 /// Body of `POST /segments`.
 #[derive(Deserialize)]
 pub struct SegmentForm {
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
     /// The filter in its query form.
     #[serde(default)]
-    query: String,
+    pub(super) query: String,
 }
 
 /// Checks a segment name.
@@ -102,7 +41,7 @@ pub async fn create(
     user: CurrentUser,
     Form(f): Form<SegmentForm>,
 ) -> Result<Response> {
-    let fq = super::contacts::FilterQuery::read(&state, Some(&f.query)).await?;
+    let fq = crate::web::contacts::FilterQuery::read(&state, Some(&f.query)).await?;
     let back = format!("/contacts?{}", fq.filter.to_query());
     let fail = |msg: &str| redirect_with_flash(&state.cookies, &back, FlashKind::Error, msg);
     if let Some(e) = fq.errors.first() {
@@ -141,7 +80,7 @@ pub async fn create(
 #[derive(Deserialize)]
 pub struct RenameForm {
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
 }
 
 /// `POST /segments/{id}`: renames a segment.

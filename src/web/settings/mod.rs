@@ -1,24 +1,23 @@
 //! Settings: the user's own account (password change) and, for admins, users, stored secrets
 //! and system facts.
 
-use super::cookies::FlashKind;
-use super::error::{AppError, Result};
-use super::extract::CurrentUser;
-use super::forms::{FormErrors, redirect_with_flash};
-use super::layout::{Layout, Nav};
+mod actions;
+mod webhooks;
+
 use crate::app::AppState;
-use crate::auth::Error as AuthError;
 use crate::config::SECRET_KEYS;
-use crate::crm::access::AdminAction;
 use crate::db;
 use crate::model::User;
+use crate::web::error::{AppError, Result};
+use crate::web::extract::CurrentUser;
+use crate::web::forms::FormErrors;
+use crate::web::layout::{Layout, Nav};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+
+pub use actions::*;
+pub use webhooks::*;
 
 /// Where a secret's value comes from, as the settings page shows it.
 pub struct SecretRow {
@@ -46,55 +45,6 @@ impl From<&User> for UserRow {
             last_login: u.last_login_at.map_or_else(|| "never".to_string(), date),
         }
     }
-}
-
-/// A webhook problem or account event for admins.
-pub struct WebhookRow {
-    when: String,
-    what: String,
-    detail: String,
-}
-
-/// Webhook health for admins.
-#[derive(Default)]
-pub struct WebhookPanel {
-    payloads: i64,
-    events: i64,
-    dead_letters: Vec<WebhookRow>,
-    account_events: Vec<WebhookRow>,
-}
-
-async fn webhook_panel(state: &AppState) -> Result<WebhookPanel> {
-    let (counts, dead, events) = state
-        .db
-        .read(|c| -> crate::db::Result<_> {
-            Ok((
-                db::webhook_log::counts(c)?,
-                db::webhook_log::recent_dead_letters(c, 10)?,
-                db::webhook_log::recent_events(c, 10)?,
-            ))
-        })
-        .await?;
-    Ok(WebhookPanel {
-        payloads: counts.0,
-        events: counts.1,
-        dead_letters: dead
-            .into_iter()
-            .map(|d| WebhookRow {
-                when: date(d.received_at),
-                what: d.error,
-                detail: format!("{} bytes", d.size),
-            })
-            .collect(),
-        account_events: events
-            .into_iter()
-            .map(|(at, field, value)| WebhookRow {
-                when: date(at),
-                what: field,
-                detail: value.chars().take(200).collect(),
-            })
-            .collect(),
-    })
 }
 
 /// The settings page.
@@ -196,64 +146,4 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
 /// `GET /settings`.
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<SettingsPage> {
     page(&state, &user, FormErrors::default()).await
-}
-
-/// Body of `POST /settings/password`.
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    current: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-/// `POST /settings/password`: change your own password; other sessions end.
-pub async fn change_password(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response> {
-    let result = state
-        .auth
-        .change_password(
-            &user.session.user,
-            user.session.id,
-            &form.current,
-            &form.password,
-            &form.confirm,
-            &user.ctx.client,
-        )
-        .await;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &state.cookies,
-            "/settings",
-            FlashKind::Success,
-            "Password changed. Your other sessions were signed out.",
-        )),
-        Err(AuthError::Invalid(errors)) => {
-            let page = page(&state, &user, FormErrors(errors)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// `POST /settings/sending/resume` (admins): resume a sender paused by an invalid token.
-pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
-    user.require(AdminAction::ResumeSending)?;
-    let (now, actor) = (state.clock.now(), user.actor());
-    state
-        .db
-        .write(move |c| crate::crm::outbound::resume_sending(c, &actor, now))
-        .await?;
-    state.crm.wake_sender();
-    Ok(redirect_with_flash(
-        &state.cookies,
-        "/settings",
-        FlashKind::Success,
-        "Sending resumed. If WhatsApp refuses the token again, sending pauses again.",
-    ))
 }

@@ -1,15 +1,17 @@
 //! Tags: the tags page (create, rename, recolour, delete) and putting tags on contacts
 //! (one or many) and conversations.
 
-use super::cookies::FlashKind;
-use super::error::{AppError, Result};
-use super::extract::CurrentUser;
-use super::forms::{FormErrors, redirect_with_flash};
-use super::layout::{Layout, Nav};
+mod bulk;
+
 use crate::app::AppState;
 use crate::crm::access::AdminAction;
 use crate::db;
-use crate::model::{ContactId, TAG_COLORS, Tag, check_tag};
+use crate::model::{TAG_COLORS, Tag, check_tag};
+use crate::web::cookies::FlashKind;
+use crate::web::error::{AppError, Result};
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{FormErrors, redirect_with_flash};
+use crate::web::layout::{Layout, Nav};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -17,6 +19,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+
+pub use bulk::*;
 
 /// The tags page.
 #[derive(Template, WebTemplate)]
@@ -163,92 +167,4 @@ pub async fn delete(
         FlashKind::Success,
         "Tag deleted.",
     ))
-}
-
-/// Parses `id`s and the action of a tagging form (repeated `contact` fields allowed).
-fn parse_pairs(pairs: &[(String, String)]) -> (Option<i64>, bool, Vec<ContactId>) {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
-    let tag = get("tag").and_then(|t| t.parse().ok());
-    let remove = get("action") == Some("remove");
-    let contacts = pairs
-        .iter()
-        .filter(|(k, _)| k == "contact")
-        .filter_map(|(_, v)| v.parse().ok().map(ContactId))
-        .collect();
-    (tag, remove, contacts)
-}
-
-/// `POST /contacts/tags`: add or remove a tag on the chosen contacts (one or many).
-pub async fn tag_contacts(
-    State(state): State<AppState>,
-    _user: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response> {
-    let back = pairs
-        .iter()
-        .find(|(k, _)| k == "back")
-        .map(|(_, v)| v.clone())
-        .filter(|b| b.starts_with("/contacts") && !b.starts_with("//"))
-        .unwrap_or_else(|| "/contacts".into());
-    let (tag, remove, contacts) = parse_pairs(&pairs);
-    let Some(tag) = tag else {
-        return Ok(redirect_with_flash(
-            &state.cookies,
-            &back,
-            FlashKind::Error,
-            "Choose a tag.",
-        ));
-    };
-    if contacts.is_empty() {
-        return Ok(redirect_with_flash(
-            &state.cookies,
-            &back,
-            FlashKind::Error,
-            "Choose at least one contact.",
-        ));
-    }
-    let n = state
-        .db
-        .write(move |c| {
-            if remove {
-                db::tags::untag_contacts(c, tag, &contacts)
-            } else {
-                db::tags::tag_contacts(c, tag, &contacts)
-            }
-        })
-        .await?;
-    let what = if remove { "removed from" } else { "added to" };
-    Ok(redirect_with_flash(
-        &state.cookies,
-        &back,
-        FlashKind::Success,
-        &format!("Tag {what} {n} contact(s)."),
-    ))
-}
-
-/// Body of `POST /conversations/{id}/tags`.
-#[derive(Deserialize)]
-pub struct ConversationTagForm {
-    tag: i64,
-    #[serde(default)]
-    action: String,
-}
-
-/// `POST /conversations/{id}/tags`: add or remove a tag on a conversation.
-pub async fn tag_conversation(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ConversationTagForm>,
-) -> Result<Response> {
-    let add = f.action != "remove";
-    let w = super::conversation_work::worker(&user);
-    let result = state.crm.set_tag(id, f.tag, add, w).await;
-    let done = if add { "Tag added." } else { "Tag removed." };
-    super::conversation_work::work_result(&state, id, result, done)
 }

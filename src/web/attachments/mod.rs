@@ -1,0 +1,103 @@
+//! `POST /conversations/{id}/attachments`: send a photo, video, audio file or document. The file
+//! is checked (type, Meta's size limit, first bytes), uploaded to WhatsApp, kept locally for the
+//! timeline, and the message queued in the outbox.
+
+mod file;
+
+use crate::app::AppState;
+use crate::crm::access;
+use crate::crm::send::{Outgoing, SendKey};
+use crate::db;
+use crate::model::{MediaKind, Outbound, UserId};
+use crate::web::cookies::FlashKind;
+use crate::web::error::{AppError, Result};
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{redirect_with_flash, see_other};
+use axum::extract::{Multipart, Path, State};
+use axum::response::Response;
+
+use file::{check, read_form, store_and_upload};
+
+/// Largest upload accepted (Meta's document limit plus form overhead).
+pub const MAX_UPLOAD: usize = 101 * 1024 * 1024;
+
+/// `POST /conversations/{id}/attachments`.
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    form: Multipart,
+) -> Result<Response> {
+    let back = format!("/conversations/{id}");
+    let fail = |m: &str| {
+        Ok(redirect_with_flash(
+            &state.cookies,
+            &back,
+            FlashKind::Error,
+            m,
+        ))
+    };
+    let up = match read_form(form).await {
+        Ok(u) => u,
+        Err(m) => return fail(&m),
+    };
+    let kind = match check(&up) {
+        Ok(k) => k,
+        Err(m) => return fail(&m),
+    };
+    let now = state.clock.now();
+    let conv = state
+        .db
+        .read(move |c| db::conversations::get(c, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Checked before the upload to Meta too, so a refused send wastes nothing.
+    access::may_work(user.who(), conv.assignee_id.map(UserId))?;
+    if !conv.window_open(now) {
+        return fail("The 24-hour window is closed; only an approved template can be sent.");
+    }
+    let (Some(token), Some(pnid)) = (
+        state.secret("whatsapp.access_token").await,
+        state.config.whatsapp.phone_number_id.clone(),
+    ) else {
+        return fail(
+            "WhatsApp is not connected: set whatsapp.phone_number_id and the access token.",
+        );
+    };
+    let mut file = match store_and_upload(&state, &up, &token, &pnid).await {
+        Ok(f) => f,
+        Err(m) => return fail(&m),
+    };
+    if kind != MediaKind::Document {
+        file.filename = None;
+    }
+    let caption = Some(up.caption.clone()).filter(|c| {
+        !c.is_empty()
+            && matches!(
+                kind,
+                MediaKind::Image | MediaKind::Video | MediaKind::Document
+            )
+    });
+    let message = Outbound::Media {
+        kind,
+        media_id: file.media_id.clone(),
+        caption,
+        filename: file.filename.clone(),
+    };
+    let sent = state
+        .crm
+        .send(Outgoing {
+            conversation_id: id,
+            message,
+            reply_to: None,
+            key: SendKey::Form(up.key),
+            author: Some(user.session.user.id),
+            by: Some(user.who()),
+            file: Some(file),
+        })
+        .await;
+    if let Err(e) = sent {
+        return fail(&e.to_string());
+    }
+    Ok(see_other(&format!("{back}#composer")))
+}

@@ -1,0 +1,112 @@
+//! `GET /contacts/export.csv` (admins): the contacts the filter or segment selects, with the chosen columns.
+
+use super::{CHUNK, CONTACT_COLUMNS, all_pages, audit, cell, csv_response, date};
+use crate::app::AppState;
+use crate::crm::access::AdminAction;
+use crate::db;
+use crate::web::error::{AppError, Result};
+use crate::web::extract::CurrentUser;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use std::collections::HashMap;
+
+/// `GET /contacts/export.csv`: the contacts the filter (or `segment`) selects, with the
+/// chosen `columns` (comma-separated base columns and custom field keys; all when empty).
+pub async fn contacts(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    user.require(AdminAction::Export)?;
+    let fq = crate::web::contacts::FilterQuery::read(&state, raw.as_deref()).await?;
+    if let Some(e) = fq.errors.first() {
+        return Err(AppError::BadRequest(format!("{}: {}", e.field, e.message)));
+    }
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    // `columns=a,b` or `column=a&column=b` (the page's checkboxes).
+    let wanted = pairs
+        .iter()
+        .filter(|(k, _)| k == "columns" || k == "column")
+        .map(|(_, v)| v.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let defs = state.db.read(db::custom_fields::list).await?;
+    let available: Vec<String> = CONTACT_COLUMNS
+        .iter()
+        .map(ToString::to_string)
+        .chain(defs.iter().map(|f| f.key.clone()))
+        .collect();
+    let columns: Vec<String> = if wanted.trim().is_empty() {
+        available.clone()
+    } else {
+        let wanted: Vec<&str> = wanted
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        if let Some(bad) = wanted.iter().find(|c| !available.iter().any(|a| a == *c)) {
+            return Err(AppError::BadRequest(format!(
+                "Unknown column `{bad}`. Columns: {}.",
+                available.join(", ")
+            )));
+        }
+        available
+            .iter()
+            .filter(|c| wanted.contains(&c.as_str()))
+            .cloned()
+            .collect()
+    };
+    let (filter, now) = (fq.filter, state.clock.now());
+    let rows = state
+        .db
+        .read(move |c| {
+            all_pages(
+                |after| db::contacts::list(c, &filter, after.as_ref(), CHUNK, now),
+                |(_, cursor)| cursor.clone(),
+                |(r, _)| {
+                    let tags = db::tags::for_contact(c, r.contact.id)?;
+                    let values: HashMap<i64, String> = db::custom_fields::values(c, r.contact.id)?
+                        .into_iter()
+                        .collect();
+                    Ok((r.contact, tags, values))
+                },
+            )
+        })
+        .await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(&columns).map_err(io)?;
+    for (k, tags, values) in &rows {
+        let record: Vec<String> = columns
+            .iter()
+            .map(|c| match c.as_str() {
+                "name" => cell(&k.name),
+                "whatsapp_name" => cell(&k.profile_name),
+                "phone" => cell(k.phone.as_ref().map_or("", |p| p.as_str())),
+                "email" => cell(k.email.as_deref().unwrap_or("")),
+                "tags" => cell(
+                    &tags
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                "opt_in" => k.opt_in.to_string(),
+                "created_at" => date(k.created_at),
+                key => defs
+                    .iter()
+                    .find(|f| f.key == key)
+                    .and_then(|f| values.get(&f.id))
+                    .map(|v| cell(v))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        w.write_record(&record).map_err(io)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    audit(&state, &user, "export.contacts", rows.len()).await?;
+    Ok(csv_response("contacts.csv", body))
+}

@@ -1,0 +1,83 @@
+//! `GET /orders/export.csv` (admins): one row per order, its lines in one cell.
+
+use super::{CHUNK, all_pages, audit, cell, csv_response, date};
+use crate::app::AppState;
+use crate::crm::access::AdminAction;
+use crate::db;
+use crate::model::money;
+use crate::web::error::{AppError, Result};
+use crate::web::extract::CurrentUser;
+use axum::extract::{Query, State};
+use axum::response::Response;
+
+/// `GET /orders/export.csv`: one row per order with its lines in one cell.
+pub async fn orders(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<crate::web::orders::ListQuery>,
+) -> Result<Response> {
+    user.require(AdminAction::Export)?;
+    let (filter, error) = q.filter();
+    if let Some(e) = error {
+        return Err(AppError::BadRequest(e));
+    }
+    let rows = state
+        .db
+        .read(move |c| {
+            all_pages(
+                |before| db::orders::list(c, &filter, before, CHUNK),
+                |o| (o.created_at, o.id),
+                |o| Ok((db::orders::items(c, o.id)?, o)),
+            )
+        })
+        .await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record([
+        "order",
+        "created_at",
+        "status",
+        "customer",
+        "phone",
+        "currency",
+        "total",
+        "items",
+        "note",
+    ])
+    .map_err(io)?;
+    for (items, o) in &rows {
+        let total = money::format(o.total_minor, &o.currency);
+        let amount = total
+            .split_once(' ')
+            .map_or(total.as_str(), |(_, a)| a)
+            .to_string();
+        let lines: Vec<String> = items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} x {} @ {}",
+                    i.quantity,
+                    i.product_retailer_id,
+                    money::format(i.unit_price_minor, &o.currency)
+                )
+            })
+            .collect();
+        w.write_record([
+            o.id.to_string(),
+            date(o.created_at),
+            o.status.as_str().to_string(),
+            cell(&o.contact_name),
+            cell(o.contact_phone.as_deref().unwrap_or("")),
+            o.currency.clone(),
+            amount,
+            cell(&lines.join("; ")),
+            cell(&o.note),
+        ])
+        .map_err(io)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    audit(&state, &user, "export.orders", rows.len()).await?;
+    Ok(csv_response("orders.csv", body))
+}

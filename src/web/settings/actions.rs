@@ -1,0 +1,75 @@
+//! Settings actions: change your own password, resume a paused sender (admins).
+
+use super::page;
+use crate::app::AppState;
+use crate::auth::Error as AuthError;
+use crate::crm::access::AdminAction;
+use crate::web::cookies::FlashKind;
+use crate::web::error::Result;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{FormErrors, redirect_with_flash};
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// Body of `POST /settings/password`.
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    pub(super) current: String,
+    #[serde(default)]
+    pub(super) password: String,
+    #[serde(default)]
+    pub(super) confirm: String,
+}
+
+/// `POST /settings/password`: change your own password; other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let result = state
+        .auth
+        .change_password(
+            &user.session.user,
+            user.session.id,
+            &form.current,
+            &form.password,
+            &form.confirm,
+            &user.ctx.client,
+        )
+        .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &state.cookies,
+            "/settings",
+            FlashKind::Success,
+            "Password changed. Your other sessions were signed out.",
+        )),
+        Err(AuthError::Invalid(errors)) => {
+            let page = page(&state, &user, FormErrors(errors)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /settings/sending/resume` (admins): resume a sender paused by an invalid token.
+pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require(AdminAction::ResumeSending)?;
+    let (now, actor) = (state.clock.now(), user.actor());
+    state
+        .db
+        .write(move |c| crate::crm::outbound::resume_sending(c, &actor, now))
+        .await?;
+    state.crm.wake_sender();
+    Ok(redirect_with_flash(
+        &state.cookies,
+        "/settings",
+        FlashKind::Success,
+        "Sending resumed. If WhatsApp refuses the token again, sending pauses again.",
+    ))
+}
