@@ -1,90 +1,49 @@
 //! What the business sends: the outbound message types and Meta's limits on them, checked before
 //! anything is queued.
 
+mod state;
+mod template;
+
 use serde::{Deserialize, Serialize};
+
+pub use state::*;
+pub use template::*;
 
 /// Longest text message.
 pub const MAX_TEXT: usize = 4096;
+
 /// Longest media caption.
 pub const MAX_CAPTION: usize = 1024;
+
 /// Longest interactive body.
 pub const MAX_INTERACTIVE_BODY: usize = 1024;
+
 /// Longest interactive header or footer text.
 pub const MAX_FOOTER: usize = 60;
+
 /// Reply buttons per message.
 pub const MAX_BUTTONS: usize = 3;
+
 /// Longest reply-button title.
 pub const MAX_BUTTON_TITLE: usize = 20;
+
 /// Longest reply-button id.
 pub const MAX_BUTTON_ID: usize = 256;
+
 /// Sections in a list message.
 pub const MAX_SECTIONS: usize = 10;
+
 /// Rows in a list message, all sections together.
 pub const MAX_ROWS: usize = 10;
+
 /// Longest list row title / description / id.
 pub const MAX_ROW_TITLE: usize = 24;
+
 /// Longest list row description.
 pub const MAX_ROW_DESCRIPTION: usize = 72;
+
 /// Longest list row id.
 pub const MAX_ROW_ID: usize = 200;
-
-/// Where an outbound message is in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxState {
-    /// Waiting to be sent (or for its retry time).
-    Queued,
-    /// Claimed by the sender, request in flight.
-    Sending,
-    /// Meta accepted it.
-    Sent,
-    /// Meta refused it for good (or it could not be sent); a person may retry.
-    Failed,
-    /// The 24-hour window closed: only a template can reach the customer.
-    NeedsTemplate,
-    /// FlowCRM stopped mid-send; a status webhook settles it, else it is reported.
-    Unknown,
-}
-
-impl OutboxState {
-    const ALL: [Self; 6] = [
-        Self::Queued,
-        Self::Sending,
-        Self::Sent,
-        Self::Failed,
-        Self::NeedsTemplate,
-        Self::Unknown,
-    ];
-
-    /// The stored name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::NeedsTemplate => "needs_template",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    /// Whether a person may put it back in the queue.
-    #[must_use]
-    pub fn retryable(self) -> bool {
-        matches!(self, Self::Failed | Self::Unknown)
-    }
-}
-
-impl std::str::FromStr for OutboxState {
-    type Err = &'static str;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.as_str() == s)
-            .ok_or("not an outbox state")
-    }
-}
 
 /// Kind of a media message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,54 +102,6 @@ pub struct ListSection {
     pub title: String,
     /// Rows.
     pub rows: Vec<ListRow>,
-}
-
-/// A value for a template variable; `name` only for templates with named parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateParam {
-    /// Parameter name (named templates).
-    pub name: Option<String>,
-    /// The value.
-    pub text: String,
-}
-
-/// The header of a template message, when the template has a variable or media header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "format", rename_all = "lowercase")]
-pub enum TemplateHeader {
-    /// Text header variables.
-    Text {
-        /// Values.
-        params: Vec<TemplateParam>,
-    },
-    /// Image header.
-    Image {
-        /// Uploaded media id.
-        media_id: String,
-    },
-    /// Video header.
-    Video {
-        /// Uploaded media id.
-        media_id: String,
-    },
-    /// Document header.
-    Document {
-        /// Uploaded media id.
-        media_id: String,
-        /// File name shown.
-        filename: Option<String>,
-    },
-}
-
-/// A variable of a template button.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateButtonParam {
-    /// `quick_reply` (payload) or `url` (URL suffix).
-    pub sub_type: String,
-    /// Button position.
-    pub index: u32,
-    /// Payload or URL text.
-    pub value: String,
 }
 
 /// A message to send.
@@ -407,119 +318,5 @@ fn check_interactive_text(
     }
 }
 
-/// Meta refuses template variables that are empty, contain new lines or tabs, or more than four
-/// spaces in a row (error 132018 / 100).
-pub fn check_param(errors: &mut Vec<String>, position: usize, text: &str) {
-    if text.trim().is_empty() {
-        errors.push(format!("Variable {position} is empty."));
-    } else if text.contains(['\n', '\r', '\t']) {
-        errors.push(format!(
-            "Variable {position} contains a line break or tab, which WhatsApp refuses."
-        ));
-    } else if text.contains("     ") {
-        errors.push(format!(
-            "Variable {position} has more than four spaces in a row, which WhatsApp refuses."
-        ));
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(body: &str) -> Outbound {
-        Outbound::Text {
-            body: body.into(),
-            preview_url: false,
-        }
-    }
-
-    #[test]
-    fn text_limits() {
-        assert!(text("hi").validate().is_ok());
-        assert!(text("").validate().is_err());
-        assert!(text(&"a".repeat(4096)).validate().is_ok());
-        let e = text(&"a".repeat(4097)).validate().expect_err("too long");
-        assert_eq!(
-            e,
-            vec!["The message is 4097 characters; the limit is 4096.".to_string()]
-        );
-    }
-
-    #[test]
-    fn buttons_limits_are_all_reported() {
-        let b = |t: &str| ReplyButton {
-            id: t.into(),
-            title: t.into(),
-        };
-        let m = Outbound::Buttons {
-            header: None,
-            body: "Choose".into(),
-            footer: Some("f".repeat(61)),
-            buttons: vec![b("a"), b("a"), b("c"), b("this title is far too long")],
-        };
-        let e = m.validate().expect_err("invalid");
-        assert!(e.iter().any(|x| x.contains("1 to 3 buttons")), "{e:?}");
-        assert!(e.iter().any(|x| x.contains("footer")), "{e:?}");
-        assert!(e.iter().any(|x| x.contains("different")), "{e:?}");
-        assert!(e.iter().any(|x| x.contains("button title is 26")), "{e:?}");
-    }
-
-    #[test]
-    fn list_limits() {
-        let row = |i: usize| ListRow {
-            id: format!("r{i}"),
-            title: format!("Row {i}"),
-            description: None,
-        };
-        let ok = Outbound::List {
-            header: None,
-            body: "Pick".into(),
-            footer: None,
-            button: "Options".into(),
-            sections: vec![ListSection {
-                title: "A".into(),
-                rows: (0..10).map(row).collect(),
-            }],
-        };
-        assert!(ok.validate().is_ok());
-        let too_many = Outbound::List {
-            header: None,
-            body: "Pick".into(),
-            footer: None,
-            button: "Options".into(),
-            sections: vec![ListSection {
-                title: "A".into(),
-                rows: (0..11).map(row).collect(),
-            }],
-        };
-        assert!(too_many.validate().is_err());
-    }
-
-    #[test]
-    fn media_and_template_params() {
-        let audio = Outbound::Media {
-            kind: MediaKind::Audio,
-            media_id: "1".into(),
-            caption: Some("x".into()),
-            filename: None,
-        };
-        assert!(audio.validate().is_err(), "audio has no caption");
-        let t = |v: &str| Outbound::Template {
-            name: "order_update".into(),
-            language: "pt_BR".into(),
-            header: None,
-            body: vec![TemplateParam {
-                name: None,
-                text: v.into(),
-            }],
-            buttons: vec![],
-        };
-        assert!(t("Ana").validate().is_ok());
-        assert!(t("two\nlines").validate().is_err());
-        assert!(t("too     spaced").validate().is_err());
-        assert!(t(" ").validate().is_err());
-        assert!(!t("Ana").needs_open_window());
-        assert!(text("x").needs_open_window());
-    }
-}
+mod tests;

@@ -1,7 +1,13 @@
 //! WhatsApp messages as FlowCRM stores them: the typed content of every inbound type, reply and
 //! ad context, status progression. Serialised as JSON in the `messages.content` column.
 
+mod extras;
+mod status;
+
 use serde::{Deserialize, Serialize};
+
+pub use extras::*;
+pub use status::*;
 
 /// A media attachment as announced in a webhook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -292,137 +298,6 @@ impl Content {
     }
 }
 
-/// Delivery state of an outbound message, in the order it can only move forward. `failed`
-/// ranks below `delivered`: a later `delivered` (multi-device) wins over an earlier failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
-    /// Accepted by WhatsApp (one tick).
-    Sent,
-    /// Could not be delivered.
-    Failed,
-    /// Delivered to the phone (two ticks).
-    Delivered,
-    /// Read (blue ticks).
-    Read,
-    /// Voice message played.
-    Played,
-}
-
-impl DeliveryStatus {
-    /// Parses Meta's status name.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "sent" => Self::Sent,
-            "failed" => Self::Failed,
-            "delivered" => Self::Delivered,
-            "read" => Self::Read,
-            "played" => Self::Played,
-            _ => return None,
-        })
-    }
-
-    /// Meta's status name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Delivered => "delivered",
-            Self::Read => "read",
-            Self::Played => "played",
-        }
-    }
-
-    /// Position in the forward-only order (1 = sent).
-    #[must_use]
-    pub fn rank(self) -> i64 {
-        match self {
-            Self::Sent => 1,
-            Self::Failed => 2,
-            Self::Delivered => 3,
-            Self::Read => 4,
-            Self::Played => 5,
-        }
-    }
-}
-
-/// An error object as Meta sends it in webhooks and API answers.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct MetaError {
-    /// Numeric code (e.g. 131047).
-    pub code: i64,
-    /// Short title.
-    pub title: String,
-    /// Message.
-    pub message: String,
-    /// `error_data.details`.
-    pub details: String,
-}
-
-/// Where a message came from: a reply, a forward, a question about a catalog product.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct MessageContext {
-    /// The message this one quotes (a reply).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quoted_wamid: Option<String>,
-    /// Sender of the quoted message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quoted_from: Option<String>,
-    /// Forwarded.
-    #[serde(default)]
-    pub forwarded: bool,
-    /// Forwarded many times.
-    #[serde(default)]
-    pub frequently_forwarded: bool,
-    /// Catalog product the customer asks about: (catalog id, product retailer id).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub referred_product: Option<(String, String)>,
-}
-
-/// A click-to-WhatsApp ad or post that started the conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Referral {
-    /// `ad` or `post`.
-    pub source_type: String,
-    /// Ad or post id.
-    pub source_id: String,
-    /// Link to the ad or post.
-    pub source_url: String,
-    /// Ad headline.
-    pub headline: Option<String>,
-    /// Ad body.
-    pub body: Option<String>,
-    /// `image` or `video`.
-    pub media_type: Option<String>,
-    /// Ad image.
-    pub image_url: Option<String>,
-    /// Ad video.
-    pub video_url: Option<String>,
-    /// Click id for conversion reporting.
-    pub ctwa_clid: Option<String>,
-}
-
-/// Reply context and ad referral, stored beside the content.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct MessageExtras {
-    /// Reply / forward / product context.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<MessageContext>,
-    /// Ad referral.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub referral: Option<Referral>,
-}
-
-impl MessageExtras {
-    /// True when there is nothing to store.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.context.is_none() && self.referral.is_none()
-    }
-}
-
 /// Whether we received or sent a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -469,22 +344,4 @@ pub struct Message {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cart_with_absurd_quantities_still_has_a_summary() {
-        let item = |q| OrderItem {
-            product_retailer_id: "SKU".into(),
-            quantity: q,
-            item_price: "1".into(),
-            currency: "BRL".into(),
-        };
-        let order = Content::Order {
-            catalog_id: "1".into(),
-            text: None,
-            items: vec![item(i64::MAX), item(i64::MAX), item(-5)],
-        };
-        assert!(order.summary().starts_with("🛒 Order,"));
-    }
-}
+mod tests;

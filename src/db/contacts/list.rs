@@ -1,184 +1,11 @@
-//! The `contacts` table: customers by phone and/or business-scoped user id.
+//! The contacts list: a `ContactFilter` as SQL (search through the trigram index, tags, custom fields, consent, orders, last message), in stable pages for every sort order, and its counts.
 
-use super::{Result, from_ts, to_ts};
-use crate::model::{
-    Contact, ContactFilter, ContactId, ContactSort, FieldCondition, FieldOp, PhoneE164,
-};
+use super::*;
+use crate::db::{Result, from_ts, to_ts};
+use crate::model::{Contact, ContactFilter, ContactSort, FieldCondition, FieldOp};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params};
-use std::fmt::Write as _;
+use rusqlite::{Connection, params};
 use time::OffsetDateTime;
-
-const COLUMNS: &str = "id, phone, bsuid, username, profile_name, name, created_at, email, opt_in";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
-    Ok(Contact {
-        id: ContactId(r.get(0)?),
-        phone: r.get::<_, Option<String>>(1)?.map(PhoneE164::from_stored),
-        bsuid: r.get(2)?,
-        username: r.get(3)?,
-        profile_name: r.get(4)?,
-        name: r.get(5)?,
-        created_at: from_ts(r.get(6)?),
-        email: r.get(7)?,
-        opt_in: r.get::<_, String>(8)?.parse().unwrap_or_default(),
-    })
-}
-
-/// One contact by id.
-pub fn get(conn: &Connection, id: ContactId) -> Result<Option<Contact>> {
-    let sql = format!("SELECT {COLUMNS} FROM contacts WHERE id = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id.0], from_row)
-        .optional()?)
-}
-
-/// The contact with this phone.
-pub fn find_by_phone(conn: &Connection, phone: &PhoneE164) -> Result<Option<ContactId>> {
-    let sql = "SELECT id FROM contacts WHERE phone = ?1";
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row([phone.as_str()], |r| r.get(0).map(ContactId))
-        .optional()?)
-}
-
-/// The contact with this business-scoped user id.
-pub fn find_by_bsuid(conn: &Connection, bsuid: &str) -> Result<Option<ContactId>> {
-    let sql = "SELECT id FROM contacts WHERE bsuid = ?1";
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row([bsuid], |r| r.get(0).map(ContactId))
-        .optional()?)
-}
-
-/// Creates a contact from what WhatsApp told us.
-pub fn insert(
-    conn: &Connection,
-    phone: Option<&PhoneE164>,
-    bsuid: Option<&str>,
-    profile_name: &str,
-    now: OffsetDateTime,
-) -> Result<ContactId> {
-    let sql = "INSERT INTO contacts (phone, bsuid, profile_name, created_at, updated_at)
-               VALUES (?1, ?2, ?3, ?4, ?4)";
-    conn.prepare_cached(sql)?.execute(params![
-        phone.map(PhoneE164::as_str),
-        bsuid,
-        profile_name,
-        to_ts(now)
-    ])?;
-    Ok(ContactId(conn.last_insert_rowid()))
-}
-
-/// Sets the phone number.
-pub fn set_phone(
-    conn: &Connection,
-    id: ContactId,
-    phone: &PhoneE164,
-    now: OffsetDateTime,
-) -> Result<()> {
-    let sql = "UPDATE contacts SET phone = ?2, updated_at = ?3 WHERE id = ?1";
-    conn.prepare_cached(sql)?
-        .execute(params![id.0, phone.as_str(), to_ts(now)])?;
-    Ok(())
-}
-
-/// Sets the business-scoped user id.
-pub fn set_bsuid(conn: &Connection, id: ContactId, bsuid: &str, now: OffsetDateTime) -> Result<()> {
-    let sql = "UPDATE contacts SET bsuid = ?2, updated_at = ?3 WHERE id = ?1";
-    conn.prepare_cached(sql)?
-        .execute(params![id.0, bsuid, to_ts(now)])?;
-    Ok(())
-}
-
-/// Refreshes what the customer's WhatsApp profile says (only the fields given).
-pub fn update_profile(
-    conn: &Connection,
-    id: ContactId,
-    profile_name: Option<&str>,
-    username: Option<&str>,
-    parent_bsuid: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<()> {
-    let sql = "UPDATE contacts SET
-                 profile_name = COALESCE(?2, profile_name),
-                 username = COALESCE(?3, username),
-                 parent_bsuid = COALESCE(?4, parent_bsuid),
-                 updated_at = ?5
-               WHERE id = ?1 AND (profile_name IS NOT COALESCE(?2, profile_name)
-                  OR username IS NOT COALESCE(?3, username)
-                  OR parent_bsuid IS NOT COALESCE(?4, parent_bsuid))";
-    conn.prepare_cached(sql)?.execute(params![
-        id.0,
-        profile_name,
-        username,
-        parent_bsuid,
-        to_ts(now)
-    ])?;
-    Ok(())
-}
-
-/// Deletes a contact (its conversations and messages go with it).
-pub fn delete(conn: &Connection, id: ContactId) -> Result<bool> {
-    let sql = "DELETE FROM contacts WHERE id = ?1";
-    Ok(conn.prepare_cached(sql)?.execute([id.0])? == 1)
-}
-
-/// Number of contacts.
-pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM contacts")?
-        .query_row([], |r| r.get(0))?)
-}
-
-/// The first contact having any of these phone numbers (a number and its national variants).
-pub fn find_by_phones(conn: &Connection, phones: &[PhoneE164]) -> Result<Option<ContactId>> {
-    for p in phones {
-        if let Some(id) = find_by_phone(conn, p)? {
-            return Ok(Some(id));
-        }
-    }
-    Ok(None)
-}
-
-/// Creates a contact typed by the business.
-pub fn insert_manual(
-    conn: &Connection,
-    name: &str,
-    phone: &PhoneE164,
-    email: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<ContactId> {
-    let sql = "INSERT INTO contacts (phone, name, email, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)";
-    conn.prepare_cached(sql)?
-        .execute(params![phone.as_str(), name, email, to_ts(now)])
-        .map_err(|e| super::error::unique_as_conflict(e, "a contact with this phone"))?;
-    Ok(ContactId(conn.last_insert_rowid()))
-}
-
-/// Replaces what the business maintains about a contact.
-pub fn set_details(
-    conn: &Connection,
-    id: ContactId,
-    name: &str,
-    phone: Option<&PhoneE164>,
-    email: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<bool> {
-    let sql = "UPDATE contacts SET name = ?2, phone = COALESCE(?3, phone), email = ?4, updated_at = ?5 WHERE id = ?1";
-    Ok(conn
-        .prepare_cached(sql)?
-        .execute(params![
-            id.0,
-            name,
-            phone.map(PhoneE164::as_str),
-            email,
-            to_ts(now)
-        ])
-        .map_err(|e| super::error::unique_as_conflict(e, "a contact with this phone"))?
-        == 1)
-}
 
 /// A contact as listed.
 #[derive(Debug, Clone)]
@@ -224,28 +51,16 @@ impl std::str::FromStr for ContactCursor {
     }
 }
 
-/// The lower-cased name contacts sort by.
-macro_rules! name_key {
-    () => {
-        "lower(COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, k.username, ''))"
-    };
-}
-const NAME_KEY: &str = name_key!();
-
-fn like_escape(s: &str) -> String {
+pub(super) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
 
-/// Most index hits a search uses as an id list; more means the words are common, and scanning
-/// contacts in list order finds a page sooner.
-const MAX_SEARCH_HITS: i64 = 2000;
-
 /// Contact ids whose name, WhatsApp name, email or username contains `q`, or whose phone
 /// contains its digits, from the trigram index; `None` when the index cannot answer (fewer than
 /// three characters) or the hits are too many to be worth listing.
-fn search_hits(conn: &Connection, q: &str) -> Result<Search> {
+pub(super) fn search_hits(conn: &Connection, q: &str) -> Result<Search> {
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     if q.is_empty() || q.chars().count() < 3 || (!digits.is_empty() && digits.len() < 3) {
         return Ok(Search::Unindexed);
@@ -273,7 +88,7 @@ fn search_hits(conn: &Connection, q: &str) -> Result<Search> {
 }
 
 /// What the search index says about a search text.
-enum Search {
+pub(super) enum Search {
     /// The index cannot answer (short text): scan.
     Unindexed,
     /// More than `MAX_SEARCH_HITS` contacts match: scan in list order.
@@ -283,7 +98,7 @@ enum Search {
 }
 
 /// SQL for one custom field condition; binds its values into `p`.
-fn field_condition(c: &FieldCondition, p: &mut Vec<Value>) -> String {
+pub(super) fn field_condition(c: &FieldCondition, p: &mut Vec<Value>) -> String {
     let bind = |p: &mut Vec<Value>, v: Value| {
         p.push(v);
         format!("?{}", p.len())
@@ -324,7 +139,11 @@ fn field_condition(c: &FieldCondition, p: &mut Vec<Value>) -> String {
 }
 
 /// `WHERE` clause and parameters for a filter, given what the search index said.
-fn where_with(f: &ContactFilter, hits: Search, now: OffsetDateTime) -> (String, Vec<Value>) {
+pub(super) fn where_with(
+    f: &ContactFilter,
+    hits: Search,
+    now: OffsetDateTime,
+) -> (String, Vec<Value>) {
     let mut sql = vec!["1 = 1".to_string()];
     let mut p: Vec<Value> = Vec::new();
     let bind = |p: &mut Vec<Value>, v: Value| {
@@ -486,88 +305,4 @@ pub fn count_matching_upto(
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(rusqlite::params_from_iter(p), |r| r.get(0))?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(conn: &Connection, q: &str) -> Vec<String> {
-        let f = ContactFilter {
-            q: q.into(),
-            sort: ContactSort::Name,
-            ..ContactFilter::default()
-        };
-        let now = OffsetDateTime::now_utc();
-        let n = count_matching(conn, &f, now).expect("count");
-        let rows = list(conn, &f, None, 100, now).expect("list");
-        assert_eq!(
-            usize::try_from(n).ok(),
-            Some(rows.len()),
-            "count agrees for {q:?}"
-        );
-        rows.into_iter()
-            .map(|(r, _)| r.contact.display_name())
-            .collect()
-    }
-
-    #[tokio::test]
-    async fn search_finds_substrings_through_the_index_and_stays_in_step() {
-        let (db, _dir) = crate::db::testing::temp_db();
-        let found = db
-            .write(|c| -> crate::db::Result<_> {
-                let now = OffsetDateTime::now_utc();
-                let p = |s: &str| PhoneE164::from_stored(s.into());
-                let ana = insert_manual(
-                    c,
-                    "Ana Lima",
-                    &p("+5511988887777"),
-                    Some("ana@shop.example"),
-                    now,
-                )?;
-                insert_manual(c, "Bruno \"Bigode\" Souza", &p("+5521977776666"), None, now)?;
-                insert_manual(
-                    c,
-                    "Caio",
-                    &p("+5531966665555"),
-                    Some("caio_100%@x.example"),
-                    now,
-                )?;
-                let id = insert(c, None, Some("BR.1"), "Dani WhatsApp", now)?;
-                let mut out = vec![
-                    names(c, "lima"),       // name, index
-                    names(c, "ANA"),        // case-insensitive
-                    names(c, "(11) 98888"), // phone digits of a formatted number
-                    names(c, "shop.exa"),   // email
-                    names(c, "\"Bigode\""), // quotes in the query are literal
-                    names(c, "_100%"),      // LIKE wildcards are literal
-                    names(c, "an"),         // two letters: scanned, not indexed
-                    names(c, "whatsapp"),   // WhatsApp profile name
-                    names(c, "zzz"),        // nothing
-                ];
-                set_details(c, ana, "Ana Paula", None, None, now)?;
-                out.push(names(c, "lima"));
-                out.push(names(c, "paula"));
-                delete(c, id)?;
-                out.push(names(c, "whatsapp"));
-                Ok(out)
-            })
-            .await
-            .expect("db");
-        let want: Vec<Vec<&str>> = vec![
-            vec!["Ana Lima"],
-            vec!["Ana Lima"],
-            vec!["Ana Lima"],
-            vec!["Ana Lima"],
-            vec!["Bruno \"Bigode\" Souza"],
-            vec!["Caio"],
-            vec!["Ana Lima", "Dani WhatsApp"],
-            vec!["Dani WhatsApp"],
-            vec![],
-            vec![],
-            vec!["Ana Paula"],
-            vec![],
-        ];
-        assert_eq!(found, want);
-    }
 }

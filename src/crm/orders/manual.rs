@@ -1,123 +1,16 @@
-//! Orders: a WhatsApp catalog cart becomes an order record; the status pipeline with history.
+//! Orders typed by staff: lines checked and priced exactly (from the product table when left empty), created and edited until paid, audited.
 
-use super::{Crm, Error, Result};
+use crate::crm::{Error, Result};
 use crate::db::{self, orders::ItemRow};
-use crate::model::{ContactId, FieldError, OrderItem, OrderStatus, UserId, money};
+use crate::model::{ContactId, FieldError, OrderStatus, UserId, money};
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
-/// A cart message to turn into an order.
-#[derive(Debug, Clone)]
-pub struct Cart<'a> {
-    /// The customer.
-    pub contact_id: ContactId,
-    /// The conversation.
-    pub conversation_id: i64,
-    /// The cart message.
-    pub message_id: i64,
-    /// Catalog id.
-    pub catalog_id: &'a str,
-    /// The customer's note.
-    pub text: Option<&'a str>,
-    /// Cart lines as Meta sent them.
-    pub items: &'a [OrderItem],
-    /// When the customer sent the cart (the order's creation time).
-    pub at: OffsetDateTime,
-}
-
-/// Creates an order (status `new`) from a cart. Prices become minor units of the cart's
-/// currency; a cart that cannot be priced exactly is refused with the reason (the message
-/// itself stays).
-pub fn from_cart(conn: &Connection, cart: &Cart<'_>) -> Result<i64> {
-    let refuse = |why: String| Err(Error::Conflict(why));
-    let Some(currency) = cart.items.first().map(|i| i.currency.to_ascii_uppercase()) else {
-        return refuse("the cart is empty".into());
-    };
-    let mut lines = Vec::with_capacity(cart.items.len());
-    let mut total: i64 = 0;
-    for i in cart.items {
-        if !i.currency.eq_ignore_ascii_case(&currency) {
-            return refuse(format!(
-                "the cart mixes currencies ({currency} and {})",
-                i.currency
-            ));
-        }
-        if i.quantity <= 0 {
-            return refuse(format!(
-                "quantity {} for {}",
-                i.quantity, i.product_retailer_id
-            ));
-        }
-        let unit = match money::to_minor(&i.item_price, &currency) {
-            Ok(u) => u,
-            Err(e) => return refuse(e.to_string()),
-        };
-        let line = money::line_total(i.quantity, unit).map_err(|e| e.to_string());
-        total = match line.and_then(|l| {
-            total
-                .checked_add(l)
-                .ok_or_else(|| "total too large".to_string())
-        }) {
-            Ok(t) => t,
-            Err(e) => return refuse(e),
-        };
-        let name = db::orders::product_name(conn, &i.product_retailer_id)?.unwrap_or_default();
-        lines.push(ItemRow {
-            product_retailer_id: i.product_retailer_id.clone(),
-            name,
-            quantity: i.quantity,
-            unit_price_minor: unit,
-        });
-    }
-    let new = db::orders::NewOrder {
-        contact_id: Some(cart.contact_id),
-        conversation_id: Some(cart.conversation_id),
-        message_id: Some(cart.message_id),
-        source: "whatsapp",
-        currency: &currency,
-        total_minor: total,
-        catalog_id: Some(cart.catalog_id),
-        note: cart.text.unwrap_or(""),
-    };
-    let Some(id) = db::orders::insert(conn, &new, cart.at)? else {
-        return refuse("this cart already has an order".into());
-    };
-    for line in &lines {
-        db::orders::insert_item(conn, id, line)?;
-    }
-    db::orders::record_history(conn, id, None, OrderStatus::New, None, cart.at)?;
-    Ok(id)
-}
-
-/// Moves an order along the pipeline; refuses a move the pipeline does not allow.
-pub fn change_status(
-    conn: &Connection,
-    id: i64,
-    to: OrderStatus,
-    user: Option<UserId>,
-    now: OffsetDateTime,
-) -> Result<()> {
-    let Some(order) = db::orders::get(conn, id)? else {
-        return Err(Error::NotFound("order"));
-    };
-    if !order.status.next().contains(&to) {
-        return Err(Error::Conflict(format!(
-            "An order that is {} cannot become {}.",
-            order.status, to
-        )));
-    }
-    if !db::orders::set_status(conn, id, order.status, to, user, now)? {
-        return Err(Error::Conflict(
-            "The order changed meanwhile; reload and try again.".into(),
-        ));
-    }
-    Ok(())
-}
-
 /// Most lines on an order.
 pub const MAX_LINES: usize = 100;
+
 /// Largest quantity of one line.
-const MAX_QUANTITY: i64 = 100_000;
+pub(super) const MAX_QUANTITY: i64 = 100_000;
 
 /// A line as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
@@ -156,14 +49,19 @@ pub struct OrderInput {
 }
 
 /// Checked and priced lines.
-struct Priced {
-    currency: String,
-    items: Vec<ItemRow>,
-    total: i64,
+pub(super) struct Priced {
+    pub(super) currency: String,
+    pub(super) items: Vec<ItemRow>,
+    pub(super) total: i64,
 }
 
 /// Checks and prices line `n` (1-based).
-fn price_line(conn: &Connection, n: usize, l: &LineInput, currency: &str) -> Result<ItemRow> {
+pub(super) fn price_line(
+    conn: &Connection,
+    n: usize,
+    l: &LineInput,
+    currency: &str,
+) -> Result<ItemRow> {
     let err = |field: &str, msg: String| {
         Err(Error::Invalid(vec![FieldError::new(
             format!("lines[{n}].{field}"),
@@ -223,7 +121,7 @@ fn price_line(conn: &Connection, n: usize, l: &LineInput, currency: &str) -> Res
 }
 
 /// Checks lines and prices them; errors name `lines[i].field` or a top-level field.
-fn price_lines(conn: &Connection, input: &OrderInput) -> Result<Priced> {
+pub(super) fn price_lines(conn: &Connection, input: &OrderInput) -> Result<Priced> {
     let mut errors = Vec::new();
     let currency = input.currency.trim().to_ascii_uppercase();
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -283,7 +181,7 @@ fn price_lines(conn: &Connection, input: &OrderInput) -> Result<Priced> {
     }
 }
 
-fn audit(
+pub(super) fn audit(
     conn: &Connection,
     user: Option<UserId>,
     action: &str,
@@ -373,41 +271,4 @@ pub fn edit(
     db::orders::replace_lines(conn, id, &currency, total, input.note.trim(), &items, now)?;
     audit(conn, user, "order.edit", id, now)?;
     Ok(())
-}
-
-impl Crm {
-    /// Moves order `id` along the pipeline, by `user` (none for an API key).
-    #[tracing::instrument(skip_all, fields(order = id, to = %to), err(Display, level = "debug"))]
-    pub async fn change_order_status(
-        &self,
-        id: i64,
-        to: OrderStatus,
-        user: Option<UserId>,
-    ) -> Result<()> {
-        let now = self.clock.now();
-        self.db
-            .write(move |c| change_status(c, id, to, user, now))
-            .await
-    }
-
-    /// Creates an order by hand for `contact`; see [`create_manual`].
-    #[tracing::instrument(skip_all, fields(contact = %contact), err(Display, level = "debug"))]
-    pub async fn create_order(
-        &self,
-        contact: ContactId,
-        input: OrderInput,
-        user: Option<UserId>,
-    ) -> Result<i64> {
-        let now = self.clock.now();
-        self.db
-            .write(move |c| create_manual(c, contact, &input, user, now))
-            .await
-    }
-
-    /// Replaces an order's lines; see [`edit`].
-    #[tracing::instrument(skip_all, fields(order = id), err(Display, level = "debug"))]
-    pub async fn edit_order(&self, id: i64, input: OrderInput, user: Option<UserId>) -> Result<()> {
-        let now = self.clock.now();
-        self.db.write(move |c| edit(c, id, &input, user, now)).await
-    }
 }
