@@ -8,6 +8,9 @@
 //! desktop and a phone viewport are saved under `target/e2e/`.
 #![cfg(feature = "e2e")]
 
+#[path = "common/wait.rs"]
+mod wait;
+
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
@@ -17,7 +20,7 @@ use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcrm");
 const SECRET: &str = "e2e-app-secret";
@@ -73,19 +76,12 @@ async fn fake_graph() -> (String, Arc<Mutex<Vec<Value>>>) {
     (base, sent)
 }
 
-async fn wait_until<F, Fut>(what: &str, mut check: F)
+async fn wait_until<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let start = Instant::now();
-    while !check().await {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait::wait_until(what, Duration::from_secs(15), check).await;
 }
 
 async fn post_webhook(base: &str, body: &Value) {
@@ -343,8 +339,12 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
             == Some(json!("ready"))
     })
     .await;
-    // The sender stores Meta's id a moment after the send; wait for it before the status.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The sender stores Meta's id a moment after the send and tells the page (accepted tick);
+    // the status must come after that.
+    wait_until("the sender's accepted tick, live", || async {
+        !text_of(&c, ".tick-accepted").await.is_empty()
+    })
+    .await;
     let wamid = reply["__answered_id"].as_str().expect("id").to_string();
     post_webhook(&base, &delivered(&wamid)).await;
     wait_until("the delivered tick", || async {

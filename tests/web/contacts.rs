@@ -61,9 +61,8 @@ async fn bad_input_is_reported_per_field_and_kept() {
 
 /// A customer whose WhatsApp id is the old 8-digit form of a Brazilian mobile.
 async fn old_form_customer_writes(app: &mut TestApp) -> i64 {
-    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
-        "metadata":{"phone_number_id":"200"},"contacts":[{"profile":{"name":"Ana L"},"wa_id":"551188887777"}],
-        "messages":[{"from":"551188887777","id":"wamid.OLD1","timestamp":"1767225600","type":"text","text":{"body":"oi"}}]}}]}]});
+    let body =
+        crate::payload::text_from("551188887777", "Ana L", "wamid.OLD1", 1_767_225_600, "oi");
     app.post_webhook(body.to_string().as_bytes()).await;
     app.count("SELECT id FROM contacts").await
 }
@@ -85,9 +84,7 @@ async fn whatsapp_messages_from_a_variant_land_on_the_typed_contact() {
     let mut app = app().await;
     create(&mut app, "Ana", "+55 11 98888-7777", "").await;
     // WhatsApp reports this customer's wa_id without the ninth digit.
-    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
-        "metadata":{"phone_number_id":"200"},"contacts":[{"profile":{"name":"Ana L"},"wa_id":"551188887777"}],
-        "messages":[{"from":"551188887777","id":"wamid.V1","timestamp":"1767225600","type":"text","text":{"body":"oi"}}]}}]}]});
+    let body = crate::payload::text_from("551188887777", "Ana L", "wamid.V1", 1_767_225_600, "oi");
     app.post_webhook(body.to_string().as_bytes()).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM conversations").await, 1);

@@ -231,10 +231,13 @@ async fn reacting_to_a_customer_message_sends_a_reaction_shown_on_the_bubble() {
 #[tokio::test]
 async fn customer_text_and_names_with_markup_render_inert() {
     let (mut app, _fake) = setup().await;
-    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
-        "metadata":{"phone_number_id":"200000000000002"},
-        "contacts":[{"profile":{"name":"<img src=x onerror=alert(1)>"},"wa_id":"5511988880000"}],
-        "messages":[{"from":"5511988880000","id":"wamid.XSS","timestamp":"1767225600","type":"text","text":{"body":"<script>alert('x')</script>"}}]}}]}]});
+    let body = crate::payload::text_from(
+        "5511988880000",
+        "<img src=x onerror=alert(1)>",
+        "wamid.XSS",
+        1_767_225_600,
+        "<script>alert('x')</script>",
+    );
     app.post_webhook(body.to_string().as_bytes()).await;
     app.logged_in_as("agent@shop.example", Role::Agent).await;
     let inbox = app.get("/inbox").await;

@@ -392,10 +392,7 @@ pub async fn setup() -> (crate::helpers::TestApp, FakeGraph) {
 /// The customer writes now, which opens the 24-hour window; returns the conversation id.
 pub async fn customer_writes(app: &mut crate::helpers::TestApp, wamid: &str) -> i64 {
     let ts = app.clock.now().unix_timestamp();
-    let body = json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
-        "messaging_product":"whatsapp","metadata":{"phone_number_id":PNID},
-        "contacts":[{"profile":{"name":"Ana"},"wa_id":"5511988887777"}],
-        "messages":[{"from":"5511988887777","id":wamid,"timestamp":ts.to_string(),"type":"text","text":{"body":"Oi"}}]}}]}]});
+    let body = crate::payload::text_from("5511988887777", "Ana", wamid, ts, "Oi");
     let r = app.post_webhook(body.to_string().as_bytes()).await;
     assert_eq!(r.status, axum::http::StatusCode::OK);
     app.count("SELECT id FROM conversations").await

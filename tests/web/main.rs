@@ -5,6 +5,10 @@ mod filters;
 mod helpers;
 #[path = "../common/mutate.rs"]
 mod mutate;
+#[path = "../common/payload.rs"]
+mod payload;
+#[path = "../common/wait.rs"]
+mod wait;
 
 mod api;
 mod api_messages;

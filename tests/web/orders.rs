@@ -95,12 +95,11 @@ async fn orders_move_along_the_pipeline_with_history_and_never_backwards() {
 #[tokio::test]
 async fn a_cart_that_cannot_be_priced_exactly_is_reported_not_guessed() {
     let mut app = TestApp::spawn().await;
-    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{
-        "metadata":{"phone_number_id":"200"},
-        "messages":[{"from":"5511988887777","id":"wamid.BADCART","timestamp":"1767225600","type":"order",
-            "order":{"catalog_id":"1","product_items":[
-                {"product_retailer_id":"A","quantity":1,"item_price":10.0,"currency":"BRL"},
-                {"product_retailer_id":"B","quantity":1,"item_price":5,"currency":"USD"}]}}]}}]}]});
+    let cart = serde_json::json!({"id":"wamid.BADCART","timestamp":"1767225600","type":"order",
+        "order":{"catalog_id":"1","product_items":[
+            {"product_retailer_id":"A","quantity":1,"item_price":10.0,"currency":"BRL"},
+            {"product_retailer_id":"B","quantity":1,"item_price":5,"currency":"USD"}]}});
+    let body = crate::payload::message_from("5511988887777", "Ana", &cart);
     let r = app.post_webhook(body.to_string().as_bytes()).await;
     assert_eq!(r.status, StatusCode::OK, "the message is still stored");
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);

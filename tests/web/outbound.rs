@@ -453,10 +453,13 @@ async fn a_send_interrupted_by_a_crash_is_never_sent_twice() {
     assert!(fake.sent.lock().expect("lock").is_empty(), "not re-sent");
     assert_eq!(outbox_state(&app, "crash").await, "unknown");
     // Meta did accept it: the status webhook echoes our key and settles it.
-    let status = json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
-        "messaging_product":"whatsapp","metadata":{"phone_number_id":PNID},
-        "statuses":[{"id":"wamid.REAL","status":"delivered","timestamp":now.unix_timestamp().to_string(),
-                     "recipient_id":"5511988887777","biz_opaque_callback_data":"crash"}]}}]}]});
+    let status = crate::payload::status(
+        "wamid.REAL",
+        "delivered",
+        now.unix_timestamp(),
+        "5511988887777",
+        Some("crash"),
+    );
     app.post_webhook(status.to_string().as_bytes()).await;
     assert_eq!(outbox_state(&app, "crash").await, "sent");
     let (wamid, st): (String, String) = app

@@ -12,10 +12,7 @@ use http_body_util::BodyExt;
 /// A customer with this number writes `text` now; returns the conversation id.
 async fn writes(app: &mut TestApp, phone: &str, wamid: &str, text: &str) -> i64 {
     let ts = app.clock.now().unix_timestamp();
-    let body = serde_json::json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
-        "messaging_product":"whatsapp","metadata":{"phone_number_id":"200000000000002"},
-        "contacts":[{"profile":{"name":format!("Cliente {phone}")},"wa_id":phone}],
-        "messages":[{"from":phone,"id":wamid,"timestamp":ts.to_string(),"type":"text","text":{"body":text}}]}}]}]});
+    let body = crate::payload::text_from(phone, &format!("Cliente {phone}"), wamid, ts, text);
     let r = app.post_webhook(body.to_string().as_bytes()).await;
     assert_eq!(r.status, StatusCode::OK);
     let p = phone.to_string();

@@ -154,3 +154,62 @@ impl Crm {
         self.db.write(move |c| edit(c, id, &input, user, now)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::db::{self, orders::OrderFilter};
+
+    async fn record(db: &crate::db::Db, body: &'static str) {
+        let events = crate::whatsapp::webhook::parse(body.as_bytes()).expect("parse");
+        let now = time::OffsetDateTime::now_utc();
+        db.write(move |c| super::super::inbound::record(c, &events, None, now))
+            .await
+            .expect("record");
+    }
+
+    #[tokio::test]
+    async fn a_cart_becomes_an_exact_order_once_and_a_bad_cart_none() {
+        let (db, _dir) = crate::db::testing::temp_db();
+        let order = include_str!("../../../tests/fixtures/order.json");
+        record(&db, order).await;
+        // Meta retries the same POST: the cart is one order still.
+        record(&db, order).await;
+        let orders = db
+            .read(|c| db::orders::list(c, &OrderFilter::default(), None, 10))
+            .await
+            .expect("orders");
+        assert_eq!(orders.len(), 1);
+        let o = &orders[0];
+        // 2 x 59.90 + 1 x "35.00", in cents: no float rounding.
+        assert_eq!((o.currency.as_str(), o.total_minor), ("BRL", 15_480));
+        let items = db
+            .read(move |c| db::orders::items(c, 1))
+            .await
+            .expect("items");
+        assert_eq!(items.iter().map(|i| i.quantity).sum::<i64>(), 3);
+
+        let mixed = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+            "messaging_product":"whatsapp","metadata":{"phone_number_id":"200"},
+            "messages":[{"from":"5511988887777","id":"wamid.MIXED","timestamp":"1767225600","type":"order",
+              "order":{"catalog_id":"1","product_items":[
+                {"product_retailer_id":"A","quantity":1,"item_price":10.0,"currency":"BRL"},
+                {"product_retailer_id":"B","quantity":1,"item_price":5,"currency":"USD"}]}}]}}]}]}"#;
+        record(&db, mixed).await;
+        let count = db
+            .read(|c| db::orders::list(c, &OrderFilter::default(), None, 10))
+            .await
+            .expect("orders")
+            .len();
+        assert_eq!(count, 1, "a cart mixing currencies makes no order");
+        let events = db
+            .read(|c| db::webhook_log::recent_events(c, 5))
+            .await
+            .expect("events");
+        assert!(
+            events
+                .iter()
+                .any(|(_, field, v)| field == "orders.invalid" && v.contains("mixes currencies")),
+            "{events:?}"
+        );
+    }
+}

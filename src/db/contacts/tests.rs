@@ -81,3 +81,67 @@ async fn search_finds_substrings_through_the_index_and_stays_in_step() {
     ];
     assert_eq!(found, want);
 }
+
+#[tokio::test]
+async fn the_filter_sql_combines_tags_fields_consent_and_sorts_stably() {
+    use crate::model::{CustomField, FieldKind, OptIn};
+    let (db, _dir) = crate::db::testing::temp_db();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_767_225_600).expect("t");
+    let p = |s: &str| crate::model::PhoneE164::parse(s, None).expect("phone");
+    let (vip, gold) = db
+        .write(move |c| -> crate::db::Result<_> {
+            let vip = crate::db::tags::insert(c, "VIP", "red", now)?;
+            let tier = CustomField {
+                id: 0,
+                key: "tier".into(),
+                label: "Tier".into(),
+                kind: FieldKind::Text,
+                options: Vec::new(),
+            };
+            let field = crate::db::custom_fields::insert(c, &tier, now)?;
+            let mut ids = Vec::new();
+            for (i, name) in ["Bia", "Ana", "Caio", "Duda"].into_iter().enumerate() {
+                let at = now + time::Duration::minutes(i64::try_from(i).expect("i"));
+                ids.push(insert_manual(
+                    c,
+                    name,
+                    &p(&format!("+551190000000{i}")),
+                    None,
+                    at,
+                )?);
+            }
+            crate::db::tags::tag_contacts(c, vip, &[ids[0], ids[1], ids[3]])?;
+            for id in [ids[1], ids[2], ids[3]] {
+                crate::db::custom_fields::set_value(c, id, field, Some("gold"), None)?;
+            }
+            crate::db::consent::set_opt_in(c, ids[3], OptIn::Out, "test", None, now)?;
+            Ok((vip, field))
+        })
+        .await
+        .expect("seed");
+    let defs = db.read(crate::db::custom_fields::list).await.expect("defs");
+    assert!(defs.iter().any(|d| d.id == gold));
+    let run = move |f: ContactFilter| {
+        let db = db.clone();
+        async move {
+            db.read(move |c| list(c, &f, None, 50, now))
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|(r, _)| r.contact.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut f = ContactFilter::from_pairs(&[
+        ("tag_all".into(), vip.to_string()),
+        ("field".into(), "tier:eq:gold".into()),
+        ("sort".into(), "name".into()),
+    ])
+    .expect("filter");
+    assert_eq!(run(f.clone()).await, ["Ana", "Duda"]);
+    f.opt_in = Some(OptIn::Out);
+    assert_eq!(run(f.clone()).await, ["Duda"]);
+    f.opt_in = None;
+    f.sort = ContactSort::Oldest;
+    assert_eq!(run(f).await, ["Ana", "Duda"]);
+}
