@@ -6,7 +6,7 @@ use super::access::{self, Who};
 use super::contacts::Actor;
 use super::{Error, Result};
 use crate::db;
-use crate::model::{ConversationStatus, Role, UserId};
+use crate::model::{ConversationId, ConversationStatus, Role, TagId, UserId};
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
@@ -179,41 +179,53 @@ pub fn retry(
 
 impl super::Crm {
     /// Assigns (or releases, with `None`) conversation `id`; see [`assign`].
-    #[tracing::instrument(skip_all, fields(conversation = id), err(Display, level = "debug"))]
-    pub async fn assign(&self, id: i64, to: Option<UserId>, w: Worker) -> Result<()> {
+    #[tracing::instrument(skip_all, fields(conversation = %id), err(Display, level = "debug"))]
+    pub async fn assign(&self, id: ConversationId, to: Option<UserId>, w: Worker) -> Result<()> {
         let now = self.clock.now();
-        self.db.write(move |c| assign(c, id, to, &w, now)).await?;
+        let ConversationId(raw) = id;
+        self.db.write(move |c| assign(c, raw, to, &w, now)).await?;
         self.changed(id);
         Ok(())
     }
 
     /// Sets the status of conversation `id`; see [`set_status`].
-    #[tracing::instrument(skip_all, fields(conversation = id, status = %status), err(Display, level = "debug"))]
-    pub async fn set_status(&self, id: i64, status: String, w: Worker) -> Result<()> {
+    #[tracing::instrument(skip_all, fields(conversation = %id, status = %status), err(Display, level = "debug"))]
+    pub async fn set_status(&self, id: ConversationId, status: String, w: Worker) -> Result<()> {
         let now = self.clock.now();
+        let ConversationId(raw) = id;
         self.db
-            .write(move |c| set_status(c, id, &status, &w, now))
+            .write(move |c| set_status(c, raw, &status, &w, now))
             .await?;
         self.changed(id);
         Ok(())
     }
 
     /// Adds an internal note to conversation `id`; see [`add_note`].
-    #[tracing::instrument(skip_all, fields(conversation = id), err(Display, level = "debug"))]
-    pub async fn add_note(&self, id: i64, body: String, w: Worker) -> Result<i64> {
+    #[tracing::instrument(skip_all, fields(conversation = %id), err(Display, level = "debug"))]
+    pub async fn add_note(&self, id: ConversationId, body: String, w: Worker) -> Result<i64> {
         let now = self.clock.now();
+        let ConversationId(raw) = id;
         let note = self
             .db
-            .write(move |c| add_note(c, id, &body, &w, now))
+            .write(move |c| add_note(c, raw, &body, &w, now))
             .await?;
         self.changed(id);
         Ok(note)
     }
 
     /// Tags (or untags) conversation `id`; see [`set_tag`].
-    #[tracing::instrument(skip_all, fields(conversation = id, tag = tag), err(Display, level = "debug"))]
-    pub async fn set_tag(&self, id: i64, tag: i64, add: bool, w: Worker) -> Result<()> {
-        self.db.write(move |c| set_tag(c, id, tag, add, &w)).await?;
+    #[tracing::instrument(skip_all, fields(conversation = %id, tag = %tag), err(Display, level = "debug"))]
+    pub async fn set_tag(
+        &self,
+        id: ConversationId,
+        tag: TagId,
+        add: bool,
+        w: Worker,
+    ) -> Result<()> {
+        let (ConversationId(raw), TagId(tag)) = (id, tag);
+        self.db
+            .write(move |c| set_tag(c, raw, tag, add, &w))
+            .await?;
         self.changed(id);
         Ok(())
     }
@@ -221,16 +233,17 @@ impl super::Crm {
     /// Marks conversation `id` seen by `who`; when something was unread, tells open pages and
     /// (with a `meta` link) sends WhatsApp's read receipt for the newest customer message, in
     /// the background. Not found when there is no such conversation.
-    #[tracing::instrument(skip_all, fields(conversation = id), err(Display, level = "debug"))]
+    #[tracing::instrument(skip_all, fields(conversation = %id), err(Display, level = "debug"))]
     pub async fn mark_seen(
         &self,
-        id: i64,
+        id: ConversationId,
         who: Who,
         meta: Option<super::MetaLink>,
     ) -> Result<bool> {
+        let ConversationId(raw) = id;
         let changed = self
             .db
-            .write(move |c| mark_seen(c, id, who))
+            .write(move |c| mark_seen(c, raw, who))
             .await?
             .ok_or(super::Error::NotFound("conversation"))?;
         if changed {
@@ -242,7 +255,8 @@ impl super::Crm {
         Ok(changed)
     }
 
-    fn send_read_receipt(&self, id: i64, link: super::MetaLink) {
+    fn send_read_receipt(&self, id: ConversationId, link: super::MetaLink) {
+        let ConversationId(id) = id;
         let db = self.db.clone();
         tokio::spawn(async move {
             let Ok(Some(wamid)) = db.read(move |c| db::inbox::last_inbound_wamid(c, id)).await

@@ -1,12 +1,14 @@
 //! Live events for open pages: every use case that changes a conversation publishes one after
 //! its write committed, whichever door (page, API, CLI, webhook, sender) called it.
 
+use crate::model::ConversationId;
+
 /// Something an open page may want to show without a reload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// A conversation changed: a message queued, sent or failed, a status, a note, an
     /// assignment or a tag.
-    Conversation(i64),
+    Conversation(ConversationId),
 }
 
 /// Fan-out of live events to every connected browser. Slow listeners miss events (they are

@@ -38,7 +38,7 @@ impl super::Crm {
             self.media_wakeup.notify_one();
         }
         for c in &outcome.conversations {
-            self.changed(*c);
+            self.changed(crate::model::ConversationId(*c));
         }
         tracing::debug!(?outcome, "webhook stored");
         Ok(outcome)

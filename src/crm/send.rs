@@ -7,7 +7,7 @@ use super::access::Who;
 use super::conversations::Worker;
 use super::outbound::{self, LocalFile, QueueRequest, Queued};
 use super::{Crm, Error, Result};
-use crate::model::{Outbound, UserId};
+use crate::model::{ConversationId, MessageId, Outbound, UserId};
 use sha2::{Digest, Sha256};
 
 /// Where a send's idempotency key comes from; the outbox never queues one key twice.
@@ -49,8 +49,8 @@ impl SendKey {
 /// A message to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
-    /// Conversation row id.
-    pub conversation_id: i64,
+    /// The conversation.
+    pub conversation_id: ConversationId,
     /// What to send.
     pub message: Outbound,
     /// Customer message (wamid) to quote.
@@ -69,7 +69,7 @@ pub struct Outgoing {
 impl Crm {
     /// Queues `req` after every check (access, Meta's limits, the 24-hour window, template
     /// approval and variables), then wakes the sender and tells open pages.
-    #[tracing::instrument(skip_all, fields(conversation = req.conversation_id, kind = req.message.kind()), err(Display, level = "debug"))]
+    #[tracing::instrument(skip_all, fields(conversation = %req.conversation_id, kind = req.message.kind()), err(Display, level = "debug"))]
     pub async fn send(&self, req: Outgoing) -> Result<Queued> {
         let key = req.key.derive()?;
         let now = self.clock.now();
@@ -79,7 +79,7 @@ impl Crm {
             .db
             .write(move |c| {
                 let q = QueueRequest {
-                    conversation_id: req.conversation_id,
+                    conversation_id: req.conversation_id.0,
                     message: &req.message,
                     reply_to: req.reply_to.as_deref().filter(|r| !r.is_empty()),
                     idempotency_key: &key,
@@ -112,13 +112,14 @@ impl Crm {
 
     /// Puts a failed message back in the outbox (if `w` may work its conversation). Returns the
     /// conversation and whether anything was requeued (only failed messages are).
-    #[tracing::instrument(skip_all, fields(message = message_id), err(Display, level = "debug"))]
-    pub async fn retry(&self, message_id: i64, w: Worker) -> Result<(i64, bool)> {
+    #[tracing::instrument(skip_all, fields(message = %message_id), err(Display, level = "debug"))]
+    pub async fn retry(&self, message_id: MessageId, w: Worker) -> Result<(ConversationId, bool)> {
         let now = self.clock.now();
         let (conversation, done) = self
             .db
-            .write(move |c| super::conversations::retry(c, message_id, &w, now))
+            .write(move |c| super::conversations::retry(c, message_id.0, &w, now))
             .await?;
+        let conversation = ConversationId(conversation);
         if done {
             self.wake_sender();
             self.changed(conversation);

@@ -6,6 +6,7 @@
 use super::events::{Event, Events};
 use crate::clock::SharedClock;
 use crate::db::Db;
+use crate::model::ConversationId;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -50,7 +51,7 @@ impl Crm {
     }
 
     /// Tells open pages that conversation `id` changed.
-    pub fn changed(&self, id: i64) {
+    pub fn changed(&self, id: ConversationId) {
         self.events.publish(Event::Conversation(id));
     }
 

@@ -9,7 +9,7 @@ use crate::config::Secret;
 use crate::crm::events::{Event, Events};
 use crate::crypto;
 use crate::db::{self, Db, outbox::OutboxRow};
-use crate::model::{MetaError, OutboxState};
+use crate::model::{ConversationId, MetaError, OutboxState};
 use crate::whatsapp::client::{GraphClient, GraphError};
 use crate::whatsapp::limiter::Limiter;
 use crate::whatsapp::outbound::{ErrorClass, classify};
@@ -234,7 +234,7 @@ impl Sender {
             })
             .await?;
         if let Some(id) = conversation {
-            self.events.publish(Event::Conversation(id));
+            self.events.publish(Event::Conversation(ConversationId(id)));
         }
         Ok(())
     }
@@ -267,7 +267,7 @@ impl Sender {
             })
             .await?;
         for id in changed {
-            self.events.publish(Event::Conversation(id));
+            self.events.publish(Event::Conversation(ConversationId(id)));
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ mod contact_filter;
 mod conversation;
 mod custom_field;
 mod field;
+mod ids;
 mod message;
 pub mod money;
 mod order;
@@ -23,6 +24,7 @@ pub use contact_filter::{
 pub use conversation::{Conversation, ConversationStatus, SERVICE_WINDOW};
 pub use custom_field::{CustomField, FIELD_KINDS, FieldKind, check_field_key};
 pub use field::FieldError;
+pub use ids::{ConversationId, MessageId, OrderId, TagId};
 pub use message::{
     Content, DeliveryStatus, Direction, MediaRef, Message, MessageContext, MessageExtras,
     MetaError, OrderItem, Referral, SharedContact, SharedPhone,

@@ -6,6 +6,7 @@ use super::error::{AppError, Result};
 use super::extract::CurrentUser;
 use super::forms::redirect_with_flash;
 use crate::app::AppState;
+use crate::model::ConversationId;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -56,7 +57,10 @@ pub async fn mark_seen(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let meta = super::conversations::meta_link(&state).await;
-    state.crm.mark_seen(id, user.who(), meta).await?;
+    state
+        .crm
+        .mark_seen(ConversationId(id), user.who(), meta)
+        .await?;
     Ok(super::forms::see_other(&format!("/conversations/{id}")))
 }
 
@@ -81,7 +85,10 @@ pub async fn assign(
             AppError::BadRequest("Choose a team member.".into())
         })?)),
     };
-    let result = state.crm.assign(id, to, worker(&user)).await;
+    let result = state
+        .crm
+        .assign(ConversationId(id), to, worker(&user))
+        .await;
     let done = if to.is_some() {
         "Conversation assigned."
     } else {
@@ -106,7 +113,7 @@ pub async fn set_status(
 ) -> Result<Response> {
     let result = state
         .crm
-        .set_status(id, f.status.clone(), worker(&user))
+        .set_status(ConversationId(id), f.status.clone(), worker(&user))
         .await;
     work_result(&state, id, result, &format!("Marked {}.", f.status))
 }
@@ -125,6 +132,9 @@ pub async fn add_note(
     Path(id): Path<i64>,
     Form(f): Form<NoteForm>,
 ) -> Result<Response> {
-    let result = state.crm.add_note(id, f.body, worker(&user)).await;
+    let result = state
+        .crm
+        .add_note(ConversationId(id), f.body, worker(&user))
+        .await;
     work_result(&state, id, result, "Note added.")
 }

@@ -5,6 +5,7 @@ use crate::api::extract::{ApiCaller, ApiJson, Id};
 use crate::app::AppState;
 use crate::crm::send::{Outgoing, SendKey};
 use crate::db;
+use crate::model::ConversationId;
 use crate::model::{Outbound, TemplateHeader, TemplateParam};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -161,7 +162,7 @@ pub async fn send(
     let queued = state
         .crm
         .send(Outgoing {
-            conversation_id: id,
+            conversation_id: ConversationId(id),
             message,
             reply_to: None,
             key: SendKey::Api {

@@ -88,7 +88,7 @@ pub async fn create(
         .await?;
     let out = state
         .db
-        .read(move |c| full(c, id))
+        .read(move |c| full(c, id.0))
         .await?
         .ok_or(ApiError::Internal)?;
     Ok((StatusCode::CREATED, Json(out)))
@@ -115,7 +115,7 @@ pub async fn update(
 ) -> ApiResult<Json<OrderOut>> {
     state
         .crm
-        .change_order_status(id, body.status.model(), None)
+        .change_order_status(crate::model::OrderId(id), body.status.model(), None)
         .await?;
     let out = state
         .db

@@ -4,7 +4,7 @@ mod manual;
 
 use super::{Crm, Error, Result};
 use crate::db::{self, orders::ItemRow};
-use crate::model::{ContactId, OrderItem, OrderStatus, UserId, money};
+use crate::model::{ContactId, OrderId, OrderItem, OrderStatus, UserId, money};
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
@@ -120,16 +120,16 @@ pub fn change_status(
 
 impl Crm {
     /// Moves order `id` along the pipeline, by `user` (none for an API key).
-    #[tracing::instrument(skip_all, fields(order = id, to = %to), err(Display, level = "debug"))]
+    #[tracing::instrument(skip_all, fields(order = %id, to = %to), err(Display, level = "debug"))]
     pub async fn change_order_status(
         &self,
-        id: i64,
+        id: OrderId,
         to: OrderStatus,
         user: Option<UserId>,
     ) -> Result<()> {
         let now = self.clock.now();
         self.db
-            .write(move |c| change_status(c, id, to, user, now))
+            .write(move |c| change_status(c, id.0, to, user, now))
             .await
     }
 
@@ -140,18 +140,26 @@ impl Crm {
         contact: ContactId,
         input: OrderInput,
         user: Option<UserId>,
-    ) -> Result<i64> {
+    ) -> Result<OrderId> {
         let now = self.clock.now();
         self.db
             .write(move |c| create_manual(c, contact, &input, user, now))
             .await
+            .map(OrderId)
     }
 
     /// Replaces an order's lines; see [`edit`].
-    #[tracing::instrument(skip_all, fields(order = id), err(Display, level = "debug"))]
-    pub async fn edit_order(&self, id: i64, input: OrderInput, user: Option<UserId>) -> Result<()> {
+    #[tracing::instrument(skip_all, fields(order = %id), err(Display, level = "debug"))]
+    pub async fn edit_order(
+        &self,
+        id: OrderId,
+        input: OrderInput,
+        user: Option<UserId>,
+    ) -> Result<()> {
         let now = self.clock.now();
-        self.db.write(move |c| edit(c, id, &input, user, now)).await
+        self.db
+            .write(move |c| edit(c, id.0, &input, user, now))
+            .await
     }
 }
 

@@ -8,6 +8,7 @@ use crate::app::AppState;
 use crate::crm::access;
 use crate::crm::send::{Outgoing, SendKey};
 use crate::db;
+use crate::model::ConversationId;
 use crate::model::{MediaKind, Outbound, UserId};
 use crate::web::cookies::FlashKind;
 use crate::web::error::{AppError, Result};
@@ -87,7 +88,7 @@ pub async fn create(
     let sent = state
         .crm
         .send(Outgoing {
-            conversation_id: id,
+            conversation_id: ConversationId(id),
             message,
             reply_to: None,
             key: SendKey::Form(up.key),

@@ -7,6 +7,7 @@ use crate::crm::{
 };
 use crate::crypto;
 use crate::db;
+use crate::model::{ConversationId, MessageId};
 use crate::model::{Outbound, TemplateHeader, TemplateParam};
 use crate::web::cookies::FlashKind;
 use crate::web::error::{AppError, Result};
@@ -28,7 +29,7 @@ pub(super) async fn enqueue(
     let result = state
         .crm
         .send(Outgoing {
-            conversation_id: id,
+            conversation_id: ConversationId(id),
             message,
             reply_to,
             key: SendKey::Form(key),
@@ -179,7 +180,7 @@ pub async fn retry(
     Path(message_id): Path<i64>,
 ) -> Result<Response> {
     let w = crate::web::conversation_work::worker(&user);
-    let (conversation, done) = state.crm.retry(message_id, w).await?;
+    let (conversation, done) = state.crm.retry(MessageId(message_id), w).await?;
     let back = format!("/conversations/{conversation}");
     if done {
         Ok(redirect_with_flash(

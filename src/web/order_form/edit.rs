@@ -68,7 +68,11 @@ pub async fn update(
     let (_, _, input) = read_form(&body);
     let result = state
         .crm
-        .edit_order(id, input.clone(), Some(user.session.user.id))
+        .edit_order(
+            crate::model::OrderId(id),
+            input.clone(),
+            Some(user.session.user.id),
+        )
         .await;
     match result {
         Ok(()) => Ok(redirect_with_flash(

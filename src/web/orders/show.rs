@@ -128,7 +128,7 @@ pub async fn change_status(
     };
     let result = state
         .crm
-        .change_order_status(id, to, Some(user.session.user.id))
+        .change_order_status(crate::model::OrderId(id), to, Some(user.session.user.id))
         .await;
     match result {
         Ok(()) => Ok(redirect_with_flash(

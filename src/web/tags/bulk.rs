@@ -3,6 +3,7 @@
 use crate::app::AppState;
 use crate::db;
 use crate::model::ContactId;
+use crate::model::{ConversationId, TagId};
 use crate::web::cookies::FlashKind;
 use crate::web::error::Result;
 use crate::web::extract::CurrentUser;
@@ -95,7 +96,10 @@ pub async fn tag_conversation(
 ) -> Result<Response> {
     let add = f.action != "remove";
     let w = crate::web::conversation_work::worker(&user);
-    let result = state.crm.set_tag(id, f.tag, add, w).await;
+    let result = state
+        .crm
+        .set_tag(ConversationId(id), TagId(f.tag), add, w)
+        .await;
     let done = if add { "Tag added." } else { "Tag removed." };
     crate::web::conversation_work::work_result(&state, id, result, done)
 }
