@@ -51,12 +51,79 @@ pub struct ConversationPage {
     /// Customer messages not seen yet (the page's script marks them seen with a POST).
     pub(super) unread: i64,
     /// Side panel: the contact's tags, custom fields, recent orders, notes.
-    pub(super) contact_tags: Vec<Tag>,
-    pub(super) contact_fields: Vec<(String, String)>,
-    pub(super) recent_orders: Vec<(i64, String, String)>,
-    pub(super) contact_notes: Vec<String>,
+    pub(super) side: SidePanel,
     /// Older messages exist beyond the page.
     pub(super) older: Option<i64>,
+}
+
+/// The side panel: what the team knows about the customer.
+pub struct SidePanel {
+    /// The contact's tags.
+    pub(super) tags: Vec<Tag>,
+    /// Custom fields with a value: (label, value).
+    pub(super) fields: Vec<(String, String)>,
+    /// Recent orders: (id, status, total).
+    pub(super) orders: Vec<(i64, String, String)>,
+    /// The newest notes on the contact.
+    pub(super) notes: Vec<String>,
+}
+
+impl SidePanel {
+    fn of(d: &mut PageData) -> Self {
+        Self {
+            tags: std::mem::take(&mut d.contact_tags),
+            fields: std::mem::take(&mut d.fields)
+                .into_iter()
+                .filter_map(|(f, v)| v.map(|v| (f.label, v)))
+                .collect(),
+            orders: std::mem::take(&mut d.orders)
+                .into_iter()
+                .map(|o| {
+                    let total = crate::model::money::format(o.total_minor, &o.currency);
+                    (o.id, o.status.as_str().to_string(), total)
+                })
+                .collect(),
+            notes: std::mem::take(&mut d.contact_notes)
+                .into_iter()
+                .take(3)
+                .map(|n| n.body)
+                .collect(),
+        }
+    }
+}
+
+/// The customer message `wamid` to quote, with its text, when it is on the page.
+fn quoted(items: &[db::messages::TimelineItem], wamid: String) -> Option<(String, String)> {
+    let text = items
+        .iter()
+        .find(|i| i.message.wamid == wamid)?
+        .message
+        .body
+        .clone();
+    Some((wamid, text))
+}
+
+/// The assignee's (id, name); someone no longer on the team is "a former member".
+fn member(team: &[(i64, String)], id: i64) -> (i64, String) {
+    team.iter()
+        .find(|(m, _)| *m == id)
+        .cloned()
+        .unwrap_or((id, "a former member".into()))
+}
+
+/// How many messages to show: the asked-for number, or enough to include message `at`.
+async fn history_len(state: &AppState, id: i64, q: &ShowQuery) -> Result<u32> {
+    let mut shown = q.show.unwrap_or(TIMELINE).clamp(1, 5000);
+    if let Some(at) = q.at {
+        let pos = state
+            .db
+            .read(move |c| db::messages::position_from_end(c, id, at))
+            .await?;
+        if let Some(p) = pos {
+            shown = shown.max(u32::try_from(p + 20).unwrap_or(5000).min(5000));
+        }
+    }
+    Ok(shown)
 }
 
 /// Query of the conversation page.
@@ -70,25 +137,17 @@ pub struct ShowQuery {
     pub(super) at: Option<i64>,
 }
 
-/// `GET /conversations/{id}`: also marks the conversation read (and the customer's last
-/// message read at Meta).
+/// `GET /conversations/{id}`. Changes nothing: the page's script (or its button) posts
+/// `/conversations/{id}/seen` to mark the customer's messages seen.
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<ConversationPage> {
-    let mut shown = q.show.unwrap_or(TIMELINE).clamp(1, 5000);
-    if let Some(at) = q.at {
-        let pos = state
-            .db
-            .read(move |c| db::messages::position_from_end(c, id, at))
-            .await?;
-        if let Some(p) = pos {
-            shown = shown.max(u32::try_from(p + 20).unwrap_or(5000).min(5000));
-        }
-    }
-    let d = state.db.read(move |c| load(c, id, shown)).await?;
+    let shown = history_len(&state, id, &q).await?;
+    let mut d = state.db.read(move |c| load(c, id, shown)).await?;
+    let side = SidePanel::of(&mut d);
     let (conv, contact, items, templates, tags, all_tags) =
         (d.conv, d.contact, d.items, d.templates, d.tags, d.all_tags);
     let (Some(conv), Some(contact)) = (conv, contact) else {
@@ -101,23 +160,9 @@ pub async fn show(
         .filter(|t| t.status == TemplateStatus::Approved)
         .map(choice)
         .collect::<db::Result<_>>()?;
-    let reply_to = q.reply_to.and_then(|w| {
-        let text = items
-            .iter()
-            .find(|i| i.message.wamid == w)?
-            .message
-            .body
-            .clone();
-        Some((w, text))
-    });
+    let reply_to = q.reply_to.and_then(|w| quoted(&items, w));
     let me = user.session.user.id.0;
-    let assignee = conv.assignee_id.and_then(|a| {
-        d.team
-            .iter()
-            .find(|(id, _)| *id == a)
-            .cloned()
-            .or(Some((a, "a former member".into())))
-    });
+    let assignee = conv.assignee_id.map(|a| member(&d.team, a));
     let older = (items.len() >= shown as usize).then(|| i64::from(shown) * 4);
     let bubbles = crate::web::timeline::with_notes(bubbles(&items), &d.notes);
     Ok(ConversationPage {
@@ -128,26 +173,7 @@ pub async fn show(
         is_admin: user.session.user.is_admin(),
         may_work: may_work(user.who(), conv.assignee_id.map(UserId)).is_ok(),
         unread: conv.unread_count,
-        contact_tags: d.contact_tags,
-        contact_fields: d
-            .fields
-            .into_iter()
-            .filter_map(|(f, v)| v.map(|v| (f.label, v)))
-            .collect(),
-        recent_orders: d
-            .orders
-            .into_iter()
-            .map(|o| {
-                let total = crate::model::money::format(o.total_minor, &o.currency);
-                (o.id, o.status.as_str().to_string(), total)
-            })
-            .collect(),
-        contact_notes: d
-            .contact_notes
-            .into_iter()
-            .take(3)
-            .map(|n| n.body)
-            .collect(),
+        side,
         older,
         reply_to,
         contact_name: contact.display_name(),

@@ -10,6 +10,89 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use std::collections::HashMap;
 
+/// One exported contact: the contact, its tags, its custom values by field id.
+type Exported = (
+    crate::model::Contact,
+    Vec<crate::model::Tag>,
+    HashMap<i64, String>,
+);
+
+/// The columns asked for (`columns=a,b` or the page's `column=a&column=b`), in the order of
+/// `available`; all of them when none is named.
+fn chosen_columns(raw: Option<&str>, available: &[String]) -> Result<Vec<String>> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
+    let wanted: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "columns" || k == "column")
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(available.to_vec());
+    }
+    if let Some(bad) = wanted.iter().find(|c| !available.iter().any(|a| a == *c)) {
+        return Err(AppError::BadRequest(format!(
+            "Unknown column `{bad}`. Columns: {}.",
+            available.join(", ")
+        )));
+    }
+    Ok(available
+        .iter()
+        .filter(|c| wanted.contains(&c.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// One CSV cell of column `column` for an exported contact.
+fn value_of(
+    column: &str,
+    (k, tags, values): &Exported,
+    defs: &[crate::model::CustomField],
+) -> String {
+    match column {
+        "name" => cell(&k.name),
+        "whatsapp_name" => cell(&k.profile_name),
+        "phone" => cell(k.phone.as_ref().map_or("", |p| p.as_str())),
+        "email" => cell(k.email.as_deref().unwrap_or("")),
+        "tags" => cell(
+            &tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        "opt_in" => k.opt_in.to_string(),
+        "created_at" => date(k.created_at),
+        key => defs
+            .iter()
+            .find(|f| f.key == key)
+            .and_then(|f| values.get(&f.id))
+            .map(|v| cell(v))
+            .unwrap_or_default(),
+    }
+}
+
+/// Every contact `filter` selects, page by page.
+fn exported(
+    c: &rusqlite::Connection,
+    filter: &crate::model::ContactFilter,
+    now: time::OffsetDateTime,
+) -> db::Result<Vec<Exported>> {
+    all_pages(
+        |after| db::contacts::list(c, filter, after.as_ref(), CHUNK, now),
+        |(_, cursor)| cursor.clone(),
+        |(r, _)| {
+            let tags = db::tags::for_contact(c, r.contact.id)?;
+            let values: HashMap<i64, String> = db::custom_fields::values(c, r.contact.id)?
+                .into_iter()
+                .collect();
+            Ok((r.contact, tags, values))
+        },
+    )
+}
+
 /// `GET /contacts/export.csv`: the contacts the filter (or `segment`) selects, with the
 /// chosen `columns` (comma-separated base columns and custom field keys; all when empty).
 pub async fn contacts(
@@ -22,86 +105,20 @@ pub async fn contacts(
     if let Some(e) = fq.errors.first() {
         return Err(AppError::BadRequest(format!("{}: {}", e.field, e.message)));
     }
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
-    // `columns=a,b` or `column=a&column=b` (the page's checkboxes).
-    let wanted = pairs
-        .iter()
-        .filter(|(k, _)| k == "columns" || k == "column")
-        .map(|(_, v)| v.as_str())
-        .collect::<Vec<_>>()
-        .join(",");
     let defs = state.db.read(db::custom_fields::list).await?;
     let available: Vec<String> = CONTACT_COLUMNS
         .iter()
         .map(ToString::to_string)
         .chain(defs.iter().map(|f| f.key.clone()))
         .collect();
-    let columns: Vec<String> = if wanted.trim().is_empty() {
-        available.clone()
-    } else {
-        let wanted: Vec<&str> = wanted
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .collect();
-        if let Some(bad) = wanted.iter().find(|c| !available.iter().any(|a| a == *c)) {
-            return Err(AppError::BadRequest(format!(
-                "Unknown column `{bad}`. Columns: {}.",
-                available.join(", ")
-            )));
-        }
-        available
-            .iter()
-            .filter(|c| wanted.contains(&c.as_str()))
-            .cloned()
-            .collect()
-    };
+    let columns = chosen_columns(raw.as_deref(), &available)?;
     let (filter, now) = (fq.filter, state.clock.now());
-    let rows = state
-        .db
-        .read(move |c| {
-            all_pages(
-                |after| db::contacts::list(c, &filter, after.as_ref(), CHUNK, now),
-                |(_, cursor)| cursor.clone(),
-                |(r, _)| {
-                    let tags = db::tags::for_contact(c, r.contact.id)?;
-                    let values: HashMap<i64, String> = db::custom_fields::values(c, r.contact.id)?
-                        .into_iter()
-                        .collect();
-                    Ok((r.contact, tags, values))
-                },
-            )
-        })
-        .await?;
+    let rows = state.db.read(move |c| exported(c, &filter, now)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(e.into());
     w.write_record(&columns).map_err(io)?;
-    for (k, tags, values) in &rows {
-        let record: Vec<String> = columns
-            .iter()
-            .map(|c| match c.as_str() {
-                "name" => cell(&k.name),
-                "whatsapp_name" => cell(&k.profile_name),
-                "phone" => cell(k.phone.as_ref().map_or("", |p| p.as_str())),
-                "email" => cell(k.email.as_deref().unwrap_or("")),
-                "tags" => cell(
-                    &tags
-                        .iter()
-                        .map(|t| t.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                "opt_in" => k.opt_in.to_string(),
-                "created_at" => date(k.created_at),
-                key => defs
-                    .iter()
-                    .find(|f| f.key == key)
-                    .and_then(|f| values.get(&f.id))
-                    .map(|v| cell(v))
-                    .unwrap_or_default(),
-            })
-            .collect();
+    for row in &rows {
+        let record: Vec<String> = columns.iter().map(|c| value_of(c, row, &defs)).collect();
         w.write_record(&record).map_err(io)?;
     }
     let body = w

@@ -31,6 +31,8 @@ pub struct Row {
     status: String,
     assignee: Option<String>,
     tags: Vec<Tag>,
+    /// For the next page's cursor.
+    last_message_at: time::OffsetDateTime,
 }
 
 /// The inbox page.
@@ -72,27 +74,57 @@ fn window_state(
     }
 }
 
+/// The default view: admins see everything; agents their own, or the unassigned queue when
+/// nothing is theirs.
+async fn default_view(state: &AppState, user: &CurrentUser) -> Result<&'static str> {
+    if user.session.user.is_admin() {
+        return Ok("all");
+    }
+    let me = user.session.user.id.0;
+    let mine = state
+        .db
+        .read(move |c| db::inbox::has_assigned(c, me))
+        .await?;
+    Ok(if mine { "mine" } else { "unassigned" })
+}
+
+/// A page of list rows with their tags, and every tag (for the filter).
+fn load(
+    c: &rusqlite::Connection,
+    f: &InboxFilter,
+    before: Option<(time::OffsetDateTime, i64)>,
+) -> db::Result<(Vec<Row>, Vec<Tag>)> {
+    let rows = db::inbox::conversations(c, f, before, PAGE)?;
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            Ok(Row {
+                tags: db::tags::for_conversation(c, r.id)?,
+                id: r.id,
+                when: when(r.last_message_at, f.now),
+                window: window_state(r.last_inbound_at, f.now),
+                name: r.contact_name,
+                handle: r.contact_handle,
+                preview: r.preview,
+                unread: r.unread,
+                status: r.status.to_string(),
+                assignee: r.assignee,
+                last_message_at: r.last_message_at,
+            })
+        })
+        .collect::<db::Result<Vec<_>>>()?;
+    let all = db::tags::list(c)?.into_iter().map(|(t, _)| t).collect();
+    Ok((rows, all))
+}
+
 /// `GET /inbox`: Mine, Unassigned or All (admins), filtered by status, tag and window.
 pub async fn index(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<InboxQuery>,
 ) -> Result<InboxPage> {
-    let me = user.session.user.id.0;
     let is_admin = user.session.user.is_admin();
-    // Default view: admins see everything; agents their own, or the unassigned queue when
-    // nothing is theirs.
-    let default = if is_admin {
-        "all"
-    } else if state
-        .db
-        .read(move |c| db::inbox::has_assigned(c, me))
-        .await?
-    {
-        "mine"
-    } else {
-        "unassigned"
-    };
+    let default = default_view(&state, &user).await?;
     let Filters {
         view,
         view_name,
@@ -102,51 +134,20 @@ pub async fn index(
     } = parse_filters(&q, &user, default)?;
     let before = crate::web::forms::parse_cursor(q.before.as_deref());
     let now = state.clock.now();
-    let st = status.clone();
-    let (rows, tags_of, all_tags) = state
-        .db
-        .read(move |c| -> crate::db::Result<_> {
-            let f = InboxFilter {
-                view,
-                status: st.parse().ok(),
-                tag,
-                window,
-                contact: None,
-                now,
-            };
-            let rows = db::inbox::conversations(c, &f, before, PAGE)?;
-            let tags = rows
-                .iter()
-                .map(|r| db::tags::for_conversation(c, r.id))
-                .collect::<db::Result<Vec<_>>>()?;
-            let all = db::tags::list(c)?
-                .into_iter()
-                .map(|(t, _)| t)
-                .collect::<Vec<_>>();
-            Ok((rows, tags, all))
-        })
-        .await?;
+    let f = InboxFilter {
+        view,
+        status: status.parse().ok(),
+        tag,
+        window,
+        contact: None,
+        now,
+    };
+    let (rows, all_tags) = state.db.read(move |c| load(c, &f, before)).await?;
     let next = crate::web::forms::next_cursor(
         rows.len(),
         PAGE,
         rows.last().map(|r| (r.last_message_at, r.id)),
     );
-    let rows = rows
-        .into_iter()
-        .zip(tags_of)
-        .map(|(r, tags)| Row {
-            id: r.id,
-            when: when(r.last_message_at, now),
-            window: window_state(r.last_inbound_at, now),
-            name: r.contact_name,
-            handle: r.contact_handle,
-            preview: r.preview,
-            unread: r.unread,
-            status: r.status.to_string(),
-            assignee: r.assignee,
-            tags,
-        })
-        .collect();
     let tag_text = tag.map(|t| t.to_string()).unwrap_or_default();
     let query = serde_urlencoded::to_string([
         ("view", view_name),
