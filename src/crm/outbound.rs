@@ -183,6 +183,23 @@ fn timeline_content(msg: &Outbound, template_text: String) -> Content {
     }
 }
 
+/// Whether `by` may send into `conversation` now: they may work it (see `access`), and a
+/// free-form message needs the 24-hour window open.
+pub fn sendable(
+    conversation: &crate::model::Conversation,
+    by: Option<super::access::Who>,
+    free_form: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if let Some(who) = by {
+        super::access::may_work(who, conversation.assignee_id.map(UserId))?;
+    }
+    if free_form && !conversation.window_open(now) {
+        return Err(Error::WindowClosed);
+    }
+    Ok(())
+}
+
 /// Queues a message after every local check. Runs in one writer transaction.
 pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> Result<Queued> {
     if let Some(message_id) = db::outbox::find_by_key(conn, req.idempotency_key)? {
@@ -194,9 +211,7 @@ pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> 
     let Some(conversation) = db::conversations::get(conn, req.conversation_id)? else {
         return Err(Error::NotFound("conversation"));
     };
-    if let Some(who) = req.by {
-        super::access::may_work(who, conversation.assignee_id.map(UserId))?;
-    }
+    sendable(&conversation, req.by, req.message.needs_open_window(), now)?;
     if let Err(problems) = req.message.validate() {
         return Err(Error::Invalid(
             problems
@@ -204,9 +219,6 @@ pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> 
                 .map(|p| FieldError::new("message", p))
                 .collect(),
         ));
-    }
-    if req.message.needs_open_window() && !conversation.window_open(now) {
-        return Err(Error::WindowClosed);
     }
     let template_text = check_template(conn, req.message)?;
     let Some(contact) = db::contacts::get(conn, conversation.contact_id)? else {

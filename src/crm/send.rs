@@ -110,6 +110,18 @@ impl Crm {
         }
     }
 
+    /// Checks, before any work such as uploading a file to Meta, that `who` may send a
+    /// free-form message into conversation `id` now (the same rule `send` applies).
+    pub async fn check_free_form(&self, id: ConversationId, who: Who) -> Result<()> {
+        let now = self.clock.now();
+        let conv = self
+            .db
+            .read(move |c| crate::db::conversations::get(c, id.0))
+            .await?
+            .ok_or(Error::NotFound("conversation"))?;
+        outbound::sendable(&conv, Some(who), true, now)
+    }
+
     /// Puts a failed message back in the outbox (if `w` may work its conversation). Returns the
     /// conversation and whether anything was requeued (only failed messages are).
     #[tracing::instrument(skip_all, fields(message = %message_id), err(Display, level = "debug"))]

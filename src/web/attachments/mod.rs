@@ -5,13 +5,12 @@
 mod file;
 
 use crate::app::AppState;
-use crate::crm::access;
+use crate::crm::outbound::LocalFile;
 use crate::crm::send::{Outgoing, SendKey};
-use crate::db;
 use crate::model::ConversationId;
-use crate::model::{MediaKind, Outbound, UserId};
+use crate::model::{MediaKind, Outbound};
 use crate::web::cookies::FlashKind;
-use crate::web::error::{AppError, Result};
+use crate::web::error::Result;
 use crate::web::extract::CurrentUser;
 use crate::web::forms::{redirect_with_flash, see_other};
 use axum::extract::{Multipart, Path, State};
@@ -21,6 +20,24 @@ use file::{check, read_form, store_and_upload};
 
 /// Largest upload accepted (Meta's document limit plus form overhead).
 pub const MAX_UPLOAD: usize = 101 * 1024 * 1024;
+
+/// The message for an uploaded file: a caption where WhatsApp shows one, a file name for
+/// documents only.
+fn media_message(kind: MediaKind, file: &mut LocalFile, caption: &str) -> Outbound {
+    if kind != MediaKind::Document {
+        file.filename = None;
+    }
+    let captioned = matches!(
+        kind,
+        MediaKind::Image | MediaKind::Video | MediaKind::Document
+    );
+    Outbound::Media {
+        kind,
+        media_id: file.media_id.clone(),
+        caption: Some(caption.to_string()).filter(|c| captioned && !c.is_empty()),
+        filename: file.filename.clone(),
+    }
+}
 
 /// `POST /conversations/{id}/attachments`.
 pub async fn create(
@@ -46,16 +63,14 @@ pub async fn create(
         Ok(k) => k,
         Err(m) => return fail(&m),
     };
-    let now = state.clock.now();
-    let conv = state
-        .db
-        .read(move |c| db::conversations::get(c, id))
-        .await?
-        .ok_or(AppError::NotFound)?;
     // Checked before the upload to Meta too, so a refused send wastes nothing.
-    access::may_work(user.who(), conv.assignee_id.map(UserId))?;
-    if !conv.window_open(now) {
-        return fail("The 24-hour window is closed; only an approved template can be sent.");
+    match state
+        .crm
+        .check_free_form(ConversationId(id), user.who())
+        .await
+    {
+        Err(e @ crate::crm::Error::WindowClosed) => return fail(&e.to_string()),
+        other => other?,
     }
     let (Some(token), Some(pnid)) = (
         state.secret("whatsapp.access_token").await,
@@ -69,22 +84,7 @@ pub async fn create(
         Ok(f) => f,
         Err(m) => return fail(&m),
     };
-    if kind != MediaKind::Document {
-        file.filename = None;
-    }
-    let caption = Some(up.caption.clone()).filter(|c| {
-        !c.is_empty()
-            && matches!(
-                kind,
-                MediaKind::Image | MediaKind::Video | MediaKind::Document
-            )
-    });
-    let message = Outbound::Media {
-        kind,
-        media_id: file.media_id.clone(),
-        caption,
-        filename: file.filename.clone(),
-    };
+    let message = media_message(kind, &mut file, &up.caption);
     let sent = state
         .crm
         .send(Outgoing {
