@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conns=${1:-2}; reqs=${2:-500}; contacts=${3:-100000}; messages=${4:-1000000}
-cargo build --release --quiet --example inboxbench
-bin=target/release/flowcrm
+# BENCH_BIN / BENCH_INBOXBENCH: run another build (e.g. an older commit's) for an A/B comparison;
+# BENCH_DIR: reuse a seeded data dir (the schema must be one both builds accept).
+cargo build --release --quiet --bin flowcrm --example inboxbench
+bin=${BENCH_BIN:-target/release/flowcrm}; inboxbench=${BENCH_INBOXBENCH:-target/release/examples/inboxbench}
 dir=${BENCH_DIR:-$(mktemp -d)}
 trap 'kill $pid 2>/dev/null || true' EXIT
 if [ ! -f "$dir/d/flowcrm.db" ]; then
@@ -17,6 +19,6 @@ du -sh "$dir/d/flowcrm.db"
 FLOWCRM_LOG__LEVEL=warn "$bin" --data-dir "$dir/d" --listen 127.0.0.1:18383 serve >"$dir/server.log" 2>&1 &
 pid=$!
 sleep 1
-target/release/examples/inboxbench --url http://127.0.0.1:18383 --email bench@example.com \
+"$inboxbench" --url http://127.0.0.1:18383 --email bench@example.com \
   --password "correct horse battery" --connections "$conns" --requests "$reqs" --conversations "$contacts"
 echo "server RSS: $(awk '/VmHWM/ {print $2 " " $3 " peak"}' /proc/$pid/status), $(awk '/VmRSS/ {print $2 " " $3 " now"}' /proc/$pid/status)"

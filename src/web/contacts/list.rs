@@ -3,6 +3,7 @@
 use super::{FilterQuery, date};
 use crate::app::AppState;
 use crate::db;
+use crate::db::contacts::ContactCursor;
 use crate::model::{ContactFilter, ContactId, CustomField, FIELD_OPS, FieldOp, OptIn, Tag};
 use crate::web::error::Result;
 use crate::web::extract::CurrentUser;
@@ -102,6 +103,43 @@ impl ContactsPage {
     }
 }
 
+/// A page of list rows with their tags (one query for all tags), and the cursor of the next.
+fn rows_of(
+    c: &rusqlite::Connection,
+    filter: &ContactFilter,
+    after: Option<&ContactCursor>,
+    now: time::OffsetDateTime,
+) -> db::Result<(Vec<Row>, Option<String>)> {
+    let rows = db::contacts::list(c, filter, after, PAGE, now)?;
+    let next = (rows.len() == PAGE as usize)
+        .then(|| rows.last().map(|(_, c)| c.to_string()))
+        .flatten();
+    let ids: Vec<ContactId> = rows.iter().map(|(r, _)| r.contact.id).collect();
+    let mut tags = db::tags::for_contacts(c, &ids)?;
+    let rows = rows
+        .into_iter()
+        .map(|(r, _)| {
+            let k = r.contact;
+            Row {
+                tags: tags.remove(&k.id).unwrap_or_default(),
+                id: k.id.0,
+                name: k.display_name(),
+                phone: k
+                    .phone
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .or(k.username.clone())
+                    .unwrap_or_default(),
+                email: k.email.clone().unwrap_or_default(),
+                last: r.last_message_at.map(date).unwrap_or_default(),
+                opt_in: k.opt_in,
+                whatsapp_name: k.profile_name,
+            }
+        })
+        .collect();
+    Ok((rows, next))
+}
+
 /// `GET /contacts`.
 pub async fn index(
     State(state): State<AppState>,
@@ -110,54 +148,22 @@ pub async fn index(
 ) -> Result<Response> {
     let fq = FilterQuery::read(&state, raw.as_deref()).await?;
     let (filter, after, now) = (fq.filter.clone(), fq.after.clone(), state.clock.now());
-    let (rows, tags_of, all_tags, fields, segments, total) = state
+    let ((rows, next), all_tags, fields, segments, total) = state
         .db
         .read(move |c| -> crate::db::Result<_> {
-            let rows = db::contacts::list(c, &filter, after.as_ref(), PAGE, now)?;
-            let ids: Vec<ContactId> = rows.iter().map(|(r, _)| r.contact.id).collect();
-            let mut tags = db::tags::for_contacts(c, &ids)?;
-            let tags_of: Vec<Vec<Tag>> = ids
-                .iter()
-                .map(|id| tags.remove(id).unwrap_or_default())
-                .collect();
             let all = db::tags::list(c)?
                 .into_iter()
                 .map(|(t, _)| t)
-                .collect::<Vec<_>>();
-            let total = db::contacts::count_matching_upto(c, &filter, now, COUNT_CAP + 1)?;
+                .collect::<Vec<Tag>>();
             Ok((
-                rows,
-                tags_of,
+                rows_of(c, &filter, after.as_ref(), now)?,
                 all,
                 db::custom_fields::list(c)?,
                 db::segments::list(c)?,
-                total,
+                db::contacts::count_matching_upto(c, &filter, now, COUNT_CAP + 1)?,
             ))
         })
         .await?;
-    let next = (rows.len() == PAGE as usize)
-        .then(|| rows.last().map(|(_, c)| c.to_string()))
-        .flatten();
-    let rows = rows
-        .into_iter()
-        .zip(tags_of)
-        .map(|((r, _), tags)| Row {
-            tags,
-            id: r.contact.id.0,
-            name: r.contact.display_name(),
-            whatsapp_name: r.contact.profile_name.clone(),
-            phone: r
-                .contact
-                .phone
-                .as_ref()
-                .map(ToString::to_string)
-                .or(r.contact.username.clone())
-                .unwrap_or_default(),
-            email: r.contact.email.clone().unwrap_or_default(),
-            last: r.last_message_at.map(date).unwrap_or_default(),
-            opt_in: r.contact.opt_in,
-        })
-        .collect();
     let query = fq.filter.to_query();
     let status = if fq.errors.is_empty() {
         StatusCode::OK
