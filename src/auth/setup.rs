@@ -81,12 +81,12 @@ impl Auth {
         // Check and consume inside the writer so two racing submissions cannot both win.
         let user = self
             .db
-            .write(move |c| -> crate::db::Result<_> {
+            .write(move |c| -> Result<_> {
                 if db::users::count(c)? > 0 {
-                    return Ok(Err(Error::SetupDone));
+                    return Err(Error::SetupDone);
                 }
                 if !db::setup_tokens::consume(c, &token_hash, now)? {
-                    return Ok(Err(Error::SetupLinkInvalid));
+                    return Err(Error::SetupLinkInvalid);
                 }
                 let user = db::users::insert(c, &new, now)?;
                 db::audit::record(
@@ -96,9 +96,9 @@ impl Auth {
                         ..entry
                     },
                 )?;
-                Ok(Ok(user))
+                Ok(user)
             })
-            .await??;
+            .await?;
         self.start_session(&user, client, None, "login.success")
             .await
     }

@@ -1,8 +1,8 @@
 //! `flowcrm demo seed`: fills a data dir with realistic demo data, with a progress bar.
 
+use super::demo_data::{self as demo, Rng};
 use crate::app;
 use crate::config::Loaded;
-use crate::crm::demo::{self, Rng};
 use clap::Subcommand;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

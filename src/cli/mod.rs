@@ -3,6 +3,7 @@
 mod api_key;
 mod contacts;
 mod demo;
+mod demo_data;
 mod healthcheck;
 mod init;
 mod secret;

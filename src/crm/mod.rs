@@ -10,7 +10,6 @@ pub mod api_keys;
 pub mod consent;
 pub mod contacts;
 pub mod conversations;
-pub mod demo;
 mod error;
 pub mod events;
 pub mod fields;

@@ -58,19 +58,19 @@ pub(super) async fn tag_op(
 ) -> ApiResult<StatusCode> {
     state
         .db
-        .write(move |c| -> crate::db::Result<_> {
+        .write(move |c| -> ApiResult<_> {
             if db::contacts::get(c, ContactId(id))?.is_none() {
-                return Ok(Err(ApiError::NotFound("contact")));
+                return Err(ApiError::NotFound("contact"));
             }
             if !db::tags::exists(c, tag)? {
-                return Ok(Err(ApiError::NotFound("tag")));
+                return Err(ApiError::NotFound("tag"));
             }
             if add {
                 db::tags::tag_contacts(c, tag, &[ContactId(id)])?;
             } else {
                 db::tags::untag_contacts(c, tag, &[ContactId(id)])?;
             }
-            Ok(Ok(StatusCode::NO_CONTENT))
+            Ok(StatusCode::NO_CONTENT)
         })
-        .await?
+        .await
 }

@@ -2,7 +2,7 @@
 //! notes and catalog orders, recorded through the same code path as Meta's webhooks (so the
 //! data looks exactly like real data), plus replies from the business.
 
-use super::inbound::{self, Outcome};
+use crate::crm::inbound::{self, Outcome};
 use crate::db::{self, Result};
 use crate::model::{
     Content, ConversationStatus, DeliveryStatus, Direction, MediaRef, MessageContext,
