@@ -119,6 +119,23 @@ const CURRENCY: &[&str] = &["currency", "moeda", "moneda"];
 /// A checked CSV row, or its line number and what is wrong.
 pub type CsvRow = std::result::Result<ProductRow, (usize, String)>;
 
+/// Saves checked rows in one transaction; returns how many were added and how many updated.
+pub fn save_all(
+    conn: &Connection,
+    rows: &[ProductRow],
+    now: OffsetDateTime,
+) -> Result<(usize, usize)> {
+    let mut counts = (0, 0);
+    for r in rows {
+        if save(conn, r, now)? {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// Checks CSV rows; problems are `(line, reason)` with the header as line 1. A price like
 /// `59.90 BRL` (Meta's catalog feed) carries its currency.
 pub fn parse_csv_rows(

@@ -93,6 +93,39 @@ pub(super) fn parse_csv(
     Ok((header, rows))
 }
 
+/// The import form as posted: the file, whether it is a dry run, and columns chosen by hand.
+struct Upload {
+    bytes: Vec<u8>,
+    dry_run: bool,
+    overrides: Vec<(String, String)>,
+}
+
+impl Upload {
+    async fn read(form: &mut Multipart) -> Self {
+        let mut up = Upload {
+            bytes: Vec::new(),
+            dry_run: false,
+            overrides: Vec::new(),
+        };
+        while let Ok(Some(field)) = form.next_field().await {
+            let name = field.name().unwrap_or("").to_string();
+            match name.as_str() {
+                "file" => up.bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+                "dry_run" => up.dry_run = true,
+                n if n.starts_with("map_") => {
+                    let v = field.text().await.unwrap_or_default();
+                    if !v.trim().is_empty() {
+                        up.overrides
+                            .push((n["map_".len()..].to_string(), v.trim().to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        up
+    }
+}
+
 /// `POST /contacts/import` (multipart: `file`, `dry_run`).
 pub async fn upload(
     State(state): State<AppState>,
@@ -101,22 +134,11 @@ pub async fn upload(
 ) -> Result<Response> {
     user.require(AdminAction::Import)?;
     let mut p = page(&user);
-    let (mut bytes, mut dry_run) = (Vec::new(), false);
-    let mut overrides: Vec<(String, String)> = Vec::new();
-    while let Ok(Some(field)) = form.next_field().await {
-        let name = field.name().unwrap_or("").to_string();
-        match name.as_str() {
-            "file" => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-            "dry_run" => dry_run = true,
-            n if n.starts_with("map_") => {
-                let v = field.text().await.unwrap_or_default();
-                if !v.trim().is_empty() {
-                    overrides.push((n["map_".len()..].to_string(), v.trim().to_string()));
-                }
-            }
-            _ => {}
-        }
-    }
+    let Upload {
+        bytes,
+        dry_run,
+        overrides,
+    } = Upload::read(&mut form).await;
     p.overrides.clone_from(&overrides);
     p.dry_run = dry_run;
     let parsed = if bytes.is_empty() {

@@ -87,6 +87,25 @@ fn parts(snippet: &str) -> Vec<(String, bool)> {
     out
 }
 
+/// The first ten contacts the search text matches: (id, name, phone).
+fn matching_contacts(
+    c: &rusqlite::Connection,
+    filter: &ContactFilter,
+    now: time::OffsetDateTime,
+) -> db::Result<Vec<(i64, String, String)>> {
+    Ok(db::contacts::list(c, filter, None, 10, now)?
+        .into_iter()
+        .map(|(r, _)| {
+            let k = r.contact;
+            (
+                k.id.0,
+                k.display_name(),
+                k.phone.map(|p| p.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
 /// `GET /search`.
 pub async fn index(
     State(state): State<AppState>,
@@ -116,17 +135,7 @@ pub async fn index(
         .read(move |c| -> crate::db::Result<_> {
             let hits = db::inbox::search_messages(c, &expr, before, PAGE)?;
             let contacts = if first {
-                db::contacts::list(c, &filter, None, 10, now)?
-                    .into_iter()
-                    .map(|(r, _)| {
-                        let k = r.contact;
-                        (
-                            k.id.0,
-                            k.display_name(),
-                            k.phone.map(|p| p.to_string()).unwrap_or_default(),
-                        )
-                    })
-                    .collect()
+                matching_contacts(c, &filter, now)?
             } else {
                 Vec::new()
             };

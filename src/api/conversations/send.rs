@@ -151,13 +151,7 @@ pub async fn send(
             .read(move |c| db::api_keys::idempotent(c, key_id, &k))
             .await?
     {
-        if r.request_hash != request_hash {
-            return Err(ApiError::field(
-                "Idempotency-Key",
-                "This key was used for a different request; use a new key.",
-            ));
-        }
-        return Ok(replay(r.status, &r.body, true));
+        return replayed(&r, &request_hash);
     }
     let queued = state
         .crm
@@ -177,26 +171,55 @@ pub async fn send(
     let now = state.clock.now();
     let (status, json) = state
         .db
-        .write(move |c| -> crate::db::Result<_> {
-            let out = serde_json::to_string(&crate::api::messages::one(c, queued.message_id)?)
-                .unwrap_or_default();
-            let Some(k) = &idem else {
-                return Ok((202, out));
-            };
-            // A concurrent twin with the same key stored its answer first: replay that one.
-            if let Some(r) = db::api_keys::idempotent(c, key_id, k)? {
-                return Ok((r.status, r.body));
-            }
-            let replay = db::api_keys::Replay {
+        .write(move |c| {
+            answer(
+                c,
+                queued.message_id,
+                key_id,
+                idem.as_deref(),
                 request_hash,
-                status: 202,
-                body: out.clone(),
-            };
-            db::api_keys::remember(c, key_id, k, &replay, now)?;
-            Ok((202, out))
+                now,
+            )
         })
         .await?;
     Ok(replay(status, &json, queued.duplicate))
+}
+
+/// The stored answer for a reused key, or a refusal when the key came with another request.
+fn replayed(r: &db::api_keys::Replay, request_hash: &[u8]) -> ApiResult<Response> {
+    if r.request_hash != request_hash {
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "This key was used for a different request; use a new key.",
+        ));
+    }
+    Ok(replay(r.status, &r.body, true))
+}
+
+/// The 202 answer for the queued message, kept for 24 h under the caller's key; a concurrent
+/// twin with the same key that stored its answer first is replayed instead.
+fn answer(
+    c: &rusqlite::Connection,
+    message_id: i64,
+    key_id: i64,
+    idem: Option<&str>,
+    request_hash: Vec<u8>,
+    now: time::OffsetDateTime,
+) -> db::Result<(u16, String)> {
+    let out = serde_json::to_string(&crate::api::messages::one(c, message_id)?).unwrap_or_default();
+    let Some(k) = idem else {
+        return Ok((202, out));
+    };
+    if let Some(r) = db::api_keys::idempotent(c, key_id, k)? {
+        return Ok((r.status, r.body));
+    }
+    let replay = db::api_keys::Replay {
+        request_hash,
+        status: 202,
+        body: out.clone(),
+    };
+    db::api_keys::remember(c, key_id, k, &replay, now)?;
+    Ok((202, out))
 }
 
 /// The stored (or just made) answer of a send; `replayed` adds `Idempotent-Replayed: true`.

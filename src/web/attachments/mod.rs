@@ -72,15 +72,12 @@ pub async fn create(
         Err(e @ crate::crm::Error::WindowClosed) => return fail(&e.to_string()),
         other => other?,
     }
-    let (Some(token), Some(pnid)) = (
-        state.secret("whatsapp.access_token").await,
-        state.config.whatsapp.phone_number_id.clone(),
-    ) else {
+    let Some(link) = crate::web::conversations::meta_link(&state).await else {
         return fail(
             "WhatsApp is not connected: set whatsapp.phone_number_id and the access token.",
         );
     };
-    let mut file = match store_and_upload(&state, &up, &token, &pnid).await {
+    let mut file = match store_and_upload(&state, &up, &link.token, &link.phone_number_id).await {
         Ok(f) => f,
         Err(m) => return fail(&m),
     };

@@ -10,6 +10,50 @@ use crate::web::extract::CurrentUser;
 use axum::extract::{Query, State};
 use axum::response::Response;
 
+/// The CSV header.
+const HEADER: [&str; 9] = [
+    "order",
+    "created_at",
+    "status",
+    "customer",
+    "phone",
+    "currency",
+    "total",
+    "items",
+    "note",
+];
+
+/// One order as a CSV record: the total without its currency sign, the lines in one cell.
+fn record(items: &[db::orders::ItemRow], o: &db::orders::OrderRow) -> [String; 9] {
+    let total = money::format(o.total_minor, &o.currency);
+    let amount = total
+        .split_once(' ')
+        .map_or(total.as_str(), |(_, a)| a)
+        .to_string();
+    let lines: Vec<String> = items
+        .iter()
+        .map(|i| {
+            format!(
+                "{} x {} @ {}",
+                i.quantity,
+                i.product_retailer_id,
+                money::format(i.unit_price_minor, &o.currency)
+            )
+        })
+        .collect();
+    [
+        o.id.to_string(),
+        date(o.created_at),
+        o.status.as_str().to_string(),
+        cell(&o.contact_name),
+        cell(o.contact_phone.as_deref().unwrap_or("")),
+        o.currency.clone(),
+        amount,
+        cell(&lines.join("; ")),
+        cell(&o.note),
+    ]
+}
+
 /// `GET /orders/export.csv`: one row per order with its lines in one cell.
 pub async fn orders(
     State(state): State<AppState>,
@@ -33,47 +77,9 @@ pub async fn orders(
         .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record([
-        "order",
-        "created_at",
-        "status",
-        "customer",
-        "phone",
-        "currency",
-        "total",
-        "items",
-        "note",
-    ])
-    .map_err(io)?;
+    w.write_record(HEADER).map_err(io)?;
     for (items, o) in &rows {
-        let total = money::format(o.total_minor, &o.currency);
-        let amount = total
-            .split_once(' ')
-            .map_or(total.as_str(), |(_, a)| a)
-            .to_string();
-        let lines: Vec<String> = items
-            .iter()
-            .map(|i| {
-                format!(
-                    "{} x {} @ {}",
-                    i.quantity,
-                    i.product_retailer_id,
-                    money::format(i.unit_price_minor, &o.currency)
-                )
-            })
-            .collect();
-        w.write_record([
-            o.id.to_string(),
-            date(o.created_at),
-            o.status.as_str().to_string(),
-            cell(&o.contact_name),
-            cell(o.contact_phone.as_deref().unwrap_or("")),
-            o.currency.clone(),
-            amount,
-            cell(&lines.join("; ")),
-            cell(&o.note),
-        ])
-        .map_err(io)?;
+        w.write_record(record(items, o)).map_err(io)?;
     }
     let body = w
         .into_inner()

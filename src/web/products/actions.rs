@@ -73,6 +73,17 @@ pub async fn delete(
     ))
 }
 
+/// The bytes of the form's `file` field (empty when there is none).
+async fn file_of(form: &mut Multipart) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("file") {
+            bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        }
+    }
+    bytes
+}
+
 /// `POST /products/import` (multipart `file`): every row is checked first; any bad row and
 /// nothing is imported.
 pub async fn import(
@@ -81,12 +92,7 @@ pub async fn import(
     mut form: Multipart,
 ) -> Result<Response> {
     user.require(AdminAction::Products)?;
-    let mut bytes = Vec::new();
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some("file") {
-            bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-        }
-    }
+    let bytes = file_of(&mut form).await;
     let mut p = page(
         &state,
         &user,
@@ -124,17 +130,7 @@ pub async fn import(
     let good: Vec<_> = rows.into_iter().flatten().collect();
     let (created, updated) = state
         .db
-        .write(move |c| -> crate::db::Result<_> {
-            let mut counts = (0, 0);
-            for r in &good {
-                if products::save(c, r, now)? {
-                    counts.0 += 1;
-                } else {
-                    counts.1 += 1;
-                }
-            }
-            Ok(counts)
-        })
+        .write(move |c| products::save_all(c, &good, now))
         .await?;
     Ok(redirect_with_flash(
         &state.cookies,
