@@ -476,5 +476,24 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     c.goto(&format!("{base}/products")).await.expect("products");
     assert!(!c.source().await.expect("html").contains("Save product"));
     screenshot(&c, "products-agent-desktop").await;
+    damaged_segment_is_shown(&c, &base, dir.path()).await;
     c.close().await.expect("close");
+}
+
+/// A saved segment whose stored filter cannot be read shows as damaged; the list still opens.
+async fn damaged_segment_is_shown(c: &Client, base: &str, dir: &std::path::Path) {
+    let db = rusqlite::Connection::open(dir.join("data/flowcrm.db")).expect("db");
+    db.busy_timeout(Duration::from_secs(5))
+        .expect("busy timeout");
+    db.execute(
+        "INSERT INTO segments (name, filter, created_at, updated_at) VALUES ('VIP', '{\"tags_all\": [', 0, 0)",
+        [],
+    )
+    .expect("a damaged segment");
+    c.goto(&format!("{base}/segments")).await.expect("segments");
+    assert!(text_of(c, "table").await.contains("Damaged"));
+    screenshot(c, "segments-damaged-desktop").await;
+    c.set_window_size(390, 844).await.expect("resize");
+    c.goto(&format!("{base}/segments")).await.expect("segments");
+    screenshot(c, "segments-damaged-phone").await;
 }
