@@ -1,6 +1,7 @@
 //! Reading a stored media file: the one door the page and the API use to hand out a message's
 //! downloaded (or sent) attachment.
 
+use super::access::{self, Who};
 use super::{Crm, Error, Result};
 use crate::db::{self, media::MediaState};
 
@@ -20,14 +21,17 @@ pub struct StoredFile {
 }
 
 impl Crm {
-    /// Opens media row `id`'s file; not found when it is not (or no longer) stored.
-    pub async fn open_media(&self, id: i64) -> Result<StoredFile> {
+    /// Opens media row `id`'s file for `who` (anyone who may read conversations, see
+    /// `access::may_read`); not found when it is not (or no longer) stored.
+    pub async fn open_media(&self, id: i64, who: Who) -> Result<StoredFile> {
+        access::may_read(who)?;
         let row = self.db.read(move |c| db::media::get(c, id)).await?;
         self.open_row(row).await
     }
 
-    /// Opens the file of message `message_id`'s attachment.
-    pub async fn open_message_media(&self, message_id: i64) -> Result<StoredFile> {
+    /// Opens the file of message `message_id`'s attachment for `who` (as [`Crm::open_media`]).
+    pub async fn open_message_media(&self, message_id: i64, who: Who) -> Result<StoredFile> {
+        access::may_read(who)?;
         let row = self
             .db
             .read(move |c| db::media::for_message(c, message_id))

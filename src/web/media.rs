@@ -12,10 +12,10 @@ use axum::response::Response;
 /// a browser may keep a copy, but once the media is erased it is never shown from that copy.
 pub async fn show(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let file = state.crm.open_media(id).await?;
+    let file = state.crm.open_media(id, user.who()).await?;
     Ok(file_response(file, &headers))
 }

@@ -126,8 +126,12 @@ async fn attachments_are_served_to_keys_and_conversations_filter_by_contact() {
     );
     let image = by_wamid(&page, "wamid.IMAGE1");
     let url = image["content"]["media"]["url"].as_str().expect("url");
-    // The attachment's bytes, for the key, with their type; nothing without a key.
+    // The attachment's bytes, for an agent key and an admin key alike (reading is every role's,
+    // `access::may_read`), with their type; nothing without a key.
     let path = url.trim_start_matches("/api/v1");
+    let (_, admin) = key(&app, Role::Admin).await;
+    let as_admin = call(&mut app, "GET", path, Some(&admin), None).await;
+    assert_eq!(as_admin.status, StatusCode::OK);
     let file = call(&mut app, "GET", path, Some(&k), None).await;
     assert_eq!(file.status, StatusCode::OK);
     assert_eq!(file.header("content-type"), Some("image/jpeg"));

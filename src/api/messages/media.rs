@@ -21,10 +21,10 @@ use axum::response::Response;
 )]
 pub async fn media(
     State(state): State<AppState>,
-    _caller: ApiCaller,
+    caller: ApiCaller,
     Id(id): Id,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let file = state.crm.open_message_media(id).await?;
+    let file = state.crm.open_message_media(id, caller.who()).await?;
     Ok(crate::api::files::file_response(file, &headers))
 }
