@@ -50,6 +50,12 @@ impl std::fmt::Display for ConversationStatus {
     }
 }
 
+/// When free-form replies stop being allowed, given the customer's last message (if any).
+#[must_use]
+pub fn window_closes_at(last_inbound: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+    last_inbound.map(|t| t + SERVICE_WINDOW)
+}
+
 /// A conversation with a contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
@@ -75,7 +81,7 @@ impl Conversation {
     /// When free-form replies stop being allowed, if the window ever opened.
     #[must_use]
     pub fn window_closes_at(&self) -> Option<OffsetDateTime> {
-        self.last_inbound_at.map(|t| t + SERVICE_WINDOW)
+        window_closes_at(self.last_inbound_at)
     }
 
     /// True while free-form replies are allowed.

@@ -21,7 +21,7 @@ pub use contact::{Contact, ContactId};
 pub use contact_filter::{
     ContactFilter, ContactSort, FIELD_OPS, FieldCondition, FieldOp, MAX_SEARCH, OptIn, search_text,
 };
-pub use conversation::{Conversation, ConversationStatus, SERVICE_WINDOW};
+pub use conversation::{Conversation, ConversationStatus, SERVICE_WINDOW, window_closes_at};
 pub use custom_field::{CustomField, FIELD_KINDS, FieldKind, check_field_key};
 pub use field::FieldError;
 pub use ids::{ConversationId, MessageId, OrderId, TagId};

@@ -13,7 +13,7 @@ pub(super) fn conversation_out(
     c: &db::inbox::ConversationRow,
     now: time::OffsetDateTime,
 ) -> ConversationOut {
-    let closes = c.last_inbound_at.map(|t| t + crate::model::SERVICE_WINDOW);
+    let closes = crate::model::window_closes_at(c.last_inbound_at);
     ConversationOut {
         window_open: closes.is_some_and(|t| now < t),
         window_closes_at: closes.map(rfc3339),
