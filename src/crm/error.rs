@@ -52,15 +52,6 @@ impl Error {
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
-
-    /// The store's own error, when this is one.
-    #[must_use]
-    pub fn as_db(&self) -> Option<&db::Error> {
-        match self {
-            Self::Db(e) => Some(e),
-            _ => None,
-        }
-    }
 }
 
 impl From<db::Error> for Error {
