@@ -88,6 +88,7 @@ async fn main() {
                     idempotency_key: &key,
                     author: None,
                     by: None,
+                    confirm_consent: false,
                 };
                 queue(c, &req, now)?;
             }

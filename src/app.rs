@@ -124,12 +124,13 @@ impl AppState {
         );
         let auth = Auth::new(db.clone(), clock.clone(), policy, throttle);
         let cookies = CookieConfig::new(config.is_https());
-        let crm = Crm::new(
+        let mut crm = Crm::new(
             db.clone(),
             clock.clone(),
             config.media_dir(),
             config.crm.default_region.clone(),
         );
+        crm.whatsapp = Arc::new(crate::crm::connection::FileValues::of(&config));
         let graph = GraphClient::new(
             &config.whatsapp.graph_base_url,
             &config.whatsapp.api_version,

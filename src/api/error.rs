@@ -237,6 +237,11 @@ impl From<crate::crm::Error> for ApiError {
                 "The 24-hour window is closed: the customer has not written in the last 24 hours. Send an approved template.",
             ),
             E::Template(why) => Self::field("template", why),
+            E::NotConnected => Self::Conflict(crate::crm::connection::NOT_CONNECTED.into()),
+            E::ConsentRefused(why) => Self::field("consent", why),
+            E::ConsentUnconfirmed(why) => Self::Conflict(format!(
+                "{why} Through the API: repeat the request with \"confirm_consent\": true in the template."
+            )),
             E::Corrupt(what) => crate::db::Error::Corrupt(what).into(),
             E::Db(e) => e.into(),
         }

@@ -165,6 +165,8 @@ pub struct WhatsAppConfig {
     pub phone_number_id: Option<String>,
     /// WhatsApp Business Account id.
     pub waba_id: Option<String>,
+    /// Meta app id (shown on the connection page; the app's webhooks are subscribed with it).
+    pub app_id: Option<String>,
     /// Graph API version used in request paths.
     pub api_version: String,
     /// Graph API base URL (point it at a fake in tests).
@@ -186,6 +188,7 @@ impl Default for WhatsAppConfig {
         Self {
             phone_number_id: None,
             waba_id: None,
+            app_id: None,
             api_version: "v23.0".into(),
             graph_base_url: "https://graph.facebook.com".into(),
             verify_token: None,

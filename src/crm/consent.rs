@@ -57,6 +57,65 @@ pub fn record(
     )?)
 }
 
+/// Template categories Meta names.
+const MARKETING: &str = "MARKETING";
+
+/// Whether a template of `category` may go to a contact with consent `opt_in` (one rule for
+/// every door). A contact who opted out is refused marketing templates; any other template to
+/// them, and any template to a contact whose consent is unknown and who has never written to the
+/// business, needs the sender's confirmation. Returns the confirmation to record in the
+/// contact's timeline when one was needed and given.
+pub fn template_allowed(
+    opt_in: OptIn,
+    category: &str,
+    has_written: bool,
+    confirmed: bool,
+    template: &str,
+) -> Result<Option<String>> {
+    let marketing = category.eq_ignore_ascii_case(MARKETING);
+    let needs = match opt_in {
+        OptIn::In => return Ok(None),
+        OptIn::Out if marketing => {
+            return Err(Error::ConsentRefused(format!(
+                "Marketing template `{template}` not sent: this contact opted out of messages. \
+                 Replies inside the 24-hour window and utility templates (with confirmation) are still possible."
+            )));
+        }
+        OptIn::Out => "opted out",
+        OptIn::Unknown if has_written => return Ok(None),
+        OptIn::Unknown => "consent unknown",
+    };
+    if confirmed {
+        return Ok(Some(format!(
+            "Template `{template}` sent with {needs}: the sender confirmed the contact may be messaged."
+        )));
+    }
+    let why = if opt_in == OptIn::Out {
+        format!(
+            "This contact opted out of messages. Send `{template}` only if it is about something they asked for \
+             (an order, an appointment): confirm to send it."
+        )
+    } else {
+        format!(
+            "We do not know whether this contact agreed to receive WhatsApp messages, and they have never written to you. \
+             Confirm that they did (for example, they gave you their number for this) to send `{template}`."
+        )
+    };
+    Err(Error::ConsentUnconfirmed(why))
+}
+
+/// Records in contact `id`'s timeline that a send was refused for consent (after the send's
+/// own transaction was rolled back).
+pub fn record_refusal(
+    conn: &Connection,
+    id: ContactId,
+    why: &str,
+    by: Option<UserId>,
+    now: OffsetDateTime,
+) -> db::Result<()> {
+    db::contact_events::insert(conn, id, "send_refused", why, by.map(|u| u.0), now)
+}
+
 impl super::Crm {
     /// Records a consent change for contact `id`.
     #[tracing::instrument(skip_all, fields(contact = %id, state = consent.state.as_str()), err(Display, level = "debug"))]
@@ -69,6 +128,35 @@ impl super::Crm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opted_out_contacts_are_refused_marketing_and_unknown_consent_asks_first() {
+        let refused = template_allowed(OptIn::Out, "MARKETING", true, true, "promo");
+        assert!(matches!(refused, Err(Error::ConsentRefused(m)) if m.contains("opted out")));
+        let ask = template_allowed(OptIn::Out, "UTILITY", true, false, "order_update");
+        assert!(matches!(ask, Err(Error::ConsentUnconfirmed(_))));
+        let ok = template_allowed(OptIn::Out, "UTILITY", true, true, "order_update");
+        assert!(
+            ok.expect("confirmed")
+                .is_some_and(|t| t.contains("opted out"))
+        );
+        let ask = template_allowed(OptIn::Unknown, "marketing", false, false, "promo");
+        assert!(matches!(ask, Err(Error::ConsentUnconfirmed(m)) if m.contains("never written")));
+        assert!(
+            template_allowed(OptIn::Unknown, "MARKETING", false, true, "promo")
+                .expect("confirmed")
+                .is_some()
+        );
+        assert_eq!(
+            template_allowed(OptIn::Unknown, "MARKETING", true, false, "promo").ok(),
+            Some(None),
+            "a customer who wrote to the business started the contact"
+        );
+        assert_eq!(
+            template_allowed(OptIn::In, "MARKETING", false, false, "promo").ok(),
+            Some(None)
+        );
+    }
 
     #[test]
     fn blank_sources_fall_back_and_long_ones_are_cut() {

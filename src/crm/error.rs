@@ -28,6 +28,16 @@ pub enum Error {
     /// Free-form messages need the customer to have written in the last 24 hours.
     #[error("the 24-hour window is closed; only an approved template can be sent")]
     WindowClosed,
+    /// WhatsApp is not connected (no phone number id or access token): nothing can be sent.
+    #[error("{}", super::connection::NOT_CONNECTED)]
+    NotConnected,
+    /// The contact's consent does not allow this message (the reason; recorded in their
+    /// timeline).
+    #[error("{0}")]
+    ConsentRefused(String),
+    /// The contact's consent is unknown: the sender must confirm they may be messaged.
+    #[error("{0}")]
+    ConsentUnconfirmed(String),
     /// The template is unknown, not approved, or its variables do not fit.
     #[error("{0}")]
     Template(String),

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod connection;
 pub mod consent;
 pub mod contacts;
 pub mod conversations;
@@ -26,6 +27,7 @@ mod receive;
 pub mod segments;
 pub mod send;
 mod service;
+pub mod start;
 pub mod tags;
 pub mod templates;
 

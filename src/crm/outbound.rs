@@ -27,6 +27,9 @@ pub struct QueueRequest<'a> {
     pub author: Option<UserId>,
     /// Who is sending, checked against the conversation's assignee; `None` for FlowCRM itself.
     pub by: Option<super::access::Who>,
+    /// The sender confirmed that a contact whose consent is unknown (or who opted out) may get
+    /// this template (see `consent::template_allowed`).
+    pub confirm_consent: bool,
 }
 
 /// A queued message.
@@ -56,8 +59,9 @@ pub fn placeholders(text: &str) -> Vec<String> {
 }
 
 /// Checks a template send against the synced template: approved, variables complete and well
-/// formed. Returns the body text with the variables filled in, for the timeline.
-fn check_template(conn: &Connection, msg: &Outbound) -> Result<String> {
+/// formed. Returns the body text with the variables filled in, for the timeline, and the
+/// template's category (`None` for anything but a template).
+fn check_template(conn: &Connection, msg: &Outbound) -> Result<(String, Option<String>)> {
     let Outbound::Template {
         name,
         language,
@@ -66,7 +70,7 @@ fn check_template(conn: &Connection, msg: &Outbound) -> Result<String> {
         ..
     } = msg
     else {
-        return Ok(String::new());
+        return Ok((String::new(), None));
     };
     let Some(t) = db::templates::find(conn, name, language)? else {
         return Err(Error::Template(format!(
@@ -132,7 +136,7 @@ fn check_template(conn: &Connection, msg: &Outbound) -> Result<String> {
     for (want, got) in wanted.iter().zip(body) {
         filled = filled.replace(&format!("{{{{{want}}}}}"), &got.text);
     }
-    Ok(filled)
+    Ok((filled, Some(t.category)))
 }
 
 /// What the timeline shows for an outbound message.
@@ -220,10 +224,26 @@ pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> 
                 .collect(),
         ));
     }
-    let template_text = check_template(conn, req.message)?;
+    let (template_text, category) = check_template(conn, req.message)?;
     let Some(contact) = db::contacts::get(conn, conversation.contact_id)? else {
         return Err(Error::NotFound("contact"));
     };
+    if let (Some(category), Outbound::Template { name, .. }) = (category, req.message) {
+        let has_written = db::conversations::for_contact(conn, contact.id)?
+            .iter()
+            .any(|c| c.last_inbound_at.is_some());
+        let confirmed = super::consent::template_allowed(
+            contact.opt_in,
+            &category,
+            has_written,
+            req.confirm_consent,
+            name,
+        )?;
+        if let Some(text) = confirmed {
+            let user = req.by.and_then(|w| w.user).map(|u| u.0);
+            db::contact_events::insert(conn, contact.id, "consent_confirmed", &text, user, now)?;
+        }
+    }
     let recipient = match (contact.phone, contact.bsuid) {
         (Some(p), _) => Recipient::Phone(p),
         (None, Some(u)) => Recipient::UserId(u),

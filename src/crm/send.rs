@@ -27,7 +27,7 @@ pub enum SendKey {
 
 impl SendKey {
     /// The outbox key.
-    fn derive(self) -> Result<String> {
+    pub(super) fn derive(self) -> Result<String> {
         let random = || {
             crate::crypto::random_token()
                 .map_err(|e| Error::Db(crate::db::Error::Task(e.to_string())))
@@ -64,6 +64,9 @@ pub struct Outgoing {
     /// The local copy of an uploaded file, recorded with the message; removed from disk if the
     /// send is refused.
     pub file: Option<LocalFile>,
+    /// The sender confirmed that the contact may get this template although their consent is
+    /// unknown (or they opted out of marketing only); see `consent::template_allowed`.
+    pub confirm_consent: bool,
 }
 
 impl Crm {
@@ -75,9 +78,12 @@ impl Crm {
         let now = self.clock.now();
         let id = req.conversation_id;
         let stored = req.file.as_ref().map(|f| f.stored_name.clone());
+        let file_values = self.whatsapp.clone();
+        let user = req.by.and_then(|w| w.user);
         let result = self
             .db
             .write(move |c| {
+                super::connection::require(c, &file_values)?;
                 let q = QueueRequest {
                     conversation_id: req.conversation_id.0,
                     message: &req.message,
@@ -85,6 +91,7 @@ impl Crm {
                     idempotency_key: &key,
                     author: req.author,
                     by: req.by,
+                    confirm_consent: req.confirm_consent,
                 };
                 let queued = outbound::queue(c, &q, now)?;
                 if let Some(f) = &req.file
@@ -105,8 +112,29 @@ impl Crm {
                 if let Some(name) = stored {
                     let _ = tokio::fs::remove_file(self.media_dir.join(name)).await;
                 }
+                if let Error::ConsentRefused(why) = &e {
+                    self.record_refusal(id, why.clone(), user).await;
+                }
                 Err(e)
             }
+        }
+    }
+
+    /// Records a consent refusal in the timeline of conversation `id`'s contact (the send's own
+    /// transaction was rolled back). A failure here is logged: the refusal itself stands.
+    async fn record_refusal(&self, id: ConversationId, why: String, by: Option<UserId>) {
+        let now = self.clock.now();
+        let done = self
+            .db
+            .write(move |c| -> crate::db::Result<()> {
+                if let Some(conv) = crate::db::conversations::get(c, id.0)? {
+                    super::consent::record_refusal(c, conv.contact_id, &why, by, now)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "could not record a consent refusal");
         }
     }
 

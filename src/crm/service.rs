@@ -28,6 +28,8 @@ pub struct Crm {
     pub media_dir: PathBuf,
     /// Region for phone numbers typed without a country code (`crm.default_region`).
     pub default_region: Option<String>,
+    /// The WhatsApp connection values `flowcrm.toml` gives (the browser's win over them).
+    pub whatsapp: Arc<super::connection::FileValues>,
 }
 
 impl Crm {
@@ -47,6 +49,7 @@ impl Crm {
             outbox_wakeup: Arc::new(Notify::new()),
             media_wakeup: Arc::new(Notify::new()),
             media_dir,
+            whatsapp: Arc::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod consent;
+pub mod contact_events;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_fields;
@@ -19,6 +20,7 @@ pub mod outbox;
 pub mod secrets;
 pub mod segments;
 pub mod sessions;
+pub mod settings;
 pub mod setup_tokens;
 pub mod statuses;
 pub mod tags;

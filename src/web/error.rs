@@ -187,7 +187,12 @@ impl From<crate::crm::Error> for AppError {
             E::NotFound(_) => AppError::NotFound,
             E::Denied(why) => AppError::ForbiddenBecause(why.into()),
             E::Duplicate(_) | E::Conflict(_) => AppError::Conflict(e.to_string()),
-            E::Invalid(_) | E::WindowClosed | E::Template(_) => AppError::Refused(e.to_string()),
+            E::Invalid(_)
+            | E::WindowClosed
+            | E::Template(_)
+            | E::NotConnected
+            | E::ConsentRefused(_)
+            | E::ConsentUnconfirmed(_) => AppError::Refused(e.to_string()),
             E::Corrupt(what) => AppError::Corrupt(what),
             E::Db(e) => e.into(),
         }

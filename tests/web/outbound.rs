@@ -31,6 +31,7 @@ async fn send(
                 idempotency_key: &key,
                 author: None,
                 by: None,
+                confirm_consent: false,
             };
             queue(c, &req, now)
         })

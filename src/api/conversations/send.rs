@@ -39,6 +39,11 @@ pub struct TemplateIn {
     /// Header text variables in order.
     #[serde(default)]
     pub header_params: Vec<String>,
+    /// Confirms that the contact may get this template although their consent is unknown and
+    /// they have never written (or they opted out and this is not a marketing template). Without
+    /// it such a send is refused with 409; the confirmation is recorded in the contact's timeline.
+    #[serde(default)]
+    pub confirm_consent: bool,
 }
 
 /// A message to send.
@@ -58,10 +63,10 @@ pub enum SendIn {
 }
 
 /// Longest `Idempotency-Key`.
-pub(super) const MAX_IDEMPOTENCY_KEY: usize = 255;
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// The `Idempotency-Key` header, checked.
-pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+pub fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -81,8 +86,14 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> 
         })
 }
 
+/// Whether the body confirms consent (templates only).
+#[must_use]
+pub fn confirms_consent(body: &SendIn) -> bool {
+    matches!(body, SendIn::Template { template } if template.confirm_consent)
+}
+
 /// The message to queue for a request body.
-pub(super) fn outbound_of(body: &SendIn) -> Outbound {
+pub fn outbound_of(body: &SendIn) -> Outbound {
     let params = |v: &[String]| -> Vec<TemplateParam> {
         v.iter()
             .map(|t| TemplateParam {
@@ -126,7 +137,8 @@ pub(super) fn outbound_of(body: &SendIn) -> Outbound {
         (status = 401, description = "No valid key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An agent key and a conversation assigned to a team member: only its assignee or an admin answers it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not sendable (window closed, template, limits, key reused)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "WhatsApp is not connected, or the contact's consent is unknown and `confirm_consent` was not given", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not sendable (window closed, template, limits, consent refused, key reused)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []))
 )]
@@ -166,6 +178,7 @@ pub async fn send(
             author: None,
             by: Some(caller.who()),
             file: None,
+            confirm_consent: confirms_consent(&body),
         })
         .await?;
     let now = state.clock.now();
@@ -223,7 +236,7 @@ fn answer(
 }
 
 /// The stored (or just made) answer of a send; `replayed` adds `Idempotent-Replayed: true`.
-pub(super) fn replay(status: u16, json: &str, replayed: bool) -> Response {
+pub fn replay(status: u16, json: &str, replayed: bool) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
     let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let mut resp = json_response(code, "application/json", &value);

@@ -73,7 +73,7 @@ async fn template_sends_are_checked_against_the_stored_template() {
     let ok = check(send("pedido", &["42", "Ana"], None))
         .await
         .expect("fits");
-    assert_eq!(ok, "Pedido 42 de Ana", "the timeline text is filled in");
+    assert_eq!(ok.0, "Pedido 42 de Ana", "the timeline text is filled in");
     let short = check(send("pedido", &["42"], None)).await;
     assert!(
         matches!(&short, Err(Error::Template(m)) if m.contains("2 variable(s); 1 given")),

@@ -92,6 +92,7 @@ pub async fn create(
             author: Some(user.session.user.id),
             by: Some(user.who()),
             file: Some(file),
+            confirm_consent: false,
         })
         .await;
     if let Err(e) = sent {

@@ -25,6 +25,7 @@ pub(super) async fn enqueue(
     message: Outbound,
     key: String,
     reply_to: Option<String>,
+    confirm_consent: bool,
 ) -> Result<Response> {
     let result = state
         .crm
@@ -36,6 +37,7 @@ pub(super) async fn enqueue(
             author: Some(user.session.user.id),
             by: Some(user.who()),
             file: None,
+            confirm_consent,
         })
         .await;
     let back = format!("/conversations/{id}");
@@ -79,7 +81,7 @@ pub async fn send_text(
         body: f.body.trim().to_string(),
         preview_url: f.body.contains("https://"),
     };
-    enqueue(&state, &user, id, message, key, f.reply_to).await
+    enqueue(&state, &user, id, message, key, f.reply_to, false).await
 }
 
 /// Body of `POST /conversations/{id}/template`.
@@ -89,6 +91,9 @@ pub struct TemplateForm {
     pub(super) language: String,
     #[serde(default)]
     pub(super) key: String,
+    /// The agent confirmed the contact may get this template (consent unknown).
+    #[serde(default)]
+    pub(super) confirm_consent: Option<String>,
     #[serde(flatten)]
     pub(super) vars: std::collections::HashMap<String, String>,
 }
@@ -147,7 +152,8 @@ pub async fn send_template(
     } else {
         crypto::random_token().map_err(|e| AppError::Internal(e.into()))?
     };
-    enqueue(&state, &user, id, message, key, None).await
+    let confirm = f.confirm_consent.is_some();
+    enqueue(&state, &user, id, message, key, None, confirm).await
 }
 
 /// Body of `POST /conversations/{id}/reactions`.
@@ -170,7 +176,7 @@ pub async fn react(
         message_id: f.message_id,
         emoji: f.emoji,
     };
-    enqueue(&state, &user, id, message, key, None).await
+    enqueue(&state, &user, id, message, key, None, false).await
 }
 
 /// `POST /messages/{id}/retry`: put a failed message back in the outbox.

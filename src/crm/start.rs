@@ -1,0 +1,143 @@
+//! Starting (or reopening) a conversation from a contact: the one door for "message this
+//! customer" from the contact page, the API and later the CLI. The business number's
+//! conversation with the contact is created when missing and reopened when resolved, the first
+//! message is queued through the same checks as any send (connection, access, the 24-hour window,
+//! template approval and variables, consent), and all of it is one transaction.
+
+use super::access::Who;
+use super::outbound::{self, QueueRequest, Queued};
+use super::send::SendKey;
+use super::{Crm, Error, Result};
+use crate::db;
+use crate::model::{ContactId, ConversationId, ConversationStatus, Outbound, UserId};
+use rusqlite::Connection;
+use time::OffsetDateTime;
+
+/// A first message to a contact.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// The contact.
+    pub contact_id: ContactId,
+    /// What to send: an approved template, or free text while the window is open.
+    pub message: Outbound,
+    /// Idempotency (a repeated key queues nothing new).
+    pub key: SendKey,
+    /// Who wrote it (for the timeline).
+    pub author: Option<UserId>,
+    /// Who sends.
+    pub by: Who,
+    /// The sender confirmed the contact may get this template although their consent is unknown.
+    pub confirm_consent: bool,
+}
+
+/// A started conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Started {
+    /// The conversation the message went into.
+    pub conversation_id: ConversationId,
+    /// The queued message.
+    pub queued: Queued,
+    /// True when the conversation was made for this message.
+    pub created: bool,
+}
+
+/// Creates or reopens the conversation and queues the message, in the caller's transaction.
+fn start(
+    conn: &Connection,
+    req: &Start,
+    key: &str,
+    phone_number_id: &str,
+    now: OffsetDateTime,
+) -> Result<Started> {
+    if let Some(message_id) = db::outbox::find_by_key(conn, key)? {
+        let conversation = db::messages::conversation_of(conn, message_id)?
+            .ok_or(Error::NotFound("conversation"))?;
+        return Ok(Started {
+            conversation_id: ConversationId(conversation),
+            queued: Queued {
+                message_id,
+                duplicate: true,
+            },
+            created: false,
+        });
+    }
+    let contact = db::contacts::get(conn, req.contact_id)?.ok_or(Error::NotFound("contact"))?;
+    if contact.phone.is_none() && contact.bsuid.is_none() {
+        return Err(Error::field(
+            "contact",
+            "This contact has no WhatsApp number: add their phone number first.",
+        ));
+    }
+    let existed = db::conversations::for_contact(conn, contact.id)?
+        .iter()
+        .any(|c| c.phone_number_id == phone_number_id);
+    let id = db::conversations::find_or_create(conn, contact.id, phone_number_id, now, now)?;
+    let conv = db::conversations::get(conn, id)?.ok_or(Error::NotFound("conversation"))?;
+    super::access::may_work(req.by, conv.assignee_id.map(UserId))?;
+    if conv.status == ConversationStatus::Resolved {
+        db::inbox::set_status(conn, id, ConversationStatus::Open, now)?;
+    }
+    if conv.assignee_id.is_none()
+        && let Some(user) = req.by.user
+    {
+        db::inbox::assign(conn, id, Some(user.0), now)?;
+    }
+    let queued = outbound::queue(
+        conn,
+        &QueueRequest {
+            conversation_id: id,
+            message: &req.message,
+            reply_to: None,
+            idempotency_key: key,
+            author: req.author,
+            by: Some(req.by),
+            confirm_consent: req.confirm_consent,
+        },
+        now,
+    )?;
+    Ok(Started {
+        conversation_id: ConversationId(id),
+        queued,
+        created: !existed,
+    })
+}
+
+impl Crm {
+    /// Messages contact `req.contact_id` on the business number: creates or reopens the
+    /// conversation (assigned to the person who starts it when nobody has it) and queues the
+    /// message after every check `send` makes. A consent refusal is recorded in the contact's
+    /// timeline.
+    #[tracing::instrument(skip_all, fields(contact = %req.contact_id, kind = req.message.kind()), err(Display, level = "debug"))]
+    pub async fn start_conversation(&self, req: Start) -> Result<Started> {
+        let key = req.key.clone().derive()?;
+        let now = self.clock.now();
+        let file = self.whatsapp.clone();
+        let (contact, user) = (req.contact_id, req.by.user);
+        let result = self
+            .db
+            .write(move |c| {
+                let pnid = super::connection::require(c, &file)?;
+                start(c, &req, &key, &pnid, now)
+            })
+            .await;
+        match result {
+            Ok(started) => {
+                self.wake_sender();
+                self.changed(started.conversation_id);
+                Ok(started)
+            }
+            Err(Error::ConsentRefused(why)) => {
+                let why2 = why.clone();
+                let recorded = self
+                    .db
+                    .write(move |c| super::consent::record_refusal(c, contact, &why2, user, now))
+                    .await;
+                if let Err(e) = recorded {
+                    tracing::warn!(error = %e, "could not record a consent refusal");
+                }
+                Err(Error::ConsentRefused(why))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
