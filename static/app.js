@@ -34,6 +34,20 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // Template preview on the contact's message page: the variables as typed.
+  for (const form of document.querySelectorAll("form.start-template")) {
+    const render = () => {
+      for (const out of form.querySelectorAll("[data-template]")) {
+        let text = out.dataset.template;
+        for (const input of form.querySelectorAll(`input[data-part="${out.dataset.part}"]`)) {
+          const v = input.value.trim() || `[${input.dataset.var}]`;
+          text = text.split(`{{${input.dataset.var}}}`).join(v);
+        }
+        out.textContent = text;
+      }
+    };
+    form.addEventListener("input", render);
+  }
   // Keep the newest message in view.
   const composer = document.getElementById("composer");
   if (composer && !location.hash) composer.scrollIntoView({ block: "end" });

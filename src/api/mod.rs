@@ -109,6 +109,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(contacts::add_tag, contacts::remove_tag))
+        .routes(routes!(contacts::message))
         .routes(routes!(tags::list, tags::create))
         .routes(routes!(tags::update, tags::delete))
         .routes(routes!(tags::list_fields, tags::create_field))

@@ -28,6 +28,9 @@ pub struct Start {
     pub by: Who,
     /// The sender confirmed the contact may get this template although their consent is unknown.
     pub confirm_consent: bool,
+    /// The local copy of a media header uploaded to WhatsApp, kept with the message (removed from
+    /// disk if the send is refused).
+    pub file: Option<super::outbound::LocalFile>,
 }
 
 /// A started conversation.
@@ -72,12 +75,12 @@ fn start(
         .iter()
         .any(|c| c.phone_number_id == phone_number_id);
     let id = db::conversations::find_or_create(conn, contact.id, phone_number_id, now, now)?;
-    let conv = db::conversations::get(conn, id)?.ok_or(Error::NotFound("conversation"))?;
-    super::access::may_work(req.by, conv.assignee_id.map(UserId))?;
-    if conv.status == ConversationStatus::Resolved {
+    let row = db::conversations::get(conn, id)?.ok_or(Error::NotFound("conversation"))?;
+    super::access::may_work(req.by, row.assignee_id.map(UserId))?;
+    if row.status == ConversationStatus::Resolved {
         db::inbox::set_status(conn, id, ConversationStatus::Open, now)?;
     }
-    if conv.assignee_id.is_none()
+    if row.assignee_id.is_none()
         && let Some(user) = req.by.user
     {
         db::inbox::assign(conn, id, Some(user.0), now)?;
@@ -95,6 +98,11 @@ fn start(
         },
         now,
     )?;
+    if let Some(f) = &req.file
+        && !queued.duplicate
+    {
+        outbound::attach_local_file(conn, queued.message_id, f, now)?;
+    }
     Ok(Started {
         conversation_id: ConversationId(id),
         queued,
@@ -113,6 +121,7 @@ impl Crm {
         let now = self.clock.now();
         let file = self.whatsapp.clone();
         let (contact, user) = (req.contact_id, req.by.user);
+        let stored = req.file.as_ref().map(|f| f.stored_name.clone());
         let result = self
             .db
             .write(move |c| {
@@ -126,7 +135,25 @@ impl Crm {
                 self.changed(started.conversation_id);
                 Ok(started)
             }
-            Err(Error::ConsentRefused(why)) => {
+            Err(e) => {
+                if let Some(name) = stored {
+                    let _ = tokio::fs::remove_file(self.media_dir.join(name)).await;
+                }
+                self.refused(e, contact, user, now).await
+            }
+        }
+    }
+
+    /// Passes a refusal on, recording a consent refusal in the contact's timeline first.
+    async fn refused(
+        &self,
+        e: Error,
+        contact: ContactId,
+        user: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> Result<Started> {
+        match e {
+            Error::ConsentRefused(why) => {
                 let why2 = why.clone();
                 let recorded = self
                     .db
@@ -137,7 +164,7 @@ impl Crm {
                 }
                 Err(Error::ConsentRefused(why))
             }
-            Err(e) => Err(e),
+            other => Err(other),
         }
     }
 }

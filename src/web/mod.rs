@@ -69,6 +69,12 @@ fn crm_routes() -> Router<AppState> {
             get(contacts::edit_form).post(contacts::update),
         )
         .route("/contacts/{id}/merge", post(contacts::merge))
+        .route(
+            "/contacts/{id}/message",
+            get(contact_page::message_form)
+                .post(contact_page::send_message)
+                .layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
+        )
         .route("/contacts/{id}/fields", post(contact_page::set_fields))
         .route("/contacts/{id}/consent", post(contact_page::set_consent))
         .route("/contacts/{id}/notes", post(contact_page::add_note))

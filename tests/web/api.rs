@@ -582,6 +582,7 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         "PATCH /orders/{id}",
         "PATCH /tags/{id}",
         "POST /contacts",
+        "POST /contacts/{id}/messages",
         "POST /conversations/{id}/messages",
         "POST /custom-fields",
         "POST /orders",

@@ -26,6 +26,7 @@ mod permissions;
 mod records;
 mod setup;
 mod shell;
+mod start_conversation;
 mod tags;
 mod team;
 mod templates;

@@ -1,7 +1,8 @@
 //! `/api/v1/contacts`: list and search with the contacts filter, get, create, update, delete,
-//! and tags on a contact.
+//! tags on a contact, and messaging a contact (starting a conversation).
 
 mod list;
+mod message;
 mod save;
 mod tagging;
 
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 pub use list::*;
+pub use message::*;
 pub use save::*;
 pub use tagging::*;
 

@@ -199,7 +199,7 @@ pub async fn send(
 }
 
 /// The stored answer for a reused key, or a refusal when the key came with another request.
-fn replayed(r: &db::api_keys::Replay, request_hash: &[u8]) -> ApiResult<Response> {
+pub fn replayed(r: &db::api_keys::Replay, request_hash: &[u8]) -> ApiResult<Response> {
     if r.request_hash != request_hash {
         return Err(ApiError::field(
             "Idempotency-Key",
@@ -211,7 +211,7 @@ fn replayed(r: &db::api_keys::Replay, request_hash: &[u8]) -> ApiResult<Response
 
 /// The 202 answer for the queued message, kept for 24 h under the caller's key; a concurrent
 /// twin with the same key that stored its answer first is replayed instead.
-fn answer(
+pub fn answer(
     c: &rusqlite::Connection,
     message_id: i64,
     key_id: i64,

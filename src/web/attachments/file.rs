@@ -7,12 +7,12 @@ use crate::crypto;
 use crate::model::{MediaKind, upload};
 use axum::extract::Multipart;
 
-pub(super) struct Upload {
-    pub(super) bytes: Vec<u8>,
-    pub(super) mime: String,
-    pub(super) filename: String,
-    pub(super) caption: String,
-    pub(super) key: String,
+pub(crate) struct Upload {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) mime: String,
+    pub(crate) filename: String,
+    pub(crate) caption: String,
+    pub(crate) key: String,
 }
 
 pub(super) async fn read_form(mut form: Multipart) -> std::result::Result<Upload, String> {
@@ -59,7 +59,7 @@ pub(super) async fn read_form(mut form: Multipart) -> std::result::Result<Upload
 }
 
 /// Checks the file; returns its kind.
-pub(super) fn check(up: &Upload) -> std::result::Result<MediaKind, String> {
+pub(crate) fn check(up: &Upload) -> std::result::Result<MediaKind, String> {
     if up.bytes.is_empty() {
         return Err("Choose a file to send.".into());
     }
@@ -87,7 +87,7 @@ pub(super) fn check(up: &Upload) -> std::result::Result<MediaKind, String> {
 }
 
 /// Keeps a local copy and uploads the file to WhatsApp; the local copy is removed on failure.
-pub(super) async fn store_and_upload(
+pub(crate) async fn store_and_upload(
     state: &AppState,
     up: &Upload,
     token: &Secret,

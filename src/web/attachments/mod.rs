@@ -2,7 +2,7 @@
 //! is checked (type, Meta's size limit, first bytes), uploaded to WhatsApp, kept locally for the
 //! timeline, and the message queued in the outbox.
 
-mod file;
+pub(crate) mod file;
 
 use crate::app::AppState;
 use crate::crm::outbound::LocalFile;

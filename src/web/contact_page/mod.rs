@@ -3,6 +3,7 @@
 
 mod consent;
 mod fields;
+mod message;
 mod notes;
 mod page;
 mod view;
@@ -11,6 +12,7 @@ use crate::model::FieldError;
 
 pub use consent::*;
 pub use fields::*;
+pub use message::*;
 pub use notes::*;
 pub use page::*;
 pub use view::*;

@@ -46,6 +46,7 @@ pub(super) struct ContactData {
     pub(super) orders: Vec<db::orders::OrderRow>,
     pub(super) notes: Vec<db::notes::Note>,
     pub(super) consent: Vec<db::consent::ConsentEvent>,
+    pub(super) events: Vec<db::contact_events::ContactEvent>,
     pub(super) messages: Vec<crate::model::Message>,
 }
 
@@ -69,6 +70,7 @@ pub(super) fn load(c: &rusqlite::Connection, cid: ContactId) -> db::Result<Conta
         orders: db::orders::list(c, &filter, None, 10)?,
         notes: db::notes::for_contact(c, cid)?,
         consent: db::consent::consent_events(c, cid)?,
+        events: db::contact_events::for_contact(c, cid, TIMELINE)?,
         messages,
     })
 }
@@ -101,6 +103,7 @@ pub(super) async fn contact_page(
         &order_times,
         &d.notes,
         &d.consent,
+        &d.events,
     );
     Ok(ContactPage {
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Contacts),

@@ -1,4 +1,4 @@
-//! What the contact page shows: its view rows and the merged timeline of messages, notes, orders and consent changes.
+//! What the contact page shows: its view rows and the merged timeline of messages, notes, orders, consent changes and consent refusals/confirmations.
 
 use crate::db;
 use crate::model::{Contact, FieldKind, OptIn};
@@ -53,6 +53,7 @@ pub(super) fn timeline(
     order_times: &[time::OffsetDateTime],
     notes: &[db::notes::Note],
     consent: &[db::consent::ConsentEvent],
+    events: &[db::contact_events::ContactEvent],
 ) -> Vec<TimelineEntry> {
     let mut all: Vec<(time::OffsetDateTime, TimelineEntry)> = Vec::new();
     for m in messages {
@@ -104,6 +105,25 @@ pub(super) fn timeline(
                 when: String::new(),
                 kind: "consent",
                 text: format!("{what} ({})", e.source),
+                link: None,
+            },
+        ));
+    }
+    for e in events {
+        let who = e
+            .user
+            .as_deref()
+            .map_or(String::new(), |u| format!(" ({u})"));
+        all.push((
+            e.at,
+            TimelineEntry {
+                when: String::new(),
+                kind: if e.kind == "send_refused" {
+                    "refused"
+                } else {
+                    "consent"
+                },
+                text: format!("{}{who}", e.detail),
                 link: None,
             },
         ));

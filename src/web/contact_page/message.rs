@@ -1,0 +1,426 @@
+//! `GET/POST /contacts/{id}/message`: "Send a WhatsApp message" from the contact page. Free text
+//! while the customer's 24-hour window is open, otherwise an approved template with its variables
+//! filled from the contact (editable), a preview and a media header; every send goes through
+//! `Crm::start_conversation` and lands the agent in the conversation.
+
+use crate::app::AppState;
+use crate::crm::send::SendKey;
+use crate::crm::start::Start;
+use crate::crypto;
+use crate::db;
+use crate::model::{
+    Contact, ContactId, CustomField, OptIn, Outbound, TemplateHeader, TemplateParam, TemplateStatus,
+};
+use crate::web::attachments::file::{Upload, check, store_and_upload};
+use crate::web::cookies::FlashKind;
+use crate::web::error::{AppError, Result};
+use crate::web::extract::CurrentUser;
+use crate::web::forms::{redirect_with_flash, see_other};
+use crate::web::layout::{Layout, Nav};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, State};
+use axum::response::Response;
+use std::collections::HashMap;
+
+/// A variable input of a template form.
+pub struct Var {
+    pub(super) input: String,
+    pub(super) label: String,
+    pub(super) value: String,
+}
+
+/// An approved template offered on the page.
+pub struct StartTemplate {
+    pub(super) name: String,
+    pub(super) language: String,
+    pub(super) category: String,
+    pub(super) body: String,
+    pub(super) header_text: String,
+    pub(super) header_raw: String,
+    /// `IMAGE`, `VIDEO`, `DOCUMENT` for a media header, else empty.
+    pub(super) media: String,
+    pub(super) accept: &'static str,
+    pub(super) vars: Vec<Var>,
+    pub(super) header_vars: Vec<Var>,
+    pub(super) preview: String,
+    /// Why this template cannot go to this contact (consent), if so.
+    pub(super) refused: Option<String>,
+}
+
+/// The page.
+#[derive(Template, WebTemplate)]
+#[template(path = "contacts/message.html")]
+pub struct MessagePage {
+    pub(super) layout: Layout,
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) connected: bool,
+    pub(super) admin: bool,
+    /// The contact's WhatsApp number (or user id), when they have one.
+    pub(super) reach: Option<String>,
+    pub(super) window_open: bool,
+    pub(super) opt_in: OptIn,
+    /// The confirmation a template needs for this contact's consent, if any.
+    pub(super) confirm: Option<String>,
+    pub(super) templates: Vec<StartTemplate>,
+    pub(super) suggestions: Vec<String>,
+    pub(super) key: String,
+}
+
+/// The value a variable starts with: a named placeholder that matches a contact field takes its
+/// value; the first positional one takes the contact's name.
+fn prefill(
+    placeholder: &str,
+    position: usize,
+    contact: &Contact,
+    values: &[(CustomField, Option<String>)],
+) -> String {
+    let p = placeholder.to_ascii_lowercase();
+    match p.as_str() {
+        "1" if position == 1 => contact.display_name(),
+        "name" | "first_name" | "customer_name" | "nome" => contact.display_name(),
+        "phone" => contact
+            .phone
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        "email" => contact.email.clone().unwrap_or_default(),
+        _ => values
+            .iter()
+            .find(|(f, _)| f.key.eq_ignore_ascii_case(&p))
+            .and_then(|(_, v)| v.clone())
+            .unwrap_or_default(),
+    }
+}
+
+fn fill(text: &str, vars: &[Var]) -> String {
+    let mut out = text.to_string();
+    for v in vars {
+        let shown = if v.value.is_empty() {
+            format!("[{}]", v.label)
+        } else {
+            v.value.clone()
+        };
+        out = out.replace(&format!("{{{{{}}}}}", v.label), &shown);
+    }
+    out
+}
+
+fn vars(
+    text: &str,
+    prefix: &str,
+    contact: &Contact,
+    values: &[(CustomField, Option<String>)],
+) -> Vec<Var> {
+    crate::crm::outbound::placeholders(text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| Var {
+            input: format!("{prefix}{}", i + 1),
+            value: prefill(&label, i + 1, contact, values),
+            label,
+        })
+        .collect()
+}
+
+fn offer(
+    t: db::templates::Template,
+    contact: &Contact,
+    values: &[(CustomField, Option<String>)],
+) -> db::Result<StartTemplate> {
+    let parts = t.components()?;
+    let body = parts.body_text().to_string();
+    let header = parts.header();
+    let header_text = header
+        .filter(|h| !h.is_media())
+        .map(|h| h.text.clone())
+        .unwrap_or_default();
+    let media = header
+        .filter(|h| h.is_media())
+        .map(|h| h.format.clone())
+        .unwrap_or_default();
+    let body_vars = vars(&body, "v", contact, values);
+    let header_vars = vars(&header_text, "h", contact, values);
+    let refused = (contact.opt_in == OptIn::Out && t.category.eq_ignore_ascii_case("MARKETING"))
+        .then(|| "Marketing template: this contact opted out.".to_string());
+    Ok(StartTemplate {
+        preview: fill(&body, &body_vars),
+        accept: match media.as_str() {
+            "IMAGE" => "image/jpeg,image/png",
+            "VIDEO" => "video/mp4,video/3gpp",
+            "DOCUMENT" => "application/pdf",
+            _ => "",
+        },
+        header_text: fill(&header_text, &header_vars),
+        header_raw: header_text.clone(),
+        vars: body_vars,
+        header_vars,
+        media,
+        refused,
+        name: t.name,
+        language: t.language,
+        category: t.category.to_lowercase(),
+        body,
+    })
+}
+
+/// `GET /contacts/{id}/message`.
+pub async fn message_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<MessagePage> {
+    let cid = ContactId(id);
+    let now = state.clock.now();
+    let ids = state.crm.whatsapp_ids().await?;
+    let (contact, values, convs, templates) = state
+        .db
+        .read(move |c| -> db::Result<_> {
+            let Some(contact) = db::contacts::get(c, cid)? else {
+                return Ok(None);
+            };
+            Ok(Some((
+                contact,
+                crate::crm::fields::values_of(c, cid)?,
+                db::conversations::for_contact(c, cid)?,
+                db::templates::list(c)?,
+            )))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let window_open = convs
+        .iter()
+        .any(|c| Some(&c.phone_number_id) == ids.phone_number_id.as_ref() && c.window_open(now));
+    let has_written = convs.iter().any(|c| c.last_inbound_at.is_some());
+    let offered = templates
+        .into_iter()
+        .filter(|t| t.status == TemplateStatus::Approved)
+        .map(|t| offer(t, &contact, &values))
+        .collect::<db::Result<Vec<_>>>()?;
+    let mut suggestions: Vec<String> = [contact.display_name(), contact.name.clone()]
+        .into_iter()
+        .chain(contact.phone.as_ref().map(ToString::to_string))
+        .chain(contact.email.clone())
+        .chain(values.iter().filter_map(|(_, v)| v.clone()))
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    suggestions.dedup();
+    Ok(MessagePage {
+        layout: Layout::new(
+            &user.ctx,
+            format!("Message {}", contact.display_name()),
+            Nav::Contacts,
+        ),
+        id,
+        name: contact.display_name(),
+        connected: state.crm.connected().await?,
+        admin: user.session.user.role == crate::model::Role::Admin,
+        reach: contact
+            .phone
+            .as_ref()
+            .map(ToString::to_string)
+            .or_else(|| contact.bsuid.clone()),
+        window_open,
+        opt_in: contact.opt_in,
+        confirm: match contact.opt_in {
+            OptIn::Out => Some(format!(
+                "{} opted out; this message is about something they asked for",
+                contact.display_name()
+            )),
+            OptIn::Unknown if !has_written => Some(format!(
+                "{} agreed to receive WhatsApp messages from us",
+                contact.display_name()
+            )),
+            _ => None,
+        },
+        templates: offered,
+        suggestions,
+        key: crypto::random_token().map_err(|e| AppError::Internal(e.into()))?,
+    })
+}
+
+/// The form as posted: its text fields and the media header file, if any.
+struct Posted {
+    fields: HashMap<String, String>,
+    file: Option<Upload>,
+}
+
+async fn read(mut form: Multipart) -> std::result::Result<Posted, String> {
+    let mut p = Posted {
+        fields: HashMap::new(),
+        file: None,
+    };
+    let cut = |e: axum::extract::multipart::MultipartError| format!("The form was cut off: {e}");
+    while let Some(field) = form.next_field().await.map_err(cut)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "header_file" {
+            let filename: String = field
+                .file_name()
+                .unwrap_or("file")
+                .chars()
+                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                .collect();
+            let mime = field.content_type().unwrap_or("").to_ascii_lowercase();
+            let bytes = field.bytes().await.map_err(cut)?.to_vec();
+            if !bytes.is_empty() {
+                p.file = Some(Upload {
+                    bytes,
+                    mime,
+                    filename,
+                    caption: String::new(),
+                    key: String::new(),
+                });
+            }
+        } else {
+            let text = field.text().await.map_err(cut)?;
+            p.fields.insert(name, text);
+        }
+    }
+    Ok(p)
+}
+
+/// The template message for the posted variables, in the template's own order and naming.
+async fn template_message(
+    state: &AppState,
+    posted: &Posted,
+) -> std::result::Result<(Outbound, String), String> {
+    let get = |k: &str| posted.fields.get(k).map_or("", |v| v.trim()).to_string();
+    let (name, language) = (get("name"), get("language"));
+    let wanted = (name.clone(), language.clone());
+    let t = state
+        .db
+        .read(move |c| db::templates::find(c, &wanted.0, &wanted.1))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("There is no template `{name}` in {language}."))?;
+    let parts = t.components().map_err(|e| e.to_string())?;
+    let named = t.parameter_format.eq_ignore_ascii_case("NAMED");
+    let params = |text: &str, prefix: &str| -> Vec<TemplateParam> {
+        crate::crm::outbound::placeholders(text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, label)| TemplateParam {
+                name: named.then_some(label),
+                text: get(&format!("{prefix}{}", i + 1)),
+            })
+            .collect()
+    };
+    let header = parts.header();
+    let header = match header.map(|h| (h.format.as_str(), h)) {
+        Some(("IMAGE", _)) => Some(TemplateHeader::Image {
+            media_id: String::new(),
+        }),
+        Some(("VIDEO", _)) => Some(TemplateHeader::Video {
+            media_id: String::new(),
+        }),
+        Some(("DOCUMENT", _)) => Some(TemplateHeader::Document {
+            media_id: String::new(),
+            filename: None,
+        }),
+        Some((_, h)) if !crate::crm::outbound::placeholders(&h.text).is_empty() => {
+            Some(TemplateHeader::Text {
+                params: params(&h.text, "h"),
+            })
+        }
+        _ => None,
+    };
+    let message = Outbound::Template {
+        body: params(parts.body_text(), "v"),
+        header,
+        name,
+        language,
+        buttons: vec![],
+    };
+    Ok((message, get("key")))
+}
+
+/// Uploads the media header's file to WhatsApp and puts its id in the message.
+async fn attach_header(
+    state: &AppState,
+    message: &mut Outbound,
+    file: Option<&Upload>,
+) -> std::result::Result<Option<crate::crm::outbound::LocalFile>, String> {
+    let Outbound::Template {
+        header:
+            Some(
+                h @ (TemplateHeader::Image { .. }
+                | TemplateHeader::Video { .. }
+                | TemplateHeader::Document { .. }),
+            ),
+        ..
+    } = message
+    else {
+        return Ok(None);
+    };
+    let up = file.ok_or("This template has a photo, video or document header: choose the file.")?;
+    check(up)?;
+    let link = crate::web::conversations::meta_link(state)
+        .await
+        .ok_or(crate::crm::connection::NOT_CONNECTED)?;
+    let local = store_and_upload(state, up, &link.token, &link.phone_number_id).await?;
+    let id = local.media_id.clone();
+    match h {
+        TemplateHeader::Image { media_id } | TemplateHeader::Video { media_id } => *media_id = id,
+        TemplateHeader::Document { media_id, filename } => {
+            *media_id = id;
+            *filename = Some(up.filename.clone());
+        }
+        TemplateHeader::Text { .. } => {}
+    }
+    Ok(Some(local))
+}
+
+/// `POST /contacts/{id}/message`: sends and lands in the conversation, or comes back with why.
+pub async fn send_message(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    form: Multipart,
+) -> Result<Response> {
+    let back = format!("/contacts/{id}/message");
+    let fail = |m: &str| redirect_with_flash(&state.cookies, &back, FlashKind::Error, m);
+    let posted = match read(form).await {
+        Ok(p) => p,
+        Err(m) => return Ok(fail(&m)),
+    };
+    let field = |k: &str| posted.fields.get(k).map_or("", |v| v.trim()).to_string();
+    let (mut message, key) = if field("kind") == "text" {
+        let body = field("body");
+        let preview_url = body.contains("https://");
+        (Outbound::Text { body, preview_url }, field("key"))
+    } else {
+        match template_message(&state, &posted).await {
+            Ok(m) => m,
+            Err(m) => return Ok(fail(&m)),
+        }
+    };
+    let file = match attach_header(&state, &mut message, posted.file.as_ref()).await {
+        Ok(f) => f,
+        Err(m) => return Ok(fail(&m)),
+    };
+    let started = state
+        .crm
+        .start_conversation(Start {
+            contact_id: ContactId(id),
+            message,
+            key: SendKey::Form(key),
+            author: Some(user.session.user.id),
+            by: user.who(),
+            confirm_consent: posted.fields.contains_key("confirm_consent"),
+            file,
+        })
+        .await;
+    match started {
+        Ok(s) => Ok(see_other(&format!(
+            "/conversations/{}#composer",
+            s.conversation_id
+        ))),
+        Err(
+            e @ (crate::crm::Error::NotFound(_)
+            | crate::crm::Error::Denied(_)
+            | crate::crm::Error::Db(_)),
+        ) => Err(e.into()),
+        Err(e) => Ok(fail(&e.to_string())),
+    }
+}
