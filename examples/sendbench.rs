@@ -104,7 +104,10 @@ async fn main() {
         client: GraphClient::new(&base, "v23.0").expect("client"),
         clock,
         limiter: Arc::new(Mutex::new(Limiter::with_pair_burst(100_000, 1_000))),
-        phone_number_id: Some("200".into()),
+        whatsapp: std::sync::Arc::new(flowcrm::crm::connection::FileValues {
+            phone_number_id: Some("200".into()),
+            ..Default::default()
+        }),
         events: flowcrm::crm::events::Events::default(),
     };
     let token = Secret::new("bench-token");

@@ -12,8 +12,8 @@ CREATE TABLE contact_events (
 ) STRICT;
 CREATE INDEX contact_events_contact ON contact_events (contact_id, at);
 
--- Settings changed in the browser (the WhatsApp connection's ids, ...). A row here wins over
--- flowcrm.toml; none means the file's value (or the default).
+-- Settings changed in the browser (the WhatsApp connection's ids, ...). A value set in
+-- flowcrm.toml (or the environment) wins over a row here, and the page says so.
 CREATE TABLE settings (
     name       TEXT PRIMARY KEY,
     value      TEXT NOT NULL,

@@ -143,7 +143,7 @@ impl AppState {
             limiter: Arc::new(std::sync::Mutex::new(Limiter::new(
                 config.whatsapp.max_messages_per_second,
             ))),
-            phone_number_id: config.whatsapp.phone_number_id.clone(),
+            whatsapp: crm.whatsapp.clone(),
         };
         let media_job = MediaJob {
             db: db.clone(),
@@ -188,6 +188,11 @@ impl AppState {
             .await
             .insert(name.to_string(), (Instant::now(), value.clone()));
         value
+    }
+
+    /// Forgets the cached secrets, so a value just set in the browser applies at once.
+    pub async fn forget_secrets(&self) {
+        self.secrets.entries.write().await.clear();
     }
 
     /// Logs a one-time setup link when there is no user yet.

@@ -2,7 +2,7 @@
 //! key is a clear error, never garbage. Imports `crypto`, `db`, `config` (for `Secret`).
 
 use crate::clock::SharedClock;
-use crate::config::{Config, SECRET_KEYS, Secret};
+use crate::config::{Config, STORED_SECRETS, Secret};
 use crate::crypto::{self, CryptoError, MasterKey};
 use crate::db::{self, Db};
 use std::io::Write;
@@ -41,7 +41,7 @@ pub enum VaultError {
     )]
     WrongKey(PathBuf),
     /// A name that is not a known secret.
-    #[error("unknown secret `{0}`; known secrets: {known}", known = SECRET_KEYS.join(", "))]
+    #[error("unknown secret `{0}`; known secrets: {known}", known = STORED_SECRETS.join(", "))]
     UnknownName(String),
     /// A stored value did not decrypt.
     #[error("secret `{0}` could not be decrypted: {1}")]
@@ -138,7 +138,7 @@ impl Vault {
 
     /// Encrypts and stores a secret under a known name.
     pub async fn set(&self, name: &str, value: &Secret) -> Result<(), VaultError> {
-        if !SECRET_KEYS.contains(&name) {
+        if !STORED_SECRETS.contains(&name) {
             return Err(VaultError::UnknownName(name.to_string()));
         }
         let sealed = self.key.encrypt(name, value.expose().as_bytes())?;
@@ -147,6 +147,14 @@ impl Vault {
             .write(move |c| db::secrets::put(c, &name, &sealed, now))
             .await?;
         Ok(())
+    }
+
+    /// Encrypts `value` for storage under `name` (a use case stores it in its own transaction).
+    pub fn seal(&self, name: &str, value: &Secret) -> Result<Vec<u8>, VaultError> {
+        if !STORED_SECRETS.contains(&name) {
+            return Err(VaultError::UnknownName(name.to_string()));
+        }
+        Ok(self.key.encrypt(name, value.expose().as_bytes())?)
     }
 
     /// Decrypts a stored secret.
@@ -168,14 +176,14 @@ impl Vault {
     /// plaintext warning from `check-config`), else the encrypted store.
     pub async fn resolve(&self, config: &Config, name: &str) -> Result<Option<Secret>, VaultError> {
         match config.secret_value(name) {
-            Some(v) => Ok(Some(v.clone())),
+            Some(v) => Ok(Some(v)),
             None => self.get(name).await,
         }
     }
 
     /// Deletes a stored secret; false when none was stored.
     pub async fn delete(&self, name: &str) -> Result<bool, VaultError> {
-        if !SECRET_KEYS.contains(&name) {
+        if !STORED_SECRETS.contains(&name) {
             return Err(VaultError::UnknownName(name.to_string()));
         }
         let owned = name.to_string();

@@ -19,12 +19,13 @@ pub(super) async fn run(loaded: &Loaded, cmd: TemplatesCommand) -> anyhow::Resul
     let result = async {
         if let TemplatesCommand::Sync = cmd {
             let token = state.secret("whatsapp.access_token").await;
+            let waba = state.crm.whatsapp_ids().await?.waba_id;
             let n = crm::templates::sync(
                 &state.db,
                 &state.graph,
                 &state.clock,
                 token.as_ref(),
-                state.config.whatsapp.waba_id.as_deref(),
+                waba.as_deref(),
             )
             .await?;
             println!("synced {n} template(s)");

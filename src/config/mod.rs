@@ -203,6 +203,15 @@ impl Default for WhatsAppConfig {
 /// Secrets that may be given in the config but belong in the encrypted store.
 pub const SECRET_KEYS: &[&str] = &["whatsapp.app_secret", "whatsapp.access_token"];
 
+/// Everything the encrypted store keeps: the secrets above, and the webhook verify token (which
+/// the connection page shows, since it is pasted into Meta's dashboard; `flowcrm init` writes it
+/// in the config file, where it is not warned about).
+pub const STORED_SECRETS: &[&str] = &[
+    "whatsapp.app_secret",
+    "whatsapp.access_token",
+    "whatsapp.verify_token",
+];
+
 impl Config {
     /// Path of the SQLite database file.
     #[must_use]
@@ -251,10 +260,11 @@ impl Config {
 
     /// The plaintext value of a config-file secret, by its dotted name.
     #[must_use]
-    pub fn secret_value(&self, name: &str) -> Option<&Secret> {
+    pub fn secret_value(&self, name: &str) -> Option<Secret> {
         match name {
-            "whatsapp.app_secret" => self.whatsapp.app_secret.as_ref(),
-            "whatsapp.access_token" => self.whatsapp.access_token.as_ref(),
+            "whatsapp.app_secret" => self.whatsapp.app_secret.clone(),
+            "whatsapp.access_token" => self.whatsapp.access_token.clone(),
+            "whatsapp.verify_token" => self.whatsapp.verify_token.clone().map(Secret::new),
             _ => None,
         }
     }

@@ -88,6 +88,10 @@ pub enum AdminAction {
     ResumeSending,
     /// See every conversation of the team at once (the All view).
     AllConversations,
+    /// See and change the WhatsApp connection (ids, tokens, webhook subscription).
+    Connection,
+    /// Add, change, disable and remove team members; issue their one-time links.
+    Team,
 }
 
 impl AdminAction {
@@ -104,6 +108,8 @@ impl AdminAction {
             Self::ApiKeys => "Only admins can manage API keys.",
             Self::ResumeSending => "Only admins can resume sending.",
             Self::AllConversations => "Only admins can see every conversation at once.",
+            Self::Connection => "Only admins can see or change the WhatsApp connection.",
+            Self::Team => "Only admins can manage the team.",
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct Crm {
     pub media_dir: PathBuf,
     /// Region for phone numbers typed without a country code (`crm.default_region`).
     pub default_region: Option<String>,
-    /// The WhatsApp connection values `flowcrm.toml` gives (the browser's win over them).
+    /// The WhatsApp connection values `flowcrm.toml` gives (they win over the browser's).
     pub whatsapp: Arc<super::connection::FileValues>,
 }
 

@@ -52,8 +52,10 @@ pub async fn sync(
     token: Option<&Secret>,
     waba_id: Option<&str>,
 ) -> Result<usize, SyncError> {
-    let waba = waba_id.ok_or(SyncError::NotConfigured("whatsapp.waba_id is not set"))?;
-    let token = token.ok_or(SyncError::NotConfigured("whatsapp.access_token is not set"))?;
+    let waba = waba_id.ok_or(SyncError::NotConfigured(
+        "the WhatsApp Business Account id is not set (Settings → WhatsApp, or whatsapp.waba_id)",
+    ))?;
+    let token = token.ok_or(SyncError::NotConfigured("the access token is not set (Settings → WhatsApp, or flowcrm secret set whatsapp.access_token)"))?;
     let mut all = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -87,8 +89,10 @@ pub async fn create(
     draft: &crate::model::TemplateDraft,
     actor: &super::contacts::Actor,
 ) -> Result<Template, SyncError> {
-    let waba = waba_id.ok_or(SyncError::NotConfigured("whatsapp.waba_id is not set"))?;
-    let token = token.ok_or(SyncError::NotConfigured("whatsapp.access_token is not set"))?;
+    let waba = waba_id.ok_or(SyncError::NotConfigured(
+        "the WhatsApp Business Account id is not set (Settings → WhatsApp, or whatsapp.waba_id)",
+    ))?;
+    let token = token.ok_or(SyncError::NotConfigured("the access token is not set (Settings → WhatsApp, or flowcrm secret set whatsapp.access_token)"))?;
     let body = crate::whatsapp::outbound::template_create_body(draft);
     let answer = client.create_template(token, waba, &body).await?;
     let s = |k: &str| {

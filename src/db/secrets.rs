@@ -15,12 +15,37 @@ pub fn get(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
 
 /// Stores or replaces an encrypted value.
 pub fn put(conn: &Connection, name: &str, ciphertext: &[u8], now: OffsetDateTime) -> Result<()> {
-    let sql = "INSERT INTO secrets (name, ciphertext, updated_at) VALUES (?1, ?2, ?3)
+    put_by(conn, name, ciphertext, None, now)
+}
+
+/// Stores or replaces an encrypted value set by team member `by`.
+pub fn put_by(
+    conn: &Connection,
+    name: &str,
+    ciphertext: &[u8],
+    by: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let sql =
+        "INSERT INTO secrets (name, ciphertext, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
                ON CONFLICT (name) DO UPDATE SET ciphertext = excluded.ciphertext,
-                                                updated_at = excluded.updated_at";
+                   updated_at = excluded.updated_at, updated_by = excluded.updated_by";
     conn.prepare_cached(sql)?
-        .execute(params![name, ciphertext, to_ts(now)])?;
+        .execute(params![name, ciphertext, to_ts(now), by])?;
     Ok(())
+}
+
+/// When a value was stored and by whom (their name; `None` for the command line).
+pub fn stored_at(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<(OffsetDateTime, Option<String>)>> {
+    let sql = "SELECT s.updated_at, COALESCE(NULLIF(u.name, ''), u.email) FROM secrets s LEFT JOIN users u ON u.id = s.updated_by
+               WHERE s.name = ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([name], |r| Ok((from_ts(r.get(0)?), r.get(1)?)))
+        .optional()?)
 }
 
 /// Names and update times of stored values, by name.

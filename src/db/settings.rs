@@ -17,7 +17,7 @@ pub struct Setting {
 
 /// One setting.
 pub fn get(conn: &Connection, name: &str) -> Result<Option<Setting>> {
-    let sql = "SELECT s.value, s.updated_at, u.name FROM settings s
+    let sql = "SELECT s.value, s.updated_at, COALESCE(NULLIF(u.name, ''), u.email) FROM settings s
                LEFT JOIN users u ON u.id = s.updated_by WHERE s.name = ?1";
     Ok(conn
         .prepare_cached(sql)?

@@ -53,8 +53,10 @@ async fn outbox_loop(state: AppState) {
         ),
         Err(e) => tracing::error!(error = %e, "outbox recovery failed"),
     }
-    if state.config.whatsapp.phone_number_id.is_none() {
-        tracing::warn!("whatsapp.phone_number_id is not set; outbound messages stay queued");
+    if !state.crm.connected().await.unwrap_or(false) {
+        tracing::warn!(
+            "WhatsApp is not connected (no phone number id or access token): an admin connects it in Settings → WhatsApp"
+        );
     }
     loop {
         let token = state.secret("whatsapp.access_token").await;

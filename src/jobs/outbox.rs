@@ -52,8 +52,9 @@ pub struct Sender {
     pub clock: SharedClock,
     /// Pacing shared by all runs.
     pub limiter: Arc<Mutex<Limiter>>,
-    /// The business number sending.
-    pub phone_number_id: Option<String>,
+    /// The connection values `flowcrm.toml` gives; the business number in force is read per
+    /// run (`crm::connection::ids`), so a number connected in the browser sends at once.
+    pub whatsapp: Arc<crate::crm::connection::FileValues>,
     /// Every outcome (sent, retrying, failed) is published here for open pages.
     pub events: Events,
 }
@@ -112,7 +113,12 @@ impl Sender {
     /// Sends what is due. Without a token or phone number id nothing is sent.
     pub async fn run_once(&self, token: Option<&Secret>) -> db::Result<Outcome> {
         let mut out = Outcome::default();
-        let (Some(token), Some(pnid)) = (token, self.phone_number_id.clone()) else {
+        let file = self.whatsapp.clone();
+        let ids = self
+            .db
+            .read(move |c| crate::crm::connection::ids(c, &file))
+            .await?;
+        let (Some(token), Some(pnid)) = (token, ids.phone_number_id) else {
             return Ok(out);
         };
         let fp = fingerprint(token);

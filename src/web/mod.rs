@@ -173,6 +173,12 @@ pub fn router(state: AppState) -> Router {
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/sending/resume", post(settings::resume_sending))
+        .route(
+            "/settings/whatsapp",
+            get(settings::connection_page).post(settings::save_connection),
+        )
+        .route("/settings/whatsapp/test", post(settings::test_connection))
+        .route("/settings/whatsapp/subscribe", post(settings::subscribe))
         .route("/media/{id}", get(media::show))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

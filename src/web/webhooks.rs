@@ -21,10 +21,11 @@ pub async fn verify(State(state): State<AppState>, RawQuery(query): RawQuery) ->
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     };
-    let Some(expected) = state.config.whatsapp.verify_token.as_deref() else {
+    let Some(expected) = state.secret("whatsapp.verify_token").await else {
         tracing::warn!("webhook verification refused: whatsapp.verify_token is not set");
         return StatusCode::FORBIDDEN.into_response();
     };
+    let expected = expected.expose();
     let token_ok = get("hub.verify_token")
         .is_some_and(|t| crypto::constant_time_eq(t.as_bytes(), expected.as_bytes()));
     if let (Some("subscribe"), true, Some(challenge)) =
@@ -42,7 +43,7 @@ pub async fn verify(State(state): State<AppState>, RawQuery(query): RawQuery) ->
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(secret) = state.secret("whatsapp.app_secret").await else {
         tracing::error!(
-            "webhook refused: whatsapp.app_secret is not set (flowcrm secret set whatsapp.app_secret)"
+            "webhook refused: whatsapp.app_secret is not set (Settings → WhatsApp, or flowcrm secret set whatsapp.app_secret)"
         );
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };

@@ -1,6 +1,10 @@
 //! Graph API client (reqwest). The base URL and version come from configuration, so tests point
 //! it at an in-process fake.
 
+mod account;
+
+pub use account::PHONE_FIELDS;
+
 use crate::config::Secret;
 use crate::model::MetaError;
 use serde::Deserialize;

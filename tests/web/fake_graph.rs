@@ -37,6 +37,8 @@ pub struct FakeGraph {
     /// Scripted answers for the next `POST /messages` requests: (HTTP status, JSON body).
     pub script: Arc<Mutex<std::collections::VecDeque<(u16, serde_json::Value)>>>,
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// Whether the app is subscribed to the WABA's webhooks.
+    pub subscribed: Arc<Mutex<bool>>,
     base: Arc<Mutex<String>>,
 }
 
@@ -52,9 +54,80 @@ fn authorized(headers: &HeaderMap) -> bool {
         == Some(&format!("Bearer {TOKEN}"))
 }
 
+/// Fields Meta documents on a phone number node; asking for another one is error 100.
+const PHONE_FIELDS: &[&str] = &[
+    "id",
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+    "throughput",
+    "whatsapp_business_manager_messaging_limit",
+    "messaging_limit_tier",
+    "name_status",
+    "platform_type",
+    "code_verification_status",
+    "status",
+    "account_mode",
+    "is_official_business_account",
+];
+
+/// `GET /{phone-number-id}?fields=…` like Meta answers it.
+fn phone_number(fields: Option<&String>) -> Response {
+    let fields: Vec<&str> = fields.map_or(vec![], |f| f.split(',').collect());
+    if let Some(bad) = fields.iter().find(|f| !PHONE_FIELDS.contains(f)) {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            &format!(
+                "(#100) Tried accessing nonexisting field ({bad}) on node type (WhatsAppBusinessPhoneNumber)"
+            ),
+        );
+    }
+    let all = json!({
+        "id": PNID, "display_phone_number": "+55 11 3456-7890", "verified_name": "Loja da Ana",
+        "quality_rating": "GREEN", "throughput": {"level": "STANDARD"},
+        "whatsapp_business_manager_messaging_limit": "TIER_2K", "name_status": "APPROVED",
+        "platform_type": "CLOUD_API",
+    });
+    let mut out = serde_json::Map::new();
+    out.insert("id".into(), json!(PNID));
+    for f in fields {
+        if let Some(v) = all.get(f) {
+            out.insert(f.into(), v.clone());
+        }
+    }
+    axum::Json(serde_json::Value::Object(out)).into_response()
+}
+
+async fn subscribed_apps(
+    State(g): State<FakeGraph>,
+    Path((_version, waba)): Path<(String, String)>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> Response {
+    g.requests
+        .lock()
+        .expect("lock")
+        .push(format!("{method} {waba}/subscribed_apps"));
+    if !authorized(&headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    if method == axum::http::Method::POST {
+        *g.subscribed.lock().expect("lock") = true;
+        return axum::Json(json!({"success": true})).into_response();
+    }
+    let data = if *g.subscribed.lock().expect("lock") {
+        json!([{"whatsapp_business_api_data": {"id": "7777", "link": "https://www.facebook.com/games/?app_id=7777", "name": "Loja CRM"}}])
+    } else {
+        json!([])
+    };
+    axum::Json(json!({"data": data})).into_response()
+}
+
 async fn media_info(
     State(g): State<FakeGraph>,
     Path((version, id)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     g.requests
@@ -66,6 +139,9 @@ async fn media_info(
     }
     if !authorized(&headers) {
         return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    if id == PNID {
+        return phone_number(q.get("fields"));
     }
     let Some(m) = g.media.lock().expect("lock").get(&id).cloned() else {
         return graph_error(StatusCode::NOT_FOUND, 100, "Unsupported get request");
@@ -355,6 +431,10 @@ impl FakeGraph {
             .route(
                 "/{version}/{id}/message_templates",
                 get(list_templates).post(create_template),
+            )
+            .route(
+                "/{version}/{id}/subscribed_apps",
+                get(subscribed_apps).post(subscribed_apps),
             )
             .route("/download/{id}", get(download))
             .with_state(self.clone());

@@ -14,6 +14,7 @@ mod api;
 mod api_messages;
 mod attachments;
 mod auth;
+mod connection;
 mod contacts;
 mod conversation;
 mod fuzz;

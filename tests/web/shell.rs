@@ -151,13 +151,13 @@ async fn agents_do_not_see_the_admin_sections_of_settings() {
     app.logged_in_as("agent@shop.example", Role::Agent).await;
     let page = app.get("/settings").await;
     assert!(page.body.contains("Change password"));
-    assert!(!page.body.contains("WhatsApp secrets"));
+    assert!(!page.body.contains("WhatsApp connection"));
     assert!(!page.body.contains("<h2>Team</h2>"));
 
     let mut admin = app.other_browser();
     admin.logged_in_as("boss@shop.example", Role::Admin).await;
     let page = admin.get("/settings").await;
-    assert!(page.body.contains("WhatsApp secrets"));
+    assert!(page.body.contains("WhatsApp connection"));
     assert!(page.body.contains("agent@shop.example"));
 }
 

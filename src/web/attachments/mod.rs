@@ -73,9 +73,7 @@ pub async fn create(
         other => other?,
     }
     let Some(link) = crate::web::conversations::meta_link(&state).await else {
-        return fail(
-            "WhatsApp is not connected: set whatsapp.phone_number_id and the access token.",
-        );
+        return fail(crate::crm::connection::NOT_CONNECTED);
     };
     let mut file = match store_and_upload(&state, &up, &link.token, &link.phone_number_id).await {
         Ok(f) => f,

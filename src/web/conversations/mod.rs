@@ -16,7 +16,7 @@ pub use page::*;
 pub(super) async fn meta_link(state: &AppState) -> Option<crate::crm::MetaLink> {
     Some(crate::crm::MetaLink {
         token: state.secret("whatsapp.access_token").await?,
-        phone_number_id: state.config.whatsapp.phone_number_id.clone()?,
+        phone_number_id: state.crm.whatsapp_ids().await.ok()?.phone_number_id?,
         client: state.graph.clone(),
     })
 }

@@ -23,6 +23,8 @@ pub(super) const TIMELINE: u32 = 200;
 #[derive(Template, WebTemplate)]
 #[template(path = "conversations/show.html")]
 pub struct ConversationPage {
+    /// WhatsApp is not connected: the page says so, and replies are refused.
+    pub(super) not_connected: Option<&'static str>,
     pub(super) layout: Layout,
     pub(super) id: i64,
     pub(super) title: String,
@@ -166,6 +168,8 @@ pub async fn show(
     let older = (items.len() >= shown as usize).then(|| i64::from(shown) * 4);
     let bubbles = crate::web::timeline::with_notes(bubbles(&items), &d.notes);
     Ok(ConversationPage {
+        not_connected: (!state.crm.connected().await?)
+            .then_some(crate::crm::connection::NOT_CONNECTED),
         status: conv.status.to_string(),
         assignee,
         team: d.team,

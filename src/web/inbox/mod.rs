@@ -51,6 +51,8 @@ pub struct InboxPage {
     /// The current view and filters as a query string (without the cursor).
     query: String,
     filtered: bool,
+    /// WhatsApp is not connected: the page says so.
+    not_connected: Option<&'static str>,
 }
 
 fn when(t: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
@@ -163,6 +165,8 @@ pub async fn index(
         view: view_name,
         is_admin,
         filtered: !status.is_empty() || tag.is_some() || window.is_some(),
+        not_connected: (!state.crm.connected().await?)
+            .then_some(crate::crm::connection::NOT_CONNECTED),
         status,
         tag,
         window: q.window.trim().to_string(),

@@ -3,6 +3,7 @@
 
 mod actions;
 mod webhooks;
+mod whatsapp;
 
 use crate::app::AppState;
 use crate::config::SECRET_KEYS;
@@ -18,6 +19,7 @@ use axum::extract::State;
 
 pub use actions::*;
 pub use webhooks::*;
+pub use whatsapp::*;
 
 /// Where a secret's value comes from, as the settings page shows it.
 pub struct SecretRow {

@@ -89,12 +89,13 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<T
 pub async fn sync(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require(AdminAction::Templates)?;
     let token = state.secret("whatsapp.access_token").await;
+    let waba = state.crm.whatsapp_ids().await?.waba_id;
     let result = crm::templates::sync(
         &state.db,
         &state.graph,
         &state.clock,
         token.as_ref(),
-        state.config.whatsapp.waba_id.as_deref(),
+        waba.as_deref(),
     )
     .await;
     let (kind, message) = match result {

@@ -79,12 +79,13 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let token = state.secret("whatsapp.access_token").await;
+    let waba = state.crm.whatsapp_ids().await?.waba_id;
     let result = crm::templates::create(
         &state.db,
         &state.graph,
         &state.clock,
         token.as_ref(),
-        state.config.whatsapp.waba_id.as_deref(),
+        waba.as_deref(),
         &draft,
         &user.actor(),
     )

@@ -1,6 +1,6 @@
 //! The WhatsApp connection: the business number's ids (phone number id, WABA id, app id) and
-//! whether an access token is stored. Values set in the browser (the `settings` table and the
-//! vault) win over `flowcrm.toml`. One rule decides "connected" for every door: a phone number id
+//! whether an access token is stored. A value set in `flowcrm.toml` (or the environment) wins;
+//! otherwise the one set in the browser (the `settings` table and the vault) applies. One rule decides "connected" for every door: a phone number id
 //! and an access token. A send while not connected is refused with the same words everywhere,
 //! never queued to wait forever.
 
@@ -8,6 +8,10 @@ use super::{Error, Result};
 use crate::config::Config;
 use crate::db;
 use rusqlite::Connection;
+
+mod setup;
+
+pub use setup::*;
 
 /// The setting names of the connection's ids.
 pub const PHONE_NUMBER_ID: &str = "whatsapp.phone_number_id";
@@ -58,13 +62,15 @@ pub struct Ids {
 }
 
 fn value(conn: &Connection, name: &str, file: Option<&String>) -> db::Result<Option<String>> {
+    if let Some(v) = file.filter(|v| !v.trim().is_empty()) {
+        return Ok(Some(v.clone()));
+    }
     Ok(db::settings::get(conn, name)?
         .map(|s| s.value)
-        .or_else(|| file.cloned())
         .filter(|v| !v.trim().is_empty()))
 }
 
-/// The ids in force: the browser's, else the file's.
+/// The ids in force: the file's, else the browser's.
 pub fn ids(conn: &Connection, file: &FileValues) -> db::Result<Ids> {
     Ok(Ids {
         phone_number_id: value(conn, PHONE_NUMBER_ID, file.phone_number_id.as_ref())?,
