@@ -1,11 +1,13 @@
 //! Accounts use cases: login and sessions, first-run setup, creating users and changing
 //! passwords. Owns transaction boundaries and audit entries. Imports `db`, `model`, `crypto`.
 
+mod links;
 mod login;
 mod setup;
 mod throttle;
 mod users;
 
+pub use links::{LinkFor, LinkProblem};
 pub use login::{LoginOk, SessionPolicy};
 pub use setup::SetupLink;
 pub use throttle::Throttle;
@@ -40,6 +42,9 @@ pub enum Error {
     /// No such user.
     #[error("no such user")]
     NotFound,
+    /// A one-time link that does not work (why, and whom to ask).
+    #[error(transparent)]
+    Link(#[from] LinkProblem),
     /// Hashing or randomness failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),

@@ -31,6 +31,9 @@ pub enum Error {
     /// WhatsApp is not connected (no phone number id or access token): nothing can be sent.
     #[error("{}", super::connection::NOT_CONNECTED)]
     NotConnected,
+    /// Meta refused or could not be reached (in plain words, with what to do).
+    #[error("{0}")]
+    Meta(String),
     /// The contact's consent does not allow this message (the reason; recorded in their
     /// timeline).
     #[error("{0}")]

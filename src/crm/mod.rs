@@ -29,6 +29,7 @@ pub mod send;
 mod service;
 pub mod start;
 pub mod tags;
+pub mod team;
 pub mod templates;
 
 pub use error::{Error, Result};

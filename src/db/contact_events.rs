@@ -38,7 +38,8 @@ pub fn insert(
 
 /// A contact's events, newest first (at most `limit`).
 pub fn for_contact(conn: &Connection, contact: ContactId, limit: u32) -> Result<Vec<ContactEvent>> {
-    let sql = "SELECT e.at, e.kind, e.detail, COALESCE(NULLIF(u.name, ''), u.email) FROM contact_events e
+    let sql =
+        "SELECT e.at, e.kind, e.detail, COALESCE(NULLIF(u.name, ''), u.email) FROM contact_events e
                LEFT JOIN users u ON u.id = e.user_id
                WHERE e.contact_id = ?1 ORDER BY e.at DESC, e.id DESC LIMIT ?2";
     let mut stmt = conn.prepare_cached(sql)?;

@@ -145,3 +145,40 @@ pub fn touch_login(conn: &Connection, id: UserId, now: OffsetDateTime) -> Result
 pub fn is_active(conn: &Connection, id: UserId) -> Result<bool> {
     Ok(get(conn, id)?.is_some_and(|u| u.disabled_at.is_none()))
 }
+
+/// Changes a user's role; false when no such user.
+pub fn set_role(conn: &Connection, id: UserId, role: Role, now: OffsetDateTime) -> Result<bool> {
+    let sql = "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute(params![id.0, role.as_str(), to_ts(now)])?
+        == 1)
+}
+
+/// Active admins (not disabled).
+pub fn active_admins(conn: &Connection) -> Result<i64> {
+    let sql = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL";
+    Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
+}
+
+/// Hands every conversation assigned to `from` to `to` (or back to Unassigned); returns how
+/// many.
+pub fn reassign_conversations(
+    conn: &Connection,
+    from: UserId,
+    to: Option<UserId>,
+    now: OffsetDateTime,
+) -> Result<usize> {
+    let sql = "UPDATE conversations SET assignee_id = ?2, updated_at = ?3 WHERE assignee_id = ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute(params![from.0, to.map(|u| u.0), to_ts(now)])?)
+}
+
+/// Deletes a user (their sessions and links go with them; what they wrote stays, unattributed).
+pub fn delete(conn: &Connection, id: UserId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM users WHERE id = ?1")?
+        .execute([id.0])?
+        == 1)
+}

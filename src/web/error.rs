@@ -72,6 +72,7 @@ impl From<crate::auth::Error> for AppError {
     fn from(e: crate::auth::Error) -> Self {
         match e {
             crate::auth::Error::NotFound => AppError::NotFound,
+            crate::auth::Error::Link(p) => AppError::Refused(p.0),
             crate::auth::Error::Db(d) => d.into(),
             other => AppError::Internal(other.into()),
         }
@@ -191,6 +192,7 @@ impl From<crate::crm::Error> for AppError {
             | E::WindowClosed
             | E::Template(_)
             | E::NotConnected
+            | E::Meta(_)
             | E::ConsentRefused(_)
             | E::ConsentUnconfirmed(_) => AppError::Refused(e.to_string()),
             E::Corrupt(what) => AppError::Corrupt(what),

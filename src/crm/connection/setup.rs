@@ -210,22 +210,19 @@ impl Crm {
     }
 
     /// "Test connection": the phone number's details and the WABA's subscribed apps, from the
-    /// Graph API with the token in force.
+    /// Graph API with the token in force. Meta's refusal is [`Error::Meta`].
     pub async fn test_connection(
         &self,
         link: &MetaLink,
         waba_id: Option<&str>,
         who: Who,
-    ) -> Result<std::result::Result<TestReport, String>> {
+    ) -> Result<TestReport> {
         access::require(who, AdminAction::Connection)?;
-        let info = match link
+        let info = link
             .client
             .phone_number(&link.token, &link.phone_number_id)
             .await
-        {
-            Ok(v) => v,
-            Err(e) => return Ok(Err(plain_words(&e))),
-        };
+            .map_err(|e| Error::Meta(plain_words(&e)))?;
         let mut report = TestReport {
             display_number: text(&info, &["display_phone_number"]),
             verified_name: text(&info, &["verified_name"]),
@@ -240,21 +237,22 @@ impl Crm {
                 Err(e) => report.apps_error = Some(plain_words(&e)),
             }
         }
-        Ok(Ok(report))
+        Ok(report)
     }
 
-    /// Subscribes the token's app to the WABA's webhooks.
+    /// Subscribes the token's app to the WABA's webhooks. Meta's refusal is [`Error::Meta`].
     pub async fn subscribe_webhooks(
         &self,
         link: &MetaLink,
         waba_id: &str,
         who: Who,
         actor: Actor,
-    ) -> Result<std::result::Result<(), String>> {
+    ) -> Result<()> {
         access::require(who, AdminAction::Connection)?;
-        if let Err(e) = link.client.subscribe_app(&link.token, waba_id).await {
-            return Ok(Err(plain_words(&e)));
-        }
+        link.client
+            .subscribe_app(&link.token, waba_id)
+            .await
+            .map_err(|e| Error::Meta(plain_words(&e)))?;
         let (now, waba) = (self.clock.now(), waba_id.to_string());
         self.db
             .write(move |c| {
@@ -268,7 +266,7 @@ impl Crm {
                 )
             })
             .await?;
-        Ok(Ok(()))
+        Ok(())
     }
 }
 

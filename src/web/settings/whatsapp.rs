@@ -177,10 +177,15 @@ pub async fn test_connection(
         None => Err(connection::NOT_CONNECTED.to_string()),
         Some(link) => {
             let waba = state.crm.whatsapp_ids().await?.waba_id;
-            state
+            match state
                 .crm
                 .test_connection(&link, waba.as_deref(), user.who())
-                .await?
+                .await
+            {
+                Ok(r) => Ok(r),
+                Err(crate::crm::Error::Meta(why)) => Err(why),
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     page(&state, &user, FormErrors::default(), Some(report)).await
@@ -203,13 +208,14 @@ pub async fn subscribe(State(state): State<AppState>, user: CurrentUser) -> Resu
     let (kind, text) = match state
         .crm
         .subscribe_webhooks(&link, &waba, user.who(), actor)
-        .await?
+        .await
     {
         Ok(()) => (
             FlashKind::Success,
             "Subscribed: Meta now sends this WABA's messages to the callback URL.".to_string(),
         ),
-        Err(why) => (FlashKind::Error, why),
+        Err(crate::crm::Error::Meta(why)) => (FlashKind::Error, why),
+        Err(e) => return Err(e.into()),
     };
     Ok(redirect_with_flash(
         &state.cookies,
