@@ -141,9 +141,28 @@ fn user_add_list_disable_from_the_cli() {
     );
     assert!(!bad_role.status.success());
 
-    let dis = run(
+    let only_admin = run(
         d,
         &["user", "disable", "--email", "owner@shop.example"],
+        "",
+        &[],
+    );
+    assert!(!only_admin.status.success(), "the last admin stays");
+    assert!(
+        text(&only_admin).contains("last active admin"),
+        "{}",
+        text(&only_admin)
+    );
+    let add = run(
+        d,
+        &["user", "add", "--email", "agent@shop.example"],
+        "a good passphrase\n",
+        &[],
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let dis = run(
+        d,
+        &["user", "disable", "--email", "agent@shop.example"],
         "",
         &[],
     );
@@ -151,9 +170,10 @@ fn user_add_list_disable_from_the_cli() {
     let list = run(d, &["user", "list"], "", &[]);
     let t = text(&list);
     assert!(
-        t.contains("owner@shop.example") && t.contains("disabled"),
+        t.contains("agent@shop.example") && t.contains("disabled"),
         "{t}"
     );
+
     assert!(!t.contains("b@shop.example"), "refused user not created");
 
     let missing = run(
@@ -164,6 +184,84 @@ fn user_add_list_disable_from_the_cli() {
     );
     assert!(!missing.status.success());
     assert!(text(&missing).contains("no user with that email"));
+}
+
+#[test]
+fn roles_reset_links_and_deletion_from_the_cli() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for (email, role) in [
+        ("owner@shop.example", "admin"),
+        ("agent@shop.example", "agent"),
+    ] {
+        let add = run(
+            d,
+            &["user", "add", "--email", email, "--role", role],
+            "a good passphrase\n",
+            &[],
+        );
+        assert!(add.status.success(), "{}", text(&add));
+    }
+    let promote = run(
+        d,
+        &[
+            "user",
+            "set-role",
+            "--email",
+            "agent@shop.example",
+            "--role",
+            "admin",
+        ],
+        "",
+        &[],
+    );
+    assert!(promote.status.success(), "{}", text(&promote));
+    let link = run(
+        d,
+        &["user", "reset-link", "--email", "agent@shop.example"],
+        "",
+        &[],
+    );
+    assert!(text(&link).contains("/account/"), "{}", text(&link));
+    let gone = run(
+        d,
+        &[
+            "user",
+            "delete",
+            "--email",
+            "agent@shop.example",
+            "--reassign",
+            "owner@shop.example",
+        ],
+        "",
+        &[],
+    );
+    assert!(gone.status.success(), "{}", text(&gone));
+    assert!(
+        text(&gone).contains("0 conversation(s) handed on"),
+        "{}",
+        text(&gone)
+    );
+    assert!(!text(&run(d, &["user", "list"], "", &[])).contains("agent@shop.example"));
+    let missing = run(
+        d,
+        &[
+            "user",
+            "set-role",
+            "--email",
+            "ghost@shop.example",
+            "--role",
+            "admin",
+        ],
+        "",
+        &[],
+    );
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("no user with the email ghost@shop.example"),
+        "{}",
+        text(&missing)
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Creating users, changing passwords, disabling accounts.
+//! Creating users and changing passwords (disabling and roles are `crm::team`'s).
 
 use super::{Auth, ClientInfo, Error, FieldError, Result, audit, hash_password, verify_password};
 use crate::crypto;
@@ -196,37 +196,6 @@ impl Auth {
             })
             .await?;
         Ok(())
-    }
-
-    /// Disables or re-enables a user by email; disabling ends every session at once.
-    pub async fn set_disabled(
-        &self,
-        email: &str,
-        disabled: bool,
-        client: &ClientInfo,
-    ) -> Result<User> {
-        let email = Email::parse(email).map_err(|e| Error::field("email", e.to_string()))?;
-        let now = self.clock.now();
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
-        let entry = audit(now, None, action, email.as_str(), client);
-        self.db
-            .write(move |c| {
-                let Some(user) = db::users::find_by_email(c, &email)? else {
-                    return Ok(None);
-                };
-                db::users::set_disabled(c, user.id, disabled.then_some(now), now)?;
-                if disabled {
-                    db::sessions::delete_for_user(c, user.id)?;
-                }
-                db::audit::record(c, &entry)?;
-                db::users::get(c, user.id)
-            })
-            .await?
-            .ok_or(Error::NotFound)
     }
 
     /// All users.

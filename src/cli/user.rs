@@ -1,4 +1,5 @@
-//! `flowcrm user add|list|set-password|disable|enable`.
+//! `flowcrm user add|list|set-password|set-role|disable|enable|delete|reset-link`. Role changes,
+//! disabling and deleting go through `crm::team` (the last active admin stays).
 
 use super::read_secret;
 use crate::app;
@@ -42,6 +43,97 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Change a user's role (the last active admin cannot be demoted).
+    SetRole {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// admin or agent.
+        #[arg(long)]
+        role: Role,
+    },
+    /// Delete a user; their conversations go to `--reassign` or back to Unassigned.
+    Delete {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// Email of the team member who takes over their conversations.
+        #[arg(long)]
+        reassign: Option<String>,
+    },
+    /// Print a one-time link with which the user sets a new password (valid 24 hours).
+    ResetLink {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// The CLI acts as an admin on the machine.
+const CLI_ADMIN: crate::crm::access::Who = crate::crm::access::Who {
+    user: None,
+    role: Role::Admin,
+};
+
+async fn id_of(db: &crate::db::Db, email: &str) -> anyhow::Result<crate::model::UserId> {
+    let email = crate::model::Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let shown = email.to_string();
+    db.read(move |c| crate::db::users::find_by_email(c, &email))
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("no user with the email {shown}"))
+}
+
+/// The commands that are `crm::team` use cases.
+async fn team(loaded: &Loaded, db: &crate::db::Db, cmd: UserCommand) -> anyhow::Result<()> {
+    let crm = crate::crm::Crm::new(
+        db.clone(),
+        app::system_clock(),
+        loaded.config.media_dir(),
+        None,
+    );
+    let actor = crate::crm::contacts::Actor {
+        user: None,
+        ip: "cli".into(),
+    };
+    match cmd {
+        UserCommand::SetRole { email, role } => {
+            let id = id_of(db, &email).await?;
+            crm.set_role(id, role, CLI_ADMIN, actor).await?;
+            println!("{email} is now {role}");
+        }
+        UserCommand::Disable { email } => {
+            let id = id_of(db, &email).await?;
+            crm.set_member_disabled(id, true, CLI_ADMIN, actor).await?;
+            println!("disabled {email}; their sessions were ended");
+        }
+        UserCommand::Enable { email } => {
+            let id = id_of(db, &email).await?;
+            crm.set_member_disabled(id, false, CLI_ADMIN, actor).await?;
+            println!("enabled {email}");
+        }
+        UserCommand::Delete { email, reassign } => {
+            let id = id_of(db, &email).await?;
+            let to = match reassign {
+                Some(r) => Some(id_of(db, &r).await?),
+                None => None,
+            };
+            let n = crm.delete_member(id, to, CLI_ADMIN, actor).await?;
+            println!("deleted {email}; {n} conversation(s) handed on");
+        }
+        UserCommand::ResetLink { email } => {
+            let id = id_of(db, &email).await?;
+            let link = crm.reset_link(id, CLI_ADMIN, actor).await?;
+            println!(
+                "{}/account/{}  (works once, until {} UTC)",
+                loaded.config.public_url(),
+                link.token,
+                link.expires_at
+            );
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn cli_client() -> ClientInfo {
@@ -108,14 +200,11 @@ pub(super) async fn run(loaded: &Loaded, cmd: UserCommand) -> anyhow::Result<()>
                 .await
                 .map(|u| println!("password changed for {}; their sessions were ended", u.email))
         }
-        UserCommand::Disable { email } => auth
-            .set_disabled(&email, true, &client)
-            .await
-            .map(|u| println!("disabled {}; their sessions were ended", u.email)),
-        UserCommand::Enable { email } => auth
-            .set_disabled(&email, false, &client)
-            .await
-            .map(|u| println!("enabled {}", u.email)),
+        other => {
+            let done = team(loaded, &db, other).await;
+            db.close().await;
+            return done;
+        }
     };
     db.close().await;
     result.map_err(explain)

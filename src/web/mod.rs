@@ -33,6 +33,7 @@ mod segments;
 mod settings;
 mod setup;
 mod tags;
+mod team;
 mod templates;
 mod timeline;
 mod webhooks;
@@ -179,6 +180,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/settings/whatsapp/test", post(settings::test_connection))
         .route("/settings/whatsapp/subscribe", post(settings::subscribe))
+        .route("/settings/team", get(team::index).post(team::add))
+        .route("/settings/team/{id}/role", post(team::set_role))
+        .route("/settings/team/{id}/disable", post(team::disable))
+        .route("/settings/team/{id}/enable", post(team::enable))
+        .route("/settings/team/{id}/delete", post(team::delete))
+        .route("/settings/team/{id}/reset-link", post(team::reset_link))
+        .route(
+            "/account/{token}",
+            get(team::account_form).post(team::account_submit),
+        )
         .route("/media/{id}", get(media::show))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -213,9 +213,24 @@ async fn idle_sessions_expire() {
 async fn disabling_a_user_ends_their_sessions() {
     let mut app = TestApp::spawn().await;
     app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let id = app
+        .query(|c| {
+            c.query_row(
+                "SELECT id FROM users WHERE email = 'agent@shop.example'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .await;
+    let cli = flowcrm::crm::access::Who::key(Role::Admin);
     app.state
-        .auth
-        .set_disabled("agent@shop.example", true, &ClientInfo::default())
+        .crm
+        .set_member_disabled(
+            flowcrm::model::UserId(id),
+            true,
+            cli,
+            flowcrm::crm::contacts::Actor::default(),
+        )
         .await
         .expect("disable");
     assert_eq!(app.get("/inbox").await.status, StatusCode::SEE_OTHER);

@@ -30,5 +30,6 @@ mod shell;
 mod start_conversation;
 mod tags;
 mod team;
+mod team_admin;
 mod templates;
 mod webhooks;

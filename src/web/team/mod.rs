@@ -1,0 +1,158 @@
+//! `/settings/team` (admins): the team in the browser. Add a person and hand them a one-time
+//! link, change a role, disable or enable, delete with their conversations handed on, issue a
+//! password-reset link. Every action is a `crm::team` use case; the page only draws and asks.
+
+mod account;
+mod actions;
+
+pub use account::*;
+pub use actions::*;
+
+use crate::app::AppState;
+use crate::crm::access::{self, AdminAction};
+use crate::crm::team::{NewMember, OneTimeLink};
+use crate::model::{Role, User};
+use crate::web::error::Result;
+use crate::web::extract::CurrentUser;
+use crate::web::forms::FormErrors;
+use crate::web::layout::{Layout, Nav};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// A team member as the page lists them.
+pub struct MemberRow {
+    id: i64,
+    name: String,
+    email: String,
+    role: &'static str,
+    disabled: bool,
+    me: bool,
+    last_login: String,
+}
+
+/// A link just issued, shown once.
+pub struct IssuedLink {
+    pub(super) who: String,
+    pub(super) url: String,
+    pub(super) until: String,
+    pub(super) invite: bool,
+}
+
+/// The team page.
+#[derive(Template, WebTemplate)]
+#[template(path = "settings/team.html")]
+pub struct TeamPage {
+    layout: Layout,
+    members: Vec<MemberRow>,
+    issued: Option<IssuedLink>,
+    errors: FormErrors,
+    new_name: String,
+    new_email: String,
+    new_role: String,
+}
+
+pub(super) fn when(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.format(&fmt).unwrap_or_default()
+}
+
+pub(super) fn issued(state: &AppState, who: &User, link: &OneTimeLink, invite: bool) -> IssuedLink {
+    IssuedLink {
+        who: who.display_name().to_string(),
+        url: format!("{}/account/{}", state.config.public_url(), link.token),
+        until: when(link.expires_at),
+        invite,
+    }
+}
+
+pub(super) async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    issued: Option<IssuedLink>,
+    errors: FormErrors,
+    typed: Option<&AddForm>,
+) -> Result<TeamPage> {
+    access::require(user.who(), AdminAction::Team)?;
+    let me = user.session.user.id;
+    let members = state
+        .auth
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| MemberRow {
+            id: u.id.0,
+            name: u.display_name().to_string(),
+            email: u.email.to_string(),
+            role: u.role.as_str(),
+            disabled: u.disabled_at.is_some(),
+            me: u.id == me,
+            last_login: u.last_login_at.map_or_else(|| "never".into(), when),
+        })
+        .collect();
+    Ok(TeamPage {
+        layout: Layout::new(&user.ctx, "Team", Nav::Settings),
+        members,
+        issued,
+        errors,
+        new_name: typed.map(|t| t.name.clone()).unwrap_or_default(),
+        new_email: typed.map(|t| t.email.clone()).unwrap_or_default(),
+        new_role: typed.map_or_else(|| "agent".into(), |t| t.role.clone()),
+    })
+}
+
+/// `GET /settings/team`.
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<TeamPage> {
+    page(&state, &user, None, FormErrors::default(), None).await
+}
+
+/// Body of `POST /settings/team`.
+#[derive(Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /settings/team`: adds a person and shows their one-time invitation link.
+pub async fn add(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<AddForm>,
+) -> Result<Response> {
+    let role: Role = match f.role.parse() {
+        Ok(r) => r,
+        Err(e) => {
+            let errors = FormErrors(vec![crate::model::FieldError::new("role", e)]);
+            let p = page(&state, &user, None, errors, Some(&f)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        }
+    };
+    let member = NewMember {
+        email: f.email.clone(),
+        name: f.name.clone(),
+        role,
+    };
+    match state.crm.add_member(member, user.who(), user.actor()).await {
+        Ok((who, link)) => {
+            let shown = issued(&state, &who, &link, true);
+            Ok(
+                page(&state, &user, Some(shown), FormErrors::default(), None)
+                    .await?
+                    .into_response(),
+            )
+        }
+        Err(crate::crm::Error::Invalid(errors)) => {
+            let p = page(&state, &user, None, FormErrors(errors), Some(&f)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

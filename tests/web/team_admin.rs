@@ -1,0 +1,329 @@
+//! The team in the browser: adding a person hands over a one-time link that works once, role
+//! changes, delete with reassignment, and the last admin cannot be removed or demoted.
+
+use crate::helpers::{PASSWORD, TestApp};
+use axum::http::StatusCode;
+use flowcrm::model::Role;
+
+fn link_in(body: &str) -> String {
+    let start = body.find("/account/").expect("a link is shown");
+    body[start..]
+        .split(['<', '"', ' '])
+        .next()
+        .expect("link")
+        .to_string()
+}
+
+async fn id_of(app: &TestApp, email: &'static str) -> i64 {
+    app.query(move |c| {
+        c.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+            r.get(0)
+        })
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_added_person_sets_their_password_once_with_the_link_and_signs_in() {
+    let mut owner = TestApp::spawn().await;
+    owner.logged_in_as("owner@shop.example", Role::Admin).await;
+    let r = owner
+        .submit(
+            "/settings/team",
+            "/settings/team",
+            &[
+                ("name", "Bia Souza"),
+                ("email", "Bia@Shop.example"),
+                ("role", "agent"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Invitation for Bia Souza"));
+    let link = link_in(&r.body);
+    assert_eq!(owner.audit_count("user.invite").await, 1);
+
+    let mut bia = owner.other_browser();
+    let wrong = bia.login("bia@shop.example", PASSWORD).await;
+    assert_ne!(
+        wrong.location(),
+        "/inbox",
+        "no password works before the link is used"
+    );
+    let form = bia.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("bia@shop.example"));
+    let short = bia
+        .submit(&link, &link, &[("password", "short"), ("confirm", "short")])
+        .await;
+    assert_eq!(
+        short.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a weak password is refused, the link stays good"
+    );
+    let set = bia
+        .submit(
+            &link,
+            &link,
+            &[
+                ("password", "bia's long passphrase"),
+                ("confirm", "bia's long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    assert_eq!(set.location(), "/login");
+    let ok = bia.login("bia@shop.example", "bia's long passphrase").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.location(), "/inbox");
+
+    let mut eve = owner.other_browser();
+    let again = eve.get(&link).await;
+    assert_eq!(again.status, StatusCode::GONE, "single use");
+    assert!(again.body.contains("already used"));
+    assert!(
+        again.body.contains("owner@shop.example"),
+        "names the admin to ask: {}",
+        again.body
+    );
+    let reuse = eve
+        .submit(
+            "/login",
+            &link,
+            &[
+                ("password", "eve takes over now"),
+                ("confirm", "eve takes over now"),
+            ],
+        )
+        .await;
+    assert_eq!(reuse.status, StatusCode::GONE);
+    let still = owner
+        .other_browser()
+        .login("bia@shop.example", "bia's long passphrase")
+        .await;
+    assert_eq!(still.location(), "/inbox", "the password stayed Bia's");
+}
+
+#[tokio::test]
+async fn a_reset_link_replaces_the_password_and_ends_sessions_and_expires() {
+    let mut owner = TestApp::spawn().await;
+    owner.logged_in_as("owner@shop.example", Role::Admin).await;
+    let mut bob = owner.other_browser();
+    bob.logged_in_as("bob@shop.example", Role::Agent).await;
+    let bob_id = id_of(&owner, "bob@shop.example").await;
+    let r = owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{bob_id}/reset-link"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let first = link_in(&r.body);
+    let r = owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{bob_id}/reset-link"),
+            &[],
+        )
+        .await;
+    let second = link_in(&r.body);
+    assert_eq!(
+        owner.other_browser().get(&first).await.status,
+        StatusCode::GONE,
+        "a new link retires the old one"
+    );
+    let mut anon = owner.other_browser();
+    let set = anon
+        .submit(
+            &second,
+            &second,
+            &[
+                ("password", "bob's new passphrase"),
+                ("confirm", "bob's new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(set.location(), "/login");
+    assert_eq!(
+        bob.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "bob's old session ended"
+    );
+
+    let r = owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{bob_id}/reset-link"),
+            &[],
+        )
+        .await;
+    let late = link_in(&r.body);
+    owner.clock.advance(time::Duration::hours(25));
+    let expired = anon.get(&late).await;
+    assert_eq!(expired.status, StatusCode::GONE);
+    assert!(expired.body.contains("expired"));
+}
+
+#[tokio::test]
+async fn roles_change_and_a_deleted_agents_conversations_are_handed_on() {
+    let (mut owner, _fake) = crate::fake_graph::setup().await;
+    let conv = crate::fake_graph::customer_writes(&mut owner, "wamid.TEAM.1").await;
+    owner.logged_in_as("owner@shop.example", Role::Admin).await;
+    let mut bob = owner.other_browser();
+    bob.logged_in_as("bob@shop.example", Role::Agent).await;
+    owner
+        .other_browser()
+        .logged_in_as("ann@shop.example", Role::Agent)
+        .await;
+    let (bob_id, ann_id) = (
+        id_of(&owner, "bob@shop.example").await,
+        id_of(&owner, "ann@shop.example").await,
+    );
+    owner
+        .submit(
+            "/inbox",
+            &format!("/conversations/{conv}/assign"),
+            &[("to", &bob_id.to_string())],
+        )
+        .await;
+
+    let r = owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{ann_id}/role"),
+            &[("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let role: String = owner
+        .query(move |c| {
+            c.query_row("SELECT role FROM users WHERE id = ?1", [ann_id], |r| {
+                r.get(0)
+            })
+        })
+        .await;
+    assert_eq!(role, "admin");
+
+    let r = owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{bob_id}/delete"),
+            &[("reassign_to", &ann_id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let assignee: i64 = owner
+        .query(move |c| {
+            c.query_row(
+                "SELECT assignee_id FROM conversations WHERE id = ?1",
+                [conv],
+                |r| r.get(0),
+            )
+        })
+        .await;
+    assert_eq!(assignee, ann_id, "Bob's conversation went to Ann");
+    assert_eq!(
+        owner
+            .count("SELECT COUNT(*) FROM users WHERE email = 'bob@shop.example'")
+            .await,
+        0
+    );
+    assert_eq!(
+        bob.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "Bob is signed out"
+    );
+    assert_eq!(owner.audit_count("user.delete").await, 1);
+
+    owner
+        .other_browser()
+        .logged_in_as("cy@shop.example", Role::Agent)
+        .await;
+    let cy_id = id_of(&owner, "cy@shop.example").await;
+    owner
+        .submit(
+            "/inbox",
+            &format!("/conversations/{conv}/assign"),
+            &[("to", &cy_id.to_string())],
+        )
+        .await;
+    owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{cy_id}/delete"),
+            &[("reassign_to", "")],
+        )
+        .await;
+    let unassigned = owner
+        .count("SELECT COUNT(*) FROM conversations WHERE assignee_id IS NULL")
+        .await;
+    assert_eq!(unassigned, 1, "or back to Unassigned");
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_demoted_disabled_or_deleted_and_agents_cannot_manage() {
+    let mut owner = TestApp::spawn().await;
+    owner.logged_in_as("owner@shop.example", Role::Admin).await;
+    let mut agent = owner.other_browser();
+    agent.logged_in_as("agent@shop.example", Role::Agent).await;
+    let me = id_of(&owner, "owner@shop.example").await;
+    let demote = owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{me}/role"),
+            &[("role", "agent")],
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::SEE_OTHER);
+    assert!(
+        owner
+            .get("/settings/team")
+            .await
+            .body
+            .contains("last active admin")
+    );
+    owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{me}/disable"),
+            &[],
+        )
+        .await;
+    owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{me}/delete"),
+            &[("reassign_to", "")],
+        )
+        .await;
+    assert_eq!(
+        owner
+            .count("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
+            .await,
+        1
+    );
+
+    assert_eq!(
+        agent.get("/settings/team").await.status,
+        StatusCode::FORBIDDEN
+    );
+    for (path, fields) in [
+        (
+            "/settings/team".to_string(),
+            vec![("email", "x@shop.example"), ("role", "admin")],
+        ),
+        (format!("/settings/team/{me}/role"), vec![("role", "agent")]),
+        (format!("/settings/team/{me}/disable"), vec![]),
+        (
+            format!("/settings/team/{me}/delete"),
+            vec![("reassign_to", "")],
+        ),
+        (format!("/settings/team/{me}/reset-link"), vec![]),
+    ] {
+        let r = agent.submit("/settings", &path, &fields).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(owner.count("SELECT COUNT(*) FROM users").await, 2);
+    assert_eq!(owner.count("SELECT COUNT(*) FROM user_links").await, 0);
+}
