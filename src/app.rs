@@ -48,6 +48,8 @@ pub struct AppState {
     pub crm: Crm,
     /// The Graph API client (WhatsApp Cloud API adapter).
     pub graph: GraphClient,
+    /// The business's time zone (`app.timezone`, else this machine's, else UTC).
+    pub zone: crate::model::Zone,
     secrets: Arc<SecretCache>,
 }
 
@@ -151,6 +153,12 @@ impl AppState {
             media_dir: config.media_dir(),
             clock: clock.clone(),
         };
+        let zone = config
+            .app
+            .timezone
+            .as_deref()
+            .and_then(|name| crate::model::Zone::named(name).ok())
+            .unwrap_or_else(crate::model::Zone::system);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -163,6 +171,7 @@ impl AppState {
             api_limits: Arc::default(),
             crm,
             graph,
+            zone,
             secrets: Arc::new(SecretCache::default()),
         })
     }

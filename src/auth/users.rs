@@ -198,6 +198,22 @@ impl Auth {
         Ok(())
     }
 
+    /// Stores the signed-in person's own preferences; an unknown time zone is refused.
+    pub async fn set_preferences(
+        &self,
+        user: &User,
+        prefs: crate::model::Preferences,
+    ) -> Result<()> {
+        if let Some(tz) = prefs.timezone.as_deref() {
+            crate::model::Zone::named(tz).map_err(|e| Error::field("timezone", e))?;
+        }
+        let (id, now) = (user.id, self.clock.now());
+        self.db
+            .write(move |c| db::users::set_preferences(c, id, &prefs, now))
+            .await?;
+        Ok(())
+    }
+
     /// All users.
     pub async fn list_users(&self) -> Result<Vec<User>> {
         Ok(self.db.read(db::users::list).await?)

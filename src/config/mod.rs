@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// The business: its time zone.
+    pub app: AppConfig,
     /// Listening address, public URL and data directory.
     pub server: ServerConfig,
     /// SQLite tuning.
@@ -29,6 +31,15 @@ pub struct Config {
     pub crm: CrmConfig,
     /// The JSON API.
     pub api: ApiConfig,
+}
+
+/// `[app]`: the business.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppConfig {
+    /// IANA time zone every page, date filter and CSV export uses (e.g. `America/Sao_Paulo`);
+    /// unset: this machine's zone, else UTC. Each person may override it in Settings.
+    pub timezone: Option<String>,
 }
 
 /// `[api]`: the JSON API under `/api/v1`.

@@ -112,6 +112,16 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
             format!("`{r}` is not a country code such as BR, US or DE"),
         ));
     }
+    if let Some(tz) = &c.app.timezone
+        && jiff::tz::TimeZone::get(tz.trim()).is_err()
+    {
+        out.push((
+            "app.timezone".into(),
+            format!(
+                "`{tz}` is not a time zone name; use one such as America/Sao_Paulo or Europe/Lisbon"
+            ),
+        ));
+    }
     if let Some(t) = &c.whatsapp.verify_token
         && t.len() < 8
     {

@@ -2,12 +2,12 @@
 
 use super::error::unique_as_conflict;
 use super::{Error, Result, from_ts, to_ts};
-use crate::model::{Email, Role, User, UserId};
+use crate::model::{Email, Preferences, Role, User, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 /// Columns read by `from_row`, in order.
-const COLUMNS: &str = "id, email, name, role, disabled_at, created_at, last_login_at";
+const COLUMNS: &str = "id, email, name, role, disabled_at, created_at, last_login_at, timezone, notify_sound, notify_desktop";
 
 /// Fields of a user to create.
 #[derive(Debug, Clone)]
@@ -40,6 +40,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         disabled_at: r.get::<_, Option<i64>>(4)?.map(from_ts),
         created_at: from_ts(r.get(5)?),
         last_login_at: r.get::<_, Option<i64>>(6)?.map(from_ts),
+        prefs: Preferences {
+            timezone: r.get(7)?,
+            notify_sound: r.get(8)?,
+            notify_desktop: r.get(9)?,
+        },
     })
 }
 
@@ -79,7 +84,7 @@ pub fn find_credentials(conn: &Connection, email: &Email) -> Result<Option<(User
     let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([email.as_str()], |r| Ok((from_row(r)?, r.get(7)?)))
+        .query_row([email.as_str()], |r| Ok((from_row(r)?, r.get(10)?)))
         .optional()?)
 }
 
@@ -181,4 +186,23 @@ pub fn delete(conn: &Connection, id: UserId) -> Result<bool> {
         .prepare_cached("DELETE FROM users WHERE id = ?1")?
         .execute([id.0])?
         == 1)
+}
+
+/// Stores a person's preferences.
+pub fn set_preferences(
+    conn: &Connection,
+    id: UserId,
+    p: &Preferences,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let sql =
+        "UPDATE users SET timezone = ?2, notify_sound = ?3, notify_desktop = ?4, updated_at = ?5
+               WHERE id = ?1";
+    Ok(conn.prepare_cached(sql)?.execute(params![
+        id.0,
+        p.timezone,
+        p.notify_sound,
+        p.notify_desktop,
+        to_ts(now)
+    ])? == 1)
 }

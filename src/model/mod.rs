@@ -16,6 +16,7 @@ mod template;
 mod template_draft;
 pub mod upload;
 mod user;
+mod zone;
 
 pub use contact::{Contact, ContactId};
 pub use contact_filter::{
@@ -38,4 +39,5 @@ pub use phone::{PhoneE164, PhoneError};
 pub use tag::{MAX_TAG_NAME, TAG_COLORS, Tag, check_tag};
 pub use template::{Component, TemplateComponents, TemplateStatus};
 pub use template_draft::{CATEGORIES, TemplateDraft};
-pub use user::{Email, EmailError, Role, User, UserId};
+pub use user::{Email, EmailError, Preferences, Role, User, UserId};
+pub use zone::{Now, Zone, date_range};

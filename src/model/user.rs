@@ -118,6 +118,19 @@ pub struct User {
     pub created_at: OffsetDateTime,
     /// Last successful login.
     pub last_login_at: Option<OffsetDateTime>,
+    /// Their own preferences.
+    pub prefs: Preferences,
+}
+
+/// A person's preferences.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preferences {
+    /// Their time zone (IANA name); `None`: the business's.
+    pub timezone: Option<String>,
+    /// A sound when a new message arrives in a conversation that is theirs or unassigned.
+    pub notify_sound: bool,
+    /// A desktop notification for the same.
+    pub notify_desktop: bool,
 }
 
 impl User {

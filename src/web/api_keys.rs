@@ -32,10 +32,8 @@ pub struct KeysPage {
     errors: FormErrors,
 }
 
-fn date(t: Option<time::OffsetDateTime>) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    t.and_then(|t| t.format(&fmt).ok())
-        .unwrap_or_else(|| "never".into())
+fn date(zone: &crate::model::Zone, t: Option<time::OffsetDateTime>) -> String {
+    t.map_or_else(|| "never".into(), |t| crate::web::when::stamp(zone, t))
 }
 
 async fn page(
@@ -51,7 +49,10 @@ async fn page(
         keys: keys
             .into_iter()
             .map(|k| {
-                let (last_use, created) = (date(k.last_used_at), date(Some(k.created_at)));
+                let (last_use, created) = (
+                    date(&user.ctx.zone, k.last_used_at),
+                    date(&user.ctx.zone, Some(k.created_at)),
+                );
                 (k, last_use, created)
             })
             .collect(),

@@ -37,6 +37,7 @@ mod team;
 mod templates;
 mod timeline;
 mod webhooks;
+pub mod when;
 
 use crate::app::AppState;
 use axum::Router;
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crm_routes())
         .route("/settings", get(settings::index))
         .route("/settings/password", post(settings::change_password))
+        .route("/settings/preferences", post(settings::set_preferences))
         .route("/settings/sending/resume", post(settings::resume_sending))
         .route(
             "/settings/whatsapp",

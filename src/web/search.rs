@@ -91,7 +91,7 @@ fn parts(snippet: &str) -> Vec<(String, bool)> {
 fn matching_contacts(
     c: &rusqlite::Connection,
     filter: &ContactFilter,
-    now: time::OffsetDateTime,
+    now: &crate::model::Now,
 ) -> db::Result<Vec<(i64, String, String)>> {
     Ok(db::contacts::list(c, filter, None, 10, now)?
         .into_iter()
@@ -124,7 +124,10 @@ pub async fn index(
         return Ok(page);
     };
     let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
-    let now = state.clock.now();
+    let now = crate::model::Now {
+        at: state.clock.now(),
+        zone: user.ctx.zone.clone(),
+    };
     let filter = ContactFilter {
         q: q.clone(),
         ..ContactFilter::default()
@@ -135,7 +138,7 @@ pub async fn index(
         .read(move |c| -> crate::db::Result<_> {
             let hits = db::inbox::search_messages(c, &expr, before, PAGE)?;
             let contacts = if first {
-                matching_contacts(c, &filter, now)?
+                matching_contacts(c, &filter, &now)?
             } else {
                 Vec::new()
             };
@@ -145,9 +148,6 @@ pub async fn index(
     page.next = (hits.len() == PAGE as usize)
         .then(|| hits.last().map(|h| h.message_id.to_string()))
         .flatten();
-    let fmt = time::macros::format_description!(
-        "[day padding:none] [month repr:short] [year] [hour]:[minute]"
-    );
     page.hits = hits
         .into_iter()
         .map(|h| Hit {
@@ -156,7 +156,7 @@ pub async fn index(
                 h.conversation_id, h.message_id, h.message_id
             ),
             name: h.contact_name,
-            when: h.sent_at.format(&fmt).unwrap_or_default(),
+            when: crate::web::when::stamp(&user.ctx.zone, h.sent_at),
             parts: parts(&h.snippet),
         })
         .collect();

@@ -20,6 +20,7 @@ mod conversation;
 mod fuzz;
 mod hostile_input;
 mod live_events;
+mod local_time;
 mod media;
 mod orders;
 mod outbound;

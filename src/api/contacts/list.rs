@@ -80,7 +80,10 @@ pub async fn list(
         })?),
         None => None,
     };
-    let now = state.clock.now();
+    let now = crate::model::Now {
+        at: state.clock.now(),
+        zone: state.zone.clone(),
+    };
     let pairs = q.0;
     let (rows, next) = state
         .db
@@ -96,7 +99,7 @@ pub async fn list(
                     "This cursor belongs to another sort order.",
                 ));
             }
-            let rows = db::contacts::list(c, &filter, after.as_ref(), limit, now)?;
+            let rows = db::contacts::list(c, &filter, after.as_ref(), limit, &now)?;
             let next = (rows.len() == limit as usize)
                 .then(|| rows.last().map(|(_, k)| k.to_string()))
                 .flatten();

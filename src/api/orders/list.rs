@@ -17,8 +17,8 @@ use axum::extract::State;
         ("status" = Option<ApiOrderStatus>, Query, description = "Only this status"),
         ("contact_id" = Option<i64>, Query, description = "Only this customer's"),
         ("tag" = Option<i64>, Query, description = "Only customers with this tag"),
-        ("from" = Option<String>, Query, description = "Created on or after (YYYY-MM-DD, UTC)"),
-        ("until" = Option<String>, Query, description = "Created before the end of (YYYY-MM-DD, UTC)"),
+        ("from" = Option<String>, Query, description = "Created on or after the start of this day (YYYY-MM-DD, in the business time zone, app.timezone)"),
+        ("until" = Option<String>, Query, description = "Created before the end of this day (YYYY-MM-DD, in the business time zone); not before `from`"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
     ),
@@ -56,22 +56,10 @@ pub async fn list(
             }
         }
     }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    for (name, end) in [("from", false), ("until", true)] {
-        if let Some(v) = q.get(name).filter(|s| !s.is_empty()) {
-            match time::Date::parse(v, &fmt) {
-                Ok(d) => {
-                    let d = if end { d.next_day().unwrap_or(d) } else { d };
-                    let t = d.midnight().assume_utc();
-                    if end {
-                        filter.until = Some(t);
-                    } else {
-                        filter.from = Some(t);
-                    }
-                }
-                Err(_) => errors.push(FieldError::new(name, "Use a date as YYYY-MM-DD.")),
-            }
-        }
+    let text = |k: &str| q.get(k).unwrap_or("");
+    match crate::model::date_range(&state.zone, text("from"), text("until")) {
+        Ok((from, until)) => (filter.from, filter.until) = (from, until),
+        Err(e) => errors.extend(e),
     }
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));

@@ -155,6 +155,8 @@ fn schema_matches_the_config_struct() {
     full.security.master_key_file = Some("x".into());
     full.whatsapp.phone_number_id = Some("1".into());
     full.whatsapp.waba_id = Some("1".into());
+    full.whatsapp.app_id = Some("1".into());
+    full.app.timezone = Some("UTC".into());
     full.whatsapp.verify_token = Some("x".into());
     full.whatsapp.app_secret = Some(Secret::new("x"));
     full.whatsapp.access_token = Some(Secret::new("x"));

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::db::{Result, from_ts, to_ts};
-use crate::model::{Contact, ContactFilter, ContactSort, FieldCondition, FieldOp};
+use crate::model::{Contact, ContactFilter, ContactSort, FieldCondition, FieldOp, Now};
 use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
@@ -139,11 +139,7 @@ pub(super) fn field_condition(c: &FieldCondition, p: &mut Vec<Value>) -> String 
 }
 
 /// `WHERE` clause and parameters for a filter, given what the search index said.
-pub(super) fn where_with(
-    f: &ContactFilter,
-    hits: Search,
-    now: OffsetDateTime,
-) -> (String, Vec<Value>) {
+pub(super) fn where_with(f: &ContactFilter, hits: Search, now: &Now) -> (String, Vec<Value>) {
     let mut sql = vec!["1 = 1".to_string()];
     let mut p: Vec<Value> = Vec::new();
     let bind = |p: &mut Vec<Value>, v: Value| {
@@ -203,7 +199,7 @@ pub(super) fn where_with(
         ));
     }
     if let Some(d) = f.inbound_within_days {
-        let since = now - time::Duration::days(i64::from(d));
+        let since = now.days_start(d);
         let v = bind(&mut p, Value::Integer(to_ts(since)));
         sql.push(format!(
             "EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = k.id AND c.last_inbound_at >= {v})"
@@ -218,7 +214,7 @@ pub fn list(
     f: &ContactFilter,
     after: Option<&ContactCursor>,
     limit: u32,
-    now: OffsetDateTime,
+    now: &Now,
 ) -> Result<Vec<(ListRow, ContactCursor)>> {
     let hits = search_hits(conn, &f.q)?;
     // With a list of matching ids, sort those few rows rather than walk the whole list
@@ -274,7 +270,7 @@ pub fn list(
 }
 
 /// Number of contacts matching the filter.
-pub fn count_matching(conn: &Connection, f: &ContactFilter, now: OffsetDateTime) -> Result<i64> {
+pub fn count_matching(conn: &Connection, f: &ContactFilter, now: &Now) -> Result<i64> {
     count_matching_upto(conn, f, now, i64::MAX)
 }
 
@@ -283,7 +279,7 @@ pub fn count_matching(conn: &Connection, f: &ContactFilter, now: OffsetDateTime)
 pub fn count_matching_upto(
     conn: &Connection,
     f: &ContactFilter,
-    now: OffsetDateTime,
+    now: &Now,
     cap: i64,
 ) -> Result<i64> {
     let hits = search_hits(conn, &f.q)?;

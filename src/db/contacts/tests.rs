@@ -9,9 +9,12 @@ fn names(conn: &Connection, q: &str) -> Vec<String> {
         sort: ContactSort::Name,
         ..ContactFilter::default()
     };
-    let now = OffsetDateTime::now_utc();
-    let n = count_matching(conn, &f, now).expect("count");
-    let rows = list(conn, &f, None, 100, now).expect("list");
+    let now = crate::model::Now {
+        at: OffsetDateTime::now_utc(),
+        zone: crate::model::Zone::utc(),
+    };
+    let n = count_matching(conn, &f, &now).expect("count");
+    let rows = list(conn, &f, None, 100, &now).expect("list");
     assert_eq!(
         usize::try_from(n).ok(),
         Some(rows.len()),
@@ -124,12 +127,18 @@ async fn the_filter_sql_combines_tags_fields_consent_and_sorts_stably() {
     let run = move |f: ContactFilter| {
         let db = db.clone();
         async move {
-            db.read(move |c| list(c, &f, None, 50, now))
-                .await
-                .expect("list")
-                .into_iter()
-                .map(|(r, _)| r.contact.name)
-                .collect::<Vec<_>>()
+            db.read(move |c| {
+                let now = crate::model::Now {
+                    at: now,
+                    zone: crate::model::Zone::utc(),
+                };
+                list(c, &f, None, 50, &now)
+            })
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|(r, _)| r.contact.name)
+            .collect::<Vec<_>>()
         }
     };
     let mut f = ContactFilter::from_pairs(&[

@@ -2,12 +2,11 @@
 
 use super::{
     ConversationLink, Event, FieldRow, OrderLink, TIMELINE, TimelineEntry, Typed, consent_text,
-    stamp, timeline,
+    timeline,
 };
 use crate::app::AppState;
 use crate::db;
 use crate::model::{Contact, ContactId, CustomField, FieldKind, OptIn, Tag};
-use crate::web::contacts::date;
 use crate::web::error::{AppError, Result};
 use crate::web::extract::CurrentUser;
 use crate::web::forms::FormErrors;
@@ -91,7 +90,7 @@ pub(super) async fn contact_page(
         .into_iter()
         .map(|o| OrderLink {
             id: o.id,
-            date: date(o.created_at),
+            date: crate::web::when::date(&user.ctx.zone, o.created_at),
             status: o.status.as_str().to_string(),
             total: crate::model::money::format(o.total_minor, &o.currency),
         })
@@ -108,7 +107,7 @@ pub(super) async fn contact_page(
     Ok(ContactPage {
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Contacts),
         name: contact.display_name(),
-        since: date(contact.created_at),
+        since: crate::web::when::date(&user.ctx.zone, contact.created_at),
         tags: d.tags,
         all_tags: d.all_tags,
         fields: d
@@ -138,7 +137,7 @@ pub(super) async fn contact_page(
                 let may_delete =
                     crate::crm::access::require_author_or_admin(user.who(), author, "").is_ok();
                 let e = Event {
-                    when: stamp(n.created_at),
+                    when: crate::web::when::stamp(&user.ctx.zone, n.created_at),
                     who: n.author.unwrap_or_default(),
                     text: n.body,
                 };
@@ -149,7 +148,7 @@ pub(super) async fn contact_page(
             .consent
             .iter()
             .map(|e| Event {
-                when: stamp(e.at),
+                when: crate::web::when::stamp(&user.ctx.zone, e.at),
                 who: e.user.clone().unwrap_or_default(),
                 text: consent_text(e),
             })
@@ -159,7 +158,7 @@ pub(super) async fn contact_page(
             .into_iter()
             .map(|c| ConversationLink {
                 id: c.id,
-                last: date(c.last_message_at),
+                last: crate::web::when::date(&user.ctx.zone, c.last_message_at),
                 unread: c.unread_count,
             })
             .collect(),

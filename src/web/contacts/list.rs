@@ -1,6 +1,6 @@
 //! `GET /contacts`: the contacts list, paged, with its filter notices.
 
-use super::{FilterQuery, date};
+use super::FilterQuery;
 use crate::app::AppState;
 use crate::db;
 use crate::db::contacts::ContactCursor;
@@ -108,7 +108,7 @@ fn rows_of(
     c: &rusqlite::Connection,
     filter: &ContactFilter,
     after: Option<&ContactCursor>,
-    now: time::OffsetDateTime,
+    now: &crate::model::Now,
 ) -> db::Result<(Vec<Row>, Option<String>)> {
     let rows = db::contacts::list(c, filter, after, PAGE, now)?;
     let next = (rows.len() == PAGE as usize)
@@ -131,7 +131,10 @@ fn rows_of(
                     .or(k.username.clone())
                     .unwrap_or_default(),
                 email: k.email.clone().unwrap_or_default(),
-                last: r.last_message_at.map(date).unwrap_or_default(),
+                last: r
+                    .last_message_at
+                    .map(|t| crate::web::when::date(&now.zone, t))
+                    .unwrap_or_default(),
                 opt_in: k.opt_in,
                 whatsapp_name: k.profile_name,
             }
@@ -147,7 +150,11 @@ pub async fn index(
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     let fq = FilterQuery::read(&state, raw.as_deref()).await?;
-    let (filter, after, now) = (fq.filter.clone(), fq.after.clone(), state.clock.now());
+    let now = crate::model::Now {
+        at: state.clock.now(),
+        zone: user.ctx.zone.clone(),
+    };
+    let (filter, after) = (fq.filter.clone(), fq.after.clone());
     let ((rows, next), all_tags, fields, segments, total) = state
         .db
         .read(move |c| -> crate::db::Result<_> {
@@ -156,11 +163,11 @@ pub async fn index(
                 .map(|(t, _)| t)
                 .collect::<Vec<Tag>>();
             Ok((
-                rows_of(c, &filter, after.as_ref(), now)?,
+                rows_of(c, &filter, after.as_ref(), &now)?,
                 all,
                 db::custom_fields::list(c)?,
                 db::segments::list(c)?,
-                db::contacts::count_matching_upto(c, &filter, now, COUNT_CAP + 1)?,
+                db::contacts::count_matching_upto(c, &filter, &now, COUNT_CAP + 1)?,
             ))
         })
         .await?;

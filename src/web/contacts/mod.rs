@@ -18,11 +18,6 @@ pub use form::*;
 pub use list::*;
 pub use merge::*;
 
-pub(super) fn date(t: time::OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
-    t.format(&fmt).unwrap_or_default()
-}
-
 /// The signed-in user as the audit log names them.
 pub(super) fn actor_of(user: &CurrentUser) -> Actor {
     user.actor()

@@ -153,11 +153,17 @@ pub async fn session_and_csrf(
         }
     }
 
+    let zone = session
+        .as_ref()
+        .and_then(|s| s.user.prefs.timezone.as_deref())
+        .and_then(|name| crate::model::Zone::named(name).ok())
+        .unwrap_or_else(|| state.zone.clone());
     req.extensions_mut().insert(RequestCtx {
         session,
         csrf_token,
         flash,
         client,
+        zone,
     });
     let mut resp = next.run(req).await;
     // A cookie the handler set itself (a new session, a new flash) wins over our defaults.

@@ -41,6 +41,8 @@ pub struct RequestCtx {
     pub flash: Option<Flash>,
     /// Client address and browser.
     pub client: ClientInfo,
+    /// The time zone times are shown in: the person's own, else the business's.
+    pub zone: crate::model::Zone,
 }
 
 /// Outermost layer: request id, tracing span, security headers, default `no-store`.

@@ -166,7 +166,8 @@ pub async fn show(
     let me = user.session.user.id.0;
     let assignee = conv.assignee_id.map(|a| member(&d.team, a));
     let older = (items.len() >= shown as usize).then(|| i64::from(shown) * 4);
-    let bubbles = crate::web::timeline::with_notes(bubbles(&items), &d.notes);
+    let bubbles =
+        crate::web::timeline::with_notes(bubbles(&items, &user.ctx.zone), &d.notes, &user.ctx.zone);
     Ok(ConversationPage {
         not_connected: (!state.crm.connected().await?)
             .then_some(crate::crm::connection::NOT_CONNECTED),

@@ -1,6 +1,6 @@
 //! `GET /contacts/export.csv` (admins): the contacts the filter or segment selects, with the chosen columns.
 
-use super::{CHUNK, CONTACT_COLUMNS, all_pages, audit, cell, csv_response, date};
+use super::{CHUNK, CONTACT_COLUMNS, all_pages, audit, cell, csv_response};
 use crate::app::AppState;
 use crate::crm::access::AdminAction;
 use crate::db;
@@ -50,6 +50,7 @@ fn value_of(
     column: &str,
     (k, tags, values): &Exported,
     defs: &[crate::model::CustomField],
+    zone: &crate::model::Zone,
 ) -> String {
     match column {
         "name" => cell(&k.name),
@@ -64,7 +65,7 @@ fn value_of(
                 .join("; "),
         ),
         "opt_in" => k.opt_in.to_string(),
-        "created_at" => date(k.created_at),
+        "created_at" => crate::web::when::csv(zone, k.created_at),
         key => defs
             .iter()
             .find(|f| f.key == key)
@@ -78,7 +79,7 @@ fn value_of(
 fn exported(
     c: &rusqlite::Connection,
     filter: &crate::model::ContactFilter,
-    now: time::OffsetDateTime,
+    now: &crate::model::Now,
 ) -> db::Result<Vec<Exported>> {
     all_pages(
         |after| db::contacts::list(c, filter, after.as_ref(), CHUNK, now),
@@ -112,13 +113,20 @@ pub async fn contacts(
         .chain(defs.iter().map(|f| f.key.clone()))
         .collect();
     let columns = chosen_columns(raw.as_deref(), &available)?;
-    let (filter, now) = (fq.filter, state.clock.now());
-    let rows = state.db.read(move |c| exported(c, &filter, now)).await?;
+    let filter = fq.filter;
+    let now = crate::model::Now {
+        at: state.clock.now(),
+        zone: user.ctx.zone.clone(),
+    };
+    let rows = state.db.read(move |c| exported(c, &filter, &now)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| AppError::Internal(e.into());
     w.write_record(&columns).map_err(io)?;
     for row in &rows {
-        let record: Vec<String> = columns.iter().map(|c| value_of(c, row, &defs)).collect();
+        let record: Vec<String> = columns
+            .iter()
+            .map(|c| value_of(c, row, &defs, &user.ctx.zone))
+            .collect();
         w.write_record(&record).map_err(io)?;
     }
     let body = w

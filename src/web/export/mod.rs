@@ -78,11 +78,6 @@ fn all_pages<R, T, C>(
     }
 }
 
-fn date(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 async fn audit(
     state: &AppState,
     user: &CurrentUser,

@@ -1,6 +1,6 @@
 //! `GET /orders/export.csv` (admins): one row per order, its lines in one cell.
 
-use super::{CHUNK, all_pages, audit, cell, csv_response, date};
+use super::{CHUNK, all_pages, audit, cell, csv_response};
 use crate::app::AppState;
 use crate::crm::access::AdminAction;
 use crate::db;
@@ -24,7 +24,11 @@ const HEADER: [&str; 9] = [
 ];
 
 /// One order as a CSV record: the total without its currency sign, the lines in one cell.
-fn record(items: &[db::orders::ItemRow], o: &db::orders::OrderRow) -> [String; 9] {
+fn record(
+    items: &[db::orders::ItemRow],
+    o: &db::orders::OrderRow,
+    zone: &crate::model::Zone,
+) -> [String; 9] {
     let total = money::format(o.total_minor, &o.currency);
     let amount = total
         .split_once(' ')
@@ -43,7 +47,7 @@ fn record(items: &[db::orders::ItemRow], o: &db::orders::OrderRow) -> [String; 9
         .collect();
     [
         o.id.to_string(),
-        date(o.created_at),
+        crate::web::when::csv(zone, o.created_at),
         o.status.as_str().to_string(),
         cell(&o.contact_name),
         cell(o.contact_phone.as_deref().unwrap_or("")),
@@ -61,7 +65,7 @@ pub async fn orders(
     Query(q): Query<crate::web::orders::ListQuery>,
 ) -> Result<Response> {
     user.require(AdminAction::Export)?;
-    let (filter, error) = q.filter();
+    let (filter, error) = q.filter(&user.ctx.zone);
     if let Some(e) = error {
         return Err(AppError::BadRequest(e));
     }
@@ -79,7 +83,8 @@ pub async fn orders(
     let io = |e: csv::Error| AppError::Internal(e.into());
     w.write_record(HEADER).map_err(io)?;
     for (items, o) in &rows {
-        w.write_record(record(items, o)).map_err(io)?;
+        w.write_record(record(items, o, &user.ctx.zone))
+            .map_err(io)?;
     }
     let body = w
         .into_inner()

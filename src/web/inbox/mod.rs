@@ -55,15 +55,6 @@ pub struct InboxPage {
     not_connected: Option<&'static str>,
 }
 
-fn when(t: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
-    let fmt = if now - t < time::Duration::hours(20) {
-        time::macros::format_description!("[hour]:[minute]").to_vec()
-    } else {
-        time::macros::format_description!("[day padding:none] [month repr:short]").to_vec()
-    };
-    t.format(&fmt).unwrap_or_default()
-}
-
 /// The window badge for a conversation.
 fn window_state(
     last_inbound: Option<time::OffsetDateTime>,
@@ -95,6 +86,7 @@ fn load(
     c: &rusqlite::Connection,
     f: &InboxFilter,
     before: Option<(time::OffsetDateTime, i64)>,
+    zone: &crate::model::Zone,
 ) -> db::Result<(Vec<Row>, Vec<Tag>)> {
     let rows = db::inbox::conversations(c, f, before, PAGE)?;
     let rows = rows
@@ -103,7 +95,7 @@ fn load(
             Ok(Row {
                 tags: db::tags::for_conversation(c, r.id)?,
                 id: r.id,
-                when: when(r.last_message_at, f.now),
+                when: crate::web::when::short(zone, r.last_message_at, f.now),
                 window: window_state(r.last_inbound_at, f.now),
                 name: r.contact_name,
                 handle: r.contact_handle,
@@ -144,7 +136,8 @@ pub async fn index(
         contact: None,
         now,
     };
-    let (rows, all_tags) = state.db.read(move |c| load(c, &f, before)).await?;
+    let zone = user.ctx.zone.clone();
+    let (rows, all_tags) = state.db.read(move |c| load(c, &f, before, &zone)).await?;
     let next = crate::web::forms::next_cursor(
         rows.len(),
         PAGE,

@@ -1,6 +1,5 @@
 //! `GET /orders`: orders by status, newest first, paged.
 
-use super::date;
 use crate::app::AppState;
 use crate::db;
 use crate::db::orders::OrderFilter;
@@ -49,10 +48,10 @@ pub struct OrdersPage {
 pub struct ListQuery {
     #[serde(default)]
     pub(super) status: String,
-    /// First day, `YYYY-MM-DD` (UTC).
+    /// First day, `YYYY-MM-DD` (in the viewer's time zone).
     #[serde(default)]
     pub(super) from: String,
-    /// Last day, `YYYY-MM-DD` (UTC), included.
+    /// Last day, `YYYY-MM-DD` (in the viewer's time zone), included.
     #[serde(default)]
     pub(super) until: String,
     /// Only this contact's orders.
@@ -64,22 +63,14 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// The filter, or what is wrong with the dates.
-    pub fn filter(&self) -> (OrderFilter, Option<String>) {
-        let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        let mut error = None;
-        let mut day = |s: &str| -> Option<time::OffsetDateTime> {
-            if s.trim().is_empty() {
-                return None;
-            }
-            if let Ok(d) = time::Date::parse(s.trim(), &fmt) {
-                Some(d.midnight().assume_utc())
-            } else {
-                error = Some(format!("`{s}` is not a date; use YYYY-MM-DD."));
-                None
+    pub fn filter(&self, zone: &crate::model::Zone) -> (OrderFilter, Option<String>) {
+        let ((from, until), error) = match crate::model::date_range(zone, &self.from, &self.until) {
+            Ok(r) => (r, None),
+            Err(errors) => {
+                let all: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+                ((None, None), Some(all.join(" ")))
             }
         };
-        let from = day(&self.from);
-        let until = day(&self.until).map(|d| d + time::Duration::days(1));
         let f = OrderFilter {
             status: OrderStatus::parse(&self.status),
             from,
@@ -113,7 +104,7 @@ pub async fn index(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<OrdersPage> {
-    let (filter, date_error) = q.filter();
+    let (filter, date_error) = q.filter(&user.ctx.zone);
     let status = filter.status;
     let before = crate::web::forms::parse_cursor(q.before.as_deref());
     let (rows, totals, all_tags) = state
@@ -152,7 +143,7 @@ pub async fn index(
                 },
                 status: o.status.as_str(),
                 total: money::format(o.total_minor, &o.currency),
-                when: date(o.created_at),
+                when: crate::web::when::stamp(&user.ctx.zone, o.created_at),
                 source: o.source,
             })
             .collect(),

@@ -6,10 +6,3 @@ mod show;
 
 pub use list::*;
 pub use show::*;
-
-fn date(t: time::OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!(
-        "[day padding:none] [month repr:short] [year] [hour]:[minute]"
-    );
-    t.format(&fmt).unwrap_or_default()
-}

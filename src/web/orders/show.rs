@@ -1,6 +1,5 @@
 //! The order page, the status pipeline (`Crm::change_order_status`) and the link from a cart message.
 
-use super::date;
 use crate::app::AppState;
 use crate::crm;
 use crate::db;
@@ -97,8 +96,18 @@ pub async fn show(
         history: history
             .into_iter()
             .map(|h| match h.from {
-                Some(f) => format!("{}: {} moved it from {f} to {}", date(h.at), h.who, h.to),
-                None => format!("{}: created as {} ({})", date(h.at), h.to, h.who),
+                Some(f) => format!(
+                    "{}: {} moved it from {f} to {}",
+                    crate::web::when::stamp(&user.ctx.zone, h.at),
+                    h.who,
+                    h.to
+                ),
+                None => format!(
+                    "{}: created as {} ({})",
+                    crate::web::when::stamp(&user.ctx.zone, h.at),
+                    h.to,
+                    h.who
+                ),
             })
             .collect(),
     })

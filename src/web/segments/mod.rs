@@ -40,7 +40,11 @@ pub struct SegmentsPage {
 
 /// `GET /segments`: every segment with the number of contacts it matches now.
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<SegmentsPage> {
-    let (now, who) = (state.clock.now(), user.who());
+    let who = user.who();
+    let now = crate::model::Now {
+        at: state.clock.now(),
+        zone: user.ctx.zone.clone(),
+    };
     let rows = state
         .db
         .read(move |c| {
@@ -50,7 +54,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<S
                     let filter = s.filter().ok();
                     Ok(Row {
                         count: filter
-                            .map(|f| db::contacts::count_matching(c, f, now))
+                            .map(|f| db::contacts::count_matching(c, f, &now))
                             .transpose()?,
                         id: s.id,
                         query: filter.map(ContactFilter::to_query),

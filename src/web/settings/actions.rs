@@ -1,4 +1,4 @@
-//! Settings actions: change your own password, resume a paused sender (admins).
+//! Settings actions: change your own password and preferences, resume a paused sender (admins).
 
 use super::page;
 use crate::app::AppState;
@@ -72,4 +72,42 @@ pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) ->
         FlashKind::Success,
         "Sending resumed. If WhatsApp refuses the token again, sending pauses again.",
     ))
+}
+
+/// Body of `POST /settings/preferences`.
+#[derive(Deserialize)]
+pub struct PreferencesForm {
+    /// An IANA zone, or empty for the business's.
+    #[serde(default)]
+    timezone: String,
+    #[serde(default)]
+    notify_sound: Option<String>,
+    #[serde(default)]
+    notify_desktop: Option<String>,
+}
+
+/// `POST /settings/preferences`: your time zone and new-message notifications.
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PreferencesForm>,
+) -> Result<Response> {
+    let prefs = crate::model::Preferences {
+        timezone: Some(form.timezone.trim().to_string()).filter(|t| !t.is_empty()),
+        notify_sound: form.notify_sound.is_some(),
+        notify_desktop: form.notify_desktop.is_some(),
+    };
+    match state.auth.set_preferences(&user.session.user, prefs).await {
+        Ok(()) => Ok(redirect_with_flash(
+            &state.cookies,
+            "/settings",
+            FlashKind::Success,
+            "Preferences saved.",
+        )),
+        Err(AuthError::Invalid(errors)) => {
+            let p = page(&state, &user, FormErrors(errors)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -37,14 +37,16 @@ pub struct UserRow {
     last_login: String,
 }
 
-impl From<&User> for UserRow {
-    fn from(u: &User) -> Self {
+impl UserRow {
+    fn of(u: &User, zone: &crate::model::Zone) -> Self {
         Self {
             name: u.display_name().to_string(),
             email: u.email.to_string(),
             role: u.role.as_str(),
             disabled: u.disabled_at.is_some(),
-            last_login: u.last_login_at.map_or_else(|| "never".to_string(), date),
+            last_login: u
+                .last_login_at
+                .map_or_else(|| "never".to_string(), |t| crate::web::when::stamp(zone, t)),
         }
     }
 }
@@ -63,11 +65,12 @@ pub struct SettingsPage {
     errors: FormErrors,
     webhook: WebhookPanel,
     sending_paused: Option<String>,
-}
-
-fn date(t: time::OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    t.format(&fmt).unwrap_or_default()
+    /// Every zone name, for the preference.
+    zones: Vec<String>,
+    /// The business's zone (the default).
+    business_zone: String,
+    /// The zone this page is shown in.
+    shown_zone: String,
 }
 
 async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Result<SettingsPage> {
@@ -83,7 +86,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         None
     };
     let webhook = if is_admin {
-        webhook_panel(state).await?
+        webhook_panel(state, &user.ctx.zone).await?
     } else {
         WebhookPanel::default()
     };
@@ -108,7 +111,10 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
                     (None, Some((_, at))) => SecretRow {
                         name,
                         status: "encrypted",
-                        detail: format!("Encrypted at rest, updated {}", date(*at)),
+                        detail: format!(
+                            "Encrypted at rest, updated {}",
+                            crate::web::when::stamp(&user.ctx.zone, *at)
+                        ),
                     },
                     (None, None) => SecretRow {
                         name,
@@ -124,7 +130,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
                 .list_users()
                 .await?
                 .iter()
-                .map(UserRow::from)
+                .map(|u| UserRow::of(u, &user.ctx.zone))
                 .collect(),
             secrets,
         )
@@ -142,6 +148,9 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         errors,
         webhook,
         sending_paused,
+        zones: crate::model::Zone::names(),
+        business_zone: state.zone.name(),
+        shown_zone: user.ctx.zone.name(),
     })
 }
 

@@ -1,6 +1,5 @@
 //! The settings page panel about Meta's webhook: its address, recent account events and dead letters.
 
-use super::date;
 use crate::app::AppState;
 use crate::db;
 use crate::web::error::Result;
@@ -21,7 +20,10 @@ pub struct WebhookPanel {
     pub(super) account_events: Vec<WebhookRow>,
 }
 
-pub(super) async fn webhook_panel(state: &AppState) -> Result<WebhookPanel> {
+pub(super) async fn webhook_panel(
+    state: &AppState,
+    zone: &crate::model::Zone,
+) -> Result<WebhookPanel> {
     let (counts, dead, events) = state
         .db
         .read(|c| -> crate::db::Result<_> {
@@ -38,7 +40,7 @@ pub(super) async fn webhook_panel(state: &AppState) -> Result<WebhookPanel> {
         dead_letters: dead
             .into_iter()
             .map(|d| WebhookRow {
-                when: date(d.received_at),
+                when: crate::web::when::stamp(zone, d.received_at),
                 what: d.error,
                 detail: format!("{} bytes", d.size),
             })
@@ -46,7 +48,7 @@ pub(super) async fn webhook_panel(state: &AppState) -> Result<WebhookPanel> {
         account_events: events
             .into_iter()
             .map(|(at, field, value)| WebhookRow {
-                when: date(at),
+                when: crate::web::when::stamp(zone, at),
                 what: field,
                 detail: value.chars().take(200).collect(),
             })

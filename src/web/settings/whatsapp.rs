@@ -2,7 +2,6 @@
 //! stored through `Crm::save_connection` (secrets sealed by the vault, never shown again), "Test
 //! connection" and "Subscribe" call the Graph API through the crm use cases.
 
-use super::date;
 use crate::app::AppState;
 use crate::config::Secret;
 use crate::crm::access::{self, AdminAction};
@@ -47,7 +46,7 @@ pub struct ConnectionPage {
     report: Option<std::result::Result<TestReport, String>>,
 }
 
-fn row(s: Option<&ValueState>) -> ValueRow {
+fn row(s: Option<&ValueState>, zone: &crate::model::Zone) -> ValueRow {
     let Some(s) = s else {
         return ValueRow {
             value: String::new(),
@@ -57,8 +56,13 @@ fn row(s: Option<&ValueState>) -> ValueRow {
     };
     let status = match (&s.set, s.in_file) {
         (_, true) => "set in flowcrm.toml (change it there)".to_string(),
-        (Some((at, Some(by))), false) => format!("set on {} by {by}", date(*at)),
-        (Some((at, None)), false) => format!("set on {} from the command line", date(*at)),
+        (Some((at, Some(by))), false) => {
+            format!("set on {} by {by}", crate::web::when::stamp(zone, *at))
+        }
+        (Some((at, None)), false) => format!(
+            "set on {} from the command line",
+            crate::web::when::stamp(zone, *at)
+        ),
         (None, false) => "not set".to_string(),
     };
     ValueRow {
@@ -89,12 +93,12 @@ async fn page(
         https: state.config.is_https(),
         verify_token: verify_token.map(|s| s.expose().to_string()),
         suggested_verify_token: crypto::random_token().map_err(|e| AppError::Internal(e.into()))?,
-        phone_number_id: row(get(connection::PHONE_NUMBER_ID)),
-        waba_id: row(get(connection::WABA_ID)),
-        app_id: row(get(connection::APP_ID)),
-        access_token: row(get("whatsapp.access_token")),
-        app_secret: row(get("whatsapp.app_secret")),
-        verify: row(get("whatsapp.verify_token")),
+        phone_number_id: row(get(connection::PHONE_NUMBER_ID), &user.ctx.zone),
+        waba_id: row(get(connection::WABA_ID), &user.ctx.zone),
+        app_id: row(get(connection::APP_ID), &user.ctx.zone),
+        access_token: row(get("whatsapp.access_token"), &user.ctx.zone),
+        app_secret: row(get("whatsapp.app_secret"), &user.ctx.zone),
+        verify: row(get("whatsapp.verify_token"), &user.ctx.zone),
         errors,
         report,
     })

@@ -133,7 +133,7 @@ pub async fn reset_link(
         .into_iter()
         .find(|u| u.id.0 == id)
         .ok_or(AppError::NotFound)?;
-    let shown = issued(&state, &who, &link, false);
+    let shown = issued(&state, &user.ctx.zone, &who, &link, false);
     Ok(
         page(&state, &user, Some(shown), FormErrors::default(), None)
             .await?

@@ -56,16 +56,17 @@ pub struct TeamPage {
     new_role: String,
 }
 
-pub(super) fn when(t: time::OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    t.format(&fmt).unwrap_or_default()
-}
-
-pub(super) fn issued(state: &AppState, who: &User, link: &OneTimeLink, invite: bool) -> IssuedLink {
+pub(super) fn issued(
+    state: &AppState,
+    zone: &crate::model::Zone,
+    who: &User,
+    link: &OneTimeLink,
+    invite: bool,
+) -> IssuedLink {
     IssuedLink {
         who: who.display_name().to_string(),
         url: format!("{}/account/{}", state.config.public_url(), link.token),
-        until: when(link.expires_at),
+        until: crate::web::when::stamp(zone, link.expires_at),
         invite,
     }
 }
@@ -91,7 +92,10 @@ pub(super) async fn page(
             role: u.role.as_str(),
             disabled: u.disabled_at.is_some(),
             me: u.id == me,
-            last_login: u.last_login_at.map_or_else(|| "never".into(), when),
+            last_login: u.last_login_at.map_or_else(
+                || "never".into(),
+                |t| crate::web::when::stamp(&user.ctx.zone, t),
+            ),
         })
         .collect();
     Ok(TeamPage {
@@ -142,7 +146,7 @@ pub async fn add(
     };
     match state.crm.add_member(member, user.who(), user.actor()).await {
         Ok((who, link)) => {
-            let shown = issued(&state, &who, &link, true);
+            let shown = issued(&state, &user.ctx.zone, &who, &link, true);
             Ok(
                 page(&state, &user, Some(shown), FormErrors::default(), None)
                     .await?

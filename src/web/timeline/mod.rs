@@ -20,7 +20,7 @@ pub struct Bubble {
     pub side: &'static str,
     /// Day heading shown before this bubble, when the day changes.
     pub day: Option<String>,
-    /// Time of day, UTC.
+    /// Time of day, in the viewer's time zone.
     pub time: String,
     /// Main text (text, caption, summary).
     pub text: String,
@@ -56,21 +56,9 @@ pub struct Bubble {
     pub at: OffsetDateTime,
 }
 
-fn day_label(t: OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day padding:none] [month repr:short] [year]"
-    );
-    t.format(&fmt).unwrap_or_default()
-}
-
-fn clock_time(t: OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!("[hour]:[minute]");
-    t.format(&fmt).unwrap_or_default()
-}
-
 /// Builds the bubbles of a conversation; reactions are folded onto the message they react to.
 #[must_use]
-pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
+pub fn bubbles(items: &[TimelineItem], zone: &crate::model::Zone) -> Vec<Bubble> {
     // Latest reaction per (target, direction) wins; an empty one removes it.
     let mut reactions: HashMap<String, HashMap<&'static str, String>> = HashMap::new();
     for item in items {
@@ -99,7 +87,7 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
         if matches!(m.content, Content::Reaction { .. }) {
             continue;
         }
-        let day = day_label(m.sent_at);
+        let day = crate::web::when::day_label(zone, m.sent_at);
         let mut b = Bubble {
             id: m.id,
             wamid: m.wamid.clone(),
@@ -109,7 +97,7 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
                 "out"
             },
             day: (day != last_day).then(|| day.clone()),
-            time: clock_time(m.sent_at),
+            time: crate::web::when::clock(zone, m.sent_at),
             text: m.body.clone(),
             media_kind: "",
             media_url: None,
@@ -174,6 +162,7 @@ pub fn bubbles(items: &[TimelineItem]) -> Vec<Bubble> {
 pub fn with_notes(
     bubbles: Vec<Bubble>,
     notes: &[crate::db::inbox::ConversationNote],
+    zone: &crate::model::Zone,
 ) -> Vec<Bubble> {
     let mut all = bubbles;
     for n in notes {
@@ -182,7 +171,7 @@ pub fn with_notes(
             wamid: String::new(),
             side: "note",
             day: None,
-            time: clock_time(n.created_at),
+            time: crate::web::when::clock(zone, n.created_at),
             text: n.body.clone(),
             media_kind: "",
             media_url: None,
@@ -207,7 +196,7 @@ pub fn with_notes(
     all.sort_by_key(|b| b.at);
     let mut last_day = String::new();
     for b in &mut all {
-        let day = day_label(b.at);
+        let day = crate::web::when::day_label(zone, b.at);
         b.day = (day != last_day).then(|| day.clone());
         last_day = day;
     }
