@@ -48,9 +48,19 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     form.addEventListener("input", render);
   }
-  // Keep the newest message in view.
-  const composer = document.getElementById("composer");
-  if (composer && !location.hash) composer.scrollIntoView({ block: "end" });
+  // A conversation opens at its newest message (the composer is sticky, so scrolling to it would
+  // not move the page); a link to one message (#m123) keeps its place.
+  const timeline = document.getElementById("timeline");
+  if (timeline && (!location.hash || location.hash === "#composer")) {
+    window.scrollTo(0, document.documentElement.scrollHeight);
+  }
+  // On touch screens a tap on a customer's message shows its Reply and reactions.
+  document.addEventListener("click", (e) => {
+    if (e.target.closest("a, button, input, video, audio")) return;
+    const bubble = e.target.closest("#timeline .bubble");
+    for (const b of document.querySelectorAll("#timeline .show-actions")) if (b !== bubble) b.classList.remove("show-actions");
+    if (bubble) bubble.classList.toggle("show-actions");
+  });
 });
 
 // Live updates: the server sends an event when a conversation changes; the inbox list and the
@@ -67,6 +77,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const resp = await fetch(location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" });
       if (!resp.ok) return;
       const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+      const root = document.documentElement;
+      const atBottom = window.innerHeight + window.scrollY >= root.scrollHeight - 120;
       for (const id of ["convlist", "timeline"]) {
         const old = document.getElementById(id);
         const fresh = doc.getElementById(id);
@@ -75,6 +87,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const side = doc.querySelector(".conv-side");
       const oldSide = document.querySelector(".conv-side");
       if (side && oldSide && !oldSide.contains(document.activeElement)) oldSide.replaceWith(side);
+      if (timeline && atBottom) window.scrollTo(0, root.scrollHeight);
       document.dispatchEvent(new CustomEvent("flowcrm:updated"));
     } finally {
       pending = false;

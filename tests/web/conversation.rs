@@ -412,3 +412,35 @@ async fn header_variables_of_a_template_are_asked_for_and_sent() {
         serde_json::json!({"type": "header", "parameters": [{"type": "text", "text": "#42"}]})
     );
 }
+
+#[tokio::test]
+async fn web_addresses_in_messages_are_safe_links_and_actions_wait_for_hover_or_tap() {
+    let (mut app, _fake) = crate::fake_graph::setup().await;
+    let ts = flowcrm::clock::Clock::now(app.clock.as_ref()).unix_timestamp();
+    let text = "Veja https://loja.example/p?id=1&c=2. Não javascript:alert(1) nem <b>isto</b>";
+    let body = crate::payload::text_from("5511988887777", "Ana", "wamid.LINK.1", ts, text);
+    assert_eq!(
+        app.post_webhook(body.to_string().as_bytes()).await.status,
+        StatusCode::OK
+    );
+    app.logged_in_as("agent@shop.example", Role::Agent).await;
+    let conv = app.count("SELECT id FROM conversations").await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        page.body.contains(r#"<a href="https://loja.example/p?id=1&#38;c=2" rel="noopener noreferrer" target="_blank">https://loja.example/p?id=1&#38;c=2</a>."#),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("href=\"javascript:"),
+        "only http and https become links"
+    );
+    assert!(
+        page.body.contains("&#60;b&#62;isto&#60;/b&#62;"),
+        "the rest stays escaped text"
+    );
+    assert!(
+        page.body.contains(r#"<div class="bubble-actions">"#),
+        "reply and reactions are grouped, shown on hover/focus/tap"
+    );
+}

@@ -52,6 +52,26 @@ async fn a_cart_from_a_webhook_becomes_an_order_with_the_right_total() {
     );
     let linked: i64 = app.count("SELECT COUNT(*) FROM orders o JOIN messages m ON m.id = o.message_id WHERE m.wamid = 'wamid.ORDER1'").await;
     assert_eq!(linked, 1);
+
+    // The cart bubble and the CSV name the product from the product table, the SKU beside it.
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    let conv = app.count("SELECT conversation_id FROM orders").await;
+    let page = app.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        page.body.contains("2 × Camisa M (SKU-CAMISA-M)"),
+        "cart bubble names the product"
+    );
+    assert!(
+        page.body.contains("1 × SKU-BONE"),
+        "an unknown product keeps its SKU"
+    );
+    let csv = app.get("/orders/export.csv").await;
+    assert!(
+        csv.body
+            .contains("2 x Camisa M (SKU-CAMISA-M) @ BRL 59.90; 1 x SKU-BONE @ BRL 35.00"),
+        "{}",
+        csv.body
+    );
 }
 
 #[tokio::test]

@@ -166,8 +166,11 @@ pub async fn show(
     let me = user.session.user.id.0;
     let assignee = conv.assignee_id.map(|a| member(&d.team, a));
     let older = (items.len() >= shown as usize).then(|| i64::from(shown) * 4);
-    let bubbles =
-        crate::web::timeline::with_notes(bubbles(&items, &user.ctx.zone), &d.notes, &user.ctx.zone);
+    let bubbles = crate::web::timeline::with_notes(
+        bubbles(&items, &user.ctx.zone, &d.products),
+        &d.notes,
+        &user.ctx.zone,
+    );
     Ok(ConversationPage {
         not_connected: (!state.crm.connected().await?)
             .then_some(crate::crm::connection::NOT_CONNECTED),
@@ -217,6 +220,8 @@ pub(super) struct PageData {
     pub(super) fields: Vec<(crate::model::CustomField, Option<String>)>,
     pub(super) orders: Vec<db::orders::OrderRow>,
     pub(super) contact_notes: Vec<db::notes::Note>,
+    /// Product names by retailer id, for the carts on the page.
+    pub(super) products: std::collections::HashMap<String, String>,
 }
 
 pub(super) fn load(c: &rusqlite::Connection, id: i64, shown: u32) -> db::Result<PageData> {
@@ -232,8 +237,22 @@ pub(super) fn load(c: &rusqlite::Connection, id: i64, shown: u32) -> db::Result<
         contact: Some(cid),
         ..db::orders::OrderFilter::default()
     };
+    let items = db::inbox::recent_messages(c, id, shown)?;
+    let mut products = std::collections::HashMap::new();
+    for i in &items {
+        if let crate::model::Content::Order { items, .. } = &i.message.content {
+            for p in items {
+                if !products.contains_key(&p.product_retailer_id)
+                    && let Some(name) = db::orders::product_name(c, &p.product_retailer_id)?
+                {
+                    products.insert(p.product_retailer_id.clone(), name);
+                }
+            }
+        }
+    }
     Ok(PageData {
-        items: db::inbox::recent_messages(c, id, shown)?,
+        products,
+        items,
         templates: db::templates::list(c)?,
         tags: db::tags::for_conversation(c, id)?,
         all_tags: db::tags::list(c)?.into_iter().map(|(t, _)| t).collect(),

@@ -37,10 +37,14 @@ fn record(
     let lines: Vec<String> = items
         .iter()
         .map(|i| {
+            let what = if i.name.is_empty() {
+                i.product_retailer_id.clone()
+            } else {
+                format!("{} ({})", i.name, i.product_retailer_id)
+            };
             format!(
-                "{} x {} @ {}",
+                "{} x {what} @ {}",
                 i.quantity,
-                i.product_retailer_id,
                 money::format(i.unit_price_minor, &o.currency)
             )
         })

@@ -30,7 +30,11 @@ pub(super) fn error_text(m: &crate::model::Message) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn content_view(b: &mut Bubble, content: &Content) {
+pub(super) fn content_view(
+    b: &mut Bubble,
+    content: &Content,
+    products: &std::collections::HashMap<String, String>,
+) {
     match content {
         Content::Image(_) => b.media_kind = "image",
         Content::Video(_) => b.media_kind = "video",
@@ -77,9 +81,13 @@ pub(super) fn content_view(b: &mut Bubble, content: &Content) {
             items, catalog_id, ..
         } => {
             for i in items {
+                let what = products.get(&i.product_retailer_id).map_or_else(
+                    || i.product_retailer_id.clone(),
+                    |name| format!("{name} ({})", i.product_retailer_id),
+                );
                 b.details.push(format!(
-                    "{} × {} @ {} {}",
-                    i.quantity, i.product_retailer_id, i.item_price, i.currency
+                    "{} × {what} @ {} {}",
+                    i.quantity, i.item_price, i.currency
                 ));
             }
             b.details.push(format!("Catalog {catalog_id}"));

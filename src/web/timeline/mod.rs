@@ -2,6 +2,9 @@
 //! cards, ticks, errors and the reactions on them.
 
 mod content;
+mod links;
+
+pub use links::{TextPart, parts};
 
 use crate::db::messages::TimelineItem;
 use crate::model::{Content, Direction, OutboxState};
@@ -24,6 +27,8 @@ pub struct Bubble {
     pub time: String,
     /// Main text (text, caption, summary).
     pub text: String,
+    /// The main text with its web addresses as links.
+    pub text_parts: Vec<TextPart>,
     /// What kind of media, when there is any: image, video, audio, document, sticker.
     pub media_kind: &'static str,
     /// URL of the stored file.
@@ -58,7 +63,11 @@ pub struct Bubble {
 
 /// Builds the bubbles of a conversation; reactions are folded onto the message they react to.
 #[must_use]
-pub fn bubbles(items: &[TimelineItem], zone: &crate::model::Zone) -> Vec<Bubble> {
+pub fn bubbles(
+    items: &[TimelineItem],
+    zone: &crate::model::Zone,
+    products: &HashMap<String, String>,
+) -> Vec<Bubble> {
     // Latest reaction per (target, direction) wins; an empty one removes it.
     let mut reactions: HashMap<String, HashMap<&'static str, String>> = HashMap::new();
     for item in items {
@@ -99,6 +108,7 @@ pub fn bubbles(items: &[TimelineItem], zone: &crate::model::Zone) -> Vec<Bubble>
             day: (day != last_day).then(|| day.clone()),
             time: crate::web::when::clock(zone, m.sent_at),
             text: m.body.clone(),
+            text_parts: parts(&m.body),
             media_kind: "",
             media_url: None,
             media_note: String::new(),
@@ -120,7 +130,7 @@ pub fn bubbles(items: &[TimelineItem], zone: &crate::model::Zone) -> Vec<Bubble>
             at: m.sent_at,
         };
         last_day = day;
-        content_view(&mut b, &m.content);
+        content_view(&mut b, &m.content, products);
         if !b.media_kind.is_empty() {
             match &item.media {
                 Some((id, state)) if state == "stored" => {
@@ -173,6 +183,7 @@ pub fn with_notes(
             day: None,
             time: crate::web::when::clock(zone, n.created_at),
             text: n.body.clone(),
+            text_parts: parts(&n.body),
             media_kind: "",
             media_url: None,
             media_note: String::new(),
