@@ -18,6 +18,7 @@ with open(sys.argv[1], "w") as f:
     for i in range(100_000):
         f.write(f"Customer {i},+55 {AREAS[i % len(AREAS)]} 98{i:07d},c{i}@example.com,{'VIP' if i % 10 == 0 else ''}\n")
 PY
+"$bin" --data-dir "$dir/d" migrate >/dev/null
 (cd "$dir" && "$OLDPWD/$bin" --data-dir "$dir/d" contacts import "$dir/contacts.csv" >/dev/null 2>&1)
 key=$("$bin" --data-dir "$dir/d" api-key create --name bench --role agent 2>/dev/null)
 FLOWCRM_API__REQUESTS_PER_MINUTE=1000000 FLOWCRM_LOG__LEVEL=warn \

@@ -29,6 +29,12 @@ fn run(dir: &std::path::Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) 
     child.wait_with_output().expect("wait")
 }
 
+/// An install in `dir` (database created), as `flowcrm migrate` makes it.
+fn install(dir: &std::path::Path, env: &[(&str, &str)]) {
+    let out = run(dir, &["migrate"], "", env);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -89,6 +95,7 @@ fn check_config_passes_with_no_file_and_warns_about_plaintext_secrets() {
 #[test]
 fn user_add_list_disable_from_the_cli() {
     let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
     let d = dir.path();
     let add = run(
         d,
@@ -189,6 +196,7 @@ fn user_add_list_disable_from_the_cli() {
 #[test]
 fn roles_reset_links_and_deletion_from_the_cli() {
     let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
     let d = dir.path();
     for (email, role) in [
         ("owner@shop.example", "admin"),
@@ -267,6 +275,7 @@ fn roles_reset_links_and_deletion_from_the_cli() {
 #[test]
 fn secret_set_stores_the_value_encrypted() {
     let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
     let d = dir.path();
     let token = "EAAGm0PlaintextShouldNeverBeOnDisk123";
     let set = run(
@@ -318,6 +327,29 @@ fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
 }
 
 #[test]
+fn commands_refuse_to_create_a_phantom_install_and_stay_quiet() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for args in [
+        &["user", "list"][..],
+        &["secret", "list"],
+        &["api-key", "list"],
+    ] {
+        let out = run(dir.path(), args, "", &[]);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out).contains("no FlowCRM data in data: pass --data-dir or --config"),
+            "{}",
+            text(&out)
+        );
+    }
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+    install(dir.path(), &[]);
+    let quiet = run(dir.path(), &["user", "list"], "", &[]);
+    assert!(quiet.status.success());
+    assert!(!text(&quiet).contains("INFO"), "{}", text(&quiet));
+}
+
+#[test]
 fn migrate_and_version_report_the_schema() {
     let dir = tempfile::tempdir().expect("tmp");
     let first = run(dir.path(), &["migrate"], "", &[]);
@@ -355,6 +387,7 @@ fn master_key_can_come_from_systemd_credentials() {
         "CREDENTIALS_DIRECTORY",
         creds.path().to_str().expect("utf8"),
     )];
+    install(dir.path(), &env);
     let set = run(
         dir.path(),
         &["secret", "set", "whatsapp.app_secret"],
@@ -384,6 +417,7 @@ fn master_key_can_come_from_systemd_credentials() {
 #[test]
 fn webhook_replay_stores_events_from_a_file_or_stdin_once() {
     let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
     let fixture = format!("{}/tests/fixtures/batch.json", env!("CARGO_MANIFEST_DIR"));
     let first = run(
         dir.path(),
@@ -417,6 +451,7 @@ fn webhook_replay_stores_events_from_a_file_or_stdin_once() {
 #[test]
 fn contacts_import_dry_run_then_real_run_reports_rows_and_is_atomic() {
     let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
     let d = dir.path();
     let csv = d.join("contacts.csv");
     std::fs::write(

@@ -34,6 +34,10 @@ pub struct Cli {
     /// Directory for the database, media and master key (overrides `server.data_dir`).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Show informational log lines (migrations applied ...) for commands other than `serve`
+    /// and `migrate`, which always show them.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -130,9 +134,17 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(code) => return code,
         },
     };
-    crate::logging::init(&loaded.config.log.level);
+    let chatty = cli.verbose || matches!(cli.command, Command::Serve | Command::Migrate);
+    crate::logging::init(if chatty {
+        &loaded.config.log.level
+    } else {
+        "warn"
+    });
     for w in &loaded.warnings {
         tracing::warn!("{w}");
+    }
+    if let Err(e) = existing_install(&cli.command, &loaded) {
+        return finish(Err(e));
     }
     let result = match cli.command {
         Command::Serve => serve(loaded).await,
@@ -148,6 +160,31 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Version | Command::CheckConfig | Command::Init { .. } => Ok(()),
     };
     finish(result)
+}
+
+/// Commands other than `serve`, `init`, `demo seed` and `migrate` (whose job is to create or
+/// upgrade the schema) work on an existing install: they refuse to create a new, empty data
+/// directory (a mistyped `--data-dir` would otherwise look like an install with no users and no
+/// contacts).
+fn existing_install(cmd: &Command, loaded: &Loaded) -> anyhow::Result<()> {
+    let creates = matches!(
+        cmd,
+        Command::Serve
+            | Command::Migrate
+            | Command::Healthcheck { .. }
+            | Command::Demo(demo::DemoCommand::Seed { .. })
+    );
+    let db = loaded.config.db_path();
+    if creates || db.exists() {
+        return Ok(());
+    }
+    let dir = db
+        .parent()
+        .map_or_else(|| db.display().to_string(), |d| d.display().to_string());
+    anyhow::bail!(
+        "no FlowCRM data in {dir}: pass --data-dir or --config (or set one up with `flowcrm init`, \
+         or start it with `flowcrm serve`)"
+    )
 }
 
 fn finish(result: anyhow::Result<()>) -> ExitCode {

@@ -89,7 +89,10 @@ mod tests {
             .collect();
         assert_eq!(all, "a https://b.example c", "no text is lost");
         assert_eq!(links("HTTPS://UP.example"), ["HTTPS://UP.example"]);
-        assert_eq!(links("Não é ótimo? https://ã.example/ç ok"), ["https://ã.example/ç"]);
+        assert_eq!(
+            links("Não é ótimo? https://ã.example/ç ok"),
+            ["https://ã.example/ç"]
+        );
         assert!(links("São Paulo, amanhã à tarde").is_empty());
     }
 }
