@@ -167,13 +167,7 @@ pub fn merge(
     identity::merge(conn, keep, remove, now)?;
     let name = if k.name.is_empty() { r.name } else { k.name };
     let email = k.email.or(r.email);
-    let phone = if k.phone.is_none() { r.phone } else { None };
-    db::contacts::set_details(conn, keep, &name, phone.as_ref(), email.as_deref(), now)?;
-    if k.bsuid.is_none()
-        && let Some(b) = r.bsuid
-    {
-        db::contacts::set_bsuid(conn, keep, &b, now)?;
-    }
+    db::contacts::set_details(conn, keep, &name, None, email.as_deref(), now)?;
     audit(
         conn,
         actor,

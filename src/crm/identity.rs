@@ -29,13 +29,22 @@ pub fn with_variants(phone: &PhoneE164) -> Vec<PhoneE164> {
     all
 }
 
-/// Moves everything of `remove` to `keep` and deletes `remove`.
+/// Moves everything of `remove` to `keep` and deletes `remove`. Its WhatsApp identity (number,
+/// user id) is never lost: `keep` takes what it lacks, and the rest becomes `keep`'s aliases, so
+/// the customer's next message lands in `keep`'s conversation.
 pub fn merge(
     conn: &Connection,
     keep: ContactId,
     remove: ContactId,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let (Some(k), Some(r)) = (
+        db::contacts::get(conn, keep)?,
+        db::contacts::get(conn, remove)?,
+    ) else {
+        return Ok(());
+    };
+    db::contacts::move_aliases(conn, remove, keep)?;
     db::conversations::reassign(conn, remove, keep, now)?;
     db::tags::move_contact_tags(conn, remove, keep)?;
     db::orders::reassign_contact(conn, remove, keep)?;
@@ -43,6 +52,22 @@ pub fn merge(
     db::notes::move_all(conn, remove, keep)?;
     db::consent::adopt_opt_in(conn, remove, keep)?;
     db::contacts::delete(conn, remove)?;
+    if let Some(p) = r.phone {
+        match &k.phone {
+            None => db::contacts::set_phone(conn, keep, &p, now)?,
+            Some(own) if *own != p => {
+                db::contacts::add_alias(conn, keep, "phone", p.as_str(), now)?;
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(b) = r.bsuid {
+        match &k.bsuid {
+            None => db::contacts::set_bsuid(conn, keep, &b, now)?,
+            Some(own) if *own != b => db::contacts::add_alias(conn, keep, "bsuid", &b, now)?,
+            Some(_) => {}
+        }
+    }
     Ok(())
 }
 
@@ -61,6 +86,25 @@ pub fn resolve(conn: &Connection, who: &Identity<'_>, now: OffsetDateTime) -> Re
         .map(|b| db::contacts::find_by_bsuid(conn, b))
         .transpose()?
         .flatten();
+    // A number or user id that a merge folded into another contact.
+    let (by_phone, by_bsuid) = if by_phone.is_none() && by_bsuid.is_none() {
+        let phone = who
+            .phone
+            .map(|p| db::contacts::find_by_phone_alias(conn, &with_variants(p)))
+            .transpose()?
+            .flatten();
+        let bsuid = who
+            .bsuid
+            .map(|b| db::contacts::find_by_bsuid_alias(conn, b))
+            .transpose()?
+            .flatten();
+        match (phone, bsuid) {
+            (Some(id), _) | (None, Some(id)) => (Some(id), Some(id)),
+            (None, None) => (None, None),
+        }
+    } else {
+        (by_phone, by_bsuid)
+    };
     let id = match (by_phone, by_bsuid) {
         (Some(a), Some(b)) if a == b => a,
         (Some(a), Some(b)) => {

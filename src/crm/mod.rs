@@ -19,6 +19,7 @@ pub mod identity;
 pub mod import;
 pub mod inbound;
 pub mod media;
+pub mod merge_preview;
 pub mod notes;
 pub mod orders;
 pub mod outbound;

@@ -70,7 +70,10 @@ fn crm_routes() -> Router<AppState> {
             "/contacts/{id}/edit",
             get(contacts::edit_form).post(contacts::update),
         )
-        .route("/contacts/{id}/merge", post(contacts::merge))
+        .route(
+            "/contacts/{id}/merge",
+            get(contacts::merge_preview).post(contacts::merge),
+        )
         .route(
             "/contacts/{id}/message",
             get(contact_page::message_form)

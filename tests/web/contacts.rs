@@ -103,10 +103,36 @@ async fn merging_moves_conversations_and_keeps_details() {
         .parse()
         .expect("id");
     let page = app.get(&format!("/contacts/{typed_id}/edit")).await;
-    let r = app
+    let ask = app
         .post_form(
             &format!("/contacts/{typed_id}/merge"),
             &[("other", &wa.to_string()), ("csrf_token", &page.csrf())],
+        )
+        .await;
+    assert_eq!(
+        ask.location(),
+        format!("/contacts/{typed_id}/merge?other={wa}"),
+        "asks first"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM contacts").await,
+        2,
+        "nothing merged yet"
+    );
+    let preview = app.get(ask.location()).await;
+    assert!(
+        preview.body.contains("Merged in (removed)"),
+        "both side by side"
+    );
+    assert!(preview.body.contains("+55 21 99999-0000") && preview.body.contains("zed@example.com"));
+    let r = app
+        .post_form(
+            &format!("/contacts/{typed_id}/merge"),
+            &[
+                ("other", &wa.to_string()),
+                ("confirm", "1"),
+                ("csrf_token", &preview.csrf()),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -315,4 +341,70 @@ async fn the_import_page_shows_a_dry_run_then_imports() {
     let bad = upload_csv(&mut app, "city\nRio\n", false).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("No phone column found"));
+}
+
+#[tokio::test]
+async fn after_a_merge_the_customers_next_message_lands_in_the_merged_conversation() {
+    let mut app = admin_app().await;
+    // The customer writes from WhatsApp; the business had typed them in with another number.
+    let ts = flowcrm::clock::Clock::now(app.clock.as_ref()).unix_timestamp();
+    let first = crate::payload::text_from("5511977770000", "Ana", "wamid.MERGE.1", ts, "Oi");
+    app.post_webhook(first.to_string().as_bytes()).await;
+    let wa: i64 = app.count("SELECT id FROM contacts").await;
+    let typed = create(&mut app, "Ana Lima", "+55 21 99999-1111", "ana@example.com").await;
+    let typed_id: i64 = typed
+        .location()
+        .trim_start_matches("/contacts/")
+        .parse()
+        .expect("id");
+    let preview = app
+        .get(&format!("/contacts/{typed_id}/merge?other={wa}"))
+        .await;
+    assert!(
+        preview.body.contains("+55 11 97777-0000") || preview.body.contains("+5511977770000"),
+        "the WhatsApp number is kept: {}",
+        preview.body
+    );
+    let r = app
+        .post_form(
+            &format!("/contacts/{typed_id}/merge"),
+            &[
+                ("other", &wa.to_string()),
+                ("confirm", "1"),
+                ("csrf_token", &preview.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let conv: i64 = app.count("SELECT id FROM conversations").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM contact_aliases").await,
+        1,
+        "the other number is an alias"
+    );
+
+    let next =
+        crate::payload::text_from("5511977770000", "Ana", "wamid.MERGE.2", ts + 60, "Chegou?");
+    assert_eq!(
+        app.post_webhook(next.to_string().as_bytes()).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM contacts").await,
+        1,
+        "no new contact"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM conversations").await,
+        1,
+        "one conversation"
+    );
+    let landed: i64 = app
+        .count("SELECT conversation_id FROM messages WHERE wamid = 'wamid.MERGE.2'")
+        .await;
+    assert_eq!(landed, conv, "in the merged contact's conversation");
+    assert_eq!(
+        app.count("SELECT contact_id FROM conversations").await,
+        typed_id
+    );
 }

@@ -168,7 +168,7 @@ async fn agents_are_refused_the_same_actions_on_every_door_and_nothing_changes()
         (format!("/messages/{message}/retry"), vec![]),
         (
             format!("/contacts/{contact}/merge"),
-            vec![("other", "999".into())],
+            vec![("other", "999".into()), ("confirm", "1".into())],
         ),
         (format!("/contacts/{contact}/notes/{note}/delete"), vec![]),
         (

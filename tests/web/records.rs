@@ -458,7 +458,7 @@ async fn merge_moves_orders_notes_fields_and_consent() {
         .submit(
             &format!("/contacts/{keep}"),
             &format!("/contacts/{keep}/merge"),
-            &[("other", &from.to_string())],
+            &[("other", &from.to_string()), ("confirm", "1")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -149,7 +149,11 @@ async fn conversations_can_be_tagged_and_merges_keep_contact_tags() {
     let typed = contact(&mut app, "Zed", "+55 21 99999-0000").await;
     app.post_form(
         &format!("/contacts/{typed}/merge"),
-        &[("other", &wa.to_string()), ("csrf_token", &csrf)],
+        &[
+            ("other", &wa.to_string()),
+            ("confirm", "1"),
+            ("csrf_token", &csrf),
+        ],
     )
     .await;
     assert_eq!(

@@ -186,7 +186,9 @@ macro_rules! name_key {
 
 const NAME_KEY: &str = name_key!();
 
+mod aliases;
 mod list;
+pub use aliases::*;
 pub use list::*;
 
 /// Most index hits a search uses as an id list; more means the words are common, and scanning
