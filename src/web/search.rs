@@ -1,5 +1,6 @@
 //! `GET /search`: messages (full-text, newest first, with the matching words highlighted) and
-//! contacts (name, phone, email). A hit links into its conversation at that message.
+//! contacts (name, phone, email; accents and case ignored) and an order by its number (`42` or
+//! `#42`). A hit links into its conversation at that message.
 
 use super::error::Result;
 use super::extract::CurrentUser;
@@ -32,6 +33,10 @@ pub struct SearchPage {
     q: String,
     hits: Vec<Hit>,
     contacts: Vec<(i64, String, String)>,
+    /// More contacts match than are shown: link to the contacts list.
+    more_contacts: bool,
+    /// The order whose number was typed: (id, customer, status, total).
+    order: Option<(i64, String, String, String)>,
     next: Option<String>,
 }
 
@@ -87,23 +92,46 @@ fn parts(snippet: &str) -> Vec<(String, bool)> {
     out
 }
 
-/// The first ten contacts the search text matches: (id, name, phone).
+/// Contacts shown on the search page; more links to the contacts list.
+const CONTACTS_SHOWN: u32 = 10;
+
+/// The order whose number is `q` (`42` or `#42`): (id, customer, status, total).
+fn order_by_number(
+    c: &rusqlite::Connection,
+    q: &str,
+) -> db::Result<Option<(i64, String, String, String)>> {
+    let Ok(n) = q.trim().trim_start_matches('#').trim().parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(db::orders::get(c, n)?.map(|o| {
+        (
+            o.id,
+            o.contact_name,
+            o.status.as_str().to_string(),
+            crate::model::money::format(o.total_minor, &o.currency),
+        )
+    }))
+}
+
+/// The first contacts the search text matches (one more than shown): (id, name, phone).
 fn matching_contacts(
     c: &rusqlite::Connection,
     filter: &ContactFilter,
     now: &crate::model::Now,
 ) -> db::Result<Vec<(i64, String, String)>> {
-    Ok(db::contacts::list(c, filter, None, 10, now)?
-        .into_iter()
-        .map(|(r, _)| {
-            let k = r.contact;
-            (
-                k.id.0,
-                k.display_name(),
-                k.phone.map(|p| p.to_string()).unwrap_or_default(),
-            )
-        })
-        .collect())
+    Ok(
+        db::contacts::list(c, filter, None, CONTACTS_SHOWN + 1, now)?
+            .into_iter()
+            .map(|(r, _)| {
+                let k = r.contact;
+                (
+                    k.id.0,
+                    k.display_name(),
+                    k.phone.map(|p| p.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// `GET /search`.
@@ -118,6 +146,8 @@ pub async fn index(
         q: q.clone(),
         hits: Vec::new(),
         contacts: Vec::new(),
+        more_contacts: false,
+        order: None,
         next: None,
     };
     let Some(expr) = fts_query(&q) else {
@@ -133,18 +163,21 @@ pub async fn index(
         ..ContactFilter::default()
     };
     let first = before.is_none();
-    let (hits, contacts) = state
+    let number = q.clone();
+    let (hits, mut contacts, order) = state
         .db
         .read(move |c| -> crate::db::Result<_> {
             let hits = db::inbox::search_messages(c, &expr, before, PAGE)?;
-            let contacts = if first {
-                matching_contacts(c, &filter, &now)?
-            } else {
-                Vec::new()
-            };
-            Ok((hits, contacts))
+            if !first {
+                return Ok((hits, Vec::new(), None));
+            }
+            let contacts = matching_contacts(c, &filter, &now)?;
+            Ok((hits, contacts, order_by_number(c, &number)?))
         })
         .await?;
+    page.more_contacts = contacts.len() > CONTACTS_SHOWN as usize;
+    contacts.truncate(CONTACTS_SHOWN as usize);
+    page.order = order;
     page.next = (hits.len() == PAGE as usize)
         .then(|| hits.last().map(|h| h.message_id.to_string()))
         .flatten();

@@ -408,3 +408,54 @@ async fn after_a_merge_the_customers_next_message_lands_in_the_merged_conversati
         typed_id
     );
 }
+
+#[tokio::test]
+async fn contact_search_ignores_accents_and_case_and_orders_are_found_by_number() {
+    let mut app = admin_app().await;
+    create(
+        &mut app,
+        "João Araújo",
+        "+55 21 99999-2222",
+        "joao@example.com",
+    )
+    .await;
+    create(
+        &mut app,
+        "Maria Souza",
+        "+55 21 99999-3333",
+        "maria@example.com",
+    )
+    .await;
+    for q in ["joao", "JOÃO", "araujo", "Araú"] {
+        let page = app.get(&format!("/contacts?q={}", urlencoding(q))).await;
+        assert!(page.body.contains("João Araújo"), "{q} finds João");
+        assert!(!page.body.contains("Maria Souza"), "{q} finds only João");
+    }
+    let search = app.get("/search?q=joao").await;
+    assert!(search.body.contains("João Araújo"), "the search page too");
+    assert!(
+        search.body.contains("/contacts?q=joao"),
+        "links to the contacts list"
+    );
+
+    app.deliver("order").await;
+    let order = app.count("SELECT id FROM orders").await;
+    let found = app.get(&format!("/search?q=%23{order}")).await;
+    assert!(
+        found.body.contains(&format!("href=\"/orders/{order}\"")),
+        "{}",
+        found.body
+    );
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
