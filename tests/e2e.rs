@@ -4,8 +4,10 @@
 //! The real binary runs against an in-process fake of the Graph API. Scenario: sign in; a signed
 //! webhook brings a customer message, which appears in the open inbox without a reload; reply;
 //! the reply reaches the fake Graph API; a `delivered` status turns the tick without a reload;
-//! tag the contact; search finds the message. Screenshots of the inbox and a conversation on a
-//! desktop and a phone viewport are saved under `target/e2e/`.
+//! tag the contact; search finds the message. Then the owner's self-service: a long conversation
+//! opens at its newest message, a hand-made contact is messaged with a template from the contact
+//! page, and the WhatsApp connection, team, account-link and merge pages are drawn. Screenshots
+//! on a desktop and a phone viewport are saved under `target/e2e/`.
 #![cfg(feature = "e2e")]
 
 #[path = "common/wait.rs"]
@@ -62,11 +64,24 @@ async fn messages(
         "messages": [{"id": id}]}))
 }
 
+/// `GET /{phone-number-id}` as Meta answers it.
+async fn phone_number() -> Json<Value> {
+    Json(
+        json!({"id": "200", "display_phone_number": "+55 11 3456-7890", "verified_name": "Loja da Ana",
+                "quality_rating": "GREEN", "throughput": {"level": "STANDARD"}}),
+    )
+}
+
 /// The fake Graph API: records every message POST and answers like Meta.
 async fn fake_graph() -> (String, Arc<Mutex<Vec<Value>>>) {
     let sent: Arc<Mutex<Vec<Value>>> = Arc::default();
     let app = Router::new()
         .route("/{version}/{id}/messages", post(messages))
+        .route("/{version}/{id}", axum::routing::get(phone_number))
+        .route(
+            "/{version}/{id}/subscribed_apps",
+            axum::routing::get(|| async { Json(json!({"data": []})) }),
+        )
         .with_state(Arc::clone(&sent));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -120,6 +135,13 @@ fn delivered(wamid: &str) -> Value {
 }
 
 fn add_user(dir: &std::path::Path, email: &str, role: &str, name: &str) {
+    let migrate = Command::new(BIN)
+        .current_dir(dir)
+        .arg("migrate")
+        .stdout(Stdio::null())
+        .status()
+        .expect("migrate");
+    assert!(migrate.success());
     let mut add = Command::new(BIN)
         .current_dir(dir)
         .args([
@@ -477,7 +499,234 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     assert!(!c.source().await.expect("html").contains("Save product"));
     screenshot(&c, "products-agent-desktop").await;
     damaged_segment_is_shown(&c, &base, dir.path()).await;
+    c.delete_all_cookies().await.expect("sign out");
+    c.set_window_size(1280, 900).await.expect("resize");
+    sign_in(&c, &base, "owner@e2e.example").await;
+    long_conversation_opens_at_the_newest_message(&c, &base, &conversation_url).await;
+    start_a_conversation_with_a_template(&c, &base, dir.path(), &sent).await;
+    self_service_pages(&c, &base).await;
     c.close().await.expect("close");
+}
+
+/// Screenshots of the page now open at desktop and phone width (reloading at each).
+async fn both_sizes(c: &Client, url: &str, name: &str) {
+    c.set_window_size(1280, 900).await.expect("resize");
+    c.goto(url).await.expect("page");
+    screenshot(c, &format!("{name}-desktop")).await;
+    c.set_window_size(390, 844).await.expect("resize");
+    c.goto(url).await.expect("page");
+    screenshot(c, &format!("{name}-phone")).await;
+    c.set_window_size(1280, 900).await.expect("resize");
+}
+
+/// Sixty more customer messages: the page opens scrolled to the newest, not the oldest.
+async fn long_conversation_opens_at_the_newest_message(c: &Client, base: &str, url: &str) {
+    for i in 0..60 {
+        let mut body = customer_message(&format!("Mensagem número {i} sobre o pedido"));
+        body["entry"][0]["changes"][0]["value"]["messages"][0]["id"] =
+            json!(format!("wamid.E2E.LONG.{i}"));
+        post_webhook(base, &body).await;
+    }
+    c.goto(url).await.expect("conversation");
+    let at = c
+        .execute(
+            "return [window.scrollY, window.innerHeight, document.documentElement.scrollHeight]",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    let n = |i: usize| at[i].as_f64().unwrap_or(0.0);
+    assert!(n(2) > 2.0 * n(1), "a long page: {at}");
+    assert!(n(0) + n(1) >= n(2) - 2.0, "scrolled to the bottom: {at}");
+    let newest_visible = c
+        .execute(
+            "const b = [...document.querySelectorAll('#timeline .bubble.in')].pop().getBoundingClientRect(); \
+             return b.top >= 0 && b.top < window.innerHeight;",
+            vec![],
+        )
+        .await
+        .expect("visible");
+    assert_eq!(
+        newest_visible,
+        json!(true),
+        "the newest message is on screen"
+    );
+    screenshot(c, "conversation-long-desktop").await;
+}
+
+/// A contact typed by hand is messaged with an approved template from their page.
+async fn start_a_conversation_with_a_template(
+    c: &Client,
+    base: &str,
+    dir: &std::path::Path,
+    sent: &Arc<Mutex<Vec<Value>>>,
+) {
+    let db = rusqlite::Connection::open(dir.join("data/flowcrm.db")).expect("db");
+    db.busy_timeout(Duration::from_secs(5))
+        .expect("busy timeout");
+    db.execute(
+        "INSERT INTO templates (meta_id, name, language, category, status, components, updated_at)
+         VALUES ('9', 'order_update', 'pt_BR', 'UTILITY', 'APPROVED',
+                 '[{\"type\":\"BODY\",\"text\":\"Olá {{1}}, seu pedido {{2}} saiu para entrega.\"}]', 0)",
+        [],
+    )
+    .expect("a template");
+    drop(db);
+    c.goto(&format!("{base}/contacts/new"))
+        .await
+        .expect("new contact");
+    for (css, text) in [("#name", "Beatriz Nunes"), ("#phone", "+55 11 97777-1234")] {
+        c.find(Locator::Css(css))
+            .await
+            .expect(css)
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    wait_until("the contact page", || async {
+        c.source()
+            .await
+            .is_ok_and(|h| h.contains("Send a WhatsApp message"))
+    })
+    .await;
+    follow(c, base, "a[href$='/message']").await;
+    let page = c.current_url().await.expect("url").to_string();
+    screenshot(c, "contact-message-desktop").await;
+    c.set_window_size(390, 844).await.expect("resize");
+    c.goto(&page).await.expect("page");
+    screenshot(c, "contact-message-phone").await;
+    c.set_window_size(1280, 900).await.expect("resize");
+    c.goto(&page).await.expect("page");
+    let var2 = c
+        .find(Locator::Css("input[name=v2]"))
+        .await
+        .expect("variable 2");
+    var2.send_keys("A-77").await.expect("type");
+    let preview = text_of(c, ".preview-body").await;
+    assert_eq!(
+        preview, "Olá Beatriz Nunes, seu pedido A-77 saiu para entrega.",
+        "live preview"
+    );
+    c.find(Locator::Css("input[name=confirm_consent]"))
+        .await
+        .expect("confirm")
+        .click()
+        .await
+        .expect("tick");
+    c.find(Locator::Css("form.start-template button[type=submit]"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("click");
+    wait_until("the new conversation", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path().starts_with("/conversations/"))
+    })
+    .await;
+    wait_until("the template at the fake Graph API", || async {
+        sent.lock()
+            .expect("lock")
+            .iter()
+            .any(|b| b["type"] == "template")
+    })
+    .await;
+    let body = sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|b| b["type"] == "template")
+        .cloned()
+        .expect("sent");
+    assert_eq!(body["to"], "+5511977771234");
+    assert_eq!(
+        body["template"]["components"][0]["parameters"][0]["text"],
+        "Beatriz Nunes"
+    );
+    assert_eq!(
+        body["template"]["components"][0]["parameters"][1]["text"],
+        "A-77"
+    );
+}
+
+/// The owner's pages: WhatsApp connection (tested), team (with a link), account link, merge, preferences.
+async fn self_service_pages(c: &Client, base: &str) {
+    c.goto(&format!("{base}/settings/whatsapp"))
+        .await
+        .expect("connection");
+    c.find(Locator::Css(
+        "form[action='/settings/whatsapp/test'] button",
+    ))
+    .await
+    .expect("test")
+    .click()
+    .await
+    .expect("click");
+    wait_until("the test result", || async {
+        text_of(c, "#test-result").await.contains("GREEN")
+    })
+    .await;
+    screenshot(c, "whatsapp-connection-desktop").await;
+    c.set_window_size(390, 844).await.expect("resize");
+    screenshot(c, "whatsapp-connection-phone").await;
+    c.set_window_size(1280, 900).await.expect("resize");
+
+    c.goto(&format!("{base}/settings/team"))
+        .await
+        .expect("team");
+    c.find(Locator::Css("#name"))
+        .await
+        .expect("name")
+        .send_keys("Bia Souza")
+        .await
+        .expect("type");
+    c.find(Locator::Css("#email"))
+        .await
+        .expect("email")
+        .send_keys("bia@e2e.example")
+        .await
+        .expect("type");
+    c.find(Locator::Css(
+        "form[action='/settings/team'] button[type=submit]",
+    ))
+    .await
+    .expect("add")
+    .click()
+    .await
+    .expect("click");
+    wait_until("the invitation link", || async {
+        text_of(c, "#issued-link").await.contains("/account/")
+    })
+    .await;
+    let link = text_of(c, "#issued-link code").await;
+    screenshot(c, "team-desktop").await;
+    c.set_window_size(390, 844).await.expect("resize");
+    screenshot(c, "team-phone").await;
+    c.set_window_size(1280, 900).await.expect("resize");
+    let path = link
+        .find("/account/")
+        .map(|i| link[i..].to_string())
+        .expect("path");
+    both_sizes(c, &format!("{base}{path}"), "account-link").await;
+    both_sizes(
+        c,
+        &format!("{base}/contacts/2/merge?other=1"),
+        "merge-preview",
+    )
+    .await;
+    both_sizes(
+        c,
+        &format!("{base}/settings#preferences"),
+        "settings-preferences",
+    )
+    .await;
 }
 
 /// A saved segment whose stored filter cannot be read shows as damaged; the list still opens.
