@@ -167,6 +167,24 @@ pub(super) async fn run(loaded: &Loaded, cmd: ContactsCommand) -> anyhow::Result
     if report.skipped.len() > 100 {
         println!("  … and {} more", report.skipped.len() - 100);
     }
+    for c in report
+        .changes
+        .iter()
+        .filter(|c| !c.fields.is_empty())
+        .take(100)
+    {
+        let what: Vec<String> = c
+            .fields
+            .iter()
+            .map(|(f, old, new)| {
+                format!(
+                    "{f}: {} → {new}",
+                    if old.is_empty() { "(empty)" } else { old }
+                )
+            })
+            .collect();
+        println!("  line {} ({}): {}", c.line, c.name, what.join("; "));
+    }
     if dry_run {
         println!("dry run: nothing was changed");
     }

@@ -553,6 +553,34 @@ async fn import_sets_custom_fields_and_opt_in_with_its_source() {
     let again = crate::contacts::upload_csv(&mut app, csv, false).await;
     assert!(again.body.contains("<dt>Opt-in/out changes</dt><dd>0</dd>"));
     assert_eq!(app.count("SELECT COUNT(*) FROM consent_events").await, 2);
+
+    // A dry run of changes lists each field as old → new, and every problem of a bad row.
+    let changed = "name,phone,email,Loyalty tier,spent,opt_in\n\
+                   Ana Lima,(11) 98888-7777,ana@example.com,Silver,10,\n\
+                   Bia,(11) 97777-6666,,,,yes\n\
+                   Zoe,12,not-an-email,Bronze,abc,maybe\n";
+    let dry = crate::contacts::upload_csv(&mut app, changed, true).await;
+    assert!(
+        dry.body.contains("name: Ana → Ana Lima; email: <span class=\"muted\">(empty)</span> → ana@example.com; Loyalty tier: Gold → Silver"),
+        "{}",
+        dry.body
+    );
+    assert!(dry.body.contains("opt-in: out → in"), "{}", dry.body);
+    let line4 = dry
+        .body
+        .lines()
+        .find(|l| l.contains("Line 4:"))
+        .unwrap_or_default()
+        .to_string();
+    for problem in ["phone:", "email:", "tier:", "spent:", "opt-in:"] {
+        assert!(line4.contains(problem), "every problem of the row: {line4}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM contacts WHERE name = 'Ana Lima'")
+            .await,
+        0,
+        "a dry run"
+    );
 }
 
 #[tokio::test]

@@ -71,6 +71,81 @@ pub struct Report {
     pub tags_created: usize,
     /// Consent changes recorded.
     pub consents: usize,
+    /// For every row that updates an existing contact, what changes.
+    pub changes: Vec<Change>,
+}
+
+/// What a row changes on an existing contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The row's line.
+    pub line: usize,
+    /// The contact.
+    pub contact: ContactId,
+    /// Their name (before).
+    pub name: String,
+    /// (field, old, new); empty when the row changes nothing.
+    pub fields: Vec<(String, String, String)>,
+}
+
+/// What row `r` changes on existing contact `id`, field by field.
+fn changes_of(conn: &Connection, id: ContactId, r: &ParsedRow) -> Result<Change> {
+    let current = db::contacts::get(conn, id)?;
+    let mut fields = Vec::new();
+    let (name, email, opt_in) = current.as_ref().map_or_else(
+        || (String::new(), None, OptIn::Unknown),
+        |c| (c.name.clone(), c.email.clone(), c.opt_in),
+    );
+    if !r.name.is_empty() && r.name != name {
+        fields.push(("name".into(), name.clone(), r.name.clone()));
+    }
+    if let Some(new) = &r.email
+        && email.as_ref() != Some(new)
+    {
+        fields.push(("email".into(), email.unwrap_or_default(), new.clone()));
+    }
+    if let Some(state) = r.opt_in
+        && state != opt_in
+    {
+        fields.push(("opt-in".into(), opt_in.to_string(), state.to_string()));
+    }
+    let values = super::fields::values_of(conn, id)?;
+    for (f, new) in &r.fields {
+        let old = values
+            .iter()
+            .find(|(d, _)| d.id == f.id)
+            .and_then(|(_, v)| v.clone());
+        if old != *new {
+            fields.push((
+                f.label.clone(),
+                old.unwrap_or_default(),
+                new.clone().unwrap_or_default(),
+            ));
+        }
+    }
+    let have: Vec<String> = db::tags::for_contact(conn, id)?
+        .into_iter()
+        .map(|t| t.name.to_lowercase())
+        .collect();
+    let added: Vec<&str> = r
+        .tags
+        .iter()
+        .filter(|t| !have.contains(&t.to_lowercase()))
+        .map(String::as_str)
+        .collect();
+    if !added.is_empty() {
+        fields.push((
+            "tags".into(),
+            String::new(),
+            format!("+ {}", added.join(", ")),
+        ));
+    }
+    Ok(Change {
+        line: r.line,
+        contact: id,
+        name: current.map(|c| c.display_name()).unwrap_or_default(),
+        fields,
+    })
 }
 
 /// Checks every record; rows with problems become `Skipped` with the reason.
@@ -87,25 +162,28 @@ pub fn parse_rows(
         .map(|(i, rec)| {
             let line = i + 2;
             let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map_or("", |s| s.trim());
+            // Every problem of the row is reported, not only the first.
+            let mut problems: Vec<String> = Vec::new();
             let phone = PhoneE164::parse(get(mapping.phone), region)
-                .map_err(|e| (line, format!("phone: {e}")))?;
-            for v in with_variants(&phone) {
-                if let Some(first) = seen.get(&v) {
-                    return Err((line, format!("same phone as line {first}")));
+                .map_err(|e| problems.push(format!("phone: {e}")))
+                .ok();
+            if let Some(p) = &phone {
+                if let Some(first) = with_variants(p).iter().find_map(|v| seen.get(v)) {
+                    problems.push(format!("same phone as line {first}"));
+                } else {
+                    seen.insert(p.clone(), line);
                 }
             }
-            seen.insert(phone.clone(), line);
             let email = match get(mapping.email) {
                 "" => None,
-                e => Some(
-                    Email::parse(e)
-                        .map_err(|err| (line, format!("email: {err}")))?
-                        .to_string(),
-                ),
+                e => Email::parse(e)
+                    .map_err(|err| problems.push(format!("email: {err}")))
+                    .ok()
+                    .map(|e| e.to_string()),
             };
             let name = get(mapping.name).to_string();
             if name.chars().count() > 200 {
-                return Err((line, "name: longer than 200 characters".into()));
+                problems.push("name: longer than 200 characters".into());
             }
             let mut tags = Vec::new();
             for t in get(mapping.tags)
@@ -113,13 +191,16 @@ pub fn parse_rows(
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
             {
-                let checked = check_tag(t, "teal")
-                    .map_err(|e| (line, format!("tag `{t}`: {}", e.message)))?;
-                if !tags.contains(&checked) {
-                    tags.push(checked);
+                match check_tag(t, "teal") {
+                    Ok(checked) if !tags.contains(&checked) => tags.push(checked),
+                    Ok(_) => {}
+                    Err(e) => problems.push(format!("tag `{t}`: {}", e.message)),
                 }
             }
-            let opt_in = parse_opt_in(get(mapping.opt_in)).map_err(|e| (line, e))?;
+            let opt_in = parse_opt_in(get(mapping.opt_in))
+                .map_err(|e| problems.push(e))
+                .ok()
+                .flatten();
             let opt_in_source = get(mapping.opt_in_source).to_string();
             let mut fields = Vec::new();
             for (col, f) in &mapping.fields {
@@ -127,21 +208,24 @@ pub fn parse_rows(
                 if cell.is_empty() {
                     continue;
                 }
-                let v = f
-                    .parse_value(cell)
-                    .map_err(|e| (line, format!("{}: {e}", f.key)))?;
-                fields.push((f.clone(), v));
+                match f.parse_value(cell) {
+                    Ok(v) => fields.push((f.clone(), v)),
+                    Err(e) => problems.push(format!("{}: {e}", f.key)),
+                }
             }
-            Ok(ParsedRow {
-                line,
-                name,
-                phone,
-                email,
-                tags,
-                opt_in,
-                opt_in_source,
-                fields,
-            })
+            match phone {
+                Some(phone) if problems.is_empty() => Ok(ParsedRow {
+                    line,
+                    name,
+                    phone,
+                    email,
+                    tags,
+                    opt_in,
+                    opt_in_source,
+                    fields,
+                }),
+                _ => Err((line, problems.join("; "))),
+            }
         })
         .collect()
 }
@@ -168,6 +252,7 @@ fn upsert(
         )?));
     };
     report.updated += 1;
+    report.changes.push(changes_of(conn, id, r)?);
     if !dry_run {
         let current = db::contacts::get(conn, id)?;
         let name = if r.name.is_empty() {
