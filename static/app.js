@@ -68,7 +68,43 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("DOMContentLoaded", () => {
   const list = document.getElementById("convlist");
   const timeline = document.getElementById("timeline");
-  if (!("EventSource" in window) || (!list && !timeline)) return;
+  if (!("EventSource" in window) || !document.body.dataset.signedIn) return;
+  // The unread count in the tab title and on the Inbox item, and the person's opt-in sound and
+  // desktop notification for new customer messages in conversations that are theirs or nobody's.
+  const wants = (document.body.dataset.notify || "").split(" ");
+  if (wants.includes("desktop") && "Notification" in window && Notification.permission === "default") {
+    document.addEventListener("click", () => Notification.requestPermission(), { once: true });
+  }
+  const beep = () => {
+    try {
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, ctx.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.35);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.35);
+    } catch (_) { /* no audio: nothing to do */ }
+  };
+  const counted = async (id) => {
+    try {
+      const resp = await fetch(`/inbox/unread?conversation=${encodeURIComponent(id)}`, { credentials: "same-origin" });
+      if (!resp.ok) return;
+      const data = await resp.json();
+      const badge = document.getElementById("unread-count");
+      if (badge) { badge.textContent = data.unread; badge.hidden = data.unread === 0; }
+      document.title = (data.unread > 0 ? `(${data.unread}) ` : "") + document.title.replace(/^\(\d+\) /, "");
+      const open = timeline && timeline.dataset.conversation === String(id) && document.visibilityState === "visible";
+      if (!data.notify || open) return;
+      if (wants.includes("sound")) beep();
+      if (wants.includes("desktop") && "Notification" in window && Notification.permission === "granted") {
+        const n = new Notification(data.notify.name, { body: data.notify.text, tag: `conversation-${id}` });
+        n.onclick = () => { window.focus(); location.href = `/conversations/${id}`; };
+      }
+    } catch (_) { /* offline: the next event tries again */ }
+  };
   let pending = false;
   const refresh = async () => {
     if (pending) return;
@@ -95,6 +131,7 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   const events = new EventSource("/events");
   events.addEventListener("conversation", (e) => {
+    counted(e.data);
     if (list) refresh();
     else if (timeline && timeline.dataset.conversation === e.data) refresh();
   });

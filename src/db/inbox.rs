@@ -3,7 +3,7 @@
 
 use super::{Result, from_ts, to_ts};
 use crate::model::ConversationStatus;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 /// One row of the conversation list.
@@ -323,4 +323,30 @@ pub fn has_assigned(conn: &Connection, user: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversations WHERE assignee_id = ?1)")?
         .query_row([user], |r| r.get(0))?)
+}
+
+/// Conversations with unread customer messages that are `user`'s or unassigned.
+pub fn unread_for(conn: &Connection, user: i64) -> Result<i64> {
+    let sql = "SELECT COUNT(*) FROM conversations WHERE unread_count > 0
+               AND (assignee_id IS NULL OR assignee_id = ?1)";
+    Ok(conn.prepare_cached(sql)?.query_row([user], |r| r.get(0))?)
+}
+
+/// What a new-message notification shows for conversation `id` when it is `user`'s or
+/// unassigned and its newest message is an unread customer message: (contact name, text).
+pub fn notification(conn: &Connection, id: i64, user: i64) -> Result<Option<(String, String)>> {
+    let sql = "SELECT COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, ''),
+                      (SELECT m.body FROM messages m WHERE m.conversation_id = c.id
+                       ORDER BY m.sent_at DESC, m.id DESC LIMIT 1),
+                      (SELECT m.direction FROM messages m WHERE m.conversation_id = c.id
+                       ORDER BY m.sent_at DESC, m.id DESC LIMIT 1)
+               FROM conversations c JOIN contacts k ON k.id = c.contact_id
+               WHERE c.id = ?1 AND c.unread_count > 0 AND (c.assignee_id IS NULL OR c.assignee_id = ?2)";
+    let row: Option<(String, Option<String>, Option<String>)> = conn
+        .prepare_cached(sql)?
+        .query_row(params![id, user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(row.and_then(|(name, body, dir)| {
+        (dir.as_deref() == Some("in")).then(|| (name, body.unwrap_or_default()))
+    }))
 }

@@ -47,6 +47,10 @@ pub struct Layout {
     pub js_url: String,
     /// Icon URL with a content hash.
     pub icon_url: String,
+    /// Unread conversations that are the person's or unassigned.
+    pub unread: i64,
+    /// The person's new-message alerts: "sound", "desktop", both or none (space-separated).
+    pub notify: String,
 }
 
 impl Layout {
@@ -67,6 +71,16 @@ impl Layout {
             csrf_token: ctx.csrf_token.clone(),
             flash: ctx.flash.clone(),
             nav,
+            unread: ctx.unread,
+            notify: ctx.session.as_ref().map_or_else(String::new, |s| {
+                let p = &s.user.prefs;
+                [(p.notify_sound, "sound"), (p.notify_desktop, "desktop")]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, n)| *n)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
             ..Self::bare(title)
         }
     }
@@ -83,6 +97,8 @@ impl Layout {
             css_url: assets::url("app.css"),
             js_url: assets::url("app.js"),
             icon_url: assets::url("icon.svg"),
+            unread: 0,
+            notify: String::new(),
         }
     }
 

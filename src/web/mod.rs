@@ -36,6 +36,7 @@ mod tags;
 mod team;
 mod templates;
 mod timeline;
+mod unread;
 mod webhooks;
 pub mod when;
 
@@ -139,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
         .route("/inbox", get(inbox::index))
+        .route("/inbox/unread", get(unread::unread))
         .route("/events", get(events::stream))
         .route("/search", get(search::index))
         .route("/conversations/{id}", get(conversations::show))

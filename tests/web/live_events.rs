@@ -152,3 +152,89 @@ async fn every_send_path_and_every_sender_outcome_reaches_an_open_page() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     stream.expect_event(conv, seen, "a retry").await;
 }
+
+#[tokio::test]
+async fn the_tab_title_counts_unread_conversations_and_notifications_are_mine_or_unassigned() {
+    let (mut owner, _fake) = crate::fake_graph::setup().await;
+    let conv = crate::fake_graph::customer_writes(&mut owner, "wamid.UNREAD.1").await;
+    owner.logged_in_as("owner@shop.example", Role::Admin).await;
+    let mut bob = owner.other_browser();
+    bob.logged_in_as("bob@shop.example", Role::Agent).await;
+    let page = bob.get("/contacts").await;
+    assert!(
+        page.body.contains("<title>(1) Contacts · FlowCRM</title>"),
+        "{}",
+        &page.body[..400]
+    );
+    assert!(
+        page.body
+            .contains(r#"id="unread-count" aria-label="1 unread">1</span>"#)
+    );
+    let r = bob.get(&format!("/inbox/unread?conversation={conv}")).await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v["unread"], 1);
+    assert_eq!(v["notify"]["name"], "Ana");
+    assert_eq!(v["notify"]["text"], "Oi");
+
+    // Assigned to the owner: no longer Bob's to hear about.
+    let owner_id: i64 = owner
+        .query(|c| {
+            c.query_row(
+                "SELECT id FROM users WHERE email = 'owner@shop.example'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .await;
+    owner
+        .submit(
+            "/inbox",
+            &format!("/conversations/{conv}/assign"),
+            &[("to", &owner_id.to_string())],
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(
+        &bob.get(&format!("/inbox/unread?conversation={conv}"))
+            .await
+            .body,
+    )
+    .expect("json");
+    assert_eq!(
+        (v["unread"].clone(), v["notify"].clone()),
+        (serde_json::json!(0), serde_json::Value::Null)
+    );
+    assert!(
+        bob.get("/contacts")
+            .await
+            .body
+            .contains("<title>Contacts · FlowCRM</title>")
+    );
+    assert!(
+        owner
+            .get("/contacts")
+            .await
+            .body
+            .contains("<title>(1) Contacts"),
+        "the owner's now"
+    );
+
+    // Sound and desktop alerts are opt-in per person.
+    assert!(bob.get("/inbox").await.body.contains(r#"data-notify="""#));
+    bob.submit(
+        "/settings",
+        "/settings/preferences",
+        &[("notify_sound", "1"), ("notify_desktop", "1")],
+    )
+    .await;
+    assert!(
+        bob.get("/inbox")
+            .await
+            .body
+            .contains(r#"data-notify="sound desktop""#)
+    );
+    assert_eq!(
+        owner.other_browser().get("/inbox/unread").await.status,
+        StatusCode::SEE_OTHER,
+        "signed-in only"
+    );
+}

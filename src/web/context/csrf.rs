@@ -158,12 +158,25 @@ pub async fn session_and_csrf(
         .and_then(|s| s.user.prefs.timezone.as_deref())
         .and_then(|name| crate::model::Zone::named(name).ok())
         .unwrap_or_else(|| state.zone.clone());
+    // The tab title and the Inbox item count unread conversations on every signed-in page.
+    let unread = match &session {
+        Some(s) if req.method() == Method::GET && !path.starts_with("/api/") => {
+            let user = s.user.id.0;
+            state
+                .db
+                .read(move |c| crate::db::inbox::unread_for(c, user))
+                .await
+                .unwrap_or(0)
+        }
+        _ => 0,
+    };
     req.extensions_mut().insert(RequestCtx {
         session,
         csrf_token,
         flash,
         client,
         zone,
+        unread,
     });
     let mut resp = next.run(req).await;
     // A cookie the handler set itself (a new session, a new flash) wins over our defaults.

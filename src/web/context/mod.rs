@@ -43,6 +43,8 @@ pub struct RequestCtx {
     pub client: ClientInfo,
     /// The time zone times are shown in: the person's own, else the business's.
     pub zone: crate::model::Zone,
+    /// Conversations with unread messages that are the person's or unassigned (pages only).
+    pub unread: i64,
 }
 
 /// Outermost layer: request id, tracing span, security headers, default `no-store`.
