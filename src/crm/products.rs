@@ -49,10 +49,10 @@ pub fn check(p: &ProductInput) -> std::result::Result<ProductRow, Vec<FieldError
     let currency = p.currency.trim().to_ascii_uppercase();
     let price = if p.price.trim().is_empty() {
         None
-    } else if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+    } else if !money::is_currency(&currency) {
         errors.push(FieldError::new(
             "currency",
-            "Use a 3-letter currency code such as BRL with a price.",
+            "Use an ISO 4217 currency code such as BRL, USD or EUR with a price.",
         ));
         None
     } else {

@@ -12,6 +12,28 @@ pub fn exponent(currency: &str) -> u32 {
     }
 }
 
+/// ISO 4217 codes of currencies in use (no funds or precious metals), space-separated.
+const ISO_4217: &str = concat!(
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN ",
+    "BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF ",
+    "CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK ",
+    "DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF ",
+    "GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD ",
+    "JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD ",
+    "LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN ",
+    "MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP ",
+    "PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD ",
+    "SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP ",
+    "TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES ",
+    "VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ",
+);
+
+/// Whether `code` (upper case) is an ISO 4217 currency in use.
+#[must_use]
+pub fn is_currency(code: &str) -> bool {
+    code.len() == 3 && ISO_4217.split(' ').any(|c| c == code)
+}
+
 /// Why a price could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {

@@ -477,3 +477,55 @@ async fn orders_are_edited_until_paid() {
     );
     assert_eq!(app.count("SELECT total_minor FROM orders").await, 5990);
 }
+
+#[tokio::test]
+async fn the_order_form_reports_every_problem_of_a_line_and_only_iso_currencies() {
+    let (mut app, contact) = manual_setup().await;
+    let bad = app
+        .submit(
+            "/orders/new",
+            "/orders/new",
+            &[
+                ("contact", &contact),
+                ("currency", "XYZ"),
+                ("product", ""),
+                ("name", ""),
+                ("quantity", "0"),
+                ("unit_price", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for problem in [
+        "`XYZ` is not an ISO 4217 currency code",
+        "Line 1: name the product",
+        "Line 1: use a whole quantity",
+        "Line 1: `abc` is not a price",
+    ] {
+        assert!(bad.body.contains(problem), "{problem}: {}", bad.body);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 0);
+}
+
+#[tokio::test]
+async fn the_orders_empty_state_respects_filters_and_csv_can_carry_a_bom() {
+    let mut app = TestApp::spawn().await;
+    app.deliver("order").await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    let none = app.get("/orders?from=2001-01-01&until=2001-01-31").await;
+    assert!(
+        none.body.contains("No orders match these filters"),
+        "{}",
+        none.body
+    );
+    assert!(!none.body.contains("No orders yet"));
+    let plain = app.get("/orders/export.csv").await;
+    assert!(plain.body.starts_with("order,"), "no BOM by default");
+    let excel = app.get("/orders/export.csv?bom=1").await;
+    assert!(
+        excel.body.starts_with("\u{feff}order,"),
+        "UTF-8 BOM for Excel"
+    );
+    let contacts = app.get("/contacts/export.csv?bom=1").await;
+    assert!(contacts.body.starts_with('\u{feff}'));
+}

@@ -62,11 +62,13 @@ pub(super) fn price_line(
     l: &LineInput,
     currency: &str,
 ) -> Result<ItemRow> {
-    let err = |field: &str, msg: String| {
-        Err(Error::Invalid(vec![FieldError::new(
+    // Every problem of the line is reported at once.
+    let mut problems: Vec<FieldError> = Vec::new();
+    let mut err = |field: &str, msg: String| {
+        problems.push(FieldError::new(
             format!("lines[{n}].{field}"),
             format!("Line {n}: {msg}"),
-        )]))
+        ));
     };
     let product = l.product.trim().to_string();
     let known = if product.is_empty() {
@@ -79,15 +81,16 @@ pub(super) fn price_line(
         (n, _) => n.to_string(),
     };
     if product.is_empty() && name.is_empty() {
-        return err("name", "name the product.".into());
+        err("name", "name the product.".into());
     }
     let quantity = match l.quantity.trim().parse::<i64>() {
         Ok(q) if (1..=MAX_QUANTITY).contains(&q) => q,
         _ => {
-            return err(
+            err(
                 "quantity",
                 format!("use a whole quantity from 1 to {MAX_QUANTITY}."),
             );
+            0
         }
     };
     let stored = known
@@ -98,16 +101,23 @@ pub(super) fn price_line(
     let unit = match (l.unit_price.trim(), stored) {
         ("", Some(m)) => m,
         ("", None) => {
-            return err(
+            err(
                 "unit_price",
                 format!("enter the unit price (the product table has none in {currency})."),
             );
+            0
         }
         (text, _) => match money::to_minor(&text.replace(',', "."), currency) {
             Ok(u) => u,
-            Err(e) => return err("unit_price", format!("{e}.")),
+            Err(e) => {
+                err("unit_price", format!("{e}."));
+                0
+            }
         },
     };
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
     Ok(ItemRow {
         product_retailer_id: if product.is_empty() {
             name.clone()
@@ -124,10 +134,13 @@ pub(super) fn price_line(
 pub(super) fn price_lines(conn: &Connection, input: &OrderInput) -> Result<Priced> {
     let mut errors = Vec::new();
     let currency = input.currency.trim().to_ascii_uppercase();
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+    if !money::is_currency(&currency) {
         errors.push(FieldError::new(
             "currency",
-            "Use a 3-letter currency code such as BRL or USD.",
+            format!(
+                "`{}` is not an ISO 4217 currency code; use one such as BRL, USD or EUR.",
+                input.currency.trim()
+            ),
         ));
     }
     if input.note.chars().count() > 2000 {

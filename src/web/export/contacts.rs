@@ -133,5 +133,9 @@ pub async fn contacts(
         .into_inner()
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
     audit(&state, &user, "export.contacts", rows.len()).await?;
-    Ok(csv_response("contacts.csv", body))
+    let bom = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or(""))
+        .unwrap_or_default()
+        .iter()
+        .any(|(k, v)| k == "bom" && v == "1");
+    Ok(csv_response("contacts.csv", body, bom))
 }

@@ -43,7 +43,14 @@ fn cell(s: &str) -> String {
     }
 }
 
-fn csv_response(name: &str, body: Vec<u8>) -> Response {
+/// The CSV download; with `bom` it starts with the UTF-8 byte order mark, which Excel needs to
+/// show accents (`?bom=1`).
+fn csv_response(name: &str, body: Vec<u8>, bom: bool) -> Response {
+    let body = if bom {
+        [&b"\xEF\xBB\xBF"[..], &body].concat()
+    } else {
+        body
+    };
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(

@@ -94,5 +94,9 @@ pub async fn orders(
         .into_inner()
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
     audit(&state, &user, "export.orders", rows.len()).await?;
-    Ok(csv_response("orders.csv", body))
+    Ok(csv_response(
+        "orders.csv",
+        body,
+        q.bom.as_deref() == Some("1"),
+    ))
 }

@@ -48,6 +48,9 @@ pub struct OrdersPage {
 pub struct ListQuery {
     #[serde(default)]
     pub(super) status: String,
+    /// `1`: the CSV export starts with a UTF-8 byte order mark (for Excel).
+    #[serde(default)]
+    pub(crate) bom: Option<String>,
     /// First day, `YYYY-MM-DD` (in the viewer's time zone).
     #[serde(default)]
     pub(super) from: String,
