@@ -214,7 +214,7 @@ impl AppState {
         if let Some(link) = link {
             let url = format!("{}/setup/{}", self.config.public_url(), link.token);
             tracing::warn!(
-                "no users yet: open {url} within {minutes} minutes to create the first admin \
+                "no admin yet: open {url} within {minutes} minutes to create the first admin \
                  (or run `flowcrm user add --role admin`); restart for a new link"
             );
         }

@@ -563,6 +563,25 @@ fn demo_seed_fills_a_data_dir_with_every_kind_of_record() {
     );
     assert!(one("SELECT COUNT(*) FROM orders") > 0);
     assert!(one("SELECT COUNT(*) FROM contact_tags") > 0);
+    // Every feature shows: templates in each review state, custom field values, orders along
+    // the pipeline, notes by a team member, photos that display.
+    assert_eq!(one("SELECT COUNT(DISTINCT status) FROM templates"), 3);
+    assert!(one("SELECT COUNT(*) FROM contact_field_values") >= 3);
+    assert!(one("SELECT COUNT(DISTINCT status) FROM orders") >= 3);
+    assert!(one("SELECT COUNT(*) FROM conversation_notes WHERE user_id IS NOT NULL") > 0);
+    let stored =
+        one("SELECT COUNT(*) FROM media WHERE state = 'stored' AND mime_type = 'image/png'");
+    assert!(stored > 0, "photos are drawn");
+    let png = std::fs::read_dir(dir.path().join("data/media"))
+        .expect("media dir")
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .expect("a picture");
+    assert!(
+        std::fs::read(png.path())
+            .expect("read")
+            .starts_with(b"\x89PNG")
+    );
     assert!(one("SELECT COUNT(DISTINCT status) FROM messages WHERE direction = 'out'") >= 3);
     assert_eq!(
         one("SELECT COUNT(*) FROM media WHERE state = 'pending'"),

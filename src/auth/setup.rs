@@ -16,7 +16,8 @@ pub struct SetupLink {
 }
 
 impl Auth {
-    /// Issues a new setup link (invalidating older unused ones) when no user exists yet.
+    /// Issues a new setup link (invalidating older unused ones) while there is no admin yet (the
+    /// demo may have added an agent).
     pub async fn issue_setup_link(&self, valid_for: time::Duration) -> Result<Option<SetupLink>> {
         let token = crypto::random_token()?;
         let hash = crypto::hash_token(&token);
@@ -25,7 +26,7 @@ impl Auth {
         let issued = self
             .db
             .write(move |c| -> crate::db::Result<_> {
-                if db::users::count(c)? > 0 {
+                if db::users::active_admins(c)? > 0 {
                     return Ok(false);
                 }
                 db::setup_tokens::replace(c, &hash, now, expires_at)?;
@@ -35,7 +36,7 @@ impl Auth {
         Ok(issued.then_some(SetupLink { token, expires_at }))
     }
 
-    /// Whether a setup link may be used now: `Err(SetupDone)` once any user exists.
+    /// Whether a setup link may be used now: `Err(SetupDone)` once an admin exists.
     pub async fn check_setup_link(&self, token: &str) -> Result<()> {
         let hash = crypto::hash_token(token);
         let now = self.clock.now();
@@ -43,7 +44,7 @@ impl Auth {
             .db
             .read(move |c| -> crate::db::Result<_> {
                 Ok((
-                    db::users::count(c)?,
+                    db::users::active_admins(c)?,
                     db::setup_tokens::is_valid(c, &hash, now)?,
                 ))
             })
@@ -82,7 +83,7 @@ impl Auth {
         let user = self
             .db
             .write(move |c| -> Result<_> {
-                if db::users::count(c)? > 0 {
+                if db::users::active_admins(c)? > 0 {
                     return Err(Error::SetupDone);
                 }
                 if !db::setup_tokens::consume(c, &token_hash, now)? {

@@ -78,10 +78,16 @@ pub(super) async fn run(loaded: &Loaded, cmd: DemoCommand) -> anyhow::Result<()>
         from = to;
     }
     let _ = bar.await;
+    let media_dir = loaded.config.media_dir();
+    let shown = db
+        .write(move |c| super::demo_showcase::showcase(c, &media_dir, now))
+        .await?;
     db.close().await;
     println!(
-        "seeded {n_contacts} contacts, {n_messages} messages and {n_orders} orders in {:.1} s; start the server with `flowcrm serve`",
-        started.elapsed().as_secs_f64()
+        "seeded {n_contacts} contacts, {n_messages} messages and {n_orders} orders in {:.1} s, with {} templates (approved, pending, rejected), custom fields, orders across the pipeline, notes by Camila (demo) and {} photos; start the server with `flowcrm serve`",
+        started.elapsed().as_secs_f64(),
+        shown.templates,
+        shown.pictures
     );
     Ok(())
 }

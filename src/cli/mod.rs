@@ -4,6 +4,8 @@ mod api_key;
 mod contacts;
 mod demo;
 mod demo_data;
+mod demo_png;
+mod demo_showcase;
 mod healthcheck;
 mod init;
 mod secret;

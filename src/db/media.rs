@@ -215,3 +215,12 @@ pub fn give_up_pending(conn: &Connection, reason: &str) -> Result<usize> {
         .prepare_cached("UPDATE media SET state = 'lost', error = ?1 WHERE state = 'pending'")?
         .execute([reason])?)
 }
+
+/// Photos whose file was given up (the demo draws pictures for them): media row ids.
+pub fn lost_images(conn: &Connection, limit: u32) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM media WHERE state = 'lost' AND mime_type LIKE 'image/%' ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
