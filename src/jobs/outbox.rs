@@ -6,6 +6,7 @@
 
 use crate::clock::SharedClock;
 use crate::config::Secret;
+use crate::crm::connection;
 use crate::crm::events::{Event, Events};
 use crate::crypto;
 use crate::db::{self, Db, outbox::OutboxRow};
@@ -114,10 +115,7 @@ impl Sender {
     pub async fn run_once(&self, token: Option<&Secret>) -> db::Result<Outcome> {
         let mut out = Outcome::default();
         let file = self.whatsapp.clone();
-        let ids = self
-            .db
-            .read(move |c| crate::crm::connection::ids(c, &file))
-            .await?;
+        let ids = self.db.read(move |c| connection::ids(c, &file)).await?;
         let (Some(token), Some(pnid)) = (token, ids.phone_number_id) else {
             return Ok(out);
         };

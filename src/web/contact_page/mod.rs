@@ -4,6 +4,7 @@
 mod consent;
 mod fields;
 mod message;
+mod message_send;
 mod notes;
 mod page;
 mod view;
@@ -13,6 +14,7 @@ use crate::model::FieldError;
 pub use consent::*;
 pub use fields::*;
 pub use message::*;
+pub use message_send::*;
 pub use notes::*;
 pub use page::*;
 pub use view::*;

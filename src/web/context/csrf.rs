@@ -153,23 +153,8 @@ pub async fn session_and_csrf(
         }
     }
 
-    let zone = session
-        .as_ref()
-        .and_then(|s| s.user.prefs.timezone.as_deref())
-        .and_then(|name| crate::model::Zone::named(name).ok())
-        .unwrap_or_else(|| state.zone.clone());
-    // The tab title and the Inbox item count unread conversations on every signed-in page.
-    let unread = match &session {
-        Some(s) if req.method() == Method::GET && !path.starts_with("/api/") => {
-            let user = s.user.id.0;
-            state
-                .db
-                .read(move |c| crate::db::inbox::unread_for(c, user))
-                .await
-                .unwrap_or(0)
-        }
-        _ => 0,
-    };
+    let page_load = req.method() == Method::GET && !path.starts_with("/api/");
+    let (zone, unread) = zone_and_unread(&state, session.as_ref(), page_load).await;
     req.extensions_mut().insert(RequestCtx {
         session,
         csrf_token,
@@ -192,4 +177,29 @@ pub async fn session_and_csrf(
         }
     }
     resp
+}
+
+/// The viewer's time zone (their own, else the business's) and, on signed-in page loads, their
+/// unread count (for the tab title and the Inbox item).
+async fn zone_and_unread(
+    state: &AppState,
+    session: Option<&crate::db::sessions::ActiveSession>,
+    page_load: bool,
+) -> (crate::model::Zone, i64) {
+    let zone = session
+        .and_then(|s| s.user.prefs.timezone.as_deref())
+        .and_then(|name| crate::model::Zone::named(name).ok())
+        .unwrap_or_else(|| state.zone.clone());
+    let unread = match session {
+        Some(s) if page_load => {
+            let user = s.user.id.0;
+            state
+                .db
+                .read(move |c| crate::db::inbox::unread_for(c, user))
+                .await
+                .unwrap_or(0)
+        }
+        _ => 0,
+    };
+    (zone, unread)
 }
