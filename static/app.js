@@ -94,7 +94,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!resp.ok) return;
       const data = await resp.json();
       const badge = document.getElementById("unread-count");
-      if (badge) { badge.textContent = data.unread; badge.hidden = data.unread === 0; }
+      if (badge) { badge.textContent = data.unread; badge.hidden = data.unread === 0; badge.setAttribute("aria-label", `${data.unread} unread conversations`); }
       document.title = (data.unread > 0 ? `(${data.unread}) ` : "") + document.title.replace(/^\(\d+\) /, "");
       const open = timeline && timeline.dataset.conversation === String(id) && document.visibilityState === "visible";
       if (!data.notify || open) return;

@@ -726,7 +726,25 @@ async fn self_service_pages(c: &Client, base: &str) {
         &format!("{base}/settings#preferences"),
         "settings-preferences",
     )
-    .await;
+    .await; // Lists and the order form fit a phone: nothing wider than the screen but scrolling tables.
+    for (path, name) in [
+        ("/contacts", "contacts"),
+        ("/orders", "orders"),
+        ("/orders/new", "order-form"),
+    ] {
+        both_sizes(c, &format!("{base}{path}"), name).await;
+        c.set_window_size(390, 844).await.expect("resize");
+        c.goto(&format!("{base}{path}")).await.expect("page");
+        let overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("width");
+        c.set_window_size(1280, 900).await.expect("resize");
+        assert_eq!(overflow, json!(0), "{path} fits a 390 px screen");
+    }
 }
 
 /// A saved segment whose stored filter cannot be read shows as damaged; the list still opens.

@@ -84,7 +84,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: DemoCommand) -> anyhow::Result<()>
         .await?;
     db.close().await;
     println!(
-        "seeded {n_contacts} contacts, {n_messages} messages and {n_orders} orders in {:.1} s, with {} templates (approved, pending, rejected), custom fields, orders across the pipeline, notes by Camila (demo) and {} photos; start the server with `flowcrm serve`",
+        "seeded {n_contacts} contacts, {n_messages} messages and {n_orders} orders in {:.1} s, with {} templates (approved, pending, rejected), custom fields, orders across the pipeline, notes and quoted replies by Camila (demo) and {} photos; start the server with `flowcrm serve`",
         started.elapsed().as_secs_f64(),
         shown.templates,
         shown.pictures

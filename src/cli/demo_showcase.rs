@@ -1,6 +1,7 @@
 //! What `demo seed` adds so a newcomer sees every feature without a Meta account: templates in
 //! every review state, custom fields with values, orders across the whole pipeline, notes by a
-//! team member, and photos that display (pictures drawn locally).
+//! team member, replies that quote the customer, and photos that display (pictures drawn
+//! locally).
 
 use super::demo_png::picture;
 use crate::db::{self, Result};
@@ -191,8 +192,46 @@ fn notes(conn: &Connection, now: OffsetDateTime) -> Result<()> {
             "Prefere entrega depois das 18h.",
         ][i % 3];
         db::inbox::add_note(conn, r.id, Some(user.id.0), text, now)?;
+        quoted_reply(conn, r.id, i, now)?;
     }
     Ok(())
+}
+
+/// An answer that quotes the customer's last message, as an agent's reply does.
+fn quoted_reply(conn: &Connection, conversation: i64, i: usize, now: OffsetDateTime) -> Result<()> {
+    use crate::model::{Content, Direction, MessageContext, MessageExtras};
+    let Some(quoted) = db::inbox::last_inbound_wamid(conn, conversation)? else {
+        return Ok(());
+    };
+    let body = [
+        "Sobre isso: já separamos para você!",
+        "Claro, vamos verificar agora.",
+        "Combinado, obrigado!",
+    ][i % 3];
+    let content = Content::Text { body: body.into() };
+    let extras = MessageExtras {
+        context: Some(MessageContext {
+            quoted_wamid: Some(quoted),
+            ..MessageContext::default()
+        }),
+        referral: None,
+    };
+    let wamid = format!("wamid.demo.quote.{conversation}");
+    db::messages::insert(
+        conn,
+        &db::messages::NewMessage {
+            wamid: &wamid,
+            conversation_id: conversation,
+            direction: Direction::Out,
+            content: &content,
+            extras: &extras,
+            raw: None,
+            sent_at: now,
+            received_at: now,
+            error: None,
+        },
+    )?;
+    db::conversations::record_outbound(conn, conversation, now)
 }
 
 /// Draws pictures for photo messages whose file the demo could not have.

@@ -168,7 +168,7 @@ async fn the_tab_title_counts_unread_conversations_and_notifications_are_mine_or
     );
     assert!(
         page.body
-            .contains(r#"id="unread-count" aria-label="1 unread">1</span>"#)
+            .contains(r#"id="unread-count" aria-label="1 unread conversations">1</span>"#)
     );
     let r = bob.get(&format!("/inbox/unread?conversation={conv}")).await;
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
