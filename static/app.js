@@ -94,8 +94,8 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!resp.ok) return;
       const data = await resp.json();
       const badge = document.getElementById("unread-count");
-      if (badge) { badge.textContent = data.unread; badge.hidden = data.unread === 0; badge.setAttribute("aria-label", `${data.unread} unread conversations`); }
-      document.title = (data.unread > 0 ? `(${data.unread}) ` : "") + document.title.replace(/^\(\d+\) /, "");
+      if (badge) { badge.textContent = data.text; badge.hidden = data.unread === 0; badge.setAttribute("aria-label", `${data.text} unread conversations`); }
+      document.title = (data.unread > 0 ? `(${data.text}) ` : "") + document.title.replace(/^\(\d+\+?\) /, "");
       const open = timeline && timeline.dataset.conversation === String(id) && document.visibilityState === "visible";
       if (!data.notify || open) return;
       if (wants.includes("sound")) beep();

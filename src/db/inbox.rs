@@ -325,10 +325,15 @@ pub fn has_assigned(conn: &Connection, user: i64) -> Result<bool> {
         .query_row([user], |r| r.get(0))?)
 }
 
-/// Conversations with unread customer messages that are `user`'s or unassigned.
+/// Most unread conversations counted for the tab title and the Inbox item ("99+" above): every
+/// page load counts, so the count stops early instead of walking every unread conversation.
+pub const UNREAD_CAP: i64 = 100;
+
+/// Conversations with unread customer messages that are `user`'s or unassigned, counted up to
+/// [`UNREAD_CAP`].
 pub fn unread_for(conn: &Connection, user: i64) -> Result<i64> {
-    let sql = "SELECT COUNT(*) FROM conversations WHERE unread_count > 0
-               AND (assignee_id IS NULL OR assignee_id = ?1)";
+    let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM conversations WHERE unread_count > 0
+               AND (assignee_id IS NULL OR assignee_id = ?1) LIMIT 100)";
     Ok(conn.prepare_cached(sql)?.query_row([user], |r| r.get(0))?)
 }
 

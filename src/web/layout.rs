@@ -103,6 +103,12 @@ impl Layout {
     }
 
     /// True when the entry named `name` is highlighted (used by the template).
+    /// The unread count as shown: `99+` from the cap up.
+    #[must_use]
+    pub fn unread_text(&self) -> String {
+        unread_text(self.unread)
+    }
+
     #[must_use]
     pub fn current(&self, name: &str) -> bool {
         let this = match self.nav {
@@ -113,5 +119,15 @@ impl Layout {
             Nav::Settings => "settings",
         };
         this == name
+    }
+}
+
+/// An unread count as the tab title and the Inbox item show it (`99+` from the cap up).
+#[must_use]
+pub fn unread_text(n: i64) -> String {
+    if n >= crate::db::inbox::UNREAD_CAP {
+        format!("{}+", crate::db::inbox::UNREAD_CAP - 1)
+    } else {
+        n.to_string()
     }
 }

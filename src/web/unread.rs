@@ -26,8 +26,10 @@ pub struct Notice {
 
 /// The answer.
 #[derive(Serialize)]
-pub struct Unread {
+pub struct UnreadAnswer {
     unread: i64,
+    /// As shown (`99+` from the cap up).
+    text: String,
     notify: Option<Notice>,
 }
 
@@ -36,7 +38,7 @@ pub async fn unread(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<UnreadQuery>,
-) -> Result<Json<Unread>> {
+) -> Result<Json<UnreadAnswer>> {
     crate::crm::access::may_read(user.who())?;
     let me = user.session.user.id.0;
     let (unread, notify) = state
@@ -53,5 +55,10 @@ pub async fn unread(
             Ok((db::inbox::unread_for(c, me)?, notify))
         })
         .await?;
-    Ok(Json(Unread { unread, notify }))
+    let text = crate::web::layout::unread_text(unread);
+    Ok(Json(UnreadAnswer {
+        unread,
+        text,
+        notify,
+    }))
 }
