@@ -68,7 +68,9 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("DOMContentLoaded", () => {
   const list = document.getElementById("convlist");
   const timeline = document.getElementById("timeline");
-  if (!("EventSource" in window) || !document.body.dataset.signedIn) return;
+  // Only the inbox and conversation pages hold a live connection (browsers allow few per site
+  // over HTTP/1.1); other pages show the count as it was when they loaded.
+  if (!("EventSource" in window) || !document.body.dataset.signedIn || (!list && !timeline)) return;
   // The unread count in the tab title and on the Inbox item, and the person's opt-in sound and
   // desktop notification for new customer messages in conversations that are theirs or nobody's.
   const wants = (document.body.dataset.notify || "").split(" ");

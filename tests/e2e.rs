@@ -217,6 +217,7 @@ async fn text_of(c: &Client, css: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[allow(clippy::too_many_lines)]
 async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found() {
+    let started = std::time::Instant::now();
     let dir = tempfile::tempdir().expect("tmp");
     let (graph, sent) = fake_graph().await;
     let port = free_port();
@@ -498,13 +499,18 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     c.goto(&format!("{base}/products")).await.expect("products");
     assert!(!c.source().await.expect("html").contains("Save product"));
     screenshot(&c, "products-agent-desktop").await;
+    eprintln!("e2e: first part done after {:?}", started.elapsed());
     damaged_segment_is_shown(&c, &base, dir.path()).await;
     c.delete_all_cookies().await.expect("sign out");
     c.set_window_size(1280, 900).await.expect("resize");
     sign_in(&c, &base, "owner@e2e.example").await;
+    eprintln!("e2e: signed in again after {:?}", started.elapsed());
     long_conversation_opens_at_the_newest_message(&c, &base, &conversation_url).await;
+    eprintln!("e2e: long conversation after {:?}", started.elapsed());
     start_a_conversation_with_a_template(&c, &base, dir.path(), &sent).await;
+    eprintln!("e2e: template sent after {:?}", started.elapsed());
     self_service_pages(&c, &base).await;
+    eprintln!("e2e: self-service pages after {:?}", started.elapsed());
     c.close().await.expect("close");
 }
 
