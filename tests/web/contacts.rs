@@ -459,3 +459,25 @@ fn urlencoding(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn only_admins_see_the_merge_preview() {
+    let mut app = admin_app().await;
+    let a = create(&mut app, "Ana", "+55 21 99999-4444", "a@example.com").await;
+    let b = create(&mut app, "Bia", "+55 21 99999-5555", "b@example.com").await;
+    let (a, b) = (a.location().to_string(), b.location().to_string());
+    let b_id = b.trim_start_matches("/contacts/");
+    let mut agent = app.other_browser();
+    agent.logged_in_as("agent@shop.example", Role::Agent).await;
+    let refused = agent.get(&format!("{a}/merge?other={b_id}")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("{a}/merge?other={b_id}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM contacts").await,
+        2,
+        "a preview changes nothing"
+    );
+}
