@@ -86,3 +86,12 @@ pub fn pending_invite(conn: &Connection, user: UserId, now: OffsetDateTime) -> R
         .prepare_cached(sql)?
         .query_row(params![user.0, to_ts(now)], |r| r.get(0))?)
 }
+
+/// Team members with a live (unused, unexpired) invitation.
+pub fn pending_invites(conn: &Connection, now: OffsetDateTime) -> Result<Vec<UserId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT user_id FROM user_links WHERE purpose = 'invite' AND used_at IS NULL AND expires_at > ?1",
+    )?;
+    let rows = stmt.query_map([to_ts(now)], |r| r.get(0).map(UserId))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -42,6 +42,10 @@ async fn an_added_person_sets_their_password_once_with_the_link_and_signs_in() {
     assert!(r.body.contains("Invitation for Bia Souza"));
     let link = link_in(&r.body);
     assert_eq!(owner.audit_count("user.invite").await, 1);
+    assert!(
+        r.body.contains(r#"<span class="badge">invited</span>"#),
+        "shown as invited"
+    );
 
     let mut bia = owner.other_browser();
     let wrong = bia.login("bia@shop.example", PASSWORD).await;
@@ -73,6 +77,11 @@ async fn an_added_person_sets_their_password_once_with_the_link_and_signs_in() {
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER);
     assert_eq!(set.location(), "/login");
+    let team = owner.get("/settings/team").await;
+    assert!(
+        !team.body.contains(r#"<span class="badge">invited</span>"#),
+        "no longer invited"
+    );
     let ok = bia.login("bia@shop.example", "bia's long passphrase").await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.location(), "/inbox");

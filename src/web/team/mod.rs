@@ -31,6 +31,8 @@ pub struct MemberRow {
     email: String,
     role: &'static str,
     disabled: bool,
+    /// Invited and has not set a password yet.
+    invited: bool,
     me: bool,
     last_login: String,
 }
@@ -80,6 +82,11 @@ pub(super) async fn page(
 ) -> Result<TeamPage> {
     access::require(user.who(), AdminAction::Team)?;
     let me = user.session.user.id;
+    let now = state.clock.now();
+    let invited = state
+        .db
+        .read(move |c| crate::db::user_links::pending_invites(c, now))
+        .await?;
     let members = state
         .auth
         .list_users()
@@ -91,6 +98,7 @@ pub(super) async fn page(
             email: u.email.to_string(),
             role: u.role.as_str(),
             disabled: u.disabled_at.is_some(),
+            invited: invited.contains(&u.id),
             me: u.id == me,
             last_login: u.last_login_at.map_or_else(
                 || "never".into(),
