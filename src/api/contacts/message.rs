@@ -1,20 +1,15 @@
 //! `POST /api/v1/contacts/{id}/messages`: message a contact through `Crm::start_conversation`
 //! (creates or reopens the conversation), idempotent like the conversation send.
 
-use crate::api::conversations::{
-    SendIn, answer, confirms_consent, idempotency_key, outbound_of, replay, replayed,
-};
+use crate::api::conversations::{SendIn, confirms_consent, idempotent, outbound_of};
 use crate::api::error::{ApiResult, Problem};
 use crate::api::extract::{ApiCaller, ApiJson, Id};
 use crate::app::AppState;
-use crate::crm::send::SendKey;
 use crate::crm::start::Start;
-use crate::db;
 use crate::model::ContactId;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use sha2::{Digest, Sha256};
 
 /// Messages a contact: an approved template at any time, or text while the customer's 24-hour
 /// window is open. The business number's conversation with the contact is created when missing
@@ -51,41 +46,23 @@ pub async fn message(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SendIn>,
 ) -> ApiResult<Response> {
-    let idem = idempotency_key(&headers)?;
-    let request_hash = Sha256::digest(format!(
-        "contact:{id}\n{}",
-        serde_json::to_string(&body).unwrap_or_default()
-    ))
-    .to_vec();
-    let key_id = caller.0.id;
-    if let Some(k) = idem.clone()
-        && let Some(r) = state
-            .db
-            .read(move |c| db::api_keys::idempotent(c, key_id, &k))
-            .await?
-    {
-        return replayed(&r, &request_hash);
-    }
-    let started = state
-        .crm
-        .start_conversation(Start {
-            contact_id: ContactId(id),
-            message: outbound_of(&body),
-            key: SendKey::Api {
-                key_id,
-                key: idem.clone(),
-            },
-            author: None,
-            by: caller.who(),
-            confirm_consent: confirms_consent(&body),
-            file: None,
-        })
-        .await?;
-    let now = state.clock.now();
-    let message_id = started.queued.message_id;
-    let (status, json) = state
-        .db
-        .write(move |c| answer(c, message_id, key_id, idem.as_deref(), request_hash, now))
-        .await?;
-    Ok(replay(status, &json, started.queued.duplicate))
+    let (crm, who) = (state.crm.clone(), caller.who());
+    let message = outbound_of(&body);
+    let confirm_consent = confirms_consent(&body);
+    let scope = format!("contact:{id}");
+    idempotent(&state, &caller, &headers, &scope, &body, |key| async move {
+        let started = crm
+            .start_conversation(Start {
+                contact_id: ContactId(id),
+                message,
+                key,
+                author: None,
+                by: who,
+                confirm_consent,
+                file: None,
+            })
+            .await?;
+        Ok((started.queued.message_id, started.queued.duplicate))
+    })
+    .await
 }

@@ -63,10 +63,10 @@ pub enum SendIn {
 }
 
 /// Longest `Idempotency-Key`.
-pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+pub(super) const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// The `Idempotency-Key` header, checked.
-pub fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -149,11 +149,54 @@ pub async fn send(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SendIn>,
 ) -> ApiResult<Response> {
-    let idem = idempotency_key(&headers)?;
+    let (crm, who) = (state.crm.clone(), caller.who());
     let message = outbound_of(&body);
+    let confirm_consent = confirms_consent(&body);
+    idempotent(
+        &state,
+        &caller,
+        &headers,
+        &id.to_string(),
+        &body,
+        |key| async move {
+            let q = crm
+                .send(Outgoing {
+                    conversation_id: ConversationId(id),
+                    message,
+                    reply_to: None,
+                    key,
+                    author: None,
+                    by: Some(who),
+                    file: None,
+                    confirm_consent,
+                })
+                .await?;
+            Ok((q.message_id, q.duplicate))
+        },
+    )
+    .await
+}
+
+/// A send under the caller's `Idempotency-Key`, for every API door that sends: a key seen before
+/// replays its first answer (or refuses another request with it); otherwise `queue` sends with
+/// the derived outbox key, and the 202 answer is kept under the key for 24 hours. `scope` names
+/// what the request is about (it is hashed with the body).
+pub async fn idempotent<F, Fut>(
+    state: &AppState,
+    caller: &ApiCaller,
+    headers: &HeaderMap,
+    scope: &str,
+    body: &SendIn,
+    queue: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce(SendKey) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(i64, bool)>>,
+{
+    let idem = idempotency_key(headers)?;
     let request_hash = Sha256::digest(format!(
-        "{id}\n{}",
-        serde_json::to_string(&body).unwrap_or_default()
+        "{scope}\n{}",
+        serde_json::to_string(body).unwrap_or_default()
     ))
     .to_vec();
     let key_id = caller.0.id;
@@ -165,41 +208,21 @@ pub async fn send(
     {
         return replayed(&r, &request_hash);
     }
-    let queued = state
-        .crm
-        .send(Outgoing {
-            conversation_id: ConversationId(id),
-            message,
-            reply_to: None,
-            key: SendKey::Api {
-                key_id,
-                key: idem.clone(),
-            },
-            author: None,
-            by: Some(caller.who()),
-            file: None,
-            confirm_consent: confirms_consent(&body),
-        })
-        .await?;
+    let (message_id, duplicate) = queue(SendKey::Api {
+        key_id,
+        key: idem.clone(),
+    })
+    .await?;
     let now = state.clock.now();
     let (status, json) = state
         .db
-        .write(move |c| {
-            answer(
-                c,
-                queued.message_id,
-                key_id,
-                idem.as_deref(),
-                request_hash,
-                now,
-            )
-        })
+        .write(move |c| answer(c, message_id, key_id, idem.as_deref(), request_hash, now))
         .await?;
-    Ok(replay(status, &json, queued.duplicate))
+    Ok(replay(status, &json, duplicate))
 }
 
 /// The stored answer for a reused key, or a refusal when the key came with another request.
-pub fn replayed(r: &db::api_keys::Replay, request_hash: &[u8]) -> ApiResult<Response> {
+fn replayed(r: &db::api_keys::Replay, request_hash: &[u8]) -> ApiResult<Response> {
     if r.request_hash != request_hash {
         return Err(ApiError::field(
             "Idempotency-Key",
@@ -211,7 +234,7 @@ pub fn replayed(r: &db::api_keys::Replay, request_hash: &[u8]) -> ApiResult<Resp
 
 /// The 202 answer for the queued message, kept for 24 h under the caller's key; a concurrent
 /// twin with the same key that stored its answer first is replayed instead.
-pub fn answer(
+fn answer(
     c: &rusqlite::Connection,
     message_id: i64,
     key_id: i64,
@@ -236,7 +259,7 @@ pub fn answer(
 }
 
 /// The stored (or just made) answer of a send; `replayed` adds `Idempotent-Replayed: true`.
-pub fn replay(status: u16, json: &str, replayed: bool) -> Response {
+pub(super) fn replay(status: u16, json: &str, replayed: bool) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
     let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let mut resp = json_response(code, "application/json", &value);
