@@ -116,7 +116,40 @@ pub fn record_refusal(
     db::contact_events::insert(conn, id, "send_refused", why, by.map(|u| u.0), now)
 }
 
+/// Whose timeline a refused send is recorded in.
+#[derive(Debug, Clone, Copy)]
+pub enum RefusedFor {
+    /// This contact's.
+    Contact(ContactId),
+    /// The contact of this conversation.
+    Conversation(crate::model::ConversationId),
+}
+
 impl super::Crm {
+    /// Records a consent refusal in the contact's timeline after the send's own transaction was
+    /// rolled back. A failure here is logged: the refusal itself stands.
+    pub(super) async fn note_refusal(&self, whose: RefusedFor, why: String, by: Option<UserId>) {
+        let now = self.clock.now();
+        let done = self
+            .db
+            .write(move |c| -> db::Result<()> {
+                let contact = match whose {
+                    RefusedFor::Contact(id) => Some(id),
+                    RefusedFor::Conversation(id) => {
+                        db::conversations::get(c, id.0)?.map(|conv| conv.contact_id)
+                    }
+                };
+                match contact {
+                    Some(id) => record_refusal(c, id, &why, by, now),
+                    None => Ok(()),
+                }
+            })
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "could not record a consent refusal");
+        }
+    }
+
     /// Records a consent change for contact `id`.
     #[tracing::instrument(skip_all, fields(contact = %id, state = consent.state.as_str()), err(Display, level = "debug"))]
     pub async fn record_consent(&self, id: ContactId, consent: Consent) -> Result<bool> {

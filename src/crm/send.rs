@@ -113,28 +113,11 @@ impl Crm {
                     let _ = tokio::fs::remove_file(self.media_dir.join(name)).await;
                 }
                 if let Error::ConsentRefused(why) = &e {
-                    self.record_refusal(id, why.clone(), user).await;
+                    let whose = super::consent::RefusedFor::Conversation(id);
+                    self.note_refusal(whose, why.clone(), user).await;
                 }
                 Err(e)
             }
-        }
-    }
-
-    /// Records a consent refusal in the timeline of conversation `id`'s contact (the send's own
-    /// transaction was rolled back). A failure here is logged: the refusal itself stands.
-    async fn record_refusal(&self, id: ConversationId, why: String, by: Option<UserId>) {
-        let now = self.clock.now();
-        let done = self
-            .db
-            .write(move |c| -> crate::db::Result<()> {
-                if let Some(conv) = crate::db::conversations::get(c, id.0)? {
-                    super::consent::record_refusal(c, conv.contact_id, &why, by, now)?;
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(e) = done {
-            tracing::warn!(error = %e, "could not record a consent refusal");
         }
     }
 

@@ -139,32 +139,12 @@ impl Crm {
                 if let Some(name) = stored {
                     let _ = tokio::fs::remove_file(self.media_dir.join(name)).await;
                 }
-                self.refused(e, contact, user, now).await
-            }
-        }
-    }
-
-    /// Passes a refusal on, recording a consent refusal in the contact's timeline first.
-    async fn refused(
-        &self,
-        e: Error,
-        contact: ContactId,
-        user: Option<UserId>,
-        now: OffsetDateTime,
-    ) -> Result<Started> {
-        match e {
-            Error::ConsentRefused(why) => {
-                let why2 = why.clone();
-                let recorded = self
-                    .db
-                    .write(move |c| super::consent::record_refusal(c, contact, &why2, user, now))
-                    .await;
-                if let Err(e) = recorded {
-                    tracing::warn!(error = %e, "could not record a consent refusal");
+                if let Error::ConsentRefused(why) = &e {
+                    let whose = super::consent::RefusedFor::Contact(contact);
+                    self.note_refusal(whose, why.clone(), user).await;
                 }
-                Err(Error::ConsentRefused(why))
+                Err(e)
             }
-            other => Err(other),
         }
     }
 }

@@ -217,6 +217,15 @@ async fn the_tab_title_counts_unread_conversations_and_notifications_are_mine_or
             .contains("<title>(1) Contacts"),
         "the owner's now"
     );
+    let v: serde_json::Value = serde_json::from_str(
+        &owner
+            .get(&format!("/inbox/unread?conversation={conv}"))
+            .await
+            .body,
+    )
+    .expect("json");
+    assert_eq!(v["unread"], 1, "an admin hears of their own");
+    assert_eq!(v["notify"]["name"], "Ana");
 
     // Sound and desktop alerts are opt-in per person.
     assert!(bob.get("/inbox").await.body.contains(r#"data-notify="""#));

@@ -162,6 +162,7 @@ pub async fn message_form(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<MessagePage> {
+    crate::crm::access::may_read(user.who())?;
     let cid = ContactId(id);
     let now = state.clock.now();
     let ids = state.crm.whatsapp_ids().await?;
