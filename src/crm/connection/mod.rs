@@ -87,7 +87,8 @@ pub fn token_set(conn: &Connection, file: &FileValues) -> db::Result<bool> {
 /// The business number's phone number id when WhatsApp is connected (an id and a token);
 /// refused with [`NOT_CONNECTED`] otherwise.
 pub fn require(conn: &Connection, file: &FileValues) -> Result<String> {
-    match ids(conn, file)?.phone_number_id {
+    // Runs in every send transaction and on every inbox page: only the two values it needs.
+    match value(conn, PHONE_NUMBER_ID, file.phone_number_id.as_ref())? {
         Some(id) if token_set(conn, file)? => Ok(id),
         _ => Err(Error::NotConnected),
     }
