@@ -151,8 +151,8 @@ fn customer_content(rng: &mut Rng, key: &str, k: usize, prev_wamid: Option<&str>
         },
         4 => Content::Video(media(id(), "video/mp4", None)),
         5 => Content::Location {
-            latitude: -23.5613,
-            longitude: -46.6565,
+            latitude: Some(-23.5613),
+            longitude: Some(-46.6565),
             name: Some("Av. Paulista, 1000".into()),
             address: Some("São Paulo - SP".into()),
             url: None,
@@ -281,9 +281,12 @@ pub fn seed(
                 let m = InboundMessage {
                     phone_number_id: pnid.into(),
                     wamid: wamid.clone(),
-                    from_phone: Some(phone.clone()),
-                    from_user_id: None,
-                    from_parent_user_id: None,
+                    author: crate::whatsapp::webhook::Author::Customer,
+                    imported: false,
+                    history_status: None,
+                    customer_phone: Some(phone.clone()),
+                    customer_user_id: None,
+                    customer_parent_user_id: None,
                     profile_name: Some(name.clone()),
                     username: None,
                     timestamp: at.unix_timestamp(),
@@ -324,6 +327,7 @@ pub fn seed(
                     timestamp: (at + Duration::seconds(30)).unix_timestamp(),
                     recipient_id: Some(phone.as_str().trim_start_matches('+').into()),
                     recipient_user_id: None,
+                    conversation: None,
                     errors: if status == DeliveryStatus::Failed {
                         vec![MetaError {
                             code: 131_026,

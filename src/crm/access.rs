@@ -39,7 +39,9 @@ impl Who {
         Self { user: None, role }
     }
 
-    fn is_admin(self) -> bool {
+    /// True for admins (people and API keys).
+    #[must_use]
+    pub fn is_admin(self) -> bool {
         self.role == Role::Admin
     }
 }
@@ -92,6 +94,8 @@ pub enum AdminAction {
     Connection,
     /// Add, change, disable and remove team members; issue their one-time links.
     Team,
+    /// See every account alert Meta sent and mark alerts handled.
+    AccountAlerts,
 }
 
 impl AdminAction {
@@ -110,6 +114,7 @@ impl AdminAction {
             Self::AllConversations => "Only admins can see every conversation at once.",
             Self::Connection => "Only admins can see or change the WhatsApp connection.",
             Self::Team => "Only admins can manage the team.",
+            Self::AccountAlerts => "Only admins can see the account alerts and mark them handled.",
         }
     }
 }

@@ -20,12 +20,26 @@ pub struct StoredFile {
     pub etag: String,
 }
 
+/// The row, unless its message was deleted by its sender (the file waits for the retention
+/// job, never shown again).
+fn visible(
+    conn: &rusqlite::Connection,
+    row: Option<db::media::MediaRow>,
+) -> db::Result<Option<db::media::MediaRow>> {
+    let Some(row) = row else { return Ok(None) };
+    let deleted = db::messages::get(conn, row.message_id)?.is_some_and(|m| m.deleted_at.is_some());
+    Ok((!deleted).then_some(row))
+}
+
 impl Crm {
     /// Opens media row `id`'s file for `who` (anyone who may read conversations, see
     /// `access::may_read`); not found when it is not (or no longer) stored.
     pub async fn open_media(&self, id: i64, who: Who) -> Result<StoredFile> {
         access::may_read(who)?;
-        let row = self.db.read(move |c| db::media::get(c, id)).await?;
+        let row = self
+            .db
+            .read(move |c| visible(c, db::media::get(c, id)?))
+            .await?;
         self.open_row(row).await
     }
 
@@ -34,7 +48,7 @@ impl Crm {
         access::may_read(who)?;
         let row = self
             .db
-            .read(move |c| db::media::for_message(c, message_id))
+            .read(move |c| visible(c, db::media::for_message(c, message_id)?))
             .await?;
         self.open_row(row).await
     }

@@ -65,26 +65,28 @@ pub fn find_or_create(
     Ok(conn.last_insert_rowid())
 }
 
-/// Records a new inbound message at `at`; a customer message also moves the 24-hour window
-/// clock and counts as unread.
+/// Records a new inbound message at `at`; `opens_window` moves the 24-hour window clock (a
+/// customer's message), `unread` counts it as unread (not for history imports).
 pub fn record_inbound(
     conn: &Connection,
     id: i64,
     at: OffsetDateTime,
-    customer_message: bool,
+    opens_window: bool,
+    unread: bool,
     now: OffsetDateTime,
 ) -> Result<()> {
     let sql = "UPDATE conversations SET
                  last_message_at = MAX(last_message_at, ?2),
                  last_inbound_at = CASE WHEN ?3 THEN MAX(COALESCE(last_inbound_at, 0), ?2)
                                         ELSE last_inbound_at END,
-                 unread_count = unread_count + ?3,
-                 updated_at = ?4
+                 unread_count = unread_count + ?4,
+                 updated_at = ?5
                WHERE id = ?1";
     conn.prepare_cached(sql)?.execute(params![
         id,
         to_ts(at),
-        i64::from(customer_message),
+        opens_window,
+        i64::from(unread),
         to_ts(now)
     ])?;
     Ok(())

@@ -32,7 +32,10 @@ pub struct NewMessage<'a> {
 
 const COLUMNS: &str =
     "id, wamid, conversation_id, direction, content, extras, body, sent_at, status,
-                       error_code, error_title, error_details";
+                       error_code, error_title, error_details, via, imported, edited_at, deleted_at";
+
+/// Columns of [`COLUMNS`]; what a query selects after them starts here.
+const AFTER: usize = 16;
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     let bad = |i: usize, e: serde_json::Error| {
@@ -75,6 +78,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
                 .flatten()
                 .unwrap_or_default(),
         }),
+        via_business_app: r.get::<_, Option<String>>(12)?.as_deref() == Some("business_app"),
+        imported: r.get::<_, i64>(13)? != 0,
+        edited_at: r.get::<_, Option<i64>>(14)?.map(from_ts),
+        deleted_at: r.get::<_, Option<i64>>(15)?.map(from_ts),
     })
 }
 
@@ -118,6 +125,34 @@ pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> Result<Option<i64>> {
         }),
     ])?;
     Ok((n == 1).then(|| conn.last_insert_rowid()))
+}
+
+/// Gives a stored message without a file the file a later webhook names (the history sends
+/// media messages first without their file); the message's id when it took it.
+pub fn attach_late_media(conn: &Connection, wamid: &str, content: &Content) -> Result<Option<i64>> {
+    if content.media().is_none() {
+        return Ok(None);
+    }
+    let sql = "SELECT id FROM messages m WHERE wamid = ?1 AND deleted_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM media d WHERE d.message_id = m.id)";
+    let Some(id) = conn
+        .prepare_cached(sql)?
+        .query_row([wamid], |r| r.get::<_, i64>(0))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    set_content(conn, id, content)?;
+    Ok(Some(id))
+}
+
+/// Replaces a message's content in place (a call's progress, a late file), no version kept.
+pub fn set_content(conn: &Connection, id: i64, content: &Content) -> Result<()> {
+    let json = serde_json::to_string(content).map_err(|_| Error::Corrupt("message content"))?;
+    let sql = "UPDATE messages SET content = ?2, body = ?3, kind = ?4 WHERE id = ?1";
+    conn.prepare_cached(sql)?
+        .execute(params![id, json, content.summary(), content.kind()])?;
+    Ok(())
 }
 
 /// One message by Meta's id.
@@ -230,11 +265,11 @@ pub fn timeline(conn: &Connection, conversation_id: i64, limit: u32) -> Result<V
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![conversation_id, limit], |r| {
-        let media_id: Option<i64> = r.get(13)?;
-        let media_state: Option<String> = r.get(14)?;
+        let media_id: Option<i64> = r.get(AFTER + 1)?;
+        let media_state: Option<String> = r.get(AFTER + 2)?;
         Ok(TimelineItem {
             message: from_row(r)?,
-            outbox_state: optional_state(r, 12)?,
+            outbox_state: optional_state(r, AFTER)?,
             media: media_id.zip(media_state),
         })
     })?;
@@ -265,7 +300,7 @@ pub fn page(
     let (t, id) = before.map_or((None, 0), |(t, id)| (Some(super::to_ts(t)), id));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![conversation_id, t, id, limit], |r| {
-        Ok((from_row(r)?, optional_state(r, 12)?))
+        Ok((from_row(r)?, optional_state(r, AFTER)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -2,6 +2,7 @@
 //! many callers in one transaction (group commit), and a small pool of read-only connections.
 //! All SQL lives in this module's files. Imports `model` only.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod consent;
@@ -12,6 +13,7 @@ pub mod custom_fields;
 mod error;
 pub mod inbox;
 pub mod media;
+pub mod message_changes;
 pub mod messages;
 mod migrate;
 pub mod notes;

@@ -24,6 +24,8 @@ pub struct NewStatus<'a> {
     pub pricing_category: Option<&'a str>,
     /// Our callback data.
     pub callback_data: Option<&'a str>,
+    /// The conversation object: (id, origin type, expiration).
+    pub conversation: Option<(&'a str, Option<&'a str>, Option<OffsetDateTime>)>,
     /// When we received it.
     pub received_at: OffsetDateTime,
 }
@@ -32,8 +34,9 @@ pub struct NewStatus<'a> {
 pub fn insert(conn: &Connection, s: &NewStatus<'_>) -> Result<bool> {
     let sql = "INSERT INTO message_statuses
                  (wamid, status, rank, at, recipient_id, recipient_user_id, error_code, error_title,
-                  error_message, error_details, pricing_category, callback_data, received_at)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                  error_message, error_details, pricing_category, callback_data, received_at,
+                  conversation_id, conversation_origin, conversation_expires_at)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                ON CONFLICT (wamid, status) DO NOTHING";
     let n = conn.prepare_cached(sql)?.execute(params![
         s.wamid,
@@ -49,6 +52,9 @@ pub fn insert(conn: &Connection, s: &NewStatus<'_>) -> Result<bool> {
         s.pricing_category,
         s.callback_data,
         to_ts(s.received_at),
+        s.conversation.map(|c| c.0),
+        s.conversation.and_then(|c| c.1),
+        s.conversation.and_then(|c| c.2).map(to_ts),
     ])?;
     Ok(n == 1)
 }

@@ -92,5 +92,16 @@ async fn hourly(state: AppState) {
             Ok(n) => tracing::info!(rows = n, "removed old raw webhook payloads"),
             Err(e) => tracing::warn!(error = %e, "retention job failed"),
         }
+        match state
+            .crm
+            .purge_deleted_messages(state.config.whatsapp.raw_payload_days)
+            .await
+        {
+            Ok((0, 0)) => {}
+            Ok((versions, files)) => {
+                tracing::info!(versions, files, "removed the content of deleted messages");
+            }
+            Err(e) => tracing::warn!(error = %e, "purge of deleted messages failed"),
+        }
     }
 }

@@ -1,27 +1,46 @@
 //! Parsing Meta's webhook POST bodies into events. Pure: no IO. Lenient where Meta is: ids and
 //! timestamps as strings or numbers, unknown fields ignored, unknown types and fields kept raw.
 
-use crate::model::{
-    Content, DeliveryStatus, MessageContext, MessageExtras, MetaError, PhoneE164, Referral,
-};
-use serde_json::{Map, Value};
+use crate::model::{Content, DeliveryStatus, MessageExtras, MetaError, PhoneE164};
+use serde_json::Value;
 use std::fmt::Write as _;
 
+mod account;
+mod calls;
 mod content;
+mod messages;
 
-/// A customer's message.
+pub use account::{Alert, Severity};
+pub use calls::CallEvent;
+
+/// Who wrote a message stored from a webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    /// The customer.
+    Customer,
+    /// The business, from the WhatsApp Business app on its phone (coexistence echoes and
+    /// history).
+    BusinessApp,
+}
+
+/// A message of a conversation: a customer's, or one the business sent from the WhatsApp
+/// Business app (an echo, or the phone's history).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboundMessage {
-    /// The business number it was sent to.
+    /// The business number of the conversation.
     pub phone_number_id: String,
     /// Meta's message id (`wamid.…`, though test payloads use other ids).
     pub wamid: String,
-    /// Sender's phone, when Meta gives it.
-    pub from_phone: Option<PhoneE164>,
-    /// Sender's business-scoped user id, when Meta gives it.
-    pub from_user_id: Option<String>,
-    /// Sender's parent business-scoped user id.
-    pub from_parent_user_id: Option<String>,
+    /// Who wrote it.
+    pub author: Author,
+    /// True for a message from the phone's chat history (the `history` webhook).
+    pub imported: bool,
+    /// The customer's phone (the sender, or the recipient of the business's message).
+    pub customer_phone: Option<PhoneE164>,
+    /// The customer's business-scoped user id.
+    pub customer_user_id: Option<String>,
+    /// The customer's parent business-scoped user id.
+    pub customer_parent_user_id: Option<String>,
     /// WhatsApp profile name from `value.contacts[]`.
     pub profile_name: Option<String>,
     /// WhatsApp username from `value.contacts[]`.
@@ -32,10 +51,26 @@ pub struct InboundMessage {
     pub content: Content,
     /// Reply context and ad referral.
     pub extras: MessageExtras,
-    /// Errors Meta attached (unsupported type, media too large ...).
+    /// Errors Meta attached (unsupported type, media too large ...), including errors of the
+    /// webhook value that carried it.
     pub errors: Vec<MetaError>,
+    /// Delivery status a history message had on the phone.
+    pub history_status: Option<DeliveryStatus>,
     /// The message object as received.
     pub raw: Value,
+}
+
+/// An edit or a deletion of an earlier message (coexistence numbers, both directions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageChange {
+    /// The edit's or deletion's own id.
+    pub wamid: String,
+    /// The message it changes.
+    pub target_wamid: String,
+    /// The new content of an edit; `None` for a deletion.
+    pub edit: Option<Content>,
+    /// Unix seconds.
+    pub timestamp: i64,
 }
 
 /// A delivery status of one of our messages.
@@ -59,6 +94,8 @@ pub struct StatusUpdate {
     pub pricing_category: Option<String>,
     /// `biz_opaque_callback_data` we set when sending.
     pub callback_data: Option<String>,
+    /// The `conversation` object: (id, origin type, expiration unix seconds).
+    pub conversation: Option<(String, Option<String>, Option<i64>)>,
 }
 
 /// A template changed at Meta (status, quality or category).
@@ -80,19 +117,59 @@ pub struct TemplateUpdate {
     pub quality: Option<String>,
 }
 
+/// A customer's marketing-message preference (`user_preferences`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preference {
+    /// The customer's phone.
+    pub customer_phone: Option<PhoneE164>,
+    /// The customer's business-scoped user id.
+    pub customer_user_id: Option<String>,
+    /// `marketing_messages`, or another category Meta adds.
+    pub category: String,
+    /// `stop` or `resume`.
+    pub value: String,
+    /// Meta's words.
+    pub detail: String,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
+/// A contact saved, changed or removed in the WhatsApp Business app's address book
+/// (`smb_app_state_sync`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressBookEntry {
+    /// The contact's phone.
+    pub phone: PhoneE164,
+    /// The name saved on the phone (absent on removal).
+    pub full_name: Option<String>,
+    /// `add` (added or edited) or `remove`.
+    pub action: String,
+    /// Unix seconds.
+    pub timestamp: i64,
+}
+
 /// One thing a webhook POST tells us.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// A customer's message.
+    /// A message of a conversation.
     Message(Box<InboundMessage>),
+    /// An edit or deletion of a message.
+    Change(Box<MessageChange>),
     /// A status of one of our messages.
     Status(StatusUpdate),
     /// A template update.
     Template(TemplateUpdate),
-    /// Anything else (account alerts, quality updates, echoes, errors, unknown fields), kept
-    /// raw under its field name.
+    /// A customer's marketing preference.
+    Preference(Preference),
+    /// Something the business's admins must know about its account, number or templates.
+    Alert(Alert),
+    /// A voice call event.
+    Call(Box<CallEvent>),
+    /// A change in the WhatsApp Business app's address book.
+    AddressBook(AddressBookEntry),
+    /// Anything else (unknown fields and types), kept raw under its field name.
     Other {
-        /// The webhook field, e.g. `phone_number_quality_update`, or `messages.errors`.
+        /// The webhook field, e.g. `partner_solutions`, or `messages.invalid`.
         field: String,
         /// The value as received.
         value: Value,
@@ -138,7 +215,7 @@ pub(super) fn float(v: Option<&Value>) -> Option<f64> {
     }
 }
 
-fn array(v: Option<&Value>) -> &[Value] {
+pub(super) fn array(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
@@ -206,15 +283,20 @@ pub fn parse(body: &[u8]) -> Result<Vec<Event>, ParseError> {
             let field = text(change.get("field")).unwrap_or_default();
             let mut value = change.get("value").cloned().unwrap_or(Value::Null);
             cap_strings(&mut value);
-            parse_change(&field, &value, &mut events);
+            parse_change(&field, int(entry.get("time")), &value, &mut events);
         }
     }
     Ok(events)
 }
 
-fn parse_change(field: &str, value: &Value, events: &mut Vec<Event>) {
+fn parse_change(field: &str, entry_time: Option<i64>, value: &Value, events: &mut Vec<Event>) {
     match field {
-        "messages" => parse_messages_value(value, events),
+        "messages" => messages::messages_value(value, events),
+        "smb_message_echoes" => messages::echoes_value(value, events),
+        "history" => messages::history_value(value, events),
+        "calls" => calls::calls_value(value, events),
+        "user_preferences" => messages::preferences_value(value, events),
+        "smb_app_state_sync" => messages::address_book_value(value, events),
         "message_template_status_update"
         | "message_template_quality_update"
         | "template_category_update" => match template_update(field, value) {
@@ -224,135 +306,17 @@ fn parse_change(field: &str, value: &Value, events: &mut Vec<Event>) {
                 value: value.clone(),
             }),
         },
-        _ => events.push(Event::Other {
-            field: field.to_string(),
-            value: value.clone(),
-        }),
-    }
-}
-
-fn parse_messages_value(value: &Value, events: &mut Vec<Event>) {
-    let phone_number_id =
-        text(value.get("metadata").and_then(|m| m.get("phone_number_id"))).unwrap_or_default();
-    let contacts = array(value.get("contacts"));
-    for m in array(value.get("messages")) {
-        match message(&phone_number_id, contacts, m) {
-            Some(msg) => events.push(Event::Message(Box::new(msg))),
+        _ => match account::alert_of(field, entry_time, value) {
+            Some(alert) => events.push(Event::Alert(alert)),
             None => events.push(Event::Other {
-                field: "messages.invalid".into(),
-                value: m.clone(),
+                field: field.to_string(),
+                value: value.clone(),
             }),
-        }
-    }
-    for s in array(value.get("statuses")) {
-        match status(&phone_number_id, s) {
-            Some(st) => events.push(Event::Status(st)),
-            None => events.push(Event::Other {
-                field: "statuses.invalid".into(),
-                value: s.clone(),
-            }),
-        }
-    }
-    if value.get("errors").is_some() {
-        events.push(Event::Other {
-            field: "messages.errors".into(),
-            value: value.clone(),
-        });
-    }
-}
-
-/// The `value.contacts[]` entry for a sender, matched by phone or user id.
-fn sender_profile<'a>(
-    contacts: &'a [Value],
-    wa_id: Option<&str>,
-    user_id: Option<&str>,
-) -> Option<&'a Map<String, Value>> {
-    let matches = |c: &Value| {
-        let by_phone = wa_id.is_some() && text(c.get("wa_id")).as_deref() == wa_id;
-        let by_user = user_id.is_some() && text(c.get("user_id")).as_deref() == user_id;
-        by_phone || by_user
-    };
-    contacts
-        .iter()
-        .find(|c| matches(c))
-        .or(if contacts.len() == 1 {
-            contacts.first()
-        } else {
-            None
-        })
-        .and_then(Value::as_object)
-}
-
-fn message(phone_number_id: &str, contacts: &[Value], m: &Value) -> Option<InboundMessage> {
-    let wamid = nonempty(m.get("id"))?;
-    let from = nonempty(m.get("from"));
-    let from_user_id = nonempty(m.get("from_user_id"));
-    let from_phone = from.as_deref().and_then(PhoneE164::from_international);
-    if from_phone.is_none() && from_user_id.is_none() {
-        return None;
-    }
-    let profile = sender_profile(contacts, from.as_deref(), from_user_id.as_deref());
-    let profile_name = profile.and_then(|p| nonempty(p.get("profile").and_then(|x| x.get("name"))));
-    let username = profile.and_then(|p| nonempty(p.get("profile").and_then(|x| x.get("username"))));
-    // The contacts entry may carry the user id when the message does not.
-    let from_user_id = from_user_id.or_else(|| profile.and_then(|p| nonempty(p.get("user_id"))));
-    let kind = text(m.get("type")).unwrap_or_default();
-    Some(InboundMessage {
-        phone_number_id: phone_number_id.to_string(),
-        wamid,
-        from_phone,
-        from_user_id,
-        from_parent_user_id: nonempty(m.get("from_parent_user_id")),
-        profile_name,
-        username,
-        timestamp: int(m.get("timestamp")).unwrap_or(0),
-        content: content::parse(&kind, m),
-        extras: MessageExtras {
-            context: context(m.get("context")),
-            referral: referral(m.get("referral")),
         },
-        errors: errors(m.get("errors")),
-        raw: m.clone(),
-    })
+    }
 }
 
-fn context(v: Option<&Value>) -> Option<MessageContext> {
-    let c = v?.as_object()?;
-    let referred_product = c.get("referred_product").and_then(|p| {
-        Some((
-            text(p.get("catalog_id")).unwrap_or_default(),
-            text(p.get("product_retailer_id"))?,
-        ))
-    });
-    let ctx = MessageContext {
-        quoted_wamid: nonempty(c.get("id")),
-        quoted_from: nonempty(c.get("from")),
-        forwarded: c.get("forwarded").and_then(Value::as_bool).unwrap_or(false),
-        frequently_forwarded: c
-            .get("frequently_forwarded")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        referred_product,
-    };
-    Some(ctx).filter(|c| *c != MessageContext::default())
-}
-
-fn referral(v: Option<&Value>) -> Option<Referral> {
-    let r = v?.as_object()?;
-    Some(Referral {
-        source_type: text(r.get("source_type")).unwrap_or_default(),
-        source_id: text(r.get("source_id")).unwrap_or_default(),
-        source_url: text(r.get("source_url")).unwrap_or_default(),
-        headline: nonempty(r.get("headline")),
-        body: nonempty(r.get("body")),
-        media_type: nonempty(r.get("media_type")),
-        image_url: nonempty(r.get("image_url")),
-        video_url: nonempty(r.get("video_url")),
-        ctwa_clid: nonempty(r.get("ctwa_clid")),
-    })
-}
-
-fn status(phone_number_id: &str, s: &Value) -> Option<StatusUpdate> {
+pub(super) fn status(phone_number_id: &str, s: &Value) -> Option<StatusUpdate> {
     Some(StatusUpdate {
         phone_number_id: phone_number_id.to_string(),
         wamid: nonempty(s.get("id"))?,
@@ -363,6 +327,13 @@ fn status(phone_number_id: &str, s: &Value) -> Option<StatusUpdate> {
         errors: errors(s.get("errors")),
         pricing_category: nonempty(s.get("pricing").and_then(|p| p.get("category"))),
         callback_data: nonempty(s.get("biz_opaque_callback_data")),
+        conversation: s.get("conversation").and_then(|c| {
+            Some((
+                nonempty(c.get("id"))?,
+                nonempty(c.get("origin").and_then(|o| o.get("type"))),
+                int(c.get("expiration_timestamp")),
+            ))
+        }),
     })
 }
 
@@ -386,7 +357,8 @@ fn template_update(field: &str, v: &Value) -> Option<TemplateUpdate> {
             t.category = nonempty(v.get("message_template_category"));
         }
         "message_template_quality_update" => t.quality = nonempty(v.get("new_quality_score")),
-        _ => t.category = nonempty(v.get("new_category")),
+        "template_category_update" => t.category = nonempty(v.get("new_category")),
+        _ => {}
     }
     Some(t)
 }

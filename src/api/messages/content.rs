@@ -29,10 +29,10 @@ pub struct MediaOut {
 /// A shared location.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LocationOut {
-    /// Latitude.
-    pub latitude: f64,
-    /// Longitude.
-    pub longitude: f64,
+    /// Latitude; null when WhatsApp sent coordinates that did not parse.
+    pub latitude: Option<f64>,
+    /// Longitude; null when WhatsApp sent coordinates that did not parse.
+    pub longitude: Option<f64>,
     /// Place name.
     pub name: Option<String>,
     /// Address.

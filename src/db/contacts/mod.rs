@@ -116,6 +116,20 @@ pub fn update_profile(
     Ok(())
 }
 
+/// Gives a contact the name the business saved, when the business has not named it yet.
+pub fn name_if_unnamed(
+    conn: &Connection,
+    id: ContactId,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let sql = "UPDATE contacts SET name = ?2, updated_at = ?3 WHERE id = ?1 AND name = ''";
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute(params![id.0, name, to_ts(now)])?
+        == 1)
+}
+
 /// Deletes a contact (its conversations and messages go with it).
 pub fn delete(conn: &Connection, id: ContactId) -> Result<bool> {
     let sql = "DELETE FROM contacts WHERE id = ?1";

@@ -94,10 +94,10 @@ pub enum Content {
     },
     /// A shared location.
     Location {
-        /// Latitude.
-        latitude: f64,
-        /// Longitude.
-        longitude: f64,
+        /// Latitude; `None` when Meta's value did not parse (the name and address are kept).
+        latitude: Option<f64>,
+        /// Longitude; `None` when Meta's value did not parse.
+        longitude: Option<f64>,
         /// Place name.
         name: Option<String>,
         /// Address.
@@ -174,12 +174,41 @@ pub enum Content {
         /// New business-scoped user id.
         new_user_id: Option<String>,
     },
-    /// The customer deleted a message (coexistence numbers).
+    /// A call permission request answered by the customer (`interactive.call_permission_reply`).
+    CallPermission {
+        /// `accept` or `reject`.
+        response: String,
+        /// Unix seconds until the permission holds (accepted only).
+        expires_at: Option<i64>,
+        /// `user_action` or `automatic`, as Meta says.
+        source: Option<String>,
+    },
+    /// A WhatsApp voice call (the `calls` webhook); the message's id is the call id.
+    Call {
+        /// True when the business called the customer.
+        business_initiated: bool,
+        /// `ringing`, `connected`, `answered`, `missed`, `rejected`, `failed`.
+        state: String,
+        /// Seconds talked, for an answered call.
+        duration: Option<i64>,
+        /// Unix seconds when it connected.
+        started_at: Option<i64>,
+        /// Unix seconds when it ended.
+        ended_at: Option<i64>,
+    },
+    /// The sender deleted this message: its content is gone (see `messages.deleted_at`).
+    Deleted {
+        /// The kind the message had (`text`, `image` ...).
+        was: String,
+    },
+    /// A deletion stored as a message of its own (rows written before FlowCRM applied
+    /// deletions to the original; new ones never are).
     Revoke {
         /// The deleted message.
         original_message_id: String,
     },
-    /// The customer edited a message (coexistence numbers).
+    /// An edit stored as a message of its own (rows written before FlowCRM applied edits to
+    /// the original; new ones never are).
     Edit {
         /// The edited message.
         original_message_id: String,
@@ -217,6 +246,9 @@ impl Content {
             Content::Reaction { .. } => "reaction",
             Content::Order { .. } => "order",
             Content::System { .. } => "system",
+            Content::CallPermission { .. } => "call_permission",
+            Content::Call { .. } => "call",
+            Content::Deleted { .. } => "deleted",
             Content::Revoke { .. } => "revoke",
             Content::Edit { .. } => "edit",
             Content::RequestWelcome => "request_welcome",
@@ -279,6 +311,19 @@ impl Content {
                     .unwrap_or_default();
                 format!("🛒 Order, {n} item(s){note}")
             }
+            Content::CallPermission { response, .. } => if response == "accept" {
+                "📞 Allowed calls from the business"
+            } else {
+                "📞 Declined calls from the business"
+            }
+            .into(),
+            Content::Call {
+                business_initiated,
+                state,
+                duration,
+                ..
+            } => call_summary(*business_initiated, state, *duration),
+            Content::Deleted { .. } => "🚫 This message was deleted".into(),
             Content::Revoke { .. } => "Message deleted".into(),
             Content::Edit { body, .. } => body.clone().unwrap_or_else(|| "Message edited".into()),
             Content::RequestWelcome => "Opened the chat".into(),
@@ -291,10 +336,90 @@ impl Content {
     }
 
     /// True when the message counts as the customer writing (opens the 24-hour window and
-    /// counts as unread). System notices do not.
+    /// counts as unread). System notices do not; a call does only when the customer called.
     #[must_use]
     pub fn is_customer_message(&self) -> bool {
-        !matches!(self, Content::System { .. })
+        match self {
+            Content::System { .. } => false,
+            Content::Call {
+                business_initiated, ..
+            } => !business_initiated,
+            _ => true,
+        }
+    }
+
+    /// The text or caption an edit can change, if this content has one.
+    #[must_use]
+    pub fn editable_text(&self) -> Option<&str> {
+        match self {
+            Content::Text { body } => Some(body),
+            Content::Image(m) | Content::Video(m) | Content::Document(m) => {
+                Some(m.caption.as_deref().unwrap_or(""))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Content {
+    /// This content after an edit whose new content is `new`: a caption edit keeps the file
+    /// (its stored copy stays linked) and changes only the caption; anything else takes the new
+    /// content whole.
+    #[must_use]
+    pub fn edited(&self, new: &Content) -> Content {
+        let caption = new
+            .media()
+            .and_then(|m| m.caption.clone())
+            .or_else(|| match new {
+                Content::Text { body } => Some(body.clone()),
+                _ => None,
+            });
+        let with_caption = |m: &MediaRef| MediaRef {
+            caption: caption.clone().filter(|c| !c.is_empty()),
+            ..m.clone()
+        };
+        match self {
+            Content::Image(m) if new.media().is_some() || caption.is_some() => {
+                Content::Image(with_caption(m))
+            }
+            Content::Video(m) if new.media().is_some() || caption.is_some() => {
+                Content::Video(with_caption(m))
+            }
+            Content::Document(m) if new.media().is_some() || caption.is_some() => {
+                Content::Document(with_caption(m))
+            }
+            _ => new.clone(),
+        }
+    }
+}
+
+fn call_summary(business_initiated: bool, state: &str, duration: Option<i64>) -> String {
+    let who = if business_initiated {
+        "Call to the customer"
+    } else {
+        "Call from the customer"
+    };
+    match (state, duration) {
+        ("answered", Some(d)) if d > 0 => {
+            format!("📞 {who}, {}", clock_duration(d))
+        }
+        ("missed", _) if !business_initiated => "📞 Missed call".into(),
+        ("missed", _) => "📞 Call not answered".into(),
+        ("rejected", _) => format!("📞 {who}, declined"),
+        ("failed", _) => format!("📞 {who}, failed"),
+        ("ringing", _) => format!("📞 {who}, ringing"),
+        _ => format!("📞 {who}"),
+    }
+}
+
+/// `2 min 5 s`, `45 s`, `1 h 2 min`.
+#[must_use]
+pub fn clock_duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s} s"),
+        (0, _) => format!("{m} min {s} s"),
+        _ => format!("{h} h {m} min"),
     }
 }
 
@@ -341,6 +466,14 @@ pub struct Message {
     pub status: Option<DeliveryStatus>,
     /// Error Meta reported for it, if any.
     pub error: Option<MetaError>,
+    /// Sent from the WhatsApp Business app on the phone (coexistence), not through FlowCRM.
+    pub via_business_app: bool,
+    /// Imported from the phone's chat history when coexistence was set up.
+    pub imported: bool,
+    /// When it was last edited (earlier versions are kept).
+    pub edited_at: Option<time::OffsetDateTime>,
+    /// When its sender deleted it (its content is gone).
+    pub deleted_at: Option<time::OffsetDateTime>,
 }
 
 #[cfg(test)]

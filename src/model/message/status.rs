@@ -17,6 +17,8 @@ pub enum DeliveryStatus {
     Read,
     /// Voice message played.
     Played,
+    /// The customer deleted it on their phone (reported by some API versions).
+    Deleted,
 }
 
 impl DeliveryStatus {
@@ -29,6 +31,7 @@ impl DeliveryStatus {
             "delivered" => Self::Delivered,
             "read" => Self::Read,
             "played" => Self::Played,
+            "deleted" => Self::Deleted,
             _ => return None,
         })
     }
@@ -42,6 +45,7 @@ impl DeliveryStatus {
             Self::Delivered => "delivered",
             Self::Read => "read",
             Self::Played => "played",
+            Self::Deleted => "deleted",
         }
     }
 
@@ -54,6 +58,7 @@ impl DeliveryStatus {
             Self::Delivered => 3,
             Self::Read => 4,
             Self::Played => 5,
+            Self::Deleted => 6,
         }
     }
 }

@@ -55,13 +55,15 @@ pub(super) fn content_view(
             b.text = "📍 Location".into();
             b.details
                 .extend([name.clone(), address.clone()].into_iter().flatten());
-            b.details.push(format!("{latitude:.5}, {longitude:.5}"));
-            b.link = Some((
-                format!(
-                    "https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"
-                ),
-                "Open map".into(),
-            ));
+            if let (Some(latitude), Some(longitude)) = (latitude, longitude) {
+                b.details.push(format!("{latitude:.5}, {longitude:.5}"));
+                b.link = Some((
+                    format!(
+                        "https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"
+                    ),
+                    "Open map".into(),
+                ));
+            }
         }
         Content::Contacts { contacts } => {
             for c in contacts {

@@ -117,8 +117,44 @@ fn interactive(i: &Value) -> Content {
                 None => String::new(),
             },
         },
+        ("call_permission_reply", Some(c)) => Content::CallPermission {
+            response: text(c.get("response")).unwrap_or_default(),
+            expires_at: int(c.get("expiration_timestamp")),
+            source: nonempty(c.get("response_source")),
+        },
         _ => Content::InteractiveOther { kind },
     }
+}
+
+/// Every type whose object the parser reads, to type a message Meta sent without `type`.
+const TYPED: &[&str] = &[
+    "text",
+    "image",
+    "video",
+    "audio",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "interactive",
+    "button",
+    "reaction",
+    "order",
+    "system",
+    "edit",
+    "revoke",
+];
+
+/// The type of a message without `type`, from the one object it carries.
+pub(super) fn infer_type(m: &Value) -> Option<String> {
+    let obj = m.as_object()?;
+    TYPED
+        .iter()
+        .find(|k| {
+            obj.get(**k).is_some_and(Value::is_object)
+                || (**k == "contacts" && obj.get("contacts").is_some_and(Value::is_array))
+        })
+        .map(|k| (*k).to_string())
 }
 
 fn system(s: &Value) -> Content {
@@ -149,11 +185,18 @@ pub(super) fn parse(kind: &str, m: &Value) -> Content {
             animated: flag(part.and_then(|s| s.get("animated"))),
         }),
         "location" => part.and_then(|l| {
+            let (latitude, longitude) = (float(l.get("latitude")), float(l.get("longitude")));
+            let name = nonempty(l.get("name"));
+            let address = nonempty(l.get("address"));
+            // Coordinates that do not parse lose only themselves: the place is still named.
+            if (latitude.is_none() || longitude.is_none()) && name.is_none() && address.is_none() {
+                return None;
+            }
             Some(Content::Location {
-                latitude: float(l.get("latitude"))?,
-                longitude: float(l.get("longitude"))?,
-                name: nonempty(l.get("name")),
-                address: nonempty(l.get("address")),
+                latitude: latitude.filter(|_| longitude.is_some()),
+                longitude: longitude.filter(|_| latitude.is_some()),
+                name,
+                address,
                 url: nonempty(l.get("url")),
             })
         }),
@@ -173,20 +216,6 @@ pub(super) fn parse(kind: &str, m: &Value) -> Content {
         }),
         "order" => part.map(order),
         "system" => part.map(system),
-        "revoke" => part.and_then(|r| {
-            Some(Content::Revoke {
-                original_message_id: nonempty(r.get("original_message_id"))?,
-            })
-        }),
-        "edit" => part.and_then(|e| {
-            Some(Content::Edit {
-                original_message_id: nonempty(e.get("original_message_id"))?,
-                body: e
-                    .get("message")
-                    .and_then(|inner| inner.get("text"))
-                    .and_then(|t| nonempty(t.get("body"))),
-            })
-        }),
         "request_welcome" => Some(Content::RequestWelcome),
         _ => None,
     };

@@ -23,10 +23,10 @@ fn text_message_with_sender_profile_and_user_id() {
     assert_eq!(m.wamid, "wamid.TEXT1");
     assert_eq!(m.phone_number_id, "200000000000002");
     assert_eq!(
-        m.from_phone.as_ref().map(PhoneE164::as_str),
+        m.customer_phone.as_ref().map(PhoneE164::as_str),
         Some("+5511988887777")
     );
-    assert_eq!(m.from_user_id.as_deref(), Some("BR.1234567890123456"));
+    assert_eq!(m.customer_user_id.as_deref(), Some("BR.1234567890123456"));
     assert_eq!(m.profile_name.as_deref(), Some("Ana Lima"));
     assert_eq!(m.timestamp, 1_767_225_600);
     assert_eq!(
@@ -73,6 +73,9 @@ fn location_contacts_and_interactive_replies() {
     } = only_message("location").content
     else {
         panic!()
+    };
+    let (Some(latitude), Some(longitude)) = (latitude, longitude) else {
+        panic!("coordinates")
     };
     assert!((latitude + 23.5613).abs() < 1e-9 && (longitude + 46.6565).abs() < 1e-9);
     assert_eq!(name.as_deref(), Some("Loja Paulista"));
@@ -251,8 +254,11 @@ fn context_forwarding_product_and_ad_referral() {
 #[test]
 fn bsuid_only_sender_numeric_timestamp_and_non_wamid_ids() {
     let m = only_message("bsuid_only");
-    assert_eq!(m.from_phone, None);
-    assert_eq!(m.from_user_id.as_deref(), Some("US.13491208655302741918"));
+    assert_eq!(m.customer_phone, None);
+    assert_eq!(
+        m.customer_user_id.as_deref(),
+        Some("US.13491208655302741918")
+    );
     assert_eq!(m.username.as_deref(), Some("zed.shop"));
     assert_eq!(m.timestamp, 1_767_225_800);
     let t = only_message("numeric_timestamp_test_id");
@@ -333,10 +339,14 @@ fn template_events_and_other_fields() {
     assert!(matches!(&events[0], Event::Template(t) if t.quality.as_deref() == Some("YELLOW")));
     let events = parse(&fixture("phone_quality_update")).expect("parses");
     assert!(
-        matches!(&events[0], Event::Other { field, .. } if field == "phone_number_quality_update")
+        matches!(&events[0], Event::Alert(a) if a.field == "phone_number_quality_update" && a.topic == "limit" && a.severity == Severity::Warning && a.title.contains("TIER_1K")),
+        "{events:?}"
     );
     let events = parse(&fixture("system_errors")).expect("parses");
-    assert!(matches!(&events[0], Event::Other { field, .. } if field == "messages.errors"));
+    assert!(
+        matches!(&events[0], Event::Alert(a) if a.field == "messages.errors" && a.title.contains("131000")),
+        "{events:?}"
+    );
 }
 
 #[test]

@@ -1,0 +1,251 @@
+//! Messages of a conversation (the customer's, and the business's own from the WhatsApp
+//! Business app or the phone's history) and the statuses of ours.
+
+use super::{Outcome, time_of};
+use crate::crm::identity::{self, Identity};
+use crate::db::{self, Result};
+use crate::model::{ContactId, Content, Direction, PhoneE164};
+use crate::whatsapp::webhook::{Author, InboundMessage, StatusUpdate};
+use rusqlite::Connection;
+use time::OffsetDateTime;
+
+/// Meta's error for inbound media it could not fetch (e.g. over 100 MB).
+const MEDIA_DOWNLOAD_FAILED: i64 = 131_052;
+
+/// What the contact timeline says when WhatsApp reports a new security code.
+const SECURITY_CODE_CHANGED: &str = "WhatsApp security code changed: the customer reinstalled \
+    WhatsApp or moved to a new phone. Make sure you are talking to the same person before sharing \
+    anything private.";
+
+pub(super) fn record_message(
+    conn: &Connection,
+    m: &InboundMessage,
+    now: OffsetDateTime,
+    out: &mut Outcome,
+) -> Result<()> {
+    let who = Identity {
+        phone: m.customer_phone.as_ref(),
+        bsuid: m.customer_user_id.as_deref(),
+        profile_name: m.profile_name.as_deref(),
+        username: m.username.as_deref(),
+        parent_bsuid: m.customer_parent_user_id.as_deref(),
+    };
+    let contact = identity::resolve(conn, &who, now)?;
+    let at = time_of(m.timestamp, now);
+    let conversation =
+        db::conversations::find_or_create(conn, contact, &m.phone_number_id, at, now)?;
+    let by_business = m.author == Author::BusinessApp;
+    let new = db::messages::NewMessage {
+        wamid: &m.wamid,
+        conversation_id: conversation,
+        direction: if by_business {
+            Direction::Out
+        } else {
+            Direction::In
+        },
+        content: &m.content,
+        extras: &m.extras,
+        raw: Some(&m.raw),
+        sent_at: at,
+        received_at: now,
+        error: m.errors.first(),
+    };
+    let Some(message_id) = db::messages::insert(conn, &new)? else {
+        // The history sends media messages twice: first without the file, later with it.
+        if m.imported
+            && let Some(id) = db::messages::attach_late_media(conn, &m.wamid, &m.content)?
+        {
+            queue_media(conn, m, id, now, out)?;
+            out.touched(conversation);
+        }
+        out.duplicates += 1;
+        return Ok(());
+    };
+    out.messages += 1;
+    out.touched(conversation);
+    if by_business || m.imported {
+        db::message_changes::mark_origin(conn, message_id, by_business, m.imported)?;
+    }
+    match (by_business, m.imported) {
+        // The owner answered on the phone: like an agent's reply, it moves the conversation up
+        // and settles what was waiting for an answer.
+        (true, false) => {
+            db::conversations::record_outbound(conn, conversation, at)?;
+            db::inbox::mark_seen(conn, conversation)?;
+        }
+        (true, true) => db::conversations::record_outbound(conn, conversation, at)?,
+        (false, imported) => db::conversations::record_inbound(
+            conn,
+            conversation,
+            at,
+            m.content.is_customer_message(),
+            !imported && m.content.is_customer_message(),
+            now,
+        )?,
+    }
+    if let Some(status) = m.history_status.filter(|_| by_business) {
+        let s = db::statuses::NewStatus {
+            wamid: &m.wamid,
+            status,
+            at,
+            recipient_id: None,
+            recipient_user_id: None,
+            error: None,
+            pricing_category: None,
+            callback_data: None,
+            conversation: None,
+            received_at: now,
+        };
+        db::statuses::insert(conn, &s)?;
+        db::messages::refresh_status(conn, &m.wamid)?;
+    }
+    queue_media(conn, m, message_id, now, out)?;
+    if !by_business {
+        after_insert(conn, m, contact, conversation, message_id, now)?;
+    }
+    super::changes::apply_pending(conn, &m.wamid, message_id, now, out)
+}
+
+fn queue_media(
+    conn: &Connection,
+    m: &InboundMessage,
+    message_id: i64,
+    now: OffsetDateTime,
+    out: &mut Outcome,
+) -> Result<()> {
+    let Some(media) = m.content.media() else {
+        return Ok(());
+    };
+    let lost = m
+        .errors
+        .iter()
+        .find(|e| e.code == MEDIA_DOWNLOAD_FAILED)
+        .map(|e| {
+            format!(
+                "Meta could not fetch it ({}): {} {}",
+                e.code, e.title, e.details
+            )
+        });
+    db::media::insert(
+        conn,
+        message_id,
+        &media.id,
+        &media.mime_type,
+        &media.sha256,
+        media.filename.as_deref(),
+        lost.as_deref(),
+        now,
+    )?;
+    if lost.is_none() {
+        out.media += 1;
+    }
+    Ok(())
+}
+
+/// What a customer's new message sets off: an order from a cart, a contact identity change.
+fn after_insert(
+    conn: &Connection,
+    m: &InboundMessage,
+    contact: ContactId,
+    conversation: i64,
+    message_id: i64,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if let Content::Order {
+        catalog_id,
+        text,
+        items,
+    } = &m.content
+    {
+        let cart = crate::crm::orders::Cart {
+            contact_id: contact,
+            conversation_id: conversation,
+            message_id,
+            catalog_id,
+            text: text.as_deref(),
+            items,
+            at: time_of(m.timestamp, now),
+        };
+        if let Err(why) = crate::crm::orders::from_cart(conn, &cart) {
+            if let crate::crm::Error::Db(e) = why {
+                return Err(e);
+            }
+            tracing::warn!(message = message_id, reason = %why, "cart not turned into an order");
+            let value =
+                serde_json::json!({"wamid": m.wamid, "reason": why.to_string()}).to_string();
+            db::webhook_log::insert_event(conn, "orders.invalid", &value, now)?;
+        }
+    }
+    if let Content::System {
+        kind,
+        new_wa_id,
+        new_user_id,
+        ..
+    } = &m.content
+    {
+        match kind.as_str() {
+            "user_changed_number" | "customer_changed_number" => {
+                if let Some(phone) = new_wa_id.as_deref().and_then(PhoneE164::from_international) {
+                    identity::change_phone(conn, contact, &phone, now)?;
+                }
+            }
+            "user_changed_user_id" => {
+                if let Some(bsuid) = new_user_id {
+                    identity::change_bsuid(conn, contact, bsuid, now)?;
+                }
+            }
+            "customer_identity_changed" => {
+                db::contact_events::insert(
+                    conn,
+                    contact,
+                    "security_code_changed",
+                    SECURITY_CODE_CHANGED,
+                    None,
+                    time_of(m.timestamp, now),
+                )?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn record_status(
+    conn: &Connection,
+    s: &StatusUpdate,
+    now: OffsetDateTime,
+    out: &mut Outcome,
+) -> Result<()> {
+    let new = db::statuses::NewStatus {
+        wamid: &s.wamid,
+        status: s.status,
+        at: time_of(s.timestamp, now),
+        recipient_id: s.recipient_id.as_deref(),
+        recipient_user_id: s.recipient_user_id.as_deref(),
+        error: s.errors.first(),
+        pricing_category: s.pricing_category.as_deref(),
+        callback_data: s.callback_data.as_deref(),
+        conversation: s.conversation.as_ref().map(|(id, origin, expires)| {
+            (
+                id.as_str(),
+                origin.as_deref(),
+                expires.map(|e| time_of(e, now)),
+            )
+        }),
+        received_at: now,
+    };
+    // Our key echoed back: a send whose answer was lost (crash, timeout) was accepted after all.
+    if let Some(key) = &s.callback_data
+        && let Some(message_id) = db::outbox::settle_by_key(conn, key, now)?
+    {
+        db::messages::set_wamid(conn, message_id, &s.wamid)?;
+    }
+    if db::statuses::insert(conn, &new)? {
+        db::messages::refresh_status(conn, &s.wamid)?;
+        out.statuses += 1;
+        if let Some(m) = db::messages::find_by_wamid(conn, &s.wamid)? {
+            out.touched(m.conversation_id);
+        }
+    }
+    Ok(())
+}
