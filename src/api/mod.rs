@@ -171,7 +171,7 @@ fn actor(caller: &ApiCaller) -> Actor {
 }
 
 /// A time as RFC 3339.
-fn rfc3339(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

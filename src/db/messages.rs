@@ -251,6 +251,8 @@ pub struct TimelineItem {
     pub outbox_state: Option<OutboxState>,
     /// Stored media row id and its state, when the message has media.
     pub media: Option<(i64, String)>,
+    /// Earlier versions of an edited message, oldest first.
+    pub versions: Vec<super::message_changes::Version>,
 }
 
 /// The newest `limit` messages of a conversation, oldest first, with outbox and media state.
@@ -271,9 +273,17 @@ pub fn timeline(conn: &Connection, conversation_id: i64, limit: u32) -> Result<V
             message: from_row(r)?,
             outbox_state: optional_state(r, AFTER)?,
             media: media_id.zip(media_state),
+            versions: Vec::new(),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut items: Vec<TimelineItem> = rows.collect::<rusqlite::Result<_>>()?;
+    // Edited messages are few: their versions are read one message at a time.
+    for item in &mut items {
+        if item.message.edited_at.is_some() && item.message.deleted_at.is_none() {
+            item.versions = super::message_changes::versions(conn, item.message.id)?;
+        }
+    }
+    Ok(items)
 }
 
 fn optional_state(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<OutboxState>> {

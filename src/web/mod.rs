@@ -178,6 +178,11 @@ pub fn router(state: AppState) -> Router {
         .route("/templates/sync", post(templates::sync))
         .merge(crm_routes())
         .route("/settings", get(settings::index))
+        .route("/settings/alerts", get(settings::alerts_page))
+        .route(
+            "/settings/alerts/{id}/dismiss",
+            post(settings::dismiss_alert),
+        )
         .route("/settings/password", post(settings::change_password))
         .route("/settings/preferences", post(settings::set_preferences))
         .route("/settings/sending/resume", post(settings::resume_sending))

@@ -19,6 +19,7 @@ mod contacts;
 mod conversation;
 mod fuzz;
 mod hostile_input;
+mod inbound_echoes;
 mod live_events;
 mod local_time;
 mod media;

@@ -102,6 +102,30 @@ pub struct ReferralOut {
     pub ctwa_clid: Option<String>,
 }
 
+/// A WhatsApp voice call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallOut {
+    /// `customer` or `business`: who called.
+    pub caller: String,
+    /// `ringing`, `connected`, `answered`, `missed`, `rejected` or `failed`.
+    pub state: String,
+    /// Seconds talked, for an answered call.
+    pub duration_seconds: Option<i64>,
+    /// When it connected (RFC 3339).
+    pub started_at: Option<String>,
+    /// When it ended (RFC 3339).
+    pub ended_at: Option<String>,
+}
+
+/// The customer's answer to a request to allow calls from the business.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallPermissionOut {
+    /// `accept` or `reject`.
+    pub response: String,
+    /// Until when the business may call (RFC 3339), when accepted.
+    pub expires_at: Option<String>,
+}
+
 /// What a message carries besides its text, as stored. Members are absent when they do not
 /// apply.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -132,6 +156,53 @@ pub struct MessageContent {
     /// The order a cart message created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<i64>,
+    /// A call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<CallOut>,
+    /// An answer to a call permission request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_permission: Option<CallPermissionOut>,
+}
+
+fn call_out(content: &Content, out: &mut MessageContent) {
+    match content {
+        Content::Call {
+            business_initiated,
+            state,
+            duration,
+            started_at,
+            ended_at,
+        } => {
+            out.call = Some(CallOut {
+                caller: if *business_initiated {
+                    "business"
+                } else {
+                    "customer"
+                }
+                .into(),
+                state: state.clone(),
+                duration_seconds: *duration,
+                started_at: unix(*started_at),
+                ended_at: unix(*ended_at),
+            });
+        }
+        Content::CallPermission {
+            response,
+            expires_at,
+            ..
+        } => {
+            out.call_permission = Some(CallPermissionOut {
+                response: response.clone(),
+                expires_at: unix(*expires_at),
+            });
+        }
+        _ => {}
+    }
+}
+
+fn unix(t: Option<i64>) -> Option<String> {
+    t.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .map(crate::api::rfc3339)
 }
 
 pub(super) fn media_out(m: &Message, row: Option<&MediaRow>) -> Option<MediaOut> {
@@ -195,6 +266,7 @@ pub(super) fn content_out(
                 .collect();
         }
         Content::ButtonReply { id, title } => out.reply = Some(reply("button", id, title, None)),
+        Content::Call { .. } | Content::CallPermission { .. } => call_out(&m.content, &mut out),
         Content::ListReply {
             id,
             title,

@@ -51,8 +51,29 @@ pub struct MessageOut {
     pub status: Option<String>,
     /// Why it failed, when it did.
     pub error: Option<MessageError>,
+    /// Who sent it: `customer`, `flowcrm` (a person or key here) or `business_app` (the
+    /// business from the WhatsApp Business app on its phone).
+    pub sent_from: String,
+    /// True when it came from the phone's chat history, imported when coexistence was set up.
+    pub imported: bool,
+    /// When its sender last edited it (RFC 3339); `versions` has what it said before.
+    pub edited_at: Option<String>,
+    /// Earlier versions of an edited message, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<MessageVersionOut>,
+    /// When its sender deleted it (RFC 3339): its content is gone, `type` is `deleted`.
+    pub deleted_at: Option<String>,
     /// Structured content.
     pub content: MessageContent,
+}
+
+/// What an edited message said before an edit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageVersionOut {
+    /// The text or caption it had.
+    pub text: String,
+    /// When the edit replaced it (RFC 3339).
+    pub replaced_at: String,
 }
 
 /// A page of messages.
@@ -69,9 +90,26 @@ fn message_out(
     outbox: Option<OutboxState>,
     media: Option<&MediaRow>,
     order_id: Option<i64>,
+    versions: Vec<db::message_changes::Version>,
 ) -> MessageOut {
     let content = content_out(&m, media, order_id);
+    let sent_from = match (m.direction, m.via_business_app) {
+        (crate::model::Direction::In, _) => "customer",
+        (_, true) => "business_app",
+        (_, false) => "flowcrm",
+    };
     MessageOut {
+        sent_from: sent_from.into(),
+        imported: m.imported,
+        edited_at: m.edited_at.map(rfc3339),
+        deleted_at: m.deleted_at.map(rfc3339),
+        versions: versions
+            .into_iter()
+            .map(|v| MessageVersionOut {
+                text: v.body,
+                replaced_at: rfc3339(v.replaced_at),
+            })
+            .collect(),
         id: m.id,
         conversation_id: m.conversation_id,
         wamid: m.wamid,
@@ -101,13 +139,18 @@ fn messages_out(
     let ids: Vec<i64> = rows.iter().map(|(m, _)| m.id).collect();
     let media = db::media::for_messages(conn, &ids)?;
     let orders = db::orders::for_messages(conn, &ids)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(m, o)| {
             let (row, order) = (media.get(&m.id), orders.get(&m.id).copied());
-            message_out(m, o, row, order)
+            // Edited messages are few: their versions are read one message at a time.
+            let versions = if m.edited_at.is_some() && m.deleted_at.is_none() {
+                db::message_changes::versions(conn, m.id)?
+            } else {
+                Vec::new()
+            };
+            Ok(message_out(m, o, row, order, versions))
         })
-        .collect())
+        .collect()
 }
 
 /// One just-queued message as the API shows it.

@@ -25,6 +25,9 @@ pub(super) const TIMELINE: u32 = 200;
 pub struct ConversationPage {
     /// WhatsApp is not connected: the page says so, and replies are refused.
     pub(super) not_connected: Option<&'static str>,
+    /// Meta blocks sending (a restricted, disabled or disconnected account): (title, detail),
+    /// shown where agents type.
+    pub(super) sending_blocked: Option<(String, String)>,
     pub(super) layout: Layout,
     pub(super) id: i64,
     pub(super) title: String,
@@ -174,6 +177,7 @@ pub async fn show(
     Ok(ConversationPage {
         not_connected: (!state.crm.connected().await?)
             .then_some(crate::crm::connection::NOT_CONNECTED),
+        sending_blocked: state.crm.sending_blocked(user.who()).await?,
         status: conv.status.to_string(),
         assignee,
         team: d.team,

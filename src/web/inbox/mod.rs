@@ -53,6 +53,8 @@ pub struct InboxPage {
     filtered: bool,
     /// WhatsApp is not connected: the page says so.
     not_connected: Option<&'static str>,
+    /// Account alerts in force (admins: all; others: those that block sending).
+    alerts: Vec<crate::web::settings::AlertLine>,
 }
 
 /// The window badge for a conversation.
@@ -158,6 +160,10 @@ pub async fn index(
         view: view_name,
         is_admin,
         filtered: !status.is_empty() || tag.is_some() || window.is_some(),
+        alerts: crate::web::settings::lines(
+            state.crm.alerts_in_force(user.who()).await?,
+            &user.ctx.zone,
+        ),
         not_connected: (!state.crm.connected().await?)
             .then_some(crate::crm::connection::NOT_CONNECTED),
         status,

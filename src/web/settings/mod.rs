@@ -2,6 +2,7 @@
 //! and system facts.
 
 mod actions;
+mod alerts;
 mod webhooks;
 mod whatsapp;
 
@@ -18,6 +19,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 
 pub use actions::*;
+pub use alerts::*;
 pub use webhooks::*;
 pub use whatsapp::*;
 
@@ -86,7 +88,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         None
     };
     let webhook = if is_admin {
-        webhook_panel(state, &user.ctx.zone).await?
+        webhook_panel(state, user.who(), &user.ctx.zone).await?
     } else {
         WebhookPanel::default()
     };

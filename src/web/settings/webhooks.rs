@@ -18,12 +18,16 @@ pub struct WebhookPanel {
     pub(super) events: i64,
     pub(super) dead_letters: Vec<WebhookRow>,
     pub(super) account_events: Vec<WebhookRow>,
+    /// Account alerts in force.
+    pub(super) alerts: Vec<super::AlertLine>,
 }
 
 pub(super) async fn webhook_panel(
     state: &AppState,
+    who: crate::crm::access::Who,
     zone: &crate::model::Zone,
 ) -> Result<WebhookPanel> {
+    let alerts = super::lines(state.crm.alerts_in_force(who).await?, zone);
     let (counts, dead, events) = state
         .db
         .read(|c| -> crate::db::Result<_> {
@@ -35,6 +39,7 @@ pub(super) async fn webhook_panel(
         })
         .await?;
     Ok(WebhookPanel {
+        alerts,
         payloads: counts.0,
         events: counts.1,
         dead_letters: dead

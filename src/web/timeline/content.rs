@@ -94,8 +94,51 @@ pub(super) fn content_view(
             }
             b.details.push(format!("Catalog {catalog_id}"));
         }
-        Content::Unsupported { .. } | Content::System { .. } | Content::Revoke { .. } => {
+        Content::Unsupported { .. }
+        | Content::System { .. }
+        | Content::Revoke { .. }
+        | Content::Deleted { .. }
+        | Content::Call { .. }
+        | Content::CallPermission { .. } => {
             b.notice = true;
+        }
+        _ => {}
+    }
+}
+
+/// The times of a call and of a call permission, in the viewer's zone.
+pub(super) fn call_details(b: &mut Bubble, content: &Content, zone: &crate::model::Zone) {
+    let at = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .ok()
+            .map(|t| crate::web::when::stamp(zone, t))
+    };
+    match content {
+        Content::Call {
+            started_at,
+            ended_at,
+            ..
+        } => {
+            if let Some(s) = started_at.and_then(at) {
+                b.details.push(format!("Connected {s}"));
+            }
+            if let Some(e) = ended_at.and_then(at) {
+                b.details.push(format!("Ended {e}"));
+            }
+        }
+        Content::CallPermission {
+            response,
+            expires_at,
+            ..
+        } => {
+            if response == "accept" {
+                match expires_at.and_then(at) {
+                    Some(until) => b.details.push(format!("Permission granted until {until}")),
+                    None => b.details.push("Permission granted".into()),
+                }
+            } else {
+                b.details.push("Permission refused".into());
+            }
         }
         _ => {}
     }

@@ -57,18 +57,20 @@ pub struct Bubble {
     pub notice: bool,
     /// Link to the order made from a catalog cart.
     pub order_link: Option<String>,
+    /// Where a business message came from, when not from FlowCRM: "Sent from the WhatsApp
+    /// Business app", "From the phone's history".
+    pub badge: &'static str,
+    /// "edited" with the time of the last edit, for an edited message.
+    pub edited: Option<String>,
+    /// What an edited message said before: (when replaced, text), oldest first.
+    pub versions: Vec<(String, String)>,
     /// When (for merging notes in and for day headings).
     pub at: OffsetDateTime,
 }
 
-/// Builds the bubbles of a conversation; reactions are folded onto the message they react to.
-#[must_use]
-pub fn bubbles(
-    items: &[TimelineItem],
-    zone: &crate::model::Zone,
-    products: &HashMap<String, String>,
-) -> Vec<Bubble> {
-    // Latest reaction per (target, direction) wins; an empty one removes it.
+/// The reactions on each message: the latest per (target, direction) wins; an empty one
+/// removes it.
+fn reactions(items: &[TimelineItem]) -> HashMap<String, HashMap<&'static str, String>> {
     let mut reactions: HashMap<String, HashMap<&'static str, String>> = HashMap::new();
     for item in items {
         if let Content::Reaction { message_id, emoji } = &item.message.content {
@@ -84,6 +86,17 @@ pub fn bubbles(
             }
         }
     }
+    reactions
+}
+
+/// Builds the bubbles of a conversation; reactions are folded onto the message they react to.
+#[must_use]
+pub fn bubbles(
+    items: &[TimelineItem],
+    zone: &crate::model::Zone,
+    products: &HashMap<String, String>,
+) -> Vec<Bubble> {
+    let reactions = reactions(items);
     // Quoted messages are looked up by wamid once, not by scanning the page per bubble.
     let bodies: HashMap<&str, &str> = items
         .iter()
@@ -127,10 +140,25 @@ pub fn bubbles(
             notice: false,
             order_link: matches!(m.content, Content::Order { .. })
                 .then(|| format!("/orders/by-message/{}", m.id)),
+            badge: match (m.via_business_app, m.imported) {
+                (_, true) => "From the phone's chat history",
+                (true, false) => "Sent from the WhatsApp Business app",
+                (false, false) => "",
+            },
+            edited: m
+                .edited_at
+                .filter(|_| m.deleted_at.is_none())
+                .map(|t| format!("edited {}", crate::web::when::stamp(zone, t))),
+            versions: item
+                .versions
+                .iter()
+                .map(|v| (crate::web::when::stamp(zone, v.replaced_at), v.body.clone()))
+                .collect(),
             at: m.sent_at,
         };
         last_day = day;
         content_view(&mut b, &m.content, products);
+        content::call_details(&mut b, &m.content, zone);
         if !b.media_kind.is_empty() {
             match &item.media {
                 Some((id, state)) if state == "stored" => {
@@ -201,6 +229,9 @@ pub fn with_notes(
             reactions: Vec::new(),
             notice: false,
             order_link: None,
+            badge: "",
+            edited: None,
+            versions: Vec::new(),
             at: n.created_at,
         });
     }

@@ -95,6 +95,15 @@ pub(super) fn calls_value(value: &Value, events: &mut Vec<Event>) {
             timestamp: int(c.get("timestamp")).unwrap_or(0),
         })));
     }
+    for s in array(value.get("statuses")) {
+        match call_status(&phone_number_id, s) {
+            Some(e) => events.push(e),
+            None => events.push(Event::Other {
+                field: "calls.invalid".into(),
+                value: s.clone(),
+            }),
+        }
+    }
     let errors = super::errors(value.get("errors"));
     if !errors.is_empty() {
         events.extend(super::account::value_errors(&errors, value));
