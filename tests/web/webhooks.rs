@@ -421,7 +421,7 @@ async fn out1_status(app: &TestApp) -> String {
 }
 
 /// A minimal outbound message row, as the outbox will write it.
-fn insert_outbound_shell(c: &rusqlite::Connection, wamid: &str) -> flowcrm::db::Result<i64> {
+pub fn insert_outbound_shell(c: &rusqlite::Connection, wamid: &str) -> flowcrm::db::Result<i64> {
     use flowcrm::model::{Content, Direction, MessageExtras, PhoneE164};
     let now = time::OffsetDateTime::now_utc();
     let phone = PhoneE164::from_international("5511988887777").expect("phone");
@@ -567,11 +567,15 @@ async fn template_and_account_updates_are_stored() {
     app.deliver("system_errors").await;
     let fields: Vec<String> = app
         .query(|c| {
-            let mut s = c.prepare("SELECT field FROM webhook_events ORDER BY id")?;
+            let mut s = c.prepare("SELECT field FROM account_alerts ORDER BY id")?;
             s.query_map([], |r| r.get(0))?.collect()
         })
         .await;
-    assert_eq!(fields, ["phone_number_quality_update", "messages.errors"]);
+    assert_eq!(
+        fields,
+        ["phone_number_quality_update", "messages.errors"],
+        "account events are alerts for the admins"
+    );
 }
 
 #[tokio::test]
@@ -612,8 +616,13 @@ async fn raw_payloads_are_deleted_after_the_retention_period_and_messages_stay()
     )
     .await
     .expect("retention");
-    assert_eq!(removed, 3, "two bodies and one event");
+    assert_eq!(removed, 2, "two bodies");
     assert_eq!(app.count("SELECT COUNT(*) FROM webhook_payloads").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account_alerts").await,
+        1,
+        "the alert history is not raw data: it stays"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 1);
 }
 
@@ -635,8 +644,9 @@ async fn admins_see_dead_letters_and_account_events_in_settings() {
     let page = app.get("/settings").await;
     assert!(page.body.contains("invalid JSON"), "dead letter shown");
     assert!(
-        page.body.contains("phone_number_quality_update"),
-        "event shown"
+        page.body
+            .contains("Messaging limit of 15550009999 lowered to TIER_1K"),
+        "alert shown"
     );
 }
 
