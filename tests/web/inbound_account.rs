@@ -353,7 +353,7 @@ async fn the_smaller_gaps_are_closed() {
     assert!(bad["content"]["location"]["latitude"].is_null());
     assert_eq!(
         by_id("wamid.VALERR1")["error"]["code"],
-        131051,
+        131_051,
         "the value's error explains its message"
     );
     assert_eq!(
