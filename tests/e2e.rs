@@ -127,6 +127,15 @@ fn customer_message(text: &str) -> Value {
         "messages":[{"from":"5511988887777","id":"wamid.E2E.IN.1","timestamp":ts.to_string(),"type":"text","text":{"body":text}}]}}]}]})
 }
 
+/// The owner answers from the WhatsApp Business app on the phone (coexistence).
+fn business_app_echo(text: &str) -> Value {
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"smb_message_echoes","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550009999","phone_number_id":"200"},
+        "contacts":[{"profile":{"name":"Ana Lima"},"wa_id":"5511988887777"}],
+        "message_echoes":[{"from":"15550009999","to":"5511988887777","id":"wamid.E2E.ECHO.1","timestamp":ts.to_string(),"type":"text","text":{"body":text}}]}}]}]})
+}
+
 fn delivered(wamid: &str) -> Value {
     let ts = time::OffsetDateTime::now_utc().unix_timestamp();
     json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
@@ -378,6 +387,27 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
             .expect("js"),
         json!(43),
         "no reload"
+    );
+    // The owner answers on the phone: the echo appears live as the business's message.
+    post_webhook(&base, &business_app_echo("Chega amanhã de manhã, Ana!")).await;
+    wait_until("the Business-app echo", || async {
+        text_of(&c, "#timeline .bubble.out:last-of-type")
+            .await
+            .contains("Chega amanhã de manhã")
+    })
+    .await;
+    assert!(
+        text_of(&c, "#timeline .bubble.out:last-of-type")
+            .await
+            .contains("Sent from the WhatsApp Business app"),
+        "marked as sent from the phone"
+    );
+    assert_eq!(
+        c.execute("return window.__sameDocument", vec![])
+            .await
+            .expect("js"),
+        json!(43),
+        "live, no reload"
     );
     screenshot(&c, "conversation-desktop").await;
     let conversation_url = c.current_url().await.expect("url").to_string();
