@@ -218,6 +218,12 @@ async fn a_blocking_alert_reaches_admins_and_agents_until_an_admin_marks_it_hand
         page.body.contains("Sending is blocked by Meta"),
         "said where agents type"
     );
+    let contact = app.count("SELECT id FROM contacts").await;
+    let start = agent.get(&format!("/contacts/{contact}/message")).await;
+    assert!(
+        start.body.contains("Sending is blocked by Meta"),
+        "and where a conversation is started"
+    );
     assert_eq!(
         agent.get("/settings/alerts").await.status,
         StatusCode::FORBIDDEN

@@ -47,6 +47,8 @@ pub struct MessagePage {
     pub(super) id: i64,
     pub(super) name: String,
     pub(super) connected: bool,
+    /// Meta blocks sending right now: (title, detail).
+    pub(super) sending_blocked: Option<(String, String)>,
     pub(super) admin: bool,
     /// The contact's WhatsApp number (or user id), when they have one.
     pub(super) reach: Option<String>,
@@ -207,6 +209,7 @@ pub async fn message_form(
         id,
         name: contact.display_name(),
         connected: state.crm.connected().await?,
+        sending_blocked: state.crm.sending_blocked(user.who()).await?,
         admin: user.session.user.role == crate::model::Role::Admin,
         reach: contact
             .phone
