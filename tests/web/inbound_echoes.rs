@@ -256,12 +256,20 @@ async fn the_phones_history_is_imported_in_both_directions_without_unread_and_a_
     let mut app = TestApp::spawn().await;
     app.deliver("history").await;
     app.deliver("history").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 2);
+    app.deliver("history_media").await; // the photo's file comes in a later chunk
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM media WHERE media_id = '4003383421387256'")
+            .await,
+        1,
+        "the later chunk's file is fetched for the imported message"
+    );
     assert_eq!(app.count("SELECT unread_count FROM conversations").await, 0);
     let msgs = api_messages(&mut app).await;
     assert_eq!(msgs[0]["direction"], "in");
     assert_eq!(msgs[1]["sent_from"], "business_app");
     assert_eq!(msgs[1]["status"], "read", "the phone's tick");
+    assert_eq!(msgs[2]["content"]["media"]["caption"], "Esta cor");
     assert!(msgs.iter().all(|m| m["imported"] == true));
     let page = conversation_page(&mut app).await;
     assert!(page.contains("chat history"), "marked as imported");
