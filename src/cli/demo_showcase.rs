@@ -266,6 +266,7 @@ pub fn showcase(conn: &Connection, media_dir: &Path, now: OffsetDateTime) -> Res
     fields(conn, now)?;
     pipeline(conn, now)?;
     notes(conn, now)?;
+    super::demo_coexistence::scenes(conn, now)?;
     let pictures = pictures(conn, media_dir)?;
     Ok(Showcase {
         templates,

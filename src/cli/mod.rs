@@ -3,6 +3,7 @@
 mod api_key;
 mod contacts;
 mod demo;
+mod demo_coexistence;
 mod demo_data;
 mod demo_png;
 mod demo_showcase;

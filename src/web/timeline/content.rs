@@ -8,6 +8,10 @@ pub(super) fn tick(item: &TimelineItem) -> &'static str {
     if item.message.direction == Direction::In {
         return "";
     }
+    // Sent from the phone: FlowCRM knows only the ticks Meta reports for it.
+    if item.message.via_business_app && item.message.status.is_none() {
+        return "";
+    }
     match (item.message.status, item.outbox_state) {
         (_, Some(OutboxState::NeedsTemplate)) => "needs template",
         (Some(DeliveryStatus::Failed), _) | (_, Some(OutboxState::Failed)) => "failed",

@@ -163,7 +163,7 @@ pub(super) fn alert_of(field: &str, entry_time: Option<i64>, v: &Value) -> Optio
                 .collect();
             a.detail = format!(
                 "Now reads: {}. Sync templates to use the new text.",
-                parts.join(" · ")
+                parts.join(" · ").trim_end_matches('.')
             );
             a
         }
@@ -299,7 +299,12 @@ fn restriction(event: &str, v: &Value) -> Alert {
         "The WhatsApp account is restricted".into(),
     );
     a.blocks_sending = true;
-    a.detail = kinds.join("; ");
+    let detail = kinds.join("; ");
+    let mut chars = detail.chars();
+    a.detail = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
     a
 }
 
