@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 mod account;
+mod account_update;
 mod calls;
 mod content;
 mod messages;
@@ -365,3 +366,5 @@ fn template_update(field: &str, v: &Value) -> Option<TemplateUpdate> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fields;

@@ -321,35 +321,6 @@ fn batched_post_yields_every_entry_change_message_and_status() {
 }
 
 #[test]
-fn template_events_and_other_fields() {
-    let events = parse(&fixture("template_status_update")).expect("parses");
-    assert_eq!(
-        events,
-        vec![Event::Template(TemplateUpdate {
-            meta_id: "987654321".into(),
-            name: Some("order_update".into()),
-            language: Some("pt_BR".into()),
-            status: Some("REJECTED".into()),
-            reason: Some("INCORRECT_CATEGORY".into()),
-            category: Some("UTILITY".into()),
-            quality: None,
-        })]
-    );
-    let events = parse(&fixture("template_quality_update")).expect("parses");
-    assert!(matches!(&events[0], Event::Template(t) if t.quality.as_deref() == Some("YELLOW")));
-    let events = parse(&fixture("phone_quality_update")).expect("parses");
-    assert!(
-        matches!(&events[0], Event::Alert(a) if a.field == "phone_number_quality_update" && a.topic == "limit" && a.severity == Severity::Warning && a.title.contains("TIER_1K")),
-        "{events:?}"
-    );
-    let events = parse(&fixture("system_errors")).expect("parses");
-    assert!(
-        matches!(&events[0], Event::Alert(a) if a.field == "messages.errors" && a.title.contains("131000")),
-        "{events:?}"
-    );
-}
-
-#[test]
 fn malformed_bodies_fail_and_odd_shapes_do_not() {
     assert!(parse(b"{not json").is_err());
     assert!(parse(b"[1,2]").is_err());
