@@ -557,10 +557,24 @@ fn demo_seed_fills_a_data_dir_with_every_kind_of_record() {
     assert_eq!(one("SELECT COUNT(*) FROM contacts"), 120);
     assert_eq!(one("SELECT COUNT(*) FROM conversations"), 120);
     assert_eq!(
-        one("SELECT COUNT(*) FROM messages WHERE wamid NOT LIKE 'wamid.demo.quote.%'"),
+        one("SELECT COUNT(*) FROM messages WHERE wamid GLOB 'wamid.demo.[0-9]*'"),
         1500,
-        "the conversations asked for, plus the showcase's quoted replies"
+        "the conversations asked for, plus the showcase's quoted replies and scenes"
     );
+    // The coexistence scenes: the owner answering from the phone, an edit, a deletion, calls.
+    assert_eq!(
+        one("SELECT COUNT(*) FROM messages WHERE via = 'business_app'"),
+        1
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM messages WHERE edited_at IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM messages WHERE deleted_at IS NOT NULL"),
+        1
+    );
+    assert_eq!(one("SELECT COUNT(*) FROM messages WHERE kind = 'call'"), 2);
     assert!(
         one("SELECT COUNT(DISTINCT kind) FROM messages") >= 10,
         "many message types"
