@@ -115,6 +115,12 @@ pub fn replace_content(
         new.kind(),
         to_ts(at)
     ])?;
+    if deleted {
+        // Never fetch what its sender deleted; a file already stored waits for the purge.
+        let sql = "UPDATE media SET state = 'lost', error = 'deleted by its sender'
+                   WHERE message_id = ?1 AND state = 'pending'";
+        conn.prepare_cached(sql)?.execute([id])?;
+    }
     Ok(())
 }
 

@@ -177,6 +177,14 @@ async fn a_customers_edits_and_deletions_of_text_and_captions_change_the_origina
         !page.contains("pedido 43") && !page.contains("cor azul"),
         "content no longer shown"
     );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM media WHERE state = 'lost' AND error = 'deleted by its sender'"
+        )
+        .await,
+        1,
+        "a deleted photo is never downloaded"
+    );
     let media = app.count("SELECT id FROM media").await;
     assert_eq!(
         app.get(&format!("/media/{media}")).await.status,
