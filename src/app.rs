@@ -133,6 +133,17 @@ impl AppState {
             config.crm.default_region.clone(),
         );
         crm.whatsapp = Arc::new(crate::crm::connection::FileValues::of(&config));
+        crm.site = Arc::new(crate::crm::mail::Site {
+            business: config.business_name(),
+            public_url: config.public_url(),
+            mail: config.smtp.is_configured(),
+            server: format!(
+                "{}:{} ({})",
+                config.smtp.host.as_deref().unwrap_or_default(),
+                config.smtp.port(),
+                config.smtp.security.as_str()
+            ),
+        });
         let graph = GraphClient::new(
             &config.whatsapp.graph_base_url,
             &config.whatsapp.api_version,

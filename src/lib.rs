@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod jobs;
 pub mod logging;
+pub mod mail;
 pub mod model;
 pub mod server;
 pub mod vault;

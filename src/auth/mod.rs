@@ -78,6 +78,8 @@ pub struct Auth {
     clock: SharedClock,
     policy: SessionPolicy,
     throttle: Arc<Throttle>,
+    /// "Forgot your password?" requests, per IP and per address (every request counts).
+    reset_requests: Arc<Throttle>,
 }
 
 impl Auth {
@@ -89,7 +91,16 @@ impl Auth {
             clock,
             policy,
             throttle: Arc::new(throttle),
+            reset_requests: Arc::new(Throttle::new(3, time::Duration::minutes(15))),
         }
+    }
+
+    /// Counts a password-reset request from `ip` for `email`; refused with the seconds to wait
+    /// after a few in a row (the same for addresses with and without an account).
+    pub fn reset_request_allowed(&self, ip: &str, email: &str) -> std::result::Result<(), u64> {
+        // Every request counts: the attempt is never taken back.
+        std::mem::drop(self.reset_requests.begin(ip, email, self.clock.now())?);
+        Ok(())
     }
 }
 

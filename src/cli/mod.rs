@@ -10,6 +10,7 @@ mod demo_showcase;
 mod healthcheck;
 mod init;
 mod secret;
+mod smtp;
 mod templates;
 mod user;
 mod webhook;
@@ -82,6 +83,9 @@ pub enum Command {
     /// Work with WhatsApp webhook payloads.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Check outgoing email.
+    #[command(subcommand)]
+    Smtp(smtp::SmtpCommand),
     /// Exit 0 when the running server answers /healthz with 200 (for systemd and containers).
     Healthcheck {
         /// Base URL to check instead of the configured listen address.
@@ -155,6 +159,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::User(cmd) => user::run(&loaded, cmd).await,
         Command::Secret(cmd) => secret::run(&loaded, cmd).await,
         Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
+        Command::Smtp(cmd) => smtp::run(&loaded, cmd).await,
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
         Command::ApiKey(cmd) => api_key::run(&loaded, cmd).await,

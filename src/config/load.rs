@@ -111,6 +111,16 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("whatsapp", "max_messages_per_second", Kind::Int),
     ("crm", "default_region", Kind::Str),
     ("api", "requests_per_minute", Kind::Int),
+    ("app", "name", Kind::Str),
+    ("smtp", "host", Kind::Str),
+    ("smtp", "port", Kind::Int),
+    ("smtp", "security", Kind::Str),
+    ("smtp", "username", Kind::Str),
+    ("smtp", "password", Kind::Str),
+    ("smtp", "from_address", Kind::Str),
+    ("smtp", "from_name", Kind::Str),
+    ("smtp", "ca_file", Kind::Str),
+    ("smtp", "max_attempts", Kind::Int),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

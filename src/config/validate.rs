@@ -37,6 +37,39 @@ fn check_positive(c: &Config, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The `[smtp]` section: a sender with a host, addresses that look like addresses.
+fn check_smtp(c: &Config, out: &mut Vec<(String, String)>) {
+    let m = &c.smtp;
+    let host_set = m.host.as_deref().is_some_and(|h| !h.trim().is_empty());
+    if host_set
+        && m.from_address
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+    {
+        out.push((
+            "smtp.from_address".into(),
+            "is needed when smtp.host is set: the address mail is sent from".into(),
+        ));
+    }
+    if let Some(a) = &m.from_address
+        && a.parse::<lettre::Address>().is_err()
+    {
+        out.push((
+            "smtp.from_address".into(),
+            format!("`{a}` is not an email address such as crm@shop.example"),
+        ));
+    }
+    if m.password.is_some() && m.username.is_none() {
+        out.push((
+            "smtp.username".into(),
+            "is needed with smtp.password (SMTP AUTH sends both)".into(),
+        ));
+    }
+    if !(1..=50).contains(&m.max_attempts) {
+        out.push(("smtp.max_attempts".into(), "must be from 1 to 50".into()));
+    }
+}
+
 /// Returns every semantic problem in `c`.
 pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -62,6 +95,7 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
         ));
     }
     check_positive(c, &mut out);
+    check_smtp(c, &mut out);
     if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&c.log.level) {
         out.push((
             "log.level".into(),

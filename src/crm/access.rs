@@ -96,6 +96,8 @@ pub enum AdminAction {
     Team,
     /// See every account alert Meta sent and mark alerts handled.
     AccountAlerts,
+    /// Send a test email and read the mail log.
+    Email,
 }
 
 impl AdminAction {
@@ -115,6 +117,7 @@ impl AdminAction {
             Self::Connection => "Only admins can see or change the WhatsApp connection.",
             Self::Team => "Only admins can manage the team.",
             Self::AccountAlerts => "Only admins can see the account alerts and mark them handled.",
+            Self::Email => "Only admins can send test emails and read the mail log.",
         }
     }
 }

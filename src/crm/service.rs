@@ -30,6 +30,10 @@ pub struct Crm {
     pub default_region: Option<String>,
     /// The WhatsApp connection values `flowcrm.toml` gives (they win over the browser's).
     pub whatsapp: Arc<super::connection::FileValues>,
+    /// The business's name, public URL and whether email is set up.
+    pub site: Arc<super::mail::Site>,
+    /// Poked when mail was queued.
+    pub mail_wakeup: Arc<Notify>,
 }
 
 impl Crm {
@@ -50,6 +54,8 @@ impl Crm {
             media_wakeup: Arc::new(Notify::new()),
             media_dir,
             whatsapp: Arc::default(),
+            site: Arc::default(),
+            mail_wakeup: Arc::new(Notify::new()),
         }
     }
 

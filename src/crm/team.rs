@@ -39,6 +39,11 @@ pub struct OneTimeLink {
     pub token: String,
     /// Valid until.
     pub expires_at: OffsetDateTime,
+    /// True when it was emailed to the person (email is set up); otherwise the admin hands it
+    /// over.
+    pub emailed: bool,
+    /// An invitation (first password), not a reset.
+    pub invite: bool,
 }
 
 /// What the last-admin rule refuses.
@@ -78,7 +83,44 @@ fn issue(
         now,
         expires_at,
     )?;
-    Ok(OneTimeLink { token, expires_at })
+    Ok(OneTimeLink {
+        token,
+        expires_at,
+        emailed: false,
+        invite: purpose == "invite",
+    })
+}
+
+/// Emails `link` to `user` (when email is set up): an invitation names who invited and the role.
+fn send_link(
+    conn: &Connection,
+    site: &super::mail::Site,
+    user: &User,
+    link: &mut OneTimeLink,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let url = format!("{}/account/{}", site.public_url, link.token);
+    let mail = if link.invite {
+        let inviter = match actor.user {
+            Some(id) => db::users::get(conn, id)?
+                .map_or_else(|| "An admin".to_string(), |u| u.display_name().to_string()),
+            None => "An admin".to_string(),
+        };
+        super::mail::Mail::Invitation {
+            inviter,
+            role: user.role.to_string(),
+            link: url,
+            until: link.expires_at,
+        }
+    } else {
+        super::mail::Mail::PasswordReset {
+            link: url,
+            minutes: (link.expires_at - now).whole_minutes(),
+        }
+    };
+    link.emailed = super::mail::queue(conn, site, user.email.as_str(), &mail, now)?;
+    Ok(())
 }
 
 fn audit(
@@ -134,8 +176,10 @@ impl Crm {
             role: m.role,
             password_hash: unusable,
         };
-        self.db
-            .write(move |c| {
+        let site = self.site.clone();
+        let added = self
+            .db
+            .write(move |c| -> Result<(User, OneTimeLink)> {
                 let user = match db::users::insert(c, &new, now) {
                     Err(db::Error::Conflict(_)) => {
                         return Err(Error::field(
@@ -145,7 +189,7 @@ impl Crm {
                     }
                     other => other?,
                 };
-                let link = issue(
+                let mut link = issue(
                     c,
                     user.id,
                     "invite",
@@ -153,15 +197,45 @@ impl Crm {
                     &actor,
                     now,
                 )?;
+                send_link(c, &site, &user, &mut link, &actor, now)?;
+                let how = if link.emailed {
+                    "emailed"
+                } else {
+                    "link shown"
+                };
                 audit(
                     c,
                     &actor,
                     "user.invite",
                     &user,
-                    format!("role={}", user.role),
+                    format!("role={} {how}", user.role),
                     now,
                 )?;
                 Ok((user, link))
+            })
+            .await?;
+        self.wake_mailer();
+        Ok(added)
+    }
+
+    /// Withdraws a member's unused links (an invitation or a reset link): they stop working
+    /// and say so.
+    pub async fn revoke_links(&self, id: UserId, who: Who, actor: Actor) -> Result<usize> {
+        access::require(who, AdminAction::Team)?;
+        let now = self.clock.now();
+        self.db
+            .write(move |c| {
+                let user = member(c, id)?;
+                let n = db::user_links::revoke(c, id, now)?;
+                audit(
+                    c,
+                    &actor,
+                    "user.links_revoked",
+                    &user,
+                    format!("{n} link(s)"),
+                    now,
+                )?;
+                Ok(n)
             })
             .await
     }
@@ -265,8 +339,10 @@ impl Crm {
     pub async fn reset_link(&self, id: UserId, who: Who, actor: Actor) -> Result<OneTimeLink> {
         access::require(who, AdminAction::Team)?;
         let now = self.clock.now();
-        self.db
-            .write(move |c| {
+        let site = self.site.clone();
+        let link = self
+            .db
+            .write(move |c| -> Result<OneTimeLink> {
                 let user = member(c, id)?;
                 let purpose = if db::user_links::pending_invite(c, id, now)? {
                     "invite"
@@ -278,11 +354,26 @@ impl Crm {
                 } else {
                     Duration::hours(RESET_HOURS)
                 };
-                let link = issue(c, id, purpose, valid, &actor, now)?;
-                audit(c, &actor, "user.reset_link", &user, String::new(), now)?;
+                let mut link = issue(c, id, purpose, valid, &actor, now)?;
+                send_link(c, &site, &user, &mut link, &actor, now)?;
+                let how = if link.emailed {
+                    "emailed"
+                } else {
+                    "link shown"
+                };
+                audit(
+                    c,
+                    &actor,
+                    "user.reset_link",
+                    &user,
+                    format!("{purpose} {how}"),
+                    now,
+                )?;
                 Ok(link)
             })
-            .await
+            .await?;
+        self.wake_mailer();
+        Ok(link)
     }
 }
 

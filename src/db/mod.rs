@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod custom_fields;
 mod error;
 pub mod inbox;
+pub mod mail;
 pub mod media;
 pub mod message_changes;
 pub mod messages;

@@ -78,6 +78,15 @@ pub fn mark_used(conn: &Connection, id: i64, now: OffsetDateTime) -> Result<bool
         == 1)
 }
 
+/// Withdraws a user's unused links (they read as expired); returns how many were live.
+pub fn revoke(conn: &Connection, user: UserId, now: OffsetDateTime) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE user_links SET expires_at = ?2 WHERE user_id = ?1 AND used_at IS NULL AND expires_at > ?2",
+        )?
+        .execute(params![user.0, to_ts(now)])?)
+}
+
 /// Whether the user has a live (unused, unexpired) invitation.
 pub fn pending_invite(conn: &Connection, user: UserId, now: OffsetDateTime) -> Result<bool> {
     let sql = "SELECT EXISTS (SELECT 1 FROM user_links WHERE user_id = ?1 AND purpose = 'invite'

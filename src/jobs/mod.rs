@@ -1,6 +1,7 @@
 //! Background jobs: each is a `run_once` plus a dumb loop here. Every loop stops with the
 //! server. Imports `crm`, `db`, `model` and the adapters; wiring gets the state from `app`.
 
+pub mod mail;
 pub mod media;
 pub mod outbox;
 pub mod retention;
@@ -19,7 +20,42 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(media_loop(state.clone())),
         tokio::spawn(outbox_loop(state.clone())),
         tokio::spawn(hourly(state.clone())),
+        tokio::spawn(mail_loop(state.clone())),
     ]
+}
+
+/// How often the mail job looks for due email when nobody pokes it.
+const MAIL_POLL: Duration = Duration::from_secs(10);
+
+async fn mail_loop(state: AppState) {
+    loop {
+        let password = state.secret("smtp.password").await;
+        let business = state.config.business_name();
+        match mail::run_once(
+            &state.db,
+            &state.config.smtp,
+            password.as_ref(),
+            &business,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(o) if o.sent + o.failed + o.retried > 0 => {
+                tracing::info!(
+                    sent = o.sent,
+                    retried = o.retried,
+                    failed = o.failed,
+                    "mail job"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "mail job failed"),
+        }
+        tokio::select! {
+            () = state.crm.mail_wakeup.notified() => {},
+            () = tokio::time::sleep(MAIL_POLL) => {},
+        }
+    }
 }
 
 async fn media_loop(state: AppState) {

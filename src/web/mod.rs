@@ -27,6 +27,7 @@ mod media;
 mod order_form;
 mod orders;
 mod pages;
+mod password_reset;
 mod products;
 mod search;
 mod segments;
@@ -137,6 +138,10 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(auth::login_form).post(auth::login))
+        .route(
+            "/password/forgot",
+            get(password_reset::forgot_form).post(password_reset::forgot_submit),
+        )
         .route("/logout", post(auth::logout))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
         .route("/inbox", get(inbox::index))
@@ -179,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crm_routes())
         .route("/settings", get(settings::index))
         .route("/settings/alerts", get(settings::alerts_page))
+        .route("/settings/email/test", post(settings::send_test_email))
         .route(
             "/settings/alerts/{id}/dismiss",
             post(settings::dismiss_alert),
@@ -198,6 +204,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/team/{id}/enable", post(team::enable))
         .route("/settings/team/{id}/delete", post(team::delete))
         .route("/settings/team/{id}/reset-link", post(team::reset_link))
+        .route("/settings/team/{id}/revoke-links", post(team::revoke_links))
         .route(
             "/account/{token}",
             get(team::account_form).post(team::account_submit),

@@ -161,6 +161,14 @@ fn schema_matches_the_config_struct() {
     full.whatsapp.app_secret = Some(Secret::new("x"));
     full.whatsapp.access_token = Some(Secret::new("x"));
     full.crm.default_region = Some("BR".into());
+    full.app.name = Some("Loja".into());
+    full.smtp.host = Some("mail.x".into());
+    full.smtp.port = Some(587);
+    full.smtp.username = Some("u".into());
+    full.smtp.password = Some(Secret::new("x"));
+    full.smtp.from_address = Some("crm@x.example".into());
+    full.smtp.from_name = Some("Loja".into());
+    full.smtp.ca_file = Some("ca.pem".into());
     let table = Table::try_from(&full).expect("serialize");
     let mut seen = Vec::new();
     for (section, body) in &table {

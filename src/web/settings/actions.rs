@@ -43,12 +43,15 @@ pub async fn change_password(
         )
         .await;
     match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &state.cookies,
-            "/settings",
-            FlashKind::Success,
-            "Password changed. Your other sessions were signed out.",
-        )),
+        Ok(()) => {
+            state.crm.password_changed(user.session.user.id).await?;
+            Ok(redirect_with_flash(
+                &state.cookies,
+                "/settings",
+                FlashKind::Success,
+                "Password changed. Your other sessions were signed out.",
+            ))
+        }
         Err(AuthError::Invalid(errors)) => {
             let page = page(&state, &user, FormErrors(errors)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

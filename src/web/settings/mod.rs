@@ -3,6 +3,7 @@
 
 mod actions;
 mod alerts;
+mod email;
 mod webhooks;
 mod whatsapp;
 
@@ -20,6 +21,7 @@ use axum::extract::State;
 
 pub use actions::*;
 pub use alerts::*;
+pub use email::*;
 pub use webhooks::*;
 pub use whatsapp::*;
 
@@ -66,6 +68,7 @@ pub struct SettingsPage {
     public_url: String,
     errors: FormErrors,
     webhook: WebhookPanel,
+    email: EmailPanel,
     sending_paused: Option<String>,
     /// Every zone name, for the preference.
     zones: Vec<String>,
@@ -87,10 +90,13 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
     } else {
         None
     };
-    let webhook = if is_admin {
-        webhook_panel(state, user.who(), &user.ctx.zone).await?
+    let (webhook, email) = if is_admin {
+        (
+            webhook_panel(state, user.who(), &user.ctx.zone).await?,
+            email_panel(state, user).await?,
+        )
     } else {
-        WebhookPanel::default()
+        (WebhookPanel::default(), EmailPanel::default())
     };
     let (users, secrets) = if is_admin {
         let stored = state
@@ -149,6 +155,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         public_url: state.config.public_url(),
         errors,
         webhook,
+        email,
         sending_paused,
         zones: crate::model::Zone::names(),
         business_zone: state.zone.name(),

@@ -40,15 +40,34 @@ fn problem_page(ctx: &crate::web::context::RequestCtx, why: String) -> Response 
     (StatusCode::GONE, page).into_response()
 }
 
+/// The token is in the address: nothing this page loads may carry it on as a referrer.
+fn no_referrer(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
 /// `GET /account/{token}`.
 pub async fn account_form(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Path(token): Path<String>,
 ) -> Result<Response> {
+    account_form_inner(&state, &ctx, token)
+        .await
+        .map(no_referrer)
+}
+
+async fn account_form_inner(
+    state: &AppState,
+    ctx: &crate::web::context::RequestCtx,
+    token: String,
+) -> Result<Response> {
     match state.auth.check_link(&token).await {
         Ok(who) => Ok(AccountPage {
-            layout: Layout::new(&ctx, "Set your password", Nav::None),
+            layout: Layout::new(ctx, "Set your password", Nav::None),
             token,
             email: who.user.email.to_string(),
             invite: who.invite,
@@ -56,7 +75,7 @@ pub async fn account_form(
             errors: FormErrors::default(),
         }
         .into_response()),
-        Err(AuthError::Link(p)) => Ok(problem_page(&ctx, p.0)),
+        Err(AuthError::Link(p)) => Ok(problem_page(ctx, p.0)),
         Err(e) => Err(e.into()),
     }
 }
@@ -77,17 +96,24 @@ pub async fn account_submit(
     Path(token): Path<String>,
     Form(f): Form<AccountForm>,
 ) -> Result<Response> {
+    let reset = state.auth.check_link(&token).await.is_ok_and(|l| !l.invite);
     match state
         .auth
         .use_link(&token, &f.password, &f.confirm, &ctx.client)
         .await
     {
-        Ok(_) => Ok(redirect_with_flash(
-            &state.cookies,
-            "/login",
-            FlashKind::Success,
-            "Your password is set. Sign in with your email and the new password.",
-        )),
+        Ok(user) => {
+            // The owner of the address learns of a reset (one they did not ask for, too).
+            if reset {
+                state.crm.password_changed(user.id).await?;
+            }
+            Ok(no_referrer(redirect_with_flash(
+                &state.cookies,
+                "/login",
+                FlashKind::Success,
+                "Your password is set. Sign in with your email and the new password.",
+            )))
+        }
         Err(AuthError::Invalid(errors)) => {
             let who = state.auth.check_link(&token).await?;
             let page = AccountPage {
@@ -98,9 +124,11 @@ pub async fn account_submit(
                 problem: None,
                 errors: FormErrors(errors),
             };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            Ok(no_referrer(
+                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+            ))
         }
-        Err(AuthError::Link(p)) => Ok(problem_page(&ctx, p.0)),
+        Err(AuthError::Link(p)) => Ok(no_referrer(problem_page(&ctx, p.0))),
         Err(e) => Err(e.into()),
     }
 }

@@ -81,6 +81,24 @@ pub async fn enable(
     done(&state, r, "Enabled: they can sign in again.")
 }
 
+/// `POST /settings/team/{id}/revoke-links`: their unused invitation or reset link stops working.
+pub async fn revoke_links(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let r = state
+        .crm
+        .revoke_links(UserId(id), user.who(), user.actor())
+        .await
+        .map(|_| ());
+    done(
+        &state,
+        r,
+        "Withdrawn: their link no longer works. Resend to issue a new one.",
+    )
+}
+
 /// Body of `POST /settings/team/{id}/delete`.
 #[derive(Deserialize)]
 pub struct DeleteForm {
@@ -133,7 +151,7 @@ pub async fn reset_link(
         .into_iter()
         .find(|u| u.id.0 == id)
         .ok_or(AppError::NotFound)?;
-    let shown = issued(&state, &user.ctx.zone, &who, &link, false);
+    let shown = issued(&state, &user.ctx.zone, &who, &link);
     Ok(
         page(&state, &user, Some(shown), FormErrors::default(), None)
             .await?

@@ -40,9 +40,12 @@ pub struct MemberRow {
 /// A link just issued, shown once.
 pub struct IssuedLink {
     pub(super) who: String,
+    pub(super) email: String,
     pub(super) url: String,
     pub(super) until: String,
     pub(super) invite: bool,
+    /// Emailed to them: the page does not show the link.
+    pub(super) emailed: bool,
 }
 
 /// The team page.
@@ -63,13 +66,14 @@ pub(super) fn issued(
     zone: &crate::model::Zone,
     who: &User,
     link: &OneTimeLink,
-    invite: bool,
 ) -> IssuedLink {
     IssuedLink {
         who: who.display_name().to_string(),
+        email: who.email.to_string(),
         url: format!("{}/account/{}", state.config.public_url(), link.token),
         until: crate::web::when::stamp(zone, link.expires_at),
-        invite,
+        invite: link.invite,
+        emailed: link.emailed,
     }
 }
 
@@ -154,7 +158,7 @@ pub async fn add(
     };
     match state.crm.add_member(member, user.who(), user.actor()).await {
         Ok((who, link)) => {
-            let shown = issued(&state, &user.ctx.zone, &who, &link, true);
+            let shown = issued(&state, &user.ctx.zone, &who, &link);
             Ok(
                 page(&state, &user, Some(shown), FormErrors::default(), None)
                     .await?
