@@ -107,17 +107,14 @@ pub fn mark_attempt_failed(
     next: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let sql = match next {
-        Some(_) => {
-            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
-             WHERE id = ?1"
-        }
-        None => {
-            "UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2,
-                                    text_body = '', html_body = '', done_at = ?4
-             WHERE id = ?1"
-        }
-    };
+    let sql = "UPDATE mail_outbox SET
+                 attempts = attempts + 1, last_error = ?2,
+                 next_attempt_at = COALESCE(?3, next_attempt_at),
+                 state = CASE WHEN ?3 IS NULL THEN 'failed' ELSE state END,
+                 text_body = CASE WHEN ?3 IS NULL THEN '' ELSE text_body END,
+                 html_body = CASE WHEN ?3 IS NULL THEN '' ELSE html_body END,
+                 done_at = CASE WHEN ?3 IS NULL THEN ?4 ELSE done_at END
+               WHERE id = ?1";
     conn.prepare_cached(sql)?
         .execute(params![id, error, next.map(to_ts), to_ts(now)])?;
     Ok(())

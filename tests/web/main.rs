@@ -23,6 +23,8 @@ mod inbound_account;
 mod inbound_echoes;
 mod live_events;
 mod local_time;
+#[cfg(feature = "smtp")]
+mod mail;
 mod media;
 mod orders;
 mod outbound;

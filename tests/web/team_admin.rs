@@ -336,3 +336,23 @@ async fn the_last_admin_cannot_be_demoted_disabled_or_deleted_and_agents_cannot_
     assert_eq!(owner.count("SELECT COUNT(*) FROM users").await, 2);
     assert_eq!(owner.count("SELECT COUNT(*) FROM user_links").await, 0);
 }
+
+/// Without `[smtp]`, nothing is queued and the admin is shown the link.
+#[tokio::test]
+async fn without_email_the_admin_hands_the_link_over() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("owner@loja.example", Role::Admin).await;
+    let r = app
+        .submit(
+            "/settings/team",
+            "/settings/team",
+            &[
+                ("name", "Bia"),
+                ("email", "bia@loja.example"),
+                ("role", "agent"),
+            ],
+        )
+        .await;
+    assert!(r.body.contains("/account/"), "the link is shown");
+    assert_eq!(app.count("SELECT COUNT(*) FROM mail_outbox").await, 0);
+}
