@@ -69,13 +69,31 @@ pub enum PasswordError {
     /// More than 72 bytes; bcrypt would silently ignore the rest.
     #[error("Password must be at most 72 bytes (about 72 letters, fewer with accents or emoji).")]
     TooLong,
+    /// One of the most common passwords (ASVS 6.2.4).
+    #[error(
+        "This is one of the most common passwords, among the first an attacker tries. Choose another: a few unrelated words are easy to remember and hard to guess."
+    )]
+    Common,
 }
 
-/// Checks a new password's length in bytes, exactly as typed.
+/// The 3,000 most common passwords of 8 to 72 bytes, most common first: the `passwords`
+/// frequency list of zxcvbn 4.5.0 (MIT licence, Dropbox / Daniel Wolf), filtered to the lengths
+/// FlowCRM accepts.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| COMMON_PASSWORDS.lines().collect());
+    SET.contains(password.to_lowercase().as_str())
+}
+
+/// Checks a new password: its length in bytes, exactly as typed, and that it is not one of
+/// the most common ones (compared without case).
 pub fn check_password(password: &str) -> Result<(), PasswordError> {
     match password.len() {
         n if n < PASSWORD_MIN_BYTES => Err(PasswordError::TooShort),
         n if n > PASSWORD_MAX_BYTES => Err(PasswordError::TooLong),
+        _ if is_common(password) => Err(PasswordError::Common),
         _ => Ok(()),
     }
 }
@@ -216,6 +234,23 @@ impl MasterKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bundled_list_has_3000_passwords_flowcrm_would_otherwise_accept() {
+        let list: Vec<&str> = COMMON_PASSWORDS.lines().collect();
+        assert_eq!(list.len(), 3000);
+        assert!(
+            list.iter()
+                .all(|p| (PASSWORD_MIN_BYTES..=PASSWORD_MAX_BYTES).contains(&p.len()))
+        );
+        assert_eq!(check_password("password123"), Err(PasswordError::Common));
+        assert_eq!(
+            check_password("QWERTYUIOP"),
+            Err(PasswordError::Common),
+            "case does not help"
+        );
+        assert_eq!(check_password("ventania no morro 42"), Ok(()));
+    }
 
     fn key(byte: u8) -> MasterKey {
         MasterKey::from_bytes(&[byte; 32]).expect("32 bytes")

@@ -356,3 +356,52 @@ async fn without_email_the_admin_hands_the_link_over() {
     assert!(r.body.contains("/account/"), "the link is shown");
     assert_eq!(app.count("SELECT COUNT(*) FROM mail_outbox").await, 0);
 }
+
+/// ASVS 6.2.4 (checklist row 15): the most common passwords are refused with a clear message,
+/// here when an invited person sets theirs; the 8-byte floor and the 72-byte ceiling stay.
+#[tokio::test]
+async fn a_common_password_is_refused_with_a_clear_message() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("owner@loja.example", Role::Admin).await;
+    let r = app
+        .submit(
+            "/settings/team",
+            "/settings/team",
+            &[
+                ("name", "Bia"),
+                ("email", "bia@loja.example"),
+                ("role", "agent"),
+            ],
+        )
+        .await;
+    let link = link_in(&r.body);
+    let mut bia = app.other_browser();
+    for (typed, says) in [
+        ("password123", "most common passwords"),
+        ("Password123", "most common passwords"),
+        ("iloveyou", "most common passwords"),
+        ("short", "at least 8"),
+        (&"x".repeat(73)[..], "at most 72 bytes"),
+    ] {
+        let r = bia
+            .submit(&link, &link, &[("password", typed), ("confirm", typed)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        assert!(r.body.contains(says), "{typed}: {}", r.body);
+    }
+    let ok = bia
+        .submit(
+            &link,
+            &link,
+            &[
+                ("password", "ventania no morro 42"),
+                ("confirm", "ventania no morro 42"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ok.status,
+        StatusCode::SEE_OTHER,
+        "an uncommon password is taken"
+    );
+}
