@@ -3,6 +3,7 @@
 
 mod links;
 mod login;
+mod sessions;
 mod setup;
 mod throttle;
 mod users;

@@ -218,6 +218,27 @@ impl Crm {
         Ok(added)
     }
 
+    /// Ends every session of a team member (admins): they must sign in again everywhere.
+    pub async fn end_member_sessions(&self, id: UserId, who: Who, actor: Actor) -> Result<usize> {
+        access::require(who, AdminAction::Team)?;
+        let now = self.clock.now();
+        self.db
+            .write(move |c| {
+                let user = member(c, id)?;
+                let n = db::sessions::delete_for_user(c, id)?;
+                audit(
+                    c,
+                    &actor,
+                    "user.sessions_ended",
+                    &user,
+                    format!("{n} session(s)"),
+                    now,
+                )?;
+                Ok(n)
+            })
+            .await
+    }
+
     /// Withdraws a member's unused links (an invitation or a reset link): they stop working
     /// and say so.
     pub async fn revoke_links(&self, id: UserId, who: Who, actor: Actor) -> Result<usize> {

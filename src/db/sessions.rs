@@ -131,3 +131,50 @@ pub fn delete_for_user_except(conn: &Connection, user_id: UserId, keep: i64) -> 
         .prepare_cached(sql)?
         .execute(params![user_id.0, keep])?)
 }
+
+/// A session as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// Row id.
+    pub id: i64,
+    /// Client address at sign-in.
+    pub ip: String,
+    /// Browser at sign-in (truncated).
+    pub user_agent: String,
+    /// Sign-in time.
+    pub created_at: OffsetDateTime,
+    /// Last request.
+    pub last_seen_at: OffsetDateTime,
+}
+
+/// A user's live sessions (not expired, not idle past `idle_after`), most recently used first.
+pub fn for_user(
+    conn: &Connection,
+    user_id: UserId,
+    now: OffsetDateTime,
+    idle_after: time::Duration,
+) -> Result<Vec<SessionRow>> {
+    let sql = "SELECT id, ip, user_agent, created_at, last_seen_at FROM sessions
+               WHERE user_id = ?1 AND expires_at > ?2 AND last_seen_at > ?3
+               ORDER BY last_seen_at DESC, id DESC";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(
+        params![user_id.0, to_ts(now), to_ts(now - idle_after)],
+        |r| {
+            Ok(SessionRow {
+                id: r.get(0)?,
+                ip: r.get(1)?,
+                user_agent: r.get(2)?,
+                created_at: from_ts(r.get(3)?),
+                last_seen_at: from_ts(r.get(4)?),
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Ends session `id` when it belongs to `user_id`.
+pub fn delete_own(conn: &Connection, id: i64, user_id: UserId) -> Result<bool> {
+    let sql = "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2";
+    Ok(conn.prepare_cached(sql)?.execute(params![id, user_id.0])? == 1)
+}

@@ -184,6 +184,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crm_routes())
         .route("/settings", get(settings::index))
         .route("/settings/alerts", get(settings::alerts_page))
+        .route("/settings/sessions", get(settings::sessions_page))
+        .route(
+            "/settings/sessions/end-others",
+            post(settings::end_other_sessions),
+        )
+        .route("/settings/sessions/{id}/end", post(settings::end_session))
         .route("/settings/email/test", post(settings::send_test_email))
         .route(
             "/settings/alerts/{id}/dismiss",
@@ -205,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/team/{id}/delete", post(team::delete))
         .route("/settings/team/{id}/reset-link", post(team::reset_link))
         .route("/settings/team/{id}/revoke-links", post(team::revoke_links))
+        .route("/settings/team/{id}/end-sessions", post(team::end_sessions))
         .route(
             "/account/{token}",
             get(team::account_form).post(team::account_submit),

@@ -405,3 +405,93 @@ async fn a_common_password_is_refused_with_a_clear_message() {
         "an uncommon password is taken"
     );
 }
+
+/// ASVS 7.4.5 / 7.5.2 (checklist row 9): people see their sessions and end one or all others;
+/// an admin signs a member out everywhere; each is audited.
+#[tokio::test]
+async fn sessions_are_listed_and_ended_by_their_owner_or_an_admin() {
+    let mut phone = TestApp::spawn().await;
+    phone.create_user("ana@loja.example", Role::Agent).await;
+    assert_eq!(
+        phone.login("ana@loja.example", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut laptop = phone.other_browser();
+    assert_eq!(
+        laptop.login("ana@loja.example", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut tablet = phone.other_browser();
+    assert_eq!(
+        tablet.login("ana@loja.example", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let page = laptop.get("/settings/sessions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches(" · signed in ").count(), 3, "{}", page.body);
+    assert!(page.body.contains("this browser"));
+
+    // End one other session by its id; someone else's id is not found.
+    let tablet_id = phone
+        .query(|c| c.query_row("SELECT MAX(id) FROM sessions", [], |r| r.get::<_, i64>(0)))
+        .await;
+    let r = laptop
+        .submit(
+            "/settings/sessions",
+            &format!("/settings/sessions/{tablet_id}/end"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        tablet.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "the tablet must sign in again"
+    );
+
+    let r = laptop
+        .submit("/settings/sessions", "/settings/sessions/end-others", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        phone.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "the phone too"
+    );
+    assert_eq!(
+        laptop.get("/inbox").await.status,
+        StatusCode::OK,
+        "this one stays"
+    );
+
+    let mut owner = laptop.other_browser();
+    owner.logged_in_as("owner@loja.example", Role::Admin).await;
+    let ana = id_of(&owner, "ana@loja.example").await;
+    let mut other = laptop.other_browser();
+    other.logged_in_as("bob@loja.example", Role::Agent).await;
+    let r = other
+        .submit("/inbox", &format!("/settings/team/{ana}/end-sessions"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "agents cannot");
+    let r = owner
+        .submit(
+            "/settings/team",
+            &format!("/settings/team/{ana}/end-sessions"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        laptop.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out everywhere"
+    );
+    for action in [
+        "session.ended",
+        "session.ended_others",
+        "user.sessions_ended",
+    ] {
+        assert_eq!(owner.audit_count(action).await, 1, "{action}");
+    }
+}

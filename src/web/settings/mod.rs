@@ -4,6 +4,7 @@
 mod actions;
 mod alerts;
 mod email;
+mod sessions;
 mod webhooks;
 mod whatsapp;
 
@@ -22,6 +23,7 @@ use axum::extract::State;
 pub use actions::*;
 pub use alerts::*;
 pub use email::*;
+pub use sessions::*;
 pub use webhooks::*;
 pub use whatsapp::*;
 

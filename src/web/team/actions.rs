@@ -99,6 +99,20 @@ pub async fn revoke_links(
     )
 }
 
+/// `POST /settings/team/{id}/end-sessions`: signs the member out everywhere.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let r = state
+        .crm
+        .end_member_sessions(UserId(id), user.who(), user.actor())
+        .await
+        .map(|_| ());
+    done(&state, r, "Signed out everywhere: they must sign in again.")
+}
+
 /// Body of `POST /settings/team/{id}/delete`.
 #[derive(Deserialize)]
 pub struct DeleteForm {
