@@ -1,6 +1,7 @@
 //! Command line: clap definitions and dispatch to the subcommands. Wiring only.
 
 mod api_key;
+mod audit;
 mod contacts;
 mod demo;
 mod demo_coexistence;
@@ -86,6 +87,9 @@ pub enum Command {
     /// Check outgoing email.
     #[command(subcommand)]
     Smtp(smtp::SmtpCommand),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Exit 0 when the running server answers /healthz with 200 (for systemd and containers).
     Healthcheck {
         /// Base URL to check instead of the configured listen address.
@@ -160,6 +164,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Secret(cmd) => secret::run(&loaded, cmd).await,
         Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
         Command::Smtp(cmd) => smtp::run(&loaded, cmd).await,
+        Command::Audit(cmd) => audit::run(&loaded, cmd).await,
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
         Command::ApiKey(cmd) => api_key::run(&loaded, cmd).await,

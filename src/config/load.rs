@@ -121,6 +121,7 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("smtp", "from_name", Kind::Str),
     ("smtp", "ca_file", Kind::Str),
     ("smtp", "max_attempts", Kind::Int),
+    ("retention", "audit_days", Kind::Int),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

@@ -33,6 +33,22 @@ pub struct Config {
     pub api: ApiConfig,
     /// Outgoing email.
     pub smtp: SmtpConfig,
+    /// How long records are kept.
+    pub retention: RetentionConfig,
+}
+
+/// `[retention]`: how long FlowCRM keeps records before the hourly job deletes them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Days to keep the audit log (sign-ins, team and security changes, exports).
+    pub audit_days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self { audit_days: 365 }
+    }
 }
 
 /// `[app]`: the business.

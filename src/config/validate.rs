@@ -29,6 +29,7 @@ fn check_positive(c: &Config, out: &mut Vec<(String, String)>) {
             c.server.header_read_timeout_secs,
         ),
         ("server.max_connections", c.server.max_connections),
+        ("retention.audit_days", c.retention.audit_days),
     ];
     for (key, v) in positive {
         if v == 0 {

@@ -98,6 +98,8 @@ pub enum AdminAction {
     AccountAlerts,
     /// Send a test email and read the mail log.
     Email,
+    /// Read and export the audit log.
+    Audit,
 }
 
 impl AdminAction {
@@ -118,6 +120,7 @@ impl AdminAction {
             Self::Team => "Only admins can manage the team.",
             Self::AccountAlerts => "Only admins can see the account alerts and mark them handled.",
             Self::Email => "Only admins can send test emails and read the mail log.",
+            Self::Audit => "Only admins can read the audit log.",
         }
     }
 }

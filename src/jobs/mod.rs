@@ -139,5 +139,17 @@ async fn hourly(state: AppState) {
             }
             Err(e) => tracing::warn!(error = %e, "purge of deleted messages failed"),
         }
+        match state
+            .crm
+            .purge_audit(state.config.retention.audit_days)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                entries = n,
+                "removed audit entries past retention.audit_days"
+            ),
+            Err(e) => tracing::warn!(error = %e, "audit retention failed"),
+        }
     }
 }

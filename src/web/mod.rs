@@ -133,6 +133,43 @@ fn crm_routes() -> Router<AppState> {
         )
 }
 
+/// Settings, the team, alerts, email, sessions and the audit log.
+fn settings_routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings", get(settings::index))
+        .route("/settings/alerts", get(settings::alerts_page))
+        .route("/settings/audit", get(settings::audit_page))
+        .route("/settings/audit.csv", get(settings::audit_csv))
+        .route("/settings/sessions", get(settings::sessions_page))
+        .route(
+            "/settings/sessions/end-others",
+            post(settings::end_other_sessions),
+        )
+        .route("/settings/sessions/{id}/end", post(settings::end_session))
+        .route("/settings/email/test", post(settings::send_test_email))
+        .route(
+            "/settings/alerts/{id}/dismiss",
+            post(settings::dismiss_alert),
+        )
+        .route("/settings/password", post(settings::change_password))
+        .route("/settings/preferences", post(settings::set_preferences))
+        .route("/settings/sending/resume", post(settings::resume_sending))
+        .route(
+            "/settings/whatsapp",
+            get(settings::connection_page).post(settings::save_connection),
+        )
+        .route("/settings/whatsapp/test", post(settings::test_connection))
+        .route("/settings/whatsapp/subscribe", post(settings::subscribe))
+        .route("/settings/team", get(team::index).post(team::add))
+        .route("/settings/team/{id}/role", post(team::set_role))
+        .route("/settings/team/{id}/disable", post(team::disable))
+        .route("/settings/team/{id}/enable", post(team::enable))
+        .route("/settings/team/{id}/delete", post(team::delete))
+        .route("/settings/team/{id}/reset-link", post(team::reset_link))
+        .route("/settings/team/{id}/revoke-links", post(team::revoke_links))
+        .route("/settings/team/{id}/end-sessions", post(team::end_sessions))
+}
+
 /// Every route of the app, with its middleware.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
@@ -182,36 +219,7 @@ pub fn router(state: AppState) -> Router {
         .route("/templates", get(templates::index).post(templates::create))
         .route("/templates/sync", post(templates::sync))
         .merge(crm_routes())
-        .route("/settings", get(settings::index))
-        .route("/settings/alerts", get(settings::alerts_page))
-        .route("/settings/sessions", get(settings::sessions_page))
-        .route(
-            "/settings/sessions/end-others",
-            post(settings::end_other_sessions),
-        )
-        .route("/settings/sessions/{id}/end", post(settings::end_session))
-        .route("/settings/email/test", post(settings::send_test_email))
-        .route(
-            "/settings/alerts/{id}/dismiss",
-            post(settings::dismiss_alert),
-        )
-        .route("/settings/password", post(settings::change_password))
-        .route("/settings/preferences", post(settings::set_preferences))
-        .route("/settings/sending/resume", post(settings::resume_sending))
-        .route(
-            "/settings/whatsapp",
-            get(settings::connection_page).post(settings::save_connection),
-        )
-        .route("/settings/whatsapp/test", post(settings::test_connection))
-        .route("/settings/whatsapp/subscribe", post(settings::subscribe))
-        .route("/settings/team", get(team::index).post(team::add))
-        .route("/settings/team/{id}/role", post(team::set_role))
-        .route("/settings/team/{id}/disable", post(team::disable))
-        .route("/settings/team/{id}/enable", post(team::enable))
-        .route("/settings/team/{id}/delete", post(team::delete))
-        .route("/settings/team/{id}/reset-link", post(team::reset_link))
-        .route("/settings/team/{id}/revoke-links", post(team::revoke_links))
-        .route("/settings/team/{id}/end-sessions", post(team::end_sessions))
+        .merge(settings_routes())
         .route(
             "/account/{token}",
             get(team::account_form).post(team::account_submit),

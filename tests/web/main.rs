@@ -13,6 +13,7 @@ mod wait;
 mod api;
 mod api_messages;
 mod attachments;
+mod audit;
 mod auth;
 mod connection;
 mod contacts;

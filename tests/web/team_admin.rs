@@ -429,7 +429,12 @@ async fn sessions_are_listed_and_ended_by_their_owner_or_an_admin() {
 
     let page = laptop.get("/settings/sessions").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.body.matches(" · signed in ").count(), 3, "{}", page.body);
+    assert_eq!(
+        page.body.matches(" · signed in ").count(),
+        3,
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("this browser"));
 
     // End one other session by its id; someone else's id is not found.

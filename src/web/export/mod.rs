@@ -29,7 +29,7 @@ pub const CONTACT_COLUMNS: &[&str] = &[
 const CHUNK: u32 = 1000;
 
 /// A cell that will not run as a formula in a spreadsheet (OWASP CSV injection).
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     let numeric = |rest: &str| {
         !rest.is_empty()
             && rest
@@ -45,7 +45,7 @@ fn cell(s: &str) -> String {
 
 /// The CSV download; with `bom` it starts with the UTF-8 byte order mark, which Excel needs to
 /// show accents (`?bom=1`).
-fn csv_response(name: &str, body: Vec<u8>, bom: bool) -> Response {
+pub(crate) fn csv_response(name: &str, body: Vec<u8>, bom: bool) -> Response {
     let body = if bom {
         [&b"\xEF\xBB\xBF"[..], &body].concat()
     } else {

@@ -3,6 +3,7 @@
 
 mod actions;
 mod alerts;
+mod audit;
 mod email;
 mod sessions;
 mod webhooks;
@@ -22,6 +23,7 @@ use axum::extract::State;
 
 pub use actions::*;
 pub use alerts::*;
+pub use audit::*;
 pub use email::*;
 pub use sessions::*;
 pub use webhooks::*;
