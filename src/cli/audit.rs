@@ -25,11 +25,15 @@ pub enum AuditCommand {
 
 /// One field on one line: control characters (a newline in a name) are shown escaped.
 fn one_line(s: &str) -> String {
-    s.chars()
-        .flat_map(char::escape_default)
-        .collect::<String>()
-        .replace("\\'", "'")
-        .replace("\\\"", "\"")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 pub(super) async fn run(loaded: &Loaded, cmd: AuditCommand) -> anyhow::Result<()> {
@@ -73,4 +77,15 @@ pub(super) async fn run(loaded: &Loaded, cmd: AuditCommand) -> anyhow::Result<()
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_newline_in_a_field_cannot_start_a_line_of_its_own() {
+        let forged = "Bob\n2026-01-01T00:00:00Z  login.success";
+        assert_eq!(super::one_line(forged), "Bob\\n2026-01-01T00:00:00Z  login.success");
+        assert_eq!(super::one_line("Ana Lima (vendas)"), "Ana Lima (vendas)");
+        assert_eq!(super::one_line("José\tSilva"), "José\\tSilva", "accents stay readable");
+    }
 }
