@@ -84,8 +84,15 @@ mod tests {
     #[test]
     fn a_newline_in_a_field_cannot_start_a_line_of_its_own() {
         let forged = "Bob\n2026-01-01T00:00:00Z  login.success";
-        assert_eq!(super::one_line(forged), "Bob\\n2026-01-01T00:00:00Z  login.success");
+        assert_eq!(
+            super::one_line(forged),
+            "Bob\\n2026-01-01T00:00:00Z  login.success"
+        );
         assert_eq!(super::one_line("Ana Lima (vendas)"), "Ana Lima (vendas)");
-        assert_eq!(super::one_line("José\tSilva"), "José\\tSilva", "accents stay readable");
+        assert_eq!(
+            super::one_line("José\tSilva"),
+            "José\\tSilva",
+            "accents stay readable"
+        );
     }
 }

@@ -183,7 +183,15 @@ impl super::Crm {
     pub async fn assign(&self, id: ConversationId, to: Option<UserId>, w: Worker) -> Result<()> {
         let now = self.clock.now();
         let ConversationId(raw) = id;
-        self.db.write(move |c| assign(c, raw, to, &w, now)).await?;
+        let site = self.site.clone();
+        self.db
+            .write(move |c| -> Result<()> {
+                assign(c, raw, to, &w, now)?;
+                super::notify::assigned(c, &site, raw, to, Some(w.id), now)?;
+                Ok(())
+            })
+            .await?;
+        self.wake_mailer();
         self.changed(id);
         Ok(())
     }

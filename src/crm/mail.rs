@@ -45,6 +45,31 @@ pub enum Mail {
         /// How long it works.
         minutes: i64,
     },
+    /// A conversation was assigned to the recipient.
+    Assigned {
+        /// Who assigned it.
+        by: String,
+        /// The customer's name.
+        contact: String,
+        /// The conversation's link.
+        link: String,
+    },
+    /// A customer wrote in the recipient's conversation while they were away.
+    CustomerWrote {
+        /// The customer's name.
+        contact: String,
+        /// The conversation's link.
+        link: String,
+    },
+    /// Meta sent an account alert.
+    Alert {
+        /// One line.
+        title: String,
+        /// In words.
+        detail: String,
+        /// `critical` or `warning`.
+        severity: String,
+    },
     /// The account's password was changed.
     PasswordChanged {
         /// The account.
@@ -79,10 +104,13 @@ mail_templates! {
     test_mail, "mail/test.txt", "mail/test.html", { server: &'a str };
     invitation, "mail/invitation.txt", "mail/invitation.html", { inviter: &'a str, role: &'a str, link: &'a str, until: &'a str };
     reset, "mail/password_reset.txt", "mail/password_reset.html", { link: &'a str, minutes: i64 };
-    changed, "mail/password_changed.txt", "mail/password_changed.html", { email: &'a str, when: &'a str, login: &'a str }
+    changed, "mail/password_changed.txt", "mail/password_changed.html", { email: &'a str, when: &'a str, login: &'a str };
+    assigned, "mail/assigned.txt", "mail/assigned.html", { by: &'a str, contact: &'a str, link: &'a str };
+    wrote, "mail/customer_wrote.txt", "mail/customer_wrote.html", { contact: &'a str, link: &'a str };
+    alert, "mail/alert.txt", "mail/alert.html", { title: &'a str, detail: &'a str, severity: &'a str, link: &'a str }
 }
 
-/// Kind, subject, plain text and HTML of `mail`.
+/// Kind, subject, plain text and HTML of `mail` (notifications: [`render_notification`]).
 fn render(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, String)> {
     let business = site.business.as_str();
     let bad = |e: askama::Error| Error::Db(db::Error::Task(format!("mail template: {e}")));
@@ -175,6 +203,95 @@ fn render(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, Str
                 .map_err(bad)?,
             )
         }
+        _ => return render_notification(mail, site),
+    })
+}
+
+/// Kind, subject, plain text and HTML of a notification (assigned, customer wrote, alert).
+fn render_notification(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, String)> {
+    let business = site.business.as_str();
+    let bad = |e: askama::Error| Error::Db(db::Error::Task(format!("mail template: {e}")));
+    Ok(match mail {
+        Mail::Assigned { by, contact, link } => {
+            let (by, contact, link) = (by.as_str(), contact.as_str(), link.as_str());
+            (
+                "assigned",
+                format!("{by} assigned you the conversation with {contact}"),
+                assigned::Text {
+                    business,
+                    by,
+                    contact,
+                    link,
+                }
+                .render()
+                .map_err(bad)?,
+                assigned::Html {
+                    business,
+                    by,
+                    contact,
+                    link,
+                }
+                .render()
+                .map_err(bad)?,
+            )
+        }
+        Mail::CustomerWrote { contact, link } => {
+            let (contact, link) = (contact.as_str(), link.as_str());
+            (
+                "customer_wrote",
+                format!("{contact} wrote to {business} on WhatsApp"),
+                wrote::Text {
+                    business,
+                    contact,
+                    link,
+                }
+                .render()
+                .map_err(bad)?,
+                wrote::Html {
+                    business,
+                    contact,
+                    link,
+                }
+                .render()
+                .map_err(bad)?,
+            )
+        }
+        Mail::Alert {
+            title,
+            detail,
+            severity,
+        } => {
+            let link = format!("{}/settings/alerts", site.public_url);
+            let (title, detail, severity, link) = (
+                title.as_str(),
+                detail.as_str(),
+                severity.as_str(),
+                link.as_str(),
+            );
+            (
+                "alert",
+                format!("WhatsApp alert for {business}: {title}"),
+                alert::Text {
+                    business,
+                    title,
+                    detail,
+                    severity,
+                    link,
+                }
+                .render()
+                .map_err(bad)?,
+                alert::Html {
+                    business,
+                    title,
+                    detail,
+                    severity,
+                    link,
+                }
+                .render()
+                .map_err(bad)?,
+            )
+        }
+        _ => return Err(Error::Db(db::Error::Task("not a notification".into()))),
     })
 }
 

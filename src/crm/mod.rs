@@ -24,6 +24,7 @@ pub mod mail;
 pub mod media;
 pub mod merge_preview;
 pub mod notes;
+pub mod notify;
 pub mod orders;
 pub mod outbound;
 pub mod password_reset;

@@ -40,6 +40,17 @@ impl super::Crm {
         for c in &outcome.conversations {
             self.changed(crate::model::ConversationId(*c));
         }
+        // Email is a nicety: a failure here is logged, never a reason for Meta to retry.
+        if outcome.messages > 0 || outcome.alerts > 0 {
+            let touched = if outcome.messages > 0 {
+                outcome.conversations.clone()
+            } else {
+                Vec::new()
+            };
+            if let Err(e) = self.notify_after_webhook(touched, outcome.alerts > 0).await {
+                tracing::warn!(error = %e, "email notifications after a webhook failed");
+            }
+        }
         tracing::debug!(?outcome, "webhook stored");
         Ok(outcome)
     }

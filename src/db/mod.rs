@@ -18,6 +18,7 @@ pub mod message_changes;
 pub mod messages;
 mod migrate;
 pub mod notes;
+pub mod notify;
 pub mod orders;
 pub mod outbox;
 pub mod secrets;

@@ -7,7 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 /// Columns read by `from_row`, in order.
-const COLUMNS: &str = "id, email, name, role, disabled_at, created_at, last_login_at, timezone, notify_sound, notify_desktop";
+const COLUMNS: &str = "id, email, name, role, disabled_at, created_at, last_login_at, timezone, notify_sound, notify_desktop,
+                       email_on_assign, email_on_customer, email_on_alerts";
 
 /// Fields of a user to create.
 #[derive(Debug, Clone)]
@@ -44,6 +45,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
             timezone: r.get(7)?,
             notify_sound: r.get(8)?,
             notify_desktop: r.get(9)?,
+            email: crate::model::EmailNotifications {
+                assigned: r.get(10)?,
+                customer: r.get(11)?,
+                alerts: r.get(12)?,
+            },
         },
     })
 }
@@ -84,7 +90,7 @@ pub fn find_credentials(conn: &Connection, email: &Email) -> Result<Option<(User
     let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([email.as_str()], |r| Ok((from_row(r)?, r.get(10)?)))
+        .query_row([email.as_str()], |r| Ok((from_row(r)?, r.get(13)?)))
         .optional()?)
 }
 
@@ -196,13 +202,17 @@ pub fn set_preferences(
     now: OffsetDateTime,
 ) -> Result<bool> {
     let sql =
-        "UPDATE users SET timezone = ?2, notify_sound = ?3, notify_desktop = ?4, updated_at = ?5
+        "UPDATE users SET timezone = ?2, notify_sound = ?3, notify_desktop = ?4, updated_at = ?5,
+                 email_on_assign = ?6, email_on_customer = ?7, email_on_alerts = ?8
                WHERE id = ?1";
     Ok(conn.prepare_cached(sql)?.execute(params![
         id.0,
         p.timezone,
         p.notify_sound,
         p.notify_desktop,
-        to_ts(now)
+        to_ts(now),
+        p.email.assigned,
+        p.email.customer,
+        p.email.alerts
     ])? == 1)
 }

@@ -39,5 +39,5 @@ pub use phone::{PhoneE164, PhoneError};
 pub use tag::{MAX_TAG_NAME, TAG_COLORS, Tag, check_tag};
 pub use template::{Component, TemplateComponents, TemplateStatus};
 pub use template_draft::{CATEGORIES, TemplateDraft};
-pub use user::{Email, EmailError, Preferences, Role, User, UserId};
+pub use user::{Email, EmailError, EmailNotifications, Preferences, Role, User, UserId};
 pub use zone::{Now, Zone, date_range};

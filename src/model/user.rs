@@ -131,6 +131,20 @@ pub struct Preferences {
     pub notify_sound: bool,
     /// A desktop notification for the same.
     pub notify_desktop: bool,
+    /// What they want by email.
+    pub email: EmailNotifications,
+}
+
+/// Email notifications a person opts into.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailNotifications {
+    /// A conversation was assigned to them by someone else.
+    pub assigned: bool,
+    /// A customer wrote in a conversation of theirs while they were away (at most one email per
+    /// conversation per 15 minutes).
+    pub customer: bool,
+    /// Account alerts from Meta (admins).
+    pub alerts: bool,
 }
 
 impl User {

@@ -27,6 +27,7 @@ mod local_time;
 #[cfg(feature = "smtp")]
 mod mail;
 mod media;
+mod notifications;
 mod orders;
 mod outbound;
 mod permissions;

@@ -87,6 +87,12 @@ pub struct PreferencesForm {
     notify_sound: Option<String>,
     #[serde(default)]
     notify_desktop: Option<String>,
+    #[serde(default)]
+    email_assigned: Option<String>,
+    #[serde(default)]
+    email_customer: Option<String>,
+    #[serde(default)]
+    email_alerts: Option<String>,
 }
 
 /// `POST /settings/preferences`: your time zone and new-message notifications.
@@ -99,6 +105,11 @@ pub async fn set_preferences(
         timezone: Some(form.timezone.trim().to_string()).filter(|t| !t.is_empty()),
         notify_sound: form.notify_sound.is_some(),
         notify_desktop: form.notify_desktop.is_some(),
+        email: crate::model::EmailNotifications {
+            assigned: form.email_assigned.is_some(),
+            customer: form.email_customer.is_some(),
+            alerts: form.email_alerts.is_some(),
+        },
     };
     match state.auth.set_preferences(&user.session.user, prefs).await {
         Ok(()) => Ok(redirect_with_flash(

@@ -73,6 +73,8 @@ pub struct SettingsPage {
     errors: FormErrors,
     webhook: WebhookPanel,
     email: EmailPanel,
+    /// Email is set up (notifications can go out).
+    email_on: bool,
     sending_paused: Option<String>,
     /// Every zone name, for the preference.
     zones: Vec<String>,
@@ -160,6 +162,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         errors,
         webhook,
         email,
+        email_on: state.crm.site.mail,
         sending_paused,
         zones: crate::model::Zone::names(),
         business_zone: state.zone.name(),
