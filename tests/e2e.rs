@@ -751,6 +751,60 @@ async fn self_service_pages(c: &Client, base: &str) {
         .map(|i| link[i..].to_string())
         .expect("path");
     both_sizes(c, &format!("{base}{path}"), "account-link").await;
+    // The one-time-link pages send `Referrer-Policy: no-referrer`, so the browser posts their
+    // forms with `Origin: null`: they must still go through (Fetch Metadata says same-origin).
+    c.goto(&format!("{base}{path}"))
+        .await
+        .expect("account page");
+    for field in ["#password", "#confirm"] {
+        c.find(Locator::Css(field))
+            .await
+            .expect("password field")
+            .send_keys("bia chooses a long one")
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Css("form[action^='/account/'] button"))
+        .await
+        .expect("set")
+        .click()
+        .await
+        .expect("click");
+    // Set (this browser is signed in, so /login passes it on to the inbox): the link is spent.
+    wait_until("the password set", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| !u.path().starts_with("/account/"))
+    })
+    .await;
+    c.goto(&format!("{base}{path}"))
+        .await
+        .expect("account page again");
+    assert!(
+        c.source().await.expect("html").contains("already used"),
+        "the form went through (Origin: null accepted) and the link works once"
+    );
+    c.goto(&format!("{base}/password/forgot"))
+        .await
+        .expect("forgot");
+    c.find(Locator::Css("#email"))
+        .await
+        .expect("email")
+        .send_keys("bia@e2e.example")
+        .await
+        .expect("type");
+    c.find(Locator::Css("form[action='/password/forgot'] button"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("click");
+    wait_until("the same answer for any address", || async {
+        c.source()
+            .await
+            .is_ok_and(|h| h.contains("If an active account uses that address"))
+    })
+    .await;
     both_sizes(
         c,
         &format!("{base}/contacts/2/merge?other=1"),

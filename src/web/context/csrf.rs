@@ -30,6 +30,11 @@ pub(super) fn is_cross_site(headers: &HeaderMap, public_url: &str) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
+    // A page served with `Referrer-Policy: no-referrer` (the one-time-link pages) makes the
+    // browser send `Origin: null`; Fetch Metadata still says where the form came from.
+    if origin == "null" {
+        return headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) != Some("same-origin");
+    }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let same_host = host.is_some_and(|h| {
         origin
@@ -202,4 +207,45 @@ async fn zone_and_unread(
         _ => 0,
     };
     (zone, unread)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_cross_site;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn origin_null_from_a_no_referrer_page_is_same_site_only_when_fetch_metadata_says_so() {
+        let url = "https://crm.loja.example";
+        let same = headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]);
+        assert!(
+            !is_cross_site(&same, url),
+            "a form on our own no-referrer page"
+        );
+        let unknown = headers(&[("origin", "null")]);
+        assert!(
+            is_cross_site(&unknown, url),
+            "a sandboxed or file page elsewhere"
+        );
+        let other = headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]);
+        assert!(is_cross_site(&other, url));
+        let ours = headers(&[
+            ("origin", "https://crm.loja.example"),
+            ("host", "crm.loja.example"),
+        ]);
+        assert!(!is_cross_site(&ours, url));
+        let evil = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "crm.loja.example"),
+        ]);
+        assert!(is_cross_site(&evil, url));
+    }
 }
