@@ -751,8 +751,60 @@ async fn self_service_pages(c: &Client, base: &str) {
         .map(|i| link[i..].to_string())
         .expect("path");
     both_sizes(c, &format!("{base}{path}"), "account-link").await;
-    // The one-time-link pages send `Referrer-Policy: no-referrer`, so the browser posts their
-    // forms with `Origin: null`: they must still go through (Fetch Metadata says same-origin).
+    one_time_link_forms(c, base, &path).await;
+    both_sizes(
+        c,
+        &format!("{base}/contacts/2/merge?other=1"),
+        "merge-preview",
+    )
+    .await;
+    both_sizes(
+        c,
+        &format!("{base}/settings#preferences"),
+        "settings-preferences",
+    )
+    .await; // Lists and the order form fit a phone: nothing wider than the screen but scrolling tables.
+    for (path, name) in [
+        ("/contacts", "contacts"),
+        ("/orders", "orders"),
+        ("/orders/new", "order-form"),
+    ] {
+        both_sizes(c, &format!("{base}{path}"), name).await;
+        c.set_window_size(390, 844).await.expect("resize");
+        c.goto(&format!("{base}{path}")).await.expect("page");
+        let overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("width");
+        c.set_window_size(1280, 900).await.expect("resize");
+        assert_eq!(overflow, json!(0), "{path} fits a 390 px screen");
+    }
+}
+
+/// A saved segment whose stored filter cannot be read shows as damaged; the list still opens.
+async fn damaged_segment_is_shown(c: &Client, base: &str, dir: &std::path::Path) {
+    let db = rusqlite::Connection::open(dir.join("data/flowcrm.db")).expect("db");
+    db.busy_timeout(Duration::from_secs(5))
+        .expect("busy timeout");
+    db.execute(
+        "INSERT INTO segments (name, filter, created_at, updated_at) VALUES ('VIP', '{\"tags_all\": [', 0, 0)",
+        [],
+    )
+    .expect("a damaged segment");
+    c.goto(&format!("{base}/segments")).await.expect("segments");
+    assert!(text_of(c, "table").await.contains("Damaged"));
+    screenshot(c, "segments-damaged-desktop").await;
+    c.set_window_size(390, 844).await.expect("resize");
+    c.goto(&format!("{base}/segments")).await.expect("segments");
+    screenshot(c, "segments-damaged-phone").await;
+}
+
+/// The one-time-link pages send `Referrer-Policy: no-referrer`, so the browser posts their forms
+/// with `Origin: null`: they must still go through (Fetch Metadata says same-origin).
+async fn one_time_link_forms(c: &Client, base: &str, path: &str) {
     c.goto(&format!("{base}{path}"))
         .await
         .expect("account page");
@@ -805,52 +857,4 @@ async fn self_service_pages(c: &Client, base: &str) {
             .is_ok_and(|h| h.contains("If an active account uses that address"))
     })
     .await;
-    both_sizes(
-        c,
-        &format!("{base}/contacts/2/merge?other=1"),
-        "merge-preview",
-    )
-    .await;
-    both_sizes(
-        c,
-        &format!("{base}/settings#preferences"),
-        "settings-preferences",
-    )
-    .await; // Lists and the order form fit a phone: nothing wider than the screen but scrolling tables.
-    for (path, name) in [
-        ("/contacts", "contacts"),
-        ("/orders", "orders"),
-        ("/orders/new", "order-form"),
-    ] {
-        both_sizes(c, &format!("{base}{path}"), name).await;
-        c.set_window_size(390, 844).await.expect("resize");
-        c.goto(&format!("{base}{path}")).await.expect("page");
-        let overflow = c
-            .execute(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-                vec![],
-            )
-            .await
-            .expect("width");
-        c.set_window_size(1280, 900).await.expect("resize");
-        assert_eq!(overflow, json!(0), "{path} fits a 390 px screen");
-    }
-}
-
-/// A saved segment whose stored filter cannot be read shows as damaged; the list still opens.
-async fn damaged_segment_is_shown(c: &Client, base: &str, dir: &std::path::Path) {
-    let db = rusqlite::Connection::open(dir.join("data/flowcrm.db")).expect("db");
-    db.busy_timeout(Duration::from_secs(5))
-        .expect("busy timeout");
-    db.execute(
-        "INSERT INTO segments (name, filter, created_at, updated_at) VALUES ('VIP', '{\"tags_all\": [', 0, 0)",
-        [],
-    )
-    .expect("a damaged segment");
-    c.goto(&format!("{base}/segments")).await.expect("segments");
-    assert!(text_of(c, "table").await.contains("Damaged"));
-    screenshot(c, "segments-damaged-desktop").await;
-    c.set_window_size(390, 844).await.expect("resize");
-    c.goto(&format!("{base}/segments")).await.expect("segments");
-    screenshot(c, "segments-damaged-phone").await;
 }
