@@ -36,6 +36,7 @@ mod service;
 pub mod start;
 pub mod tags;
 pub mod team;
+mod team_links;
 pub mod templates;
 
 pub use error::{Error, Result};
