@@ -500,3 +500,72 @@ async fn sessions_are_listed_and_ended_by_their_owner_or_an_admin() {
         assert_eq!(owner.audit_count(action).await, 1, "{action}");
     }
 }
+
+/// The rules of this routes for an agent: the test email and the mail log, withdrawing
+/// a link, and ending a session that is not theirs are refused and change nothing.
+#[tokio::test]
+async fn agents_cannot_send_test_email_withdraw_links_or_end_someone_elses_session() {
+    let mut owner = TestApp::spawn_with(|c| {
+        c.smtp.host = Some("127.0.0.1".into());
+        c.smtp.from_address = Some("crm@loja.example".into());
+    })
+    .await;
+    owner.logged_in_as("owner@loja.example", Role::Admin).await;
+    let r = owner
+        .submit(
+            "/settings/team",
+            "/settings/team",
+            &[
+                ("name", "Bia"),
+                ("email", "bia@loja.example"),
+                ("role", "agent"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let bia = id_of(&owner, "bia@loja.example").await;
+    let owner_session = owner
+        .query(|c| c.query_row("SELECT MAX(id) FROM sessions", [], |r| r.get::<_, i64>(0)))
+        .await;
+    let mut agent = owner.other_browser();
+    agent.logged_in_as("agent@loja.example", Role::Agent).await;
+    let mails = owner.count("SELECT COUNT(*) FROM mail_outbox").await;
+
+    let test = agent
+        .submit(
+            "/inbox",
+            "/settings/email/test",
+            &[("to", "agent@loja.example")],
+        )
+        .await;
+    assert_eq!(test.status, StatusCode::FORBIDDEN);
+    let revoke = agent
+        .submit("/inbox", &format!("/settings/team/{bia}/revoke-links"), &[])
+        .await;
+    assert_eq!(revoke.status, StatusCode::FORBIDDEN);
+    let end = agent
+        .submit(
+            "/inbox",
+            &format!("/settings/sessions/{owner_session}/end"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        end.status,
+        StatusCode::NOT_FOUND,
+        "someone else's session is not found"
+    );
+    assert_eq!(
+        owner.get("/inbox").await.status,
+        StatusCode::OK,
+        "the owner stays signed in"
+    );
+    assert_eq!(owner.count("SELECT COUNT(*) FROM mail_outbox").await, mails);
+    assert_eq!(
+        owner
+            .count("SELECT COUNT(*) FROM user_links WHERE used_at IS NULL AND expires_at > strftime('%s','now')")
+            .await,
+        1,
+        "Bia's invitation still works"
+    );
+}
