@@ -56,13 +56,31 @@ impl Crm {
     }
 
     /// Marks alert `id` handled (admins): it leaves the banner, stays in the history.
-    pub async fn dismiss_alert(&self, id: i64, who: Who) -> Result<()> {
+    pub async fn dismiss_alert(
+        &self,
+        id: i64,
+        who: Who,
+        actor: super::contacts::Actor,
+    ) -> Result<()> {
         access::require(who, AdminAction::AccountAlerts)?;
         let user = who.user.ok_or(Error::NotFound("team member"))?;
         let now = self.clock.now();
         let done = self
             .db
-            .write(move |c| db::alerts::dismiss(c, id, user.0, now))
+            .write(move |c| -> Result<bool> {
+                let done = db::alerts::dismiss(c, id, user.0, now)?;
+                if done {
+                    super::audit(
+                        c,
+                        &actor,
+                        "alert.handled",
+                        format!("alert {id}"),
+                        String::new(),
+                        now,
+                    )?;
+                }
+                Ok(done)
+            })
             .await?;
         if done {
             Ok(())

@@ -321,7 +321,12 @@ pub fn queue(
 
 impl Crm {
     /// Queues a test email to `to` (admins); refused when email is not set up.
-    pub async fn send_test_email(&self, to: &str, who: Who) -> Result<()> {
+    pub async fn send_test_email(
+        &self,
+        to: &str,
+        who: Who,
+        actor: super::contacts::Actor,
+    ) -> Result<()> {
         access::require(who, AdminAction::Email)?;
         if !self.site.mail {
             return Err(Error::Conflict(
@@ -337,7 +342,11 @@ impl Crm {
         }
         let (site, now) = (self.site.clone(), self.clock.now());
         self.db
-            .write(move |c| queue(c, &site, &to, &Mail::Test, now).map(|_| ()))
+            .write(move |c| -> Result<()> {
+                queue(c, &site, &to, &Mail::Test, now)?;
+                super::audit(c, &actor, "email.test", to.clone(), String::new(), now)?;
+                Ok(())
+            })
             .await?;
         self.mail_wakeup.notify_one();
         Ok(())

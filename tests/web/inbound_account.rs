@@ -266,6 +266,7 @@ async fn a_blocking_alert_reaches_admins_and_agents_until_an_admin_marks_it_hand
         history.body.contains("Marked handled by"),
         "kept in the history"
     );
+    assert_eq!(app.audit_count("alert.handled").await, 1, "audited");
     let again = app
         .submit(
             "/settings/alerts",

@@ -454,6 +454,7 @@ async fn the_test_email_arrives_and_failures_are_explained_to_admins() {
             .as_str()
             .is_some_and(|s| s.contains("Test email from Loja da Ana"))
     );
+    assert_eq!(app.audit_count("email.test").await, 1, "audited");
     let settings = app.get("/settings").await;
     assert!(
         settings.body.contains("test to owner@loja.example"),

@@ -96,7 +96,10 @@ pub async fn dismiss_alert(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    state.crm.dismiss_alert(id, user.who()).await?;
+    state
+        .crm
+        .dismiss_alert(id, user.who(), user.actor())
+        .await?;
     Ok(redirect_with_flash(
         &state.cookies,
         "/settings/alerts",

@@ -65,7 +65,11 @@ pub async fn send_test_email(
     } else {
         form.to
     };
-    match state.crm.send_test_email(&to, user.who()).await {
+    match state
+        .crm
+        .send_test_email(&to, user.who(), user.actor())
+        .await
+    {
         Ok(()) => Ok(redirect_with_flash(
             &state.cookies,
             "/settings#email",
