@@ -56,28 +56,28 @@ pub fn assigned(
     Ok(())
 }
 
+/// A customer message older than this when the check runs is not emailed about (no burst of
+/// emails for old unread conversations when the option is switched on).
+pub const RECENT: Duration = Duration::hours(1);
+
 impl Crm {
-    /// After a webhook was stored: emails admins about new alerts that matter, and assignees
-    /// who are away about customers who wrote. Does nothing when email is off.
-    pub async fn notify_after_webhook(&self, conversations: Vec<i64>, alerts: bool) -> Result<()> {
-        if !self.site.mail || (conversations.is_empty() && !alerts) {
-            return Ok(());
-        }
-        let conversations = self
-            .db
-            .read(move |c| db::notify::wanting_customer_email(c, &conversations))
-            .await?;
-        if conversations.is_empty() && !alerts {
-            return Ok(());
+    /// Emails what is due (the mail loop runs it, and a webhook with news wakes it): admins
+    /// about new alerts that matter, assignees who are away about customers who wrote. Nothing
+    /// runs on the webhook's request path. Does nothing when email is off. Returns how many
+    /// emails were queued.
+    pub async fn notify_due(&self) -> Result<usize> {
+        if !self.site.mail {
+            return Ok(0);
         }
         let (site, now) = (self.site.clone(), self.clock.now());
         let queued = self
             .db
             .write(move |c| -> Result<usize> {
                 let mut n = 0;
-                if alerts {
+                let alerts = db::notify::take_unemailed_alerts(c, now)?;
+                if !alerts.is_empty() {
                     let recipients = db::notify::alert_recipients(c)?;
-                    for (title, detail, severity) in db::notify::take_unemailed_alerts(c, now)? {
+                    for (title, detail, severity) in alerts {
                         for to in &recipients {
                             let m = Mail::Alert {
                                 title: title.clone(),
@@ -88,23 +88,18 @@ impl Crm {
                         }
                     }
                 }
-                for id in conversations {
-                    if let Some((to, contact)) =
-                        db::notify::take_away_assignee(c, id, now, AWAY, EVERY)?
-                    {
-                        let m = Mail::CustomerWrote {
-                            contact,
-                            link: conversation_link(&site, id),
-                        };
-                        n += usize::from(mail::queue(c, &site, to.as_str(), &m, now)?);
-                    }
+                for (id, to, contact) in
+                    db::notify::take_away_assignees(c, now, RECENT, AWAY, EVERY)?
+                {
+                    let m = Mail::CustomerWrote {
+                        contact,
+                        link: conversation_link(&site, id),
+                    };
+                    n += usize::from(mail::queue(c, &site, to.as_str(), &m, now)?);
                 }
                 Ok(n)
             })
             .await?;
-        if queued > 0 {
-            self.wake_mailer();
-        }
-        Ok(())
+        Ok(queued)
     }
 }

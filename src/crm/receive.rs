@@ -40,16 +40,10 @@ impl super::Crm {
         for c in &outcome.conversations {
             self.changed(crate::model::ConversationId(*c));
         }
-        // Email is a nicety: a failure here is logged, never a reason for Meta to retry.
-        if outcome.messages > 0 || outcome.alerts > 0 {
-            let touched = if outcome.messages > 0 {
-                outcome.conversations.clone()
-            } else {
-                Vec::new()
-            };
-            if let Err(e) = self.notify_after_webhook(touched, outcome.alerts > 0).await {
-                tracing::warn!(error = %e, "email notifications after a webhook failed");
-            }
+        // Notifications (alerts, customers writing to someone away) are the mail loop's work:
+        // a poke here costs the acknowledgement nothing.
+        if self.site.mail && (outcome.messages > 0 || outcome.alerts > 0) {
+            self.mail_wakeup.notify_one();
         }
         tracing::debug!(?outcome, "webhook stored");
         Ok(outcome)

@@ -37,33 +37,48 @@ pub fn alert_recipients(conn: &Connection) -> Result<Vec<Email>> {
     Ok(out)
 }
 
-/// The assignee of conversation `id` to email now that a customer wrote, when they want it,
-/// have been away (no request for `away`) and were not emailed about it within `every`; marks
-/// the conversation emailed. Returns (their email, the contact's name).
-pub fn take_away_assignee(
+/// Conversations a customer wrote in (within `recent`) since their assignee was last emailed
+/// about them, whose assignee wants "a customer wrote" emails, has been away (no request for
+/// `away`) and was not emailed about this conversation within `every`: (conversation id, the
+/// assignee's email, the contact's name). Each returned conversation is marked emailed. Uses the
+/// partial index of unread conversations, so it stays cheap on a large inbox.
+pub fn take_away_assignees(
     conn: &Connection,
-    id: i64,
     now: OffsetDateTime,
+    recent: Duration,
     away: Duration,
     every: Duration,
-) -> Result<Option<(Email, String)>> {
-    let sql = "SELECT u.email, COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, k.username, '')
+) -> Result<Vec<(i64, Email, String)>> {
+    let sql = "SELECT c.id, u.email,
+                      COALESCE(NULLIF(k.name, ''), NULLIF(k.profile_name, ''), k.phone, k.username, '')
                FROM conversations c JOIN users u ON u.id = c.assignee_id JOIN contacts k ON k.id = c.contact_id
-               WHERE c.id = ?1 AND c.unread_count > 0 AND u.disabled_at IS NULL AND u.email_on_customer = 1
-                 AND (c.emailed_at IS NULL OR c.emailed_at <= ?2)
+               WHERE c.unread_count > 0 AND c.assignee_id IS NOT NULL
+                 AND u.disabled_at IS NULL AND u.email_on_customer = 1
+                 AND c.last_inbound_at > ?1
+                 AND (c.emailed_at IS NULL OR (c.emailed_at <= ?2 AND c.last_inbound_at > c.emailed_at))
                  AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.last_seen_at > ?3)";
-    let found: Option<(String, String)> = conn
-        .prepare_cached(sql)?
-        .query_row(params![id, to_ts(now - every), to_ts(now - away)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    let Some((email, contact)) = found else {
-        return Ok(None);
-    };
-    conn.prepare_cached("UPDATE conversations SET emailed_at = ?2 WHERE id = ?1")?
-        .execute(params![id, to_ts(now)])?;
-    Ok(Email::parse(&email).ok().map(|e| (e, contact)))
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(
+            params![to_ts(now - recent), to_ts(now - every), to_ts(now - away)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::new();
+    for (id, email, contact) in rows {
+        conn.prepare_cached("UPDATE conversations SET emailed_at = ?2 WHERE id = ?1")?
+            .execute(params![id, to_ts(now)])?;
+        if let Ok(e) = Email::parse(&email) {
+            out.push((id, e, contact));
+        }
+    }
+    Ok(out)
 }
 
 /// The email of `user` when they want to hear about assignments and are active.
@@ -75,19 +90,4 @@ pub fn assign_recipient(conn: &Connection, user: UserId) -> Result<Option<Email>
         .query_row([user.0], |r| r.get(0))
         .optional()?;
     Ok(email.and_then(|e| Email::parse(&e).ok()))
-}
-
-/// Of `ids`, the conversations whose assignee wants "a customer wrote" emails and that have
-/// unread messages (a read, so ordinary webhooks cost no extra write).
-pub fn wanting_customer_email(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
-    let sql = "SELECT c.id FROM conversations c JOIN users u ON u.id = c.assignee_id
-               WHERE c.id = ?1 AND c.unread_count > 0 AND u.email_on_customer = 1";
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(found) = stmt.query_row([id], |r| r.get(0)).optional()? {
-            out.push(found);
-        }
-    }
-    Ok(out)
 }

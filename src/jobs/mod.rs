@@ -29,6 +29,9 @@ const MAIL_POLL: Duration = Duration::from_secs(10);
 
 async fn mail_loop(state: AppState) {
     loop {
+        if let Err(e) = state.crm.notify_due().await {
+            tracing::warn!(error = %e, "email notifications failed");
+        }
         let password = state.secret("smtp.password").await;
         let business = state.config.business_name();
         match mail::run_once(

@@ -34,6 +34,12 @@ async fn customer_writes(app: &mut TestApp, wamid: &str, text: &str) {
         app.post_webhook(body.to_string().as_bytes()).await.status,
         StatusCode::OK
     );
+    notify(app).await;
+}
+
+/// What the mail loop does after a webhook pokes it (never on the webhook's request path).
+async fn notify(app: &TestApp) {
+    app.state.crm.notify_due().await.expect("notifications");
 }
 
 async fn opt_in(who: &mut TestApp, fields: &[(&str, &str)]) {
@@ -145,6 +151,7 @@ async fn alerts_that_matter_are_emailed_to_admins_who_did_not_switch_them_off() 
 
     app.deliver("account_restriction").await;
     app.deliver("account_reconnected").await; // info: not emailed
+    notify(&app).await;
     let mail = queued(&app).await;
     assert_eq!(mail.len(), 1, "{mail:?}");
     assert_eq!(
@@ -153,5 +160,8 @@ async fn alerts_that_matter_are_emailed_to_admins_who_did_not_switch_them_off() 
     );
     assert!(mail[0].2.contains("The WhatsApp account is restricted"));
     app.deliver("account_restriction").await; // a retry is the same alert again: a new row
+    notify(&app).await;
     assert_eq!(queued(&app).await.len(), 2);
+    notify(&app).await;
+    assert_eq!(queued(&app).await.len(), 2, "each alert is emailed once");
 }
