@@ -74,14 +74,15 @@ impl Auth {
             .await
     }
 
-    /// Sets the password through a link (once), ending the person's other sessions.
+    /// Sets the password through a link (once), ending the person's other sessions; says who
+    /// it was for and whether it was an invitation.
     pub async fn use_link(
         &self,
         token: &str,
         password: &str,
         confirm: &str,
         client: &ClientInfo,
-    ) -> Result<User> {
+    ) -> Result<LinkFor> {
         let who = self.check_link(token).await?;
         let mut errors = Vec::new();
         check_new_password(password, Some(confirm), &mut errors);
@@ -104,7 +105,7 @@ impl Auth {
         );
         let id = who.user.id;
         self.db
-            .write(move |c| -> Result<User> {
+            .write(move |c| -> Result<LinkFor> {
                 let link = db::user_links::find(c, &token_hash)?;
                 if let Some(p) = problem(link.as_ref(), now) {
                     return Err(Error::Link(p));
@@ -120,7 +121,7 @@ impl Auth {
                 db::users::set_password(c, id, &hash, now)?;
                 db::sessions::delete_for_user(c, id)?;
                 db::audit::record(c, &entry)?;
-                Ok(who.user)
+                Ok(who)
             })
             .await
     }

@@ -96,16 +96,15 @@ pub async fn account_submit(
     Path(token): Path<String>,
     Form(f): Form<AccountForm>,
 ) -> Result<Response> {
-    let reset = state.auth.check_link(&token).await.is_ok_and(|l| !l.invite);
     match state
         .auth
         .use_link(&token, &f.password, &f.confirm, &ctx.client)
         .await
     {
-        Ok(user) => {
+        Ok(link) => {
             // The owner of the address learns of a reset (one they did not ask for, too).
-            if reset {
-                state.crm.password_changed(user.id).await?;
+            if !link.invite {
+                state.crm.password_changed(link.user.id).await?;
             }
             Ok(no_referrer(redirect_with_flash(
                 &state.cookies,
