@@ -5,7 +5,6 @@
 use super::access::{self, AdminAction, Who};
 use super::{Crm, Error, Result};
 use crate::db::{self, mail::MailRow};
-use askama::Template;
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
@@ -85,16 +84,23 @@ fn stamp(t: OffsetDateTime) -> String {
     t.format(f).unwrap_or_default()
 }
 
+/// One module per email with its text and HTML templates and a `both` that renders the pair
+/// from the same fields.
 macro_rules! mail_templates {
     ($($name:ident, $text:literal, $html:literal, { $($field:ident: $ty:ty),* });*) => {
         $(
             mod $name {
+                use askama::Template as _;
                 #[derive(askama::Template)]
                 #[template(path = $text, escape = "none")]
-                pub(super) struct Text<'a> { pub business: &'a str, $(pub $field: $ty),* }
+                struct Text<'a> { business: &'a str, $($field: $ty),* }
                 #[derive(askama::Template)]
                 #[template(path = $html)]
-                pub(super) struct Html<'a> { pub business: &'a str, $(pub $field: $ty),* }
+                struct Html<'a> { business: &'a str, $($field: $ty),* }
+                /// (plain text, HTML).
+                pub(super) fn both<'a>(business: &'a str, $($field: $ty),*) -> askama::Result<(String, String)> {
+                    Ok((Text { business, $($field),* }.render()?, Html { business, $($field),* }.render()?))
+                }
             }
         )*
     };
@@ -110,189 +116,69 @@ mail_templates! {
     alert, "mail/alert.txt", "mail/alert.html", { title: &'a str, detail: &'a str, severity: &'a str, link: &'a str }
 }
 
-/// Kind, subject, plain text and HTML of `mail` (notifications: [`render_notification`]).
+/// Kind, subject, plain text and HTML of `mail`.
 fn render(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, String)> {
-    let business = site.business.as_str();
-    let bad = |e: askama::Error| Error::Db(db::Error::Task(format!("mail template: {e}")));
-    Ok(match mail {
-        Mail::Test => {
-            let server = site.server.as_str();
-            (
-                "test",
-                format!("Test email from {business}"),
-                test_mail::Text { business, server }.render().map_err(bad)?,
-                test_mail::Html { business, server }.render().map_err(bad)?,
-            )
-        }
+    let b = site.business.as_str();
+    let (kind, subject, bodies) = match mail {
+        Mail::Test => (
+            "test",
+            format!("Test email from {b}"),
+            test_mail::both(b, &site.server),
+        ),
         Mail::Invitation {
             inviter,
             role,
             link,
             until,
-        } => {
-            let until = stamp(*until);
-            let (inviter, role, link, until) = (
-                inviter.as_str(),
-                role.as_str(),
-                link.as_str(),
-                until.as_str(),
-            );
-            (
-                "invitation",
-                format!("{inviter} invited you to {business} on FlowCRM"),
-                invitation::Text {
-                    business,
-                    inviter,
-                    role,
-                    link,
-                    until,
-                }
-                .render()
-                .map_err(bad)?,
-                invitation::Html {
-                    business,
-                    inviter,
-                    role,
-                    link,
-                    until,
-                }
-                .render()
-                .map_err(bad)?,
-            )
-        }
+        } => (
+            "invitation",
+            format!("{inviter} invited you to {b} on FlowCRM"),
+            invitation::both(b, inviter, role, link, &stamp(*until)),
+        ),
         Mail::PasswordReset { link, minutes } => (
             "password_reset",
-            format!("Reset your {business} FlowCRM password"),
-            reset::Text {
-                business,
-                link,
-                minutes: *minutes,
-            }
-            .render()
-            .map_err(bad)?,
-            reset::Html {
-                business,
-                link,
-                minutes: *minutes,
-            }
-            .render()
-            .map_err(bad)?,
+            format!("Reset your {b} FlowCRM password"),
+            reset::both(b, link, *minutes),
         ),
-        Mail::PasswordChanged { email, when } => {
-            let when = stamp(*when);
-            let login = format!("{}/login", site.public_url);
-            let (email, when, login) = (email.as_str(), when.as_str(), login.as_str());
-            (
-                "password_changed",
-                format!("Your {business} FlowCRM password was changed"),
-                changed::Text {
-                    business,
-                    email,
-                    when,
-                    login,
-                }
-                .render()
-                .map_err(bad)?,
-                changed::Html {
-                    business,
-                    email,
-                    when,
-                    login,
-                }
-                .render()
-                .map_err(bad)?,
-            )
-        }
-        _ => return render_notification(mail, site),
-    })
-}
-
-/// Kind, subject, plain text and HTML of a notification (assigned, customer wrote, alert).
-fn render_notification(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, String)> {
-    let business = site.business.as_str();
-    let bad = |e: askama::Error| Error::Db(db::Error::Task(format!("mail template: {e}")));
-    Ok(match mail {
-        Mail::Assigned { by, contact, link } => {
-            let (by, contact, link) = (by.as_str(), contact.as_str(), link.as_str());
-            (
-                "assigned",
-                format!("{by} assigned you the conversation with {contact}"),
-                assigned::Text {
-                    business,
-                    by,
-                    contact,
-                    link,
-                }
-                .render()
-                .map_err(bad)?,
-                assigned::Html {
-                    business,
-                    by,
-                    contact,
-                    link,
-                }
-                .render()
-                .map_err(bad)?,
-            )
-        }
-        Mail::CustomerWrote { contact, link } => {
-            let (contact, link) = (contact.as_str(), link.as_str());
-            (
-                "customer_wrote",
-                format!("{contact} wrote to {business} on WhatsApp"),
-                wrote::Text {
-                    business,
-                    contact,
-                    link,
-                }
-                .render()
-                .map_err(bad)?,
-                wrote::Html {
-                    business,
-                    contact,
-                    link,
-                }
-                .render()
-                .map_err(bad)?,
-            )
-        }
+        Mail::PasswordChanged { email, when } => (
+            "password_changed",
+            format!("Your {b} FlowCRM password was changed"),
+            changed::both(
+                b,
+                email,
+                &stamp(*when),
+                &format!("{}/login", site.public_url),
+            ),
+        ),
+        Mail::Assigned { by, contact, link } => (
+            "assigned",
+            format!("{by} assigned you the conversation with {contact}"),
+            assigned::both(b, by, contact, link),
+        ),
+        Mail::CustomerWrote { contact, link } => (
+            "customer_wrote",
+            format!("{contact} wrote to {b} on WhatsApp"),
+            wrote::both(b, contact, link),
+        ),
         Mail::Alert {
             title,
             detail,
             severity,
-        } => {
-            let link = format!("{}/settings/alerts", site.public_url);
-            let (title, detail, severity, link) = (
-                title.as_str(),
-                detail.as_str(),
-                severity.as_str(),
-                link.as_str(),
-            );
-            (
-                "alert",
-                format!("WhatsApp alert for {business}: {title}"),
-                alert::Text {
-                    business,
-                    title,
-                    detail,
-                    severity,
-                    link,
-                }
-                .render()
-                .map_err(bad)?,
-                alert::Html {
-                    business,
-                    title,
-                    detail,
-                    severity,
-                    link,
-                }
-                .render()
-                .map_err(bad)?,
-            )
-        }
-        _ => return Err(Error::Db(db::Error::Task("not a notification".into()))),
-    })
+        } => (
+            "alert",
+            format!("WhatsApp alert for {b}: {title}"),
+            alert::both(
+                b,
+                title,
+                detail,
+                severity,
+                &format!("{}/settings/alerts", site.public_url),
+            ),
+        ),
+    };
+    let (text, html) =
+        bodies.map_err(|e| Error::Db(db::Error::Task(format!("mail template: {e}"))))?;
+    Ok((kind, subject, text, html))
 }
 
 /// Queues `mail` to `to` in the current transaction (when email is set up; otherwise nothing,

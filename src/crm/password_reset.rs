@@ -35,10 +35,12 @@ impl Crm {
                     None => None,
                 };
                 // Invited people who never set a password use their invitation instead.
-                let eligible = user.filter(|u| {
-                    u.disabled_at.is_none()
-                        && !db::user_links::pending_invite(c, u.id, now).unwrap_or(true)
-                });
+                let eligible = match user {
+                    Some(u) if u.disabled_at.is_none() => {
+                        (!db::user_links::pending_invite(c, u.id, now)?).then_some(u)
+                    }
+                    _ => None,
+                };
                 let outcome = match &eligible {
                     Some(u) if site.mail => {
                         let expires = now + Duration::minutes(RESET_MINUTES);
