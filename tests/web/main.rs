@@ -32,6 +32,7 @@ mod orders;
 mod outbound;
 mod permissions;
 mod records;
+mod route_rules;
 mod setup;
 mod shell;
 pub mod start_conversation;
