@@ -11,6 +11,11 @@ use axum::http::StatusCode;
 use flowcrm::model::Role;
 use serde_json::{Value, json};
 
+/// `path` of the API with key `k`, as JSON.
+async fn get_json(app: &mut TestApp, k: &str, path: &str) -> Value {
+    json_of(&call(app, "GET", path, Some(k), None).await.body)
+}
+
 fn json_of(body: &str) -> Value {
     serde_json::from_str(body).expect("json")
 }
@@ -24,17 +29,7 @@ async fn marketing_preferences_are_recorded_in_the_consent_ledger_and_refuse_mar
     app.deliver("preference_stop").await; // a retry changes nothing
     let (_, k) = key(&app, Role::Admin).await;
     let contact = app.count("SELECT id FROM contacts").await;
-    let c = json_of(
-        &call(
-            &mut app,
-            "GET",
-            &format!("/contacts/{contact}"),
-            Some(&k),
-            None,
-        )
-        .await
-        .body,
-    );
+    let c = get_json(&mut app, &k, &format!("/contacts/{contact}")).await;
     assert_eq!(c["opt_in"], "out");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM consent_events WHERE source = 'WhatsApp marketing preference' AND state = 'out'").await,
@@ -67,34 +62,14 @@ async fn marketing_preferences_are_recorded_in_the_consent_ledger_and_refuse_mar
     );
 
     app.deliver("preference_resume").await;
-    let c = json_of(
-        &call(
-            &mut app,
-            "GET",
-            &format!("/contacts/{contact}"),
-            Some(&k),
-            None,
-        )
-        .await
-        .body,
-    );
+    let c = get_json(&mut app, &k, &format!("/contacts/{contact}")).await;
     assert_eq!(c["opt_in"], "in", "resume opts back in");
     // Meta retries the older stop late: the newer resume stands.
     let late = String::from_utf8(crate::helpers::fixture("preference_stop"))
         .expect("utf8")
         .replace("marketing messages\"", "marketing messages (retried)\"");
     app.post_webhook(late.as_bytes()).await;
-    let c = json_of(
-        &call(
-            &mut app,
-            "GET",
-            &format!("/contacts/{contact}"),
-            Some(&k),
-            None,
-        )
-        .await
-        .body,
-    );
+    let c = get_json(&mut app, &k, &format!("/contacts/{contact}")).await;
     assert_eq!(c["opt_in"], "in");
 }
 
