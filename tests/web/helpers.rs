@@ -196,6 +196,16 @@ impl TestApp {
         self.post_form(path, &all).await
     }
 
+    /// An admin adds a team member on the team page (the invitation is emailed or shown).
+    pub async fn invite(&mut self, name: &str, email: &str, role: &str) -> TestResponse {
+        self.submit(
+            "/settings/team",
+            "/settings/team",
+            &[("name", name), ("email", email), ("role", role)],
+        )
+        .await
+    }
+
     pub async fn login(&mut self, email: &str, password: &str) -> TestResponse {
         self.submit(
             "/login",

@@ -247,17 +247,7 @@ async fn an_invitation_arrives_by_plain_smtp_and_its_link_works_once_with_its_ro
     let sink = Sink::start(false, None, None);
     let mut app = app_with(&sink, None).await;
     app.logged_in_as("owner@loja.example", Role::Admin).await;
-    let r = app
-        .submit(
-            "/settings/team",
-            "/settings/team",
-            &[
-                ("name", "Bia"),
-                ("email", "bia@loja.example"),
-                ("role", "agent"),
-            ],
-        )
-        .await;
+    let r = app.invite("Bia", "bia@loja.example", "agent").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
         r.body.contains("Emailed to Bia"),
@@ -316,16 +306,7 @@ async fn an_invitation_arrives_by_plain_smtp_and_its_link_works_once_with_its_ro
     );
 
     // Another invitation, unused for 8 days: expired, and it says whom to ask.
-    app.submit(
-        "/settings/team",
-        "/settings/team",
-        &[
-            ("name", "Caio"),
-            ("email", "caio@loja.example"),
-            ("role", "admin"),
-        ],
-    )
-    .await;
+    app.invite("Caio", "caio@loja.example", "admin").await;
     send_mail(&app).await;
     let caio = link_path(&received(&sink, 2).await[1]);
     app.clock.advance(time::Duration::days(8));

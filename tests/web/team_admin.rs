@@ -27,17 +27,7 @@ async fn id_of(app: &TestApp, email: &'static str) -> i64 {
 async fn an_added_person_sets_their_password_once_with_the_link_and_signs_in() {
     let mut owner = TestApp::spawn().await;
     owner.logged_in_as("owner@shop.example", Role::Admin).await;
-    let r = owner
-        .submit(
-            "/settings/team",
-            "/settings/team",
-            &[
-                ("name", "Bia Souza"),
-                ("email", "Bia@Shop.example"),
-                ("role", "agent"),
-            ],
-        )
-        .await;
+    let r = owner.invite("Bia Souza", "Bia@Shop.example", "agent").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Invitation for Bia Souza"));
     let link = link_in(&r.body);
@@ -342,17 +332,7 @@ async fn the_last_admin_cannot_be_demoted_disabled_or_deleted_and_agents_cannot_
 async fn without_email_the_admin_hands_the_link_over() {
     let mut app = TestApp::spawn().await;
     app.logged_in_as("owner@loja.example", Role::Admin).await;
-    let r = app
-        .submit(
-            "/settings/team",
-            "/settings/team",
-            &[
-                ("name", "Bia"),
-                ("email", "bia@loja.example"),
-                ("role", "agent"),
-            ],
-        )
-        .await;
+    let r = app.invite("Bia", "bia@loja.example", "agent").await;
     assert!(r.body.contains("/account/"), "the link is shown");
     assert_eq!(app.count("SELECT COUNT(*) FROM mail_outbox").await, 0);
 }
@@ -363,17 +343,7 @@ async fn without_email_the_admin_hands_the_link_over() {
 async fn a_common_password_is_refused_with_a_clear_message() {
     let mut app = TestApp::spawn().await;
     app.logged_in_as("owner@loja.example", Role::Admin).await;
-    let r = app
-        .submit(
-            "/settings/team",
-            "/settings/team",
-            &[
-                ("name", "Bia"),
-                ("email", "bia@loja.example"),
-                ("role", "agent"),
-            ],
-        )
-        .await;
+    let r = app.invite("Bia", "bia@loja.example", "agent").await;
     let link = link_in(&r.body);
     let mut bia = app.other_browser();
     for (typed, says) in [
@@ -511,17 +481,7 @@ async fn agents_cannot_send_test_email_withdraw_links_or_end_someone_elses_sessi
     })
     .await;
     owner.logged_in_as("owner@loja.example", Role::Admin).await;
-    let r = owner
-        .submit(
-            "/settings/team",
-            "/settings/team",
-            &[
-                ("name", "Bia"),
-                ("email", "bia@loja.example"),
-                ("role", "agent"),
-            ],
-        )
-        .await;
+    let r = owner.invite("Bia", "bia@loja.example", "agent").await;
     assert_eq!(r.status, StatusCode::OK);
     let bia = id_of(&owner, "bia@loja.example").await;
     let owner_session = owner
