@@ -124,7 +124,8 @@ impl AppState {
             s.login_free_attempts,
             time::Duration::seconds(s.login_max_backoff_secs.into()),
         );
-        let auth = Auth::new(db.clone(), clock.clone(), policy, throttle);
+        let auth =
+            Auth::new(db.clone(), clock.clone(), policy, throttle).with_key(vault.sealing_key());
         let cookies = CookieConfig::new(config.is_https());
         let mut crm = Crm::new(
             db.clone(),

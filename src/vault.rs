@@ -149,6 +149,13 @@ impl Vault {
         Ok(())
     }
 
+    /// The master key, for the accounts service to seal two-factor secrets with (each bound
+    /// to its user by name, so they never mix with the named secrets here).
+    #[must_use]
+    pub fn sealing_key(&self) -> Arc<MasterKey> {
+        self.key.clone()
+    }
+
     /// Encrypts `value` for storage under `name` (a use case stores it in its own transaction).
     pub fn seal(&self, name: &str, value: &Secret) -> Result<Vec<u8>, VaultError> {
         if !STORED_SECRETS.contains(&name) {

@@ -22,6 +22,20 @@ pub struct LoginOk {
     pub token: String,
     /// The stored session.
     pub session: ActiveSession,
+    /// The second factor was a recovery code (the person is told by email).
+    pub used_recovery_code: bool,
+}
+
+/// How long the code may take after a right password.
+const CODE_OWED_FOR: Duration = Duration::minutes(10);
+
+/// What a new session is.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Stage {
+    /// Fully signed in; the audit action to record.
+    SignedIn(&'static str),
+    /// The password was right and the two-factor code is owed.
+    CodeOwed,
 }
 
 /// Only refresh `last_seen_at` this often, to keep page views read-only.
@@ -73,24 +87,41 @@ impl Auth {
             return Err(Error::InvalidCredentials);
         };
         self.throttle.succeeded(attempt);
-        self.start_session(&user, client, replaces, "login.success")
+        let id = user.id;
+        let second_factor = self
+            .db
+            .read(move |c| db::two_factor::get(c, id))
+            .await?
+            .is_some_and(|s| s.enabled_at.is_some());
+        if second_factor {
+            // The password was right; the session opens nothing until the code is given.
+            return self
+                .start_session(&user, client, replaces, Stage::CodeOwed)
+                .await;
+        }
+        self.start_session(&user, client, replaces, Stage::SignedIn("login.success"))
             .await
     }
 
-    /// Creates a session for `user`, ending `replaces`, and records `action` in the audit log.
+    /// Creates a session for `user`, ending `replaces` (a new id every time), and records the
+    /// stage in the audit log.
     pub(super) async fn start_session(
         &self,
         user: &User,
         client: &ClientInfo,
         replaces: Option<i64>,
-        action: &'static str,
+        stage: Stage,
     ) -> Result<LoginOk> {
         let now = self.clock.now();
+        let (action, pending, lifetime) = match stage {
+            Stage::SignedIn(action) => (action, false, self.policy.max_age),
+            Stage::CodeOwed => ("login.password_ok", true, CODE_OWED_FOR),
+        };
         let token = crypto::random_token()?;
         let csrf = crypto::random_token()?;
         let hash = crypto::hash_token(&token);
         let (user, client) = (user.clone(), client.clone());
-        let expires_at = now + self.policy.max_age;
+        let expires_at = now + lifetime;
         let session = self
             .db
             .write(move |c| -> crate::db::Result<_> {
@@ -105,6 +136,7 @@ impl Auth {
                     expires_at,
                     ip: &client.ip,
                     user_agent: &client.user_agent,
+                    pending_second_factor: pending,
                 };
                 let id = db::sessions::insert(c, &new)?;
                 db::users::touch_login(c, user.id, now)?;
@@ -115,10 +147,19 @@ impl Auth {
                     user,
                     csrf_token: csrf,
                     last_seen_at: now,
+                    two_factor: db::sessions::SecondFactor {
+                        pending,
+                        on: pending,
+                        ..Default::default()
+                    },
                 })
             })
             .await?;
-        Ok(LoginOk { token, session })
+        Ok(LoginOk {
+            token,
+            session,
+            used_recovery_code: false,
+        })
     }
 
     /// The live session for a cookie token, refreshing its idle timer.
@@ -128,7 +169,17 @@ impl Auth {
         let idle = self.policy.idle;
         let found = self
             .db
-            .read(move |c| db::sessions::find_active(c, &hash, now, idle))
+            .read(move |c| -> db::Result<_> {
+                let Some(mut s) = db::sessions::find_active(c, &hash, now, idle)? else {
+                    return Ok(None);
+                };
+                if !s.two_factor.on {
+                    let policy = db::two_factor::policy(c)?;
+                    s.two_factor.enrol_by =
+                        super::enrol_by(&s.two_factor, policy, s.user.created_at);
+                }
+                Ok(Some(s))
+            })
             .await?;
         if let Some(s) = &found
             && now - s.last_seen_at >= TOUCH_EVERY

@@ -6,12 +6,14 @@ mod login;
 mod sessions;
 mod setup;
 mod throttle;
+mod two_factor;
 mod users;
 
 pub use links::{LinkFor, LinkProblem};
 pub use login::{LoginOk, SessionPolicy};
 pub use setup::SetupLink;
 pub use throttle::Throttle;
+pub use two_factor::{Enrolment, RECOVERY_CODES, Status as TwoFactorStatus, enrol_by};
 pub use users::NewUserInput;
 
 use crate::clock::SharedClock;
@@ -31,6 +33,9 @@ pub enum Error {
     /// Wrong email or password (deliberately not saying which).
     #[error("wrong email or password")]
     InvalidCredentials,
+    /// A wrong, used or expired two-factor code at sign-in.
+    #[error("wrong two-factor code")]
+    InvalidCode,
     /// Too many failed logins; try again after this many seconds.
     #[error("too many failed logins; try again in {0} s")]
     Throttled(u64),
@@ -73,7 +78,7 @@ pub struct ClientInfo {
 }
 
 /// The accounts service; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Auth {
     db: Db,
     clock: SharedClock,
@@ -81,6 +86,16 @@ pub struct Auth {
     throttle: Arc<Throttle>,
     /// "Forgot your password?" requests, per IP and per address (every request counts).
     reset_requests: Arc<Throttle>,
+    /// Two-factor codes, per IP and per person (throttled like passwords).
+    codes: Arc<Throttle>,
+    /// Seals two-factor secrets (`None` in the CLI, which never reads one).
+    key: Option<Arc<crate::crypto::MasterKey>>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Auth")
+    }
 }
 
 impl Auth {
@@ -91,6 +106,8 @@ impl Auth {
             db,
             clock,
             policy,
+            codes: Arc::new(throttle.like()),
+            key: None,
             throttle: Arc::new(throttle),
             reset_requests: Arc::new(Throttle::new(3, time::Duration::minutes(15))),
         }

@@ -1,5 +1,6 @@
 //! First-run setup: a one-time link printed in the log lets the owner create the first admin.
 
+use super::login::Stage;
 use super::{Auth, ClientInfo, Error, LoginOk, NewUserInput, Result, audit, hash_password};
 use crate::crypto;
 use crate::db;
@@ -100,7 +101,7 @@ impl Auth {
                 Ok(user)
             })
             .await?;
-        self.start_session(&user, client, None, "login.success")
+        self.start_session(&user, client, None, Stage::SignedIn("login.success"))
             .await
     }
 }

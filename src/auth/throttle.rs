@@ -50,6 +50,12 @@ impl Throttle {
         }
     }
 
+    /// A new, empty throttle with the same limits.
+    #[must_use]
+    pub fn like(&self) -> Self {
+        Self::new(self.free_attempts, self.max_backoff)
+    }
+
     /// Reserves an attempt, or says how many seconds to wait before one is allowed.
     pub fn begin(&self, ip: &str, account: &str, now: OffsetDateTime) -> Result<Attempt, u64> {
         let attempt = Attempt {

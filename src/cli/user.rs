@@ -61,6 +61,13 @@ pub enum UserCommand {
         #[arg(long)]
         reassign: Option<String>,
     },
+    /// Reset a user's two-factor sign-in (a lost phone and lost recovery codes): their
+    /// sessions end and they set it up again at their next sign-in.
+    ResetTwoFactor {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+    },
     /// Print a one-time link with which the user sets a new password (valid 24 hours).
     ResetLink {
         /// The user's email.
@@ -120,6 +127,11 @@ async fn team(loaded: &Loaded, db: &crate::db::Db, cmd: UserCommand) -> anyhow::
             };
             let n = crm.delete_member(id, to, CLI_ADMIN, actor).await?;
             println!("deleted {email}; {n} conversation(s) handed on");
+        }
+        UserCommand::ResetTwoFactor { email } => {
+            let id = id_of(db, &email).await?;
+            crm.reset_two_factor(id, CLI_ADMIN, actor).await?;
+            println!("reset two-factor for {email}; they set it up again at their next sign-in");
         }
         UserCommand::ResetLink { email } => {
             let id = id_of(db, &email).await?;

@@ -69,6 +69,15 @@ pub enum Mail {
         /// `critical` or `warning`.
         severity: String,
     },
+    /// The account's two-factor sign-in changed.
+    TwoFactor {
+        /// The account.
+        email: String,
+        /// What happened, in a sentence.
+        what: String,
+        /// When.
+        when: OffsetDateTime,
+    },
     /// The account's password was changed.
     PasswordChanged {
         /// The account.
@@ -111,6 +120,7 @@ mail_templates! {
     invitation, "mail/invitation.txt", "mail/invitation.html", { inviter: &'a str, role: &'a str, link: &'a str, until: &'a str };
     reset, "mail/password_reset.txt", "mail/password_reset.html", { link: &'a str, minutes: i64 };
     changed, "mail/password_changed.txt", "mail/password_changed.html", { email: &'a str, when: &'a str, login: &'a str };
+    two_factor, "mail/two_factor.txt", "mail/two_factor.html", { email: &'a str, what: &'a str, when: &'a str, settings: &'a str };
     assigned, "mail/assigned.txt", "mail/assigned.html", { by: &'a str, contact: &'a str, link: &'a str };
     wrote, "mail/customer_wrote.txt", "mail/customer_wrote.html", { contact: &'a str, link: &'a str };
     alert, "mail/alert.txt", "mail/alert.html", { title: &'a str, detail: &'a str, severity: &'a str, link: &'a str }
@@ -139,6 +149,17 @@ fn render(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, Str
             "password_reset",
             format!("Reset your {b} FlowCRM password"),
             reset::both(b, link, *minutes),
+        ),
+        Mail::TwoFactor { email, what, when } => (
+            "two_factor",
+            format!("Two-factor sign-in changed on your {b} FlowCRM account"),
+            two_factor::both(
+                b,
+                email,
+                what,
+                &stamp(*when),
+                &format!("{}/settings/two-factor", site.public_url),
+            ),
         ),
         Mail::PasswordChanged { email, when } => (
             "password_changed",

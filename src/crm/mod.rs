@@ -38,6 +38,7 @@ pub mod tags;
 pub mod team;
 mod team_links;
 pub mod templates;
+pub mod two_factor;
 
 pub use error::{Error, Result};
 pub use service::{Crm, MetaLink};

@@ -231,5 +231,7 @@ impl MasterKey {
     }
 }
 
+pub mod totp;
+
 #[cfg(test)]
 mod tests;

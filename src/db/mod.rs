@@ -29,6 +29,7 @@ pub mod setup_tokens;
 pub mod statuses;
 pub mod tags;
 pub mod templates;
+pub mod two_factor;
 pub mod user_links;
 pub mod users;
 pub mod webhook_log;

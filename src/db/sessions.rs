@@ -22,6 +22,8 @@ pub struct NewSession<'a> {
     pub ip: &'a str,
     /// Browser at login (truncated).
     pub user_agent: &'a str,
+    /// The password was right and the second factor is still owed.
+    pub pending_second_factor: bool,
 }
 
 /// A live session with its user.
@@ -35,13 +37,29 @@ pub struct ActiveSession {
     pub csrf_token: String,
     /// Last request seen.
     pub last_seen_at: OffsetDateTime,
+    /// Where the person stands with two-factor.
+    pub two_factor: SecondFactor,
+}
+
+/// A session's two-factor standing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecondFactor {
+    /// The password was right and the code is still owed: this session opens nothing else.
+    pub pending: bool,
+    /// The person has two-factor on.
+    pub on: bool,
+    /// An admin reset their two-factor: they must set it up again before anything else.
+    pub reset: bool,
+    /// When the team's rule requires them to have it on by (set by `auth`, not the store).
+    pub enrol_by: Option<OffsetDateTime>,
 }
 
 /// Stores a session and returns its id.
 pub fn insert(conn: &Connection, s: &NewSession<'_>) -> Result<i64> {
     let sql = "INSERT INTO sessions
-                 (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
-               VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)";
+                 (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent,
+                  pending_second_factor)
+               VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)";
     conn.prepare_cached(sql)?.execute(params![
         s.token_hash,
         s.user_id.0,
@@ -49,7 +67,8 @@ pub fn insert(conn: &Connection, s: &NewSession<'_>) -> Result<i64> {
         to_ts(s.now),
         to_ts(s.expires_at),
         s.ip,
-        s.user_agent
+        s.user_agent,
+        s.pending_second_factor
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -62,8 +81,9 @@ pub fn find_active(
     now: OffsetDateTime,
     idle_after: time::Duration,
 ) -> Result<Option<ActiveSession>> {
-    let sql = "SELECT s.id, s.csrf_token, s.last_seen_at,
-                      u.id, u.email, u.name, u.role, u.disabled_at, u.created_at, u.last_login_at
+    let sql = "SELECT s.id, s.csrf_token, s.last_seen_at, u.id, s.pending_second_factor,
+                      u.two_factor_reset_at IS NOT NULL,
+                      EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL)
                FROM sessions s JOIN users u ON u.id = s.user_id
                WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3
                  AND u.disabled_at IS NULL";
@@ -76,10 +96,16 @@ pub fn find_active(
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
+                SecondFactor {
+                    pending: r.get(4)?,
+                    reset: r.get(5)?,
+                    on: r.get(6)?,
+                    enrol_by: None,
+                },
             ))
         })
         .optional()?;
-    let Some((id, csrf_token, last_seen, user_id)) = row else {
+    let Some((id, csrf_token, last_seen, user_id, two_factor)) = row else {
         return Ok(None);
     };
     let Some(user) = super::users::get(conn, UserId(user_id))? else {
@@ -90,6 +116,7 @@ pub fn find_active(
         user,
         csrf_token,
         last_seen_at: from_ts(last_seen),
+        two_factor,
     }))
 }
 
@@ -156,6 +183,7 @@ pub fn for_user(
 ) -> Result<Vec<SessionRow>> {
     let sql = "SELECT id, ip, user_agent, created_at, last_seen_at FROM sessions
                WHERE user_id = ?1 AND expires_at > ?2 AND last_seen_at > ?3
+                 AND pending_second_factor = 0
                ORDER BY last_seen_at DESC, id DESC";
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(

@@ -63,14 +63,24 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let next = safe_next(form.next.as_deref());
-    let replaces = ctx.session.as_ref().map(|s| s.id);
+    let replaces = ctx
+        .session
+        .as_ref()
+        .or(ctx.code_owed.as_ref())
+        .map(|s| s.id);
     let (status, error, retry) = match state
         .auth
         .login(&form.email, &form.password, &ctx.client, replaces)
         .await
     {
         Ok(ok) => {
-            let mut resp = see_other(&next);
+            let to = if ok.session.two_factor.pending {
+                let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+                format!("/login/two-factor?{q}")
+            } else {
+                next
+            };
+            let mut resp = see_other(&to);
             resp.headers_mut()
                 .append(header::SET_COOKIE, state.cookies.session(&ok.token));
             return Ok(resp);
@@ -111,5 +121,90 @@ pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<
     );
     resp.headers_mut()
         .append(header::SET_COOKIE, state.cookies.clear_session());
+    Ok(resp)
+}
+
+/// The code step of signing in.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/two_factor.html")]
+pub struct CodePage {
+    layout: Layout,
+    next: String,
+    error: String,
+}
+
+/// `GET /login/two-factor`: asks for the code after a right password.
+pub async fn code_form(Ctx(ctx): Ctx, Query(q): Query<LoginQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if ctx.code_owed.is_none() {
+        return see_other(if ctx.session.is_some() {
+            &next
+        } else {
+            "/login"
+        });
+    }
+    CodePage {
+        layout: Layout::new(&ctx, "Two-factor code", Nav::None),
+        next,
+        error: String::new(),
+    }
+    .into_response()
+}
+
+/// Body of `POST /login/two-factor`.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+/// `POST /login/two-factor`: a code from the app or a recovery code finishes signing in.
+pub async fn code_submit(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    let next = safe_next(form.next.as_deref());
+    let Some(waiting) = &ctx.code_owed else {
+        return Ok(redirect_with_flash(
+            &state.cookies,
+            "/login",
+            FlashKind::Error,
+            "Sign in again: the time for the code ran out.",
+        ));
+    };
+    let (status, error, retry) = match state.auth.second_factor(waiting, &form.code, &ctx.client).await {
+        Ok(ok) => {
+            if ok.used_recovery_code {
+                let change = crate::crm::two_factor::Change::RecoveryCodeUsed;
+                state.crm.two_factor_changed(ok.session.user.id, change).await?;
+            }
+            let mut resp = see_other(&next);
+            resp.headers_mut()
+                .append(header::SET_COOKIE, state.cookies.session(&ok.token));
+            return Ok(resp);
+        }
+        Err(AuthError::InvalidCode) => (
+            StatusCode::UNAUTHORIZED,
+            "That code is not right, or was used already. Type the newest code your app shows, or a recovery code.".to_string(),
+            None,
+        ),
+        Err(AuthError::Throttled(secs)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many wrong codes. Wait {secs} seconds, then try again."),
+            Some(secs),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = CodePage {
+        layout: Layout::new(&ctx, "Two-factor code", Nav::None),
+        next,
+        error,
+    };
+    let mut resp = (status, page).into_response();
+    if let Some(secs) = retry {
+        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    }
     Ok(resp)
 }

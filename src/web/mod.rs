@@ -168,6 +168,28 @@ fn settings_routes() -> Router<AppState> {
         .route("/settings/team/{id}/reset-link", post(team::reset_link))
         .route("/settings/team/{id}/revoke-links", post(team::revoke_links))
         .route("/settings/team/{id}/end-sessions", post(team::end_sessions))
+        .route(
+            "/settings/team/{id}/reset-two-factor",
+            post(team::reset_two_factor),
+        )
+        .route("/settings/team/two-factor", post(team::two_factor_rule))
+        .route("/settings/two-factor", get(settings::two_factor_page))
+        .route(
+            "/settings/two-factor/start",
+            post(settings::start_two_factor),
+        )
+        .route(
+            "/settings/two-factor/confirm",
+            post(settings::confirm_two_factor),
+        )
+        .route(
+            "/settings/two-factor/recovery-codes",
+            post(settings::new_recovery_codes),
+        )
+        .route(
+            "/settings/two-factor/off",
+            post(settings::turn_off_two_factor),
+        )
 }
 
 /// Every route of the app, with its middleware.
@@ -178,6 +200,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/password/forgot",
             get(password_reset::forgot_form).post(password_reset::forgot_submit),
+        )
+        .route(
+            "/login/two-factor",
+            get(auth::code_form).post(auth::code_submit),
         )
         .route("/logout", post(auth::logout))
         .route("/setup/{token}", get(setup::form).post(setup::submit))

@@ -3,14 +3,17 @@
 use super::{RequestCtx, client_info};
 use crate::app::AppState;
 use crate::crypto;
+use crate::db::sessions::ActiveSession;
 use crate::web::cookies::parse_flash;
 use crate::web::error::AppError;
+use crate::web::forms::see_other;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use time::OffsetDateTime;
 
 /// Largest form body read for the CSRF check.
 pub(super) const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -158,10 +161,21 @@ pub async fn session_and_csrf(
         }
     }
 
+    // A session that still owes its two-factor code opens only the code page.
+    let (session, code_owed) = match session {
+        Some(s) if s.two_factor.pending => (None, Some(s)),
+        other => (other, None),
+    };
+    if let Some(s) = &session
+        && let Some(to) = two_factor_gate(s, &path, state.clock.now())
+    {
+        return see_other(to);
+    }
     let page_load = req.method() == Method::GET && !path.starts_with("/api/");
     let (zone, unread) = zone_and_unread(&state, session.as_ref(), page_load).await;
     req.extensions_mut().insert(RequestCtx {
         session,
+        code_owed,
         csrf_token,
         flash,
         client,
@@ -184,11 +198,27 @@ pub async fn session_and_csrf(
     resp
 }
 
+/// Pages someone who must set up two-factor may still open.
+const OPEN_WHILE_ENROLLING: &[&str] = &["/settings/two-factor", "/logout"];
+
+/// Where to send someone who must set up two-factor now (an admin reset it, or the team's grace
+/// period is over): the set-up page, whatever they asked for. Never a lock-out: that page and
+/// signing out stay open.
+fn two_factor_gate(
+    session: &ActiveSession,
+    path: &str,
+    now: OffsetDateTime,
+) -> Option<&'static str> {
+    let due = session.two_factor.enrol_by.is_some_and(|by| by <= now);
+    (due && !path.starts_with("/api/") && !OPEN_WHILE_ENROLLING.iter().any(|p| path.starts_with(p)))
+        .then_some("/settings/two-factor")
+}
+
 /// The viewer's time zone (their own, else the business's) and, on signed-in page loads, their
 /// unread count (for the tab title and the Inbox item).
 async fn zone_and_unread(
     state: &AppState,
-    session: Option<&crate::db::sessions::ActiveSession>,
+    session: Option<&ActiveSession>,
     page_load: bool,
 ) -> (crate::model::Zone, i64) {
     let zone = session

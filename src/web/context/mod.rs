@@ -35,6 +35,8 @@ const MAX_USER_AGENT: usize = 200;
 pub struct RequestCtx {
     /// The logged-in session, if any.
     pub session: Option<ActiveSession>,
+    /// A session whose password was right and whose two-factor code is still owed.
+    pub code_owed: Option<ActiveSession>,
     /// Token that this request's forms must carry.
     pub csrf_token: String,
     /// One-shot message from the previous request.

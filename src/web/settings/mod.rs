@@ -6,6 +6,7 @@ mod alerts;
 mod audit;
 mod email;
 mod sessions;
+mod two_factor;
 mod webhooks;
 mod whatsapp;
 
@@ -26,6 +27,7 @@ pub use alerts::*;
 pub use audit::*;
 pub use email::*;
 pub use sessions::*;
+pub use two_factor::*;
 pub use webhooks::*;
 pub use whatsapp::*;
 

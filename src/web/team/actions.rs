@@ -113,6 +113,62 @@ pub async fn end_sessions(
     done(&state, r, "Signed out everywhere: they must sign in again.")
 }
 
+/// `POST /settings/team/{id}/reset-two-factor`: they set two-factor up again at next sign-in.
+pub async fn reset_two_factor(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let r = state
+        .crm
+        .reset_two_factor(UserId(id), user.who(), user.actor())
+        .await;
+    done(
+        &state,
+        r,
+        "Two-factor reset: they were signed out and will set it up again when they next sign in.",
+    )
+}
+
+/// Body of `POST /settings/team/two-factor`.
+#[derive(Deserialize)]
+pub struct RuleForm {
+    /// "on" when ticked.
+    #[serde(default)]
+    required: Option<String>,
+    #[serde(default)]
+    grace_days: String,
+}
+
+/// `POST /settings/team/two-factor`: the team's rule.
+pub async fn two_factor_rule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<RuleForm>,
+) -> Result<Response> {
+    let grace = f.grace_days.trim();
+    let Ok(days) = (if grace.is_empty() {
+        Ok(0)
+    } else {
+        grace.parse::<u32>()
+    }) else {
+        let e = crate::crm::Error::field("grace_days", "Give a whole number of days (0 for none).");
+        return done(&state, Err(e), "");
+    };
+    let required = f.required.is_some();
+    let r = state
+        .crm
+        .set_two_factor_rule(required, days, user.who(), user.actor())
+        .await
+        .map(|_| ());
+    let ok = if required {
+        "Two-factor is now required for everyone. Members without it are asked to set it up."
+    } else {
+        "Two-factor is now optional."
+    };
+    done(&state, r, ok)
+}
+
 /// Body of `POST /settings/team/{id}/delete`.
 #[derive(Deserialize)]
 pub struct DeleteForm {

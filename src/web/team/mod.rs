@@ -35,6 +35,8 @@ pub struct MemberRow {
     invited: bool,
     me: bool,
     last_login: String,
+    /// Since when they have two-factor on; empty when off.
+    two_factor_since: String,
 }
 
 /// A link just issued, shown once.
@@ -59,6 +61,10 @@ pub struct TeamPage {
     new_name: String,
     new_email: String,
     new_role: String,
+    /// The team's two-factor rule.
+    rule_required: bool,
+    rule_grace_days: u32,
+    rule_since: String,
 }
 
 pub(super) fn issued(
@@ -87,10 +93,16 @@ pub(super) async fn page(
     access::require(user.who(), AdminAction::Team)?;
     let me = user.session.user.id;
     let now = state.clock.now();
-    let invited = state
+    let (invited, with_two_factor) = state
         .db
-        .read(move |c| crate::db::user_links::pending_invites(c, now))
+        .read(move |c| -> crate::db::Result<_> {
+            Ok((
+                crate::db::user_links::pending_invites(c, now)?,
+                crate::db::two_factor::enabled_users(c)?,
+            ))
+        })
         .await?;
+    let rule = state.crm.two_factor_rule().await?;
     let members = state
         .auth
         .list_users()
@@ -104,6 +116,11 @@ pub(super) async fn page(
             disabled: u.disabled_at.is_some(),
             invited: invited.contains(&u.id),
             me: u.id == me,
+            two_factor_since: with_two_factor
+                .iter()
+                .find(|(id, _)| *id == u.id)
+                .map(|(_, t)| crate::web::when::stamp(&user.ctx.zone, *t))
+                .unwrap_or_default(),
             last_login: u.last_login_at.map_or_else(
                 || "never".into(),
                 |t| crate::web::when::stamp(&user.ctx.zone, t),
@@ -118,6 +135,12 @@ pub(super) async fn page(
         new_name: typed.map(|t| t.name.clone()).unwrap_or_default(),
         new_email: typed.map(|t| t.email.clone()).unwrap_or_default(),
         new_role: typed.map_or_else(|| "agent".into(), |t| t.role.clone()),
+        rule_required: rule.required_since.is_some(),
+        rule_grace_days: rule.grace_days,
+        rule_since: rule
+            .required_since
+            .map(|t| crate::web::when::stamp(&user.ctx.zone, t))
+            .unwrap_or_default(),
     })
 }
 
