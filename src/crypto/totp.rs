@@ -39,6 +39,14 @@ pub fn secret_text(secret: &[u8]) -> String {
     Secret::from(secret.to_vec()).to_base32()
 }
 
+/// The secret back from its text form; `None` when it is not base32.
+#[must_use]
+pub fn secret_from_text(text: &str) -> Option<Vec<u8>> {
+    Secret::try_from_base32(text.trim())
+        .ok()
+        .map(|s| s.as_bytes().to_vec())
+}
+
 /// The `otpauth://totp/...` address an authenticator app reads from the QR code.
 #[must_use]
 pub fn otpauth_uri(secret: &[u8], issuer: &str, account: &str) -> Option<String> {

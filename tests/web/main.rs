@@ -40,4 +40,5 @@ mod tags;
 mod team;
 mod team_admin;
 mod templates;
+mod two_factor;
 pub mod webhooks;
