@@ -541,6 +541,8 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     eprintln!("e2e: template sent after {:?}", started.elapsed());
     self_service_pages(&c, &base).await;
     eprintln!("e2e: self-service pages after {:?}", started.elapsed());
+    two_factor_in_the_browser(&c, &base).await;
+    eprintln!("e2e: two-factor after {:?}", started.elapsed());
     c.close().await.expect("close");
 }
 
@@ -855,6 +857,98 @@ async fn one_time_link_forms(c: &Client, base: &str, path: &str) {
         c.source()
             .await
             .is_ok_and(|h| h.contains("If an active account uses that address"))
+    })
+    .await;
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// The owner turns on two-factor reading the key from the page (as someone typing it into an
+/// app would), signs out, and signs in again with a fresh code.
+async fn two_factor_in_the_browser(c: &Client, base: &str) {
+    let url = format!("{base}/settings/two-factor");
+    both_sizes(c, &url, "two-factor-off").await;
+    click(c, "form[action='/settings/two-factor/start'] button").await;
+    wait_until("the key to scan", || async {
+        c.find(Locator::Css("#totp-secret")).await.is_ok()
+    })
+    .await;
+    let key = text_of(c, "#totp-secret").await;
+    let secret = flowcrm::crypto::totp::secret_from_text(&key).expect("a base32 key");
+    both_sizes(c, &url, "two-factor-setup").await;
+    let enrolled_at = unix_now();
+    type_into(
+        c,
+        "#code",
+        &flowcrm::crypto::totp::code_at(&secret, enrolled_at),
+    )
+    .await;
+    type_into(c, "#password", PASSWORD).await;
+    click(c, "form[action='/settings/two-factor/confirm'] button").await;
+    wait_until("the recovery codes", || async {
+        c.find(Locator::Css("#recovery-codes")).await.is_ok()
+    })
+    .await;
+    assert_eq!(
+        c.find_all(Locator::Css("#recovery-codes li"))
+            .await
+            .expect("codes")
+            .len(),
+        10
+    );
+    screenshot(c, "two-factor-codes-desktop").await;
+    c.set_window_size(390, 844).await.expect("resize");
+    screenshot(c, "two-factor-codes-phone").await;
+    c.set_window_size(1280, 900).await.expect("resize");
+
+    c.delete_all_cookies().await.expect("sign out");
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    type_into(c, "#email", "owner@e2e.example").await;
+    type_into(c, "#password", PASSWORD).await;
+    click(c, "button[type=submit]").await;
+    wait_until("the code page", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path() == "/login/two-factor")
+    })
+    .await;
+    screenshot(c, "two-factor-code-desktop").await;
+    // The code used to turn it on is spent: wait for the next 30-second step.
+    while unix_now() / 30 <= enrolled_at / 30 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    type_into(
+        c,
+        "#code",
+        &flowcrm::crypto::totp::code_at(&secret, unix_now()),
+    )
+    .await;
+    click(c, "form[action='/login/two-factor'] button").await;
+    wait_until("the inbox after the code", || async {
+        c.current_url().await.is_ok_and(|u| u.path() == "/inbox")
     })
     .await;
 }
