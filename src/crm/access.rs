@@ -2,8 +2,9 @@
 //! and nothing else decides a permission, so every door gives the same answer. Imports `db` and
 //! `model`.
 //!
-//! Admins may do everything. Agents work the inbox, contacts and orders: they may read (and mark
-//! read) any conversation, but answer, resolve, tag or annotate only one that is unassigned or theirs
+//! Admins may do everything. Viewers read the inbox, contacts and orders and change nothing (not
+//! even a conversation's unread state, which would send the customer a read receipt). Agents
+//! work the inbox, contacts and orders: they may read (and mark read) any conversation, but answer, resolve, tag or annotate only one that is unassigned or theirs
 //! (taking one over from a colleague is allowed and audited); merging and deleting contacts,
 //! exports and imports, products and prices, custom fields, tags' deletion, templates, the team,
 //! API keys and sending controls are admins'. Notes and segments are their author's or an
@@ -148,12 +149,63 @@ pub fn require_author_or_admin(
     }
 }
 
-/// Whether `who` may read a conversation and mark it read: every role may (search and
-/// teamwork need it); only the work on it is restricted ([`may_work`]).
+/// Refusal for anything a viewer tries to change.
+pub const VIEWERS_READ_ONLY: &str = "Viewers can read the inbox, contacts and orders but not change them. Ask an admin for the agent role.";
+
+/// What a route or API operation needs. Every page route is registered with one
+/// (`web::routes`), every API operation has one ([`api_need`]), and both doors check it here
+/// before the use case runs; the use cases keep their finer rules (assignment, authorship).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone, signed in or not: signing in, one-time links.
+    Public,
+    /// Anyone signed in, about their own account: password, sessions, two-factor, preferences.
+    Own,
+    /// Reading the inbox, contacts and orders: every role.
+    Read,
+    /// Changing customer data (sending, editing, assigning, tagging, orders): agents and admins.
+    Work,
+    /// Admins only.
+    Admin(AdminAction),
+}
+
+/// Whether `who` (signed in) meets `need`.
+pub fn check_need(need: Need, who: Who) -> Result<(), Denied> {
+    match need {
+        Need::Public | Need::Own | Need::Read => Ok(()),
+        Need::Work if who.role == Role::Viewer => Err(Denied(VIEWERS_READ_ONLY)),
+        Need::Work => Ok(()),
+        Need::Admin(action) => require(who, action),
+    }
+}
+
+/// The rule of an API operation (`method` upper case, `path` as in the OpenAPI document):
+/// reads need [`Need::Read`], changes [`Need::Work`], and a few are admins'.
+#[must_use]
+pub fn api_need(method: &str, path: &str) -> Need {
+    match (method, path) {
+        ("POST", "/custom-fields") | ("DELETE", "/custom-fields/{id}") => {
+            Need::Admin(AdminAction::CustomFields)
+        }
+        ("DELETE", "/tags/{id}") => Need::Admin(AdminAction::DeleteTags),
+        ("DELETE", "/contacts/{id}") => Need::Admin(AdminAction::DeleteContacts),
+        ("GET" | "HEAD", _) => Need::Read,
+        _ => Need::Work,
+    }
+}
+
+/// Whether `who` may read a conversation: every role may (search and teamwork need it); only
+/// the work on it is restricted ([`may_work`]).
 pub fn may_read(who: Who) -> Result<(), Denied> {
     match who.role {
-        Role::Admin | Role::Agent => Ok(()),
+        Role::Admin | Role::Agent | Role::Viewer => Ok(()),
     }
+}
+
+/// Whether `who` may mark a conversation read (it clears the team's unread state and sends the
+/// customer a read receipt): agents and admins, not viewers.
+pub fn may_mark_read(who: Who) -> Result<(), Denied> {
+    check_need(Need::Work, who)
 }
 
 /// Refusal for work on a colleague's conversation.
@@ -162,6 +214,7 @@ pub const TAKE_OVER_FIRST: &str =
 
 /// Whether `who` may answer, resolve, tag or annotate a conversation assigned to `assignee`.
 pub fn may_work(who: Who, assignee: Option<UserId>) -> Result<(), Denied> {
+    check_need(Need::Work, who)?;
     match assignee {
         _ if who.is_admin() => Ok(()),
         None => Ok(()),
@@ -208,6 +261,32 @@ mod tests {
         for who in [ADMIN, AGENT, AGENT_KEY] {
             assert_eq!(may_read(who), Ok(()), "everyone reads");
         }
+    }
+
+    #[test]
+    fn viewers_read_everything_and_change_nothing() {
+        let viewer = Who::user(UserId(4), Role::Viewer);
+        assert_eq!(may_read(viewer), Ok(()));
+        assert_eq!(may_work(viewer, None), Err(Denied(VIEWERS_READ_ONLY)));
+        assert_eq!(
+            may_work(viewer, Some(UserId(4))),
+            Err(Denied(VIEWERS_READ_ONLY))
+        );
+        assert!(may_mark_read(viewer).is_err());
+        assert!(may_mark_read(AGENT).is_ok());
+        assert_eq!(check_need(Need::Read, viewer), Ok(()));
+        assert_eq!(check_need(Need::Own, viewer), Ok(()));
+        assert!(check_need(Need::Admin(AdminAction::Team), viewer).is_err());
+        assert_eq!(
+            check_need(Need::Work, Who::key(Role::Viewer)),
+            Err(Denied(VIEWERS_READ_ONLY))
+        );
+        assert_eq!(api_need("GET", "/contacts"), Need::Read);
+        assert_eq!(api_need("PATCH", "/contacts/{id}"), Need::Work);
+        assert_eq!(
+            api_need("DELETE", "/contacts/{id}"),
+            Need::Admin(AdminAction::DeleteContacts)
+        );
     }
 
     #[test]

@@ -138,11 +138,11 @@ pub fn add_note(
     Ok(db::inbox::add_note(conn, id, Some(w.id.0), body, now)?)
 }
 
-/// Marks a conversation's customer messages seen (part of reading it, see `access::may_read`).
+/// Marks a conversation's customer messages seen (agents and admins, `access::may_mark_read`).
 /// `None` when there is no such conversation, else whether anything was unread (then the read
 /// receipt is due).
 pub fn mark_seen(conn: &Connection, id: i64, who: Who) -> db::Result<Option<bool>> {
-    if access::may_read(who).is_err() || db::conversations::get(conn, id)?.is_none() {
+    if access::may_mark_read(who).is_err() || db::conversations::get(conn, id)?.is_none() {
         return Ok(None);
     }
     db::inbox::mark_seen(conn, id).map(Some)

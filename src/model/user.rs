@@ -14,13 +14,15 @@ impl fmt::Display for UserId {
     }
 }
 
-/// What a user may do. Admins manage the install; agents answer customers.
+/// What a user may do. Admins manage the install; agents answer customers; viewers only read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Full access, including settings and users.
     Admin,
     /// Works the inbox, contacts and orders.
     Agent,
+    /// Reads the inbox, contacts and orders; changes nothing (an accountant, a manager).
+    Viewer,
 }
 
 impl Role {
@@ -30,6 +32,7 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Agent => "agent",
+            Role::Viewer => "viewer",
         }
     }
 }
@@ -46,7 +49,10 @@ impl FromStr for Role {
         match s.trim().to_ascii_lowercase().as_str() {
             "admin" => Ok(Role::Admin),
             "agent" => Ok(Role::Agent),
-            other => Err(format!("unknown role `{other}`; use admin or agent")),
+            "viewer" => Ok(Role::Viewer),
+            other => Err(format!(
+                "unknown role `{other}`; use admin, agent or viewer"
+            )),
         }
     }
 }
@@ -193,6 +199,7 @@ mod tests {
     fn role_parses_case_insensitively() {
         assert_eq!("Admin".parse::<Role>(), Ok(Role::Admin));
         assert_eq!("agent".parse::<Role>(), Ok(Role::Agent));
+        assert_eq!(" Viewer".parse::<Role>(), Ok(Role::Viewer));
         assert!("owner".parse::<Role>().is_err());
     }
 }

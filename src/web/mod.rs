@@ -29,6 +29,7 @@ mod orders;
 mod pages;
 mod password_reset;
 mod products;
+mod routes;
 mod search;
 mod segments;
 mod settings;
@@ -42,11 +43,18 @@ mod webhooks;
 pub mod when;
 
 use crate::app::AppState;
+use crate::crm::access::AdminAction::{
+    AccountAlerts, ApiKeys, Audit, Connection, CustomFields, DeleteTags, Email, Export, Import,
+    MergeContacts, Products, ResumeSending, Team, Templates,
+};
+use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use error::AppError;
+pub use routes::RouteRule;
+use routes::Routes;
 
 /// Largest request body accepted by the UI (forms).
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -60,197 +68,275 @@ async fn method_not_allowed() -> AppError {
 }
 
 /// Pages about contacts, segments, custom fields, orders and products.
-fn crm_routes() -> Router<AppState> {
-    Router::new()
-        .route("/contacts", get(contacts::index))
-        .route(
-            "/contacts/new",
-            get(contacts::new_form).post(contacts::create),
-        )
-        .route("/contacts/{id}", get(contact_page::show))
-        .route(
-            "/contacts/{id}/edit",
-            get(contacts::edit_form).post(contacts::update),
-        )
-        .route(
+fn crm_routes() -> Routes {
+    Routes::new()
+        .get("/contacts", Read, contacts::index)
+        .get("/contacts/new", Work, contacts::new_form)
+        .post("/contacts/new", Work, contacts::create)
+        .get("/contacts/{id}", Read, contact_page::show)
+        .get("/contacts/{id}/edit", Work, contacts::edit_form)
+        .post("/contacts/{id}/edit", Work, contacts::update)
+        .get(
             "/contacts/{id}/merge",
-            get(contacts::merge_preview).post(contacts::merge),
+            Admin(MergeContacts),
+            contacts::merge_preview,
         )
-        .route(
+        .post(
+            "/contacts/{id}/merge",
+            Admin(MergeContacts),
+            contacts::merge,
+        )
+        .get("/contacts/{id}/message", Work, contact_page::message_form)
+        .post_with(
             "/contacts/{id}/message",
-            get(contact_page::message_form)
-                .post(contact_page::send_message)
-                .layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
+            Work,
+            post(contact_page::send_message).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
         )
-        .route("/contacts/{id}/fields", post(contact_page::set_fields))
-        .route("/contacts/{id}/consent", post(contact_page::set_consent))
-        .route("/contacts/{id}/notes", post(contact_page::add_note))
-        .route(
+        .post("/contacts/{id}/fields", Work, contact_page::set_fields)
+        .post("/contacts/{id}/consent", Work, contact_page::set_consent)
+        .post("/contacts/{id}/notes", Work, contact_page::add_note)
+        .post(
             "/contacts/{id}/notes/{note}/delete",
-            post(contact_page::delete_note),
+            Work,
+            contact_page::delete_note,
         )
-        .route("/segments", get(segments::index).post(segments::create))
-        .route("/segments/{id}", post(segments::rename))
-        .route("/segments/{id}/delete", post(segments::delete))
-        .route(
-            "/settings/api-keys",
-            get(api_keys::index).post(api_keys::create),
+        .get("/segments", Read, segments::index)
+        .post("/segments", Work, segments::create)
+        .post("/segments/{id}", Work, segments::rename)
+        .post("/segments/{id}/delete", Work, segments::delete)
+        .get("/settings/api-keys", Admin(ApiKeys), api_keys::index)
+        .post("/settings/api-keys", Admin(ApiKeys), api_keys::create)
+        .post(
+            "/settings/api-keys/{id}/revoke",
+            Admin(ApiKeys),
+            api_keys::revoke,
         )
-        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
-        .route("/settings/fields", get(fields::index).post(fields::create))
-        .route("/settings/fields/{id}", post(fields::update))
-        .route("/settings/fields/{id}/delete", post(fields::delete))
-        .route("/contacts/tags", post(tags::tag_contacts))
-        .route("/contacts/export.csv", get(export::contacts))
-        .route(
+        .get("/settings/fields", Admin(CustomFields), fields::index)
+        .post("/settings/fields", Admin(CustomFields), fields::create)
+        .post("/settings/fields/{id}", Admin(CustomFields), fields::update)
+        .post(
+            "/settings/fields/{id}/delete",
+            Admin(CustomFields),
+            fields::delete,
+        )
+        .post("/contacts/tags", Work, tags::tag_contacts)
+        .get("/contacts/export.csv", Admin(Export), export::contacts)
+        .get("/contacts/import", Admin(Import), import::form)
+        .post_with(
             "/contacts/import",
-            get(import::form)
-                .post(import::upload)
-                .layer(DefaultBodyLimit::max(import::MAX_CSV)),
+            Admin(Import),
+            post(import::upload).layer(DefaultBodyLimit::max(import::MAX_CSV)),
         )
-        .route("/orders/export.csv", get(export::orders))
-        .route("/tags", get(tags::index).post(tags::create))
-        .route("/tags/{id}", post(tags::update))
-        .route("/tags/{id}/delete", post(tags::delete))
-        .route("/conversations/{id}/tags", post(tags::tag_conversation))
-        .route("/orders", get(orders::index))
-        .route(
-            "/orders/new",
-            get(order_form::new_form).post(order_form::create),
-        )
-        .route("/orders/{id}", get(orders::show))
-        .route(
-            "/orders/{id}/edit",
-            get(order_form::edit_form).post(order_form::update),
-        )
-        .route("/orders/{id}/status", post(orders::change_status))
-        .route("/orders/by-message/{id}", get(orders::by_message))
-        .route("/products", get(products::index).post(products::save))
-        .route("/products/{id}/delete", post(products::delete))
-        .route(
+        .get("/orders/export.csv", Admin(Export), export::orders)
+        .get("/tags", Read, tags::index)
+        .post("/tags", Work, tags::create)
+        .post("/tags/{id}", Work, tags::update)
+        .post("/tags/{id}/delete", Admin(DeleteTags), tags::delete)
+        .post("/conversations/{id}/tags", Work, tags::tag_conversation)
+        .get("/orders", Read, orders::index)
+        .get("/orders/new", Work, order_form::new_form)
+        .post("/orders/new", Work, order_form::create)
+        .get("/orders/{id}", Read, orders::show)
+        .get("/orders/{id}/edit", Work, order_form::edit_form)
+        .post("/orders/{id}/edit", Work, order_form::update)
+        .post("/orders/{id}/status", Work, orders::change_status)
+        .get("/orders/by-message/{id}", Read, orders::by_message)
+        .get("/products", Read, products::index)
+        .post("/products", Admin(Products), products::save)
+        .post("/products/{id}/delete", Admin(Products), products::delete)
+        .post_with(
             "/products/import",
+            Admin(Products),
             post(products::import).layer(DefaultBodyLimit::max(import::MAX_CSV)),
         )
 }
 
-/// Settings, the team, alerts, email, sessions and the audit log.
-fn settings_routes() -> Router<AppState> {
-    Router::new()
-        .route("/settings", get(settings::index))
-        .route("/settings/alerts", get(settings::alerts_page))
-        .route("/settings/audit", get(settings::audit_page))
-        .route("/settings/audit.csv", get(settings::audit_csv))
-        .route("/settings/sessions", get(settings::sessions_page))
-        .route(
+/// Settings: one's own account for everyone, the install's for admins.
+fn settings_routes() -> Routes {
+    Routes::new()
+        .get("/settings", Own, settings::index)
+        .get(
+            "/settings/alerts",
+            Admin(AccountAlerts),
+            settings::alerts_page,
+        )
+        .get("/settings/audit", Admin(Audit), settings::audit_page)
+        .get("/settings/audit.csv", Admin(Audit), settings::audit_csv)
+        .get("/settings/sessions", Own, settings::sessions_page)
+        .post(
             "/settings/sessions/end-others",
-            post(settings::end_other_sessions),
+            Own,
+            settings::end_other_sessions,
         )
-        .route("/settings/sessions/{id}/end", post(settings::end_session))
-        .route("/settings/email/test", post(settings::send_test_email))
-        .route(
+        .post("/settings/sessions/{id}/end", Own, settings::end_session)
+        .post(
+            "/settings/email/test",
+            Admin(Email),
+            settings::send_test_email,
+        )
+        .post(
             "/settings/alerts/{id}/dismiss",
-            post(settings::dismiss_alert),
+            Admin(AccountAlerts),
+            settings::dismiss_alert,
         )
-        .route("/settings/password", post(settings::change_password))
-        .route("/settings/preferences", post(settings::set_preferences))
-        .route("/settings/sending/resume", post(settings::resume_sending))
-        .route(
+        .post("/settings/password", Own, settings::change_password)
+        .post("/settings/preferences", Own, settings::set_preferences)
+        .post(
+            "/settings/sending/resume",
+            Admin(ResumeSending),
+            settings::resume_sending,
+        )
+        .get(
             "/settings/whatsapp",
-            get(settings::connection_page).post(settings::save_connection),
+            Admin(Connection),
+            settings::connection_page,
         )
-        .route("/settings/whatsapp/test", post(settings::test_connection))
-        .route("/settings/whatsapp/subscribe", post(settings::subscribe))
-        .route("/settings/team", get(team::index).post(team::add))
-        .route("/settings/team/{id}/role", post(team::set_role))
-        .route("/settings/team/{id}/disable", post(team::disable))
-        .route("/settings/team/{id}/enable", post(team::enable))
-        .route("/settings/team/{id}/delete", post(team::delete))
-        .route("/settings/team/{id}/reset-link", post(team::reset_link))
-        .route("/settings/team/{id}/revoke-links", post(team::revoke_links))
-        .route("/settings/team/{id}/end-sessions", post(team::end_sessions))
-        .route(
+        .post(
+            "/settings/whatsapp",
+            Admin(Connection),
+            settings::save_connection,
+        )
+        .post(
+            "/settings/whatsapp/test",
+            Admin(Connection),
+            settings::test_connection,
+        )
+        .post(
+            "/settings/whatsapp/subscribe",
+            Admin(Connection),
+            settings::subscribe,
+        )
+        .get("/settings/team", Admin(Team), team::index)
+        .post("/settings/team", Admin(Team), team::add)
+        .post("/settings/team/{id}/role", Admin(Team), team::set_role)
+        .post("/settings/team/{id}/disable", Admin(Team), team::disable)
+        .post("/settings/team/{id}/enable", Admin(Team), team::enable)
+        .post("/settings/team/{id}/delete", Admin(Team), team::delete)
+        .post(
+            "/settings/team/{id}/reset-link",
+            Admin(Team),
+            team::reset_link,
+        )
+        .post(
+            "/settings/team/{id}/revoke-links",
+            Admin(Team),
+            team::revoke_links,
+        )
+        .post(
+            "/settings/team/{id}/end-sessions",
+            Admin(Team),
+            team::end_sessions,
+        )
+        .post(
             "/settings/team/{id}/reset-two-factor",
-            post(team::reset_two_factor),
+            Admin(Team),
+            team::reset_two_factor,
         )
-        .route("/settings/team/two-factor", post(team::two_factor_rule))
-        .route("/settings/two-factor", get(settings::two_factor_page))
-        .route(
+        .post(
+            "/settings/team/two-factor",
+            Admin(Team),
+            team::two_factor_rule,
+        )
+        .get("/settings/two-factor", Own, settings::two_factor_page)
+        .post(
             "/settings/two-factor/start",
-            post(settings::start_two_factor),
+            Own,
+            settings::start_two_factor,
         )
-        .route(
+        .post(
             "/settings/two-factor/confirm",
-            post(settings::confirm_two_factor),
+            Own,
+            settings::confirm_two_factor,
         )
-        .route(
+        .post(
             "/settings/two-factor/recovery-codes",
-            post(settings::new_recovery_codes),
+            Own,
+            settings::new_recovery_codes,
         )
-        .route(
+        .post(
             "/settings/two-factor/off",
-            post(settings::turn_off_two_factor),
+            Own,
+            settings::turn_off_two_factor,
         )
 }
 
-/// Every route of the app, with its middleware.
-pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route(
-            "/password/forgot",
-            get(password_reset::forgot_form).post(password_reset::forgot_submit),
-        )
-        .route(
-            "/login/two-factor",
-            get(auth::code_form).post(auth::code_submit),
-        )
-        .route("/logout", post(auth::logout))
-        .route("/setup/{token}", get(setup::form).post(setup::submit))
-        .route("/inbox", get(inbox::index))
-        .route("/inbox/unread", get(unread::unread))
-        .route("/events", get(events::stream))
-        .route("/search", get(search::index))
-        .route("/conversations/{id}", get(conversations::show))
-        .route(
+/// Signing in and out, one-time links, the inbox and conversations, templates and media.
+fn inbox_routes() -> Routes {
+    Routes::new()
+        .get("/", Read, pages::home)
+        .get("/login", Public, auth::login_form)
+        .post("/login", Public, auth::login)
+        .get("/login/two-factor", Public, auth::code_form)
+        .post("/login/two-factor", Public, auth::code_submit)
+        .get("/password/forgot", Public, password_reset::forgot_form)
+        .post("/password/forgot", Public, password_reset::forgot_submit)
+        .post("/logout", Own, auth::logout)
+        .get("/setup/{token}", Public, setup::form)
+        .post("/setup/{token}", Public, setup::submit)
+        .get("/account/{token}", Public, team::account_form)
+        .post("/account/{token}", Public, team::account_submit)
+        .get("/inbox", Read, inbox::index)
+        .get("/inbox/unread", Read, unread::unread)
+        .get("/events", Read, events::stream)
+        .get("/search", Read, search::index)
+        .get("/conversations/{id}", Read, conversations::show)
+        .post(
             "/conversations/{id}/messages",
-            post(conversations::send_text),
+            Work,
+            conversations::send_text,
         )
-        .route(
+        .post(
             "/conversations/{id}/template",
-            post(conversations::send_template),
+            Work,
+            conversations::send_template,
         )
-        .route("/conversations/{id}/reactions", post(conversations::react))
-        .route(
+        .post("/conversations/{id}/reactions", Work, conversations::react)
+        .post(
             "/conversations/{id}/assign",
-            post(conversation_work::assign),
+            Work,
+            conversation_work::assign,
         )
-        .route(
+        .post(
             "/conversations/{id}/seen",
-            post(conversation_work::mark_seen),
+            Work,
+            conversation_work::mark_seen,
         )
-        .route(
+        .post(
             "/conversations/{id}/status",
-            post(conversation_work::set_status),
+            Work,
+            conversation_work::set_status,
         )
-        .route(
+        .post(
             "/conversations/{id}/notes",
-            post(conversation_work::add_note),
+            Work,
+            conversation_work::add_note,
         )
-        .route(
+        .post_with(
             "/conversations/{id}/attachments",
+            Work,
             post(attachments::create).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
         )
-        .route("/messages/{id}/retry", post(conversations::retry))
-        .route("/templates", get(templates::index).post(templates::create))
-        .route("/templates/sync", post(templates::sync))
-        .merge(crm_routes())
-        .merge(settings_routes())
-        .route(
-            "/account/{token}",
-            get(team::account_form).post(team::account_submit),
-        )
-        .route("/media/{id}", get(media::show))
+        .post("/messages/{id}/retry", Work, conversations::retry)
+        .get("/templates", Read, templates::index)
+        .post("/templates", Admin(Templates), templates::create)
+        .post("/templates/sync", Admin(Templates), templates::sync)
+        .get("/media/{id}", Read, media::show)
+}
+
+/// Every page route with its rule (for the tests that walk them all).
+#[must_use]
+pub fn route_rules() -> Vec<RouteRule> {
+    all_routes().finish().1.to_vec()
+}
+
+fn all_routes() -> Routes {
+    inbox_routes().merge(crm_routes()).merge(settings_routes())
+}
+
+/// The whole app: pages (behind the session and CSRF layer), webhooks, the API, static files.
+pub fn router(state: AppState) -> Router {
+    let (pages, _) = all_routes().finish();
+    let pages = pages
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), context::session_and_csrf));

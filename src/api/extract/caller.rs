@@ -82,6 +82,14 @@ impl FromRequestParts<AppState> for ApiCaller {
             .read(move |c| api_keys::verify(c, &token))
             .await?
             .ok_or(ApiError::Unauthorized)?;
+        // The operation's rule (crm::access) before anything else about the request.
+        let path = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map_or("", |m| m.as_str());
+        let path = path.strip_prefix("/api/v1").unwrap_or(path);
+        let need = access::api_need(parts.method.as_str(), path);
+        access::check_need(need, Who::key(key.role)).map_err(ApiError::from)?;
         let now = state.clock.now();
         let touch = state
             .api_limits
