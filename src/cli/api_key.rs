@@ -15,7 +15,8 @@ pub enum ApiKeyCommand {
         /// What uses the key (shown in Settings).
         #[arg(long)]
         name: String,
-        /// admin or agent (agents cannot delete contacts or tags, or define custom fields).
+        /// admin, agent or viewer (agents cannot delete contacts or tags, or define custom
+        /// fields; viewer keys only read).
         #[arg(long, default_value = "agent")]
         role: Role,
     },

@@ -16,7 +16,7 @@ pub enum UserCommand {
         /// Login email.
         #[arg(long)]
         email: String,
-        /// admin or agent.
+        /// admin, agent or viewer.
         #[arg(long, default_value = "agent")]
         role: Role,
         /// Display name.
@@ -48,7 +48,7 @@ pub enum UserCommand {
         /// The user's email.
         #[arg(long)]
         email: String,
-        /// admin or agent.
+        /// admin, agent or viewer.
         #[arg(long)]
         role: Role,
     },

@@ -94,7 +94,7 @@ pub async fn create(
     let role: Role = f
         .role
         .parse()
-        .map_err(|_| AppError::BadRequest("Choose admin or agent.".into()))?;
+        .map_err(|_| AppError::BadRequest("Choose admin, agent or viewer.".into()))?;
     let random = crate::crypto::random_bytes::<20>().map_err(|e| AppError::Internal(e.into()))?;
     let (actor, now, name) = (actor(&user), state.clock.now(), f.name.clone());
     let result = state

@@ -60,6 +60,13 @@ impl Layout {
         self.user.as_ref().is_some_and(|u| u.role == "admin")
     }
 
+    /// True unless the signed-in user is a viewer (who reads and changes nothing): the pages
+    /// offer forms that change data only when this holds (the route rules refuse them anyway).
+    #[must_use]
+    pub fn can_change(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role != "viewer")
+    }
+
     /// Chrome for a page of this request.
     #[must_use]
     pub fn new(ctx: &RequestCtx, title: impl Into<String>, nav: Nav) -> Self {

@@ -206,6 +206,11 @@ fn settings_routes() -> Routes {
             Admin(Connection),
             settings::subscribe,
         )
+}
+
+/// The team (admins).
+fn team_routes() -> Routes {
+    Routes::new()
         .get("/settings/team", Admin(Team), team::index)
         .post("/settings/team", Admin(Team), team::add)
         .post("/settings/team/{id}/role", Admin(Team), team::set_role)
@@ -237,6 +242,11 @@ fn settings_routes() -> Routes {
             Admin(Team),
             team::two_factor_rule,
         )
+}
+
+/// One's own two-factor sign-in.
+fn two_factor_routes() -> Routes {
+    Routes::new()
         .get("/settings/two-factor", Own, settings::two_factor_page)
         .post(
             "/settings/two-factor/start",
@@ -330,7 +340,11 @@ pub fn route_rules() -> Vec<RouteRule> {
 }
 
 fn all_routes() -> Routes {
-    inbox_routes().merge(crm_routes()).merge(settings_routes())
+    inbox_routes()
+        .merge(crm_routes())
+        .merge(settings_routes())
+        .merge(team_routes())
+        .merge(two_factor_routes())
 }
 
 /// The whole app: pages (behind the session and CSRF layer), webhooks, the API, static files.
