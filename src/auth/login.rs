@@ -79,7 +79,7 @@ impl Auth {
             Some((u, h)) if u.disabled_at.is_none() => (Some(u), h),
             _ => (None, DUMMY_HASH.to_string()),
         };
-        let matches = verify_password(password.to_string(), hash).await?;
+        let matches = verify_password(password.to_string(), hash.clone()).await?;
         let Some(user) = user.filter(|_| matches) else {
             drop(attempt);
             let entry = audit(now, None, "login.failure", &account, client);
@@ -87,6 +87,14 @@ impl Auth {
             return Err(Error::InvalidCredentials);
         };
         self.throttle.succeeded(attempt);
+        if crypto::needs_rehash(&hash) {
+            // Made at a lower cost (an older install): stored again at today's cost.
+            let fresh = super::hash_password(password.to_string()).await?;
+            let (id, now) = (user.id, self.clock.now());
+            self.db
+                .write(move |c| db::users::set_password(c, id, &fresh, now))
+                .await?;
+        }
         let id = user.id;
         let second_factor = self
             .db

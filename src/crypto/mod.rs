@@ -114,6 +114,17 @@ pub fn verify_password(password: &str, hash: &str) -> Result<bool, CryptoError> 
     bcrypt::verify(password, hash).map_err(|e| CryptoError::Bcrypt(e.to_string()))
 }
 
+/// True when a stored bcrypt hash was made at a lower cost than [`BCRYPT_COST`] (or is not one
+/// we can read): it is replaced at the next successful sign-in.
+#[must_use]
+pub fn needs_rehash(hash: &str) -> bool {
+    // `$2b$12$...`: the cost is the third field.
+    hash.split('$')
+        .nth(2)
+        .and_then(|c| c.parse::<u32>().ok())
+        .is_none_or(|cost| cost < BCRYPT_COST)
+}
+
 /// A bcrypt hash of a random password, verified against when the account does not exist so
 /// an unknown email takes as long as a wrong password.
 pub const DUMMY_HASH: &str = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Hn1EpzkFj5.tCk/4tEFiovfApgoWpK";

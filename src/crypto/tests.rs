@@ -174,3 +174,15 @@ fn tokens_are_random_and_hashes_are_stable() {
     assert!(!constant_time_eq(b"abc", b"abd"));
     assert!(!constant_time_eq(b"abc", b"ab"));
 }
+
+#[test]
+fn hashes_below_the_cost_are_due_for_a_rehash() {
+    assert!(!needs_rehash(DUMMY_HASH));
+    assert!(needs_rehash(
+        "$2b$10$C6UzMDM.H6dfI/f/IKcEeO5Hn1EpzkFj5.tCk/4tEFiovfApgoWpK"
+    ));
+    assert!(needs_rehash("not a hash"));
+    let fresh = hash_password("correct horse battery").expect("hash");
+    assert!(fresh.starts_with("$2b$12$"), "{fresh}");
+    assert!(!needs_rehash(&fresh));
+}

@@ -373,3 +373,47 @@ async fn login_never_redirects_to_another_site() {
         assert_eq!(r.location(), "/inbox", "{next}");
     }
 }
+
+/// Checklist row 18 (ASVS 11.4.2): bcrypt at cost 12; a hash from a lower cost is replaced at
+/// the next successful sign-in, and the password keeps working.
+#[tokio::test]
+async fn a_password_hashed_at_a_lower_cost_is_rehashed_at_cost_12_on_sign_in() {
+    let mut app = TestApp::spawn().await;
+    app.create_user("ana@shop.example", Role::Agent).await;
+    let stored = "SELECT password_hash FROM users";
+    let fresh: String = app
+        .query(move |c| c.query_row(stored, [], |r| r.get(0)))
+        .await;
+    assert!(fresh.starts_with("$2b$12$"), "{fresh}");
+    let old = bcrypt::hash(PASSWORD, 10).expect("hash");
+    app.state
+        .db
+        .write(move |c| -> flowcrm::db::Result<()> {
+            c.execute("UPDATE users SET password_hash = ?1", [&old])?;
+            Ok(())
+        })
+        .await
+        .expect("old hash");
+    let wrong = app.login("ana@shop.example", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let still: String = app
+        .query(move |c| c.query_row(stored, [], |r| r.get(0)))
+        .await;
+    assert!(
+        still.starts_with("$2") && still.contains("$10$"),
+        "a wrong password changes nothing"
+    );
+    assert_eq!(
+        app.login("ana@shop.example", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let now: String = app
+        .query(move |c| c.query_row(stored, [], |r| r.get(0)))
+        .await;
+    assert!(now.starts_with("$2b$12$"), "{now}");
+    let mut again = app.other_browser();
+    assert_eq!(
+        again.login("ana@shop.example", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}

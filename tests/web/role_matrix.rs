@@ -1,4 +1,5 @@
-//! Role × route matrix (ASVS 8.2.1, 8.2.2, 8.3.1; checklist row 30): every page route (from the
+//! Role × route matrix (ASVS 8.2.1, 8.2.2, 8.3.1; checklist row 30, and row 11: no GET
+//! changes data): every page route (from the
 //! route table the router is built from, `flowcrm::web::route_rules`) and every API operation
 //! (from the served OpenAPI document) for anonymous, viewer, agent and admin. What each may do
 //! is `crm::access::check_need` of the route's rule; a refusal is 403 and changes nothing; a
@@ -122,6 +123,10 @@ async fn every_page_route_answers_every_role_by_its_rule() {
                 !location.starts_with("/login?"),
                 "{what}: signed in, yet sent to sign in"
             );
+            if rule.method == "GET" {
+                // Checklist row 11 (ASVS 3.5.3): no page changes data by being opened.
+                assert_eq!(fingerprint(app).await, before, "{what}: a GET changed data");
+            }
             if check_need(rule.need, who).is_ok() {
                 // Whatever the table says, a viewer's allowed forms are about their own account.
                 assert!(
