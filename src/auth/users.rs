@@ -198,6 +198,61 @@ impl Auth {
         Ok(())
     }
 
+    /// Changes the signed-in person's own sign-in email after checking their password; other
+    /// sessions end. Returns the old address (told about the change by email).
+    pub async fn change_email(
+        &self,
+        user: &User,
+        keep_session: i64,
+        password: &str,
+        new_email: &str,
+        client: &ClientInfo,
+    ) -> Result<Email> {
+        let id = user.id;
+        let stored = self
+            .db
+            .read(move |c| db::users::password_hash(c, id))
+            .await?;
+        let ok = match stored {
+            Some(h) => verify_password(password.to_string(), h).await?,
+            None => false,
+        };
+        let mut errors = Vec::new();
+        if !ok {
+            errors.push(FieldError::new(
+                "email_password",
+                "That is not your current password.",
+            ));
+        }
+        let parsed = Email::parse(new_email)
+            .map_err(|e| errors.push(FieldError::new("new_email", e.to_string())))
+            .ok();
+        let Some(email) = parsed.filter(|_| errors.is_empty()) else {
+            return Err(Error::Invalid(errors));
+        };
+        if email == user.email {
+            return Err(Error::field("new_email", "That is already your email."));
+        }
+        let (old, now) = (user.email.clone(), self.clock.now());
+        let mut entry = audit(now, Some(id), "user.email_change", email.as_str(), client);
+        entry.detail = format!("was {old}");
+        let changed = self
+            .db
+            .write(move |c| {
+                db::users::set_email(c, id, &email, now)?;
+                db::sessions::delete_for_user_except(c, id, keep_session)?;
+                db::audit::record(c, &entry)
+            })
+            .await;
+        match changed {
+            Err(db::Error::Conflict(_)) => Err(Error::field(
+                "new_email",
+                "Another account uses this address.",
+            )),
+            other => other.map(|()| old).map_err(Error::from),
+        }
+    }
+
     /// Stores the signed-in person's own preferences; an unknown time zone is refused.
     pub async fn set_preferences(
         &self,

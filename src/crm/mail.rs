@@ -78,6 +78,13 @@ pub enum Mail {
         /// When.
         when: OffsetDateTime,
     },
+    /// The account's sign-in email was changed (sent to the old address).
+    EmailChanged {
+        /// The new address.
+        new: String,
+        /// When.
+        when: OffsetDateTime,
+    },
     /// The account's password was changed.
     PasswordChanged {
         /// The account.
@@ -120,6 +127,7 @@ mail_templates! {
     invitation, "mail/invitation.txt", "mail/invitation.html", { inviter: &'a str, role: &'a str, link: &'a str, until: &'a str };
     reset, "mail/password_reset.txt", "mail/password_reset.html", { link: &'a str, minutes: i64 };
     changed, "mail/password_changed.txt", "mail/password_changed.html", { email: &'a str, when: &'a str, login: &'a str };
+    email_changed, "mail/email_changed.txt", "mail/email_changed.html", { new: &'a str, when: &'a str };
     two_factor, "mail/two_factor.txt", "mail/two_factor.html", { email: &'a str, what: &'a str, when: &'a str, settings: &'a str };
     assigned, "mail/assigned.txt", "mail/assigned.html", { by: &'a str, contact: &'a str, link: &'a str };
     wrote, "mail/customer_wrote.txt", "mail/customer_wrote.html", { contact: &'a str, link: &'a str };
@@ -160,6 +168,11 @@ fn render(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, Str
                 &stamp(*when),
                 &format!("{}/settings/two-factor", site.public_url),
             ),
+        ),
+        Mail::EmailChanged { new, when } => (
+            "email_changed",
+            format!("Your {b} FlowCRM sign-in email was changed"),
+            email_changed::both(b, new, &stamp(*when)),
         ),
         Mail::PasswordChanged { email, when } => (
             "password_changed",

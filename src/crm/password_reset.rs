@@ -71,6 +71,21 @@ impl Crm {
         Ok(())
     }
 
+    /// Tells the old address that the sign-in email became `new` (after a change in Settings).
+    pub async fn email_changed(&self, old: &str, new: &str) -> Result<()> {
+        let (site, now) = (self.site.clone(), self.clock.now());
+        let (old, new) = (old.to_string(), new.to_string());
+        self.db
+            .write(move |c| -> Result<()> {
+                let m = Mail::EmailChanged { new, when: now };
+                mail::queue(c, &site, &old, &m, now)?;
+                Ok(())
+            })
+            .await?;
+        self.wake_mailer();
+        Ok(())
+    }
+
     /// Tells `user` by email that their password was changed (after a reset or a change in
     /// Settings).
     pub async fn password_changed(&self, user: UserId) -> Result<()> {

@@ -194,6 +194,15 @@ pub fn delete(conn: &Connection, id: UserId) -> Result<bool> {
         == 1)
 }
 
+/// Changes a user's sign-in email; `Error::Conflict` when another account has it.
+pub fn set_email(conn: &Connection, id: UserId, email: &Email, now: OffsetDateTime) -> Result<()> {
+    let sql = "UPDATE users SET email = ?2, updated_at = ?3 WHERE id = ?1";
+    conn.prepare_cached(sql)?
+        .execute(params![id.0, email.as_str(), to_ts(now)])
+        .map_err(|e| unique_as_conflict(e, "a user with this email"))?;
+    Ok(())
+}
+
 /// Stores a person's preferences.
 pub fn set_preferences(
     conn: &Connection,

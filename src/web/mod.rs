@@ -180,6 +180,7 @@ fn settings_routes() -> Routes {
             settings::dismiss_alert,
         )
         .post("/settings/password", Own, settings::change_password)
+        .post("/settings/email-address", Own, settings::change_email)
         .post("/settings/preferences", Own, settings::set_preferences)
         .post(
             "/settings/sending/resume",

@@ -417,3 +417,80 @@ async fn a_password_hashed_at_a_lower_cost_is_rehashed_at_cost_12_on_sign_in() {
         StatusCode::SEE_OTHER
     );
 }
+
+/// Checklist row 10 (ASVS 7.5.1): changing one's sign-in email asks for the current password,
+/// signs out the other sessions and tells the old address.
+#[tokio::test]
+async fn changing_the_email_needs_the_current_password_and_tells_the_old_address() {
+    let mut app = TestApp::spawn_with(|c| {
+        c.smtp.host = Some("127.0.0.1".into());
+        c.smtp.from_address = Some("crm@shop.example".into());
+    })
+    .await;
+    app.logged_in_as("ana@shop.example", Role::Agent).await;
+    app.create_user("bia@shop.example", Role::Agent).await;
+    let mut phone = app.other_browser();
+    phone.login("ana@shop.example", PASSWORD).await;
+
+    let change = |password: &'static str, email: &'static str| {
+        [("email_password", password), ("new_email", email)]
+    };
+    let r = app
+        .submit(
+            "/settings",
+            "/settings/email-address",
+            &change("wrong password!", "ana@new.example"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("That is not your current password."));
+    let taken = app
+        .submit(
+            "/settings",
+            "/settings/email-address",
+            &change(PASSWORD, "bia@shop.example"),
+        )
+        .await;
+    assert!(taken.body.contains("Another account uses this address."));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'ana@shop.example'")
+            .await,
+        1,
+        "unchanged"
+    );
+    let ok = app
+        .submit(
+            "/settings",
+            "/settings/email-address",
+            &change(PASSWORD, "Ana@New.example"),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(app.audit_count("user.email_change").await, 1);
+    assert_eq!(
+        phone.get("/inbox").await.status,
+        StatusCode::SEE_OTHER,
+        "other session ended"
+    );
+    assert_eq!(
+        app.get("/inbox").await.status,
+        StatusCode::OK,
+        "this one stays"
+    );
+    let (to, text): (String, String) = app
+        .query(|c| {
+            c.query_row(
+                "SELECT to_address, text_body FROM mail_outbox WHERE kind = 'email_changed'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await;
+    assert_eq!(to, "ana@shop.example", "the old address is told");
+    assert!(text.contains("ana@new.example"));
+    let mut laptop = app.other_browser();
+    assert_eq!(
+        laptop.login("ana@new.example", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}

@@ -60,6 +60,50 @@ pub async fn change_password(
     }
 }
 
+/// Body of `POST /settings/email-address`.
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email_password: String,
+    #[serde(default)]
+    new_email: String,
+}
+
+/// `POST /settings/email-address`: one's own sign-in email, after the current password.
+pub async fn change_email(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<EmailForm>,
+) -> Result<Response> {
+    let result = state
+        .auth
+        .change_email(
+            &user.session.user,
+            user.session.id,
+            &form.email_password,
+            &form.new_email,
+            &user.ctx.client,
+        )
+        .await;
+    match result {
+        Ok(old) => {
+            let new = form.new_email.trim().to_lowercase();
+            state.crm.email_changed(old.as_str(), &new).await?;
+            Ok(redirect_with_flash(
+                &state.cookies,
+                "/settings",
+                FlashKind::Success,
+                "Email changed: sign in with the new address from now on. Your other sessions were signed out.",
+            ))
+        }
+        Err(AuthError::Invalid(errors)) => {
+            let page = page(&state, &user, FormErrors(errors)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /settings/sending/resume` (admins): resume a sender paused by an invalid token.
 pub async fn resume_sending(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require(AdminAction::ResumeSending)?;
