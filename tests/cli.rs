@@ -273,6 +273,81 @@ fn roles_reset_links_and_deletion_from_the_cli() {
 }
 
 #[test]
+fn a_viewer_is_added_and_a_lost_two_factor_is_reset_from_the_cli() {
+    let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
+    let d = dir.path();
+    let add = run(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "carla@shop.example",
+            "--role",
+            "viewer",
+        ],
+        "a good passphrase\n",
+        &[],
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    assert!(text(&add).contains("created viewer user"), "{}", text(&add));
+    let db = rusqlite::Connection::open(d.join("data/flowcrm.db")).expect("db");
+    // Two-factor on, as after setting it up in the browser (the secret's bytes do not matter
+    // here: the reset removes them unread).
+    db.execute_batch(
+        "INSERT INTO two_factor (user_id, secret, enabled_at, created_at)
+           SELECT id, x'00', 1, 1 FROM users;
+         INSERT INTO recovery_codes (user_id, code_hash) SELECT id, x'01' FROM users;",
+    )
+    .expect("two-factor rows");
+    let reset = run(
+        d,
+        &["user", "reset-two-factor", "--email", "carla@shop.example"],
+        "",
+        &[],
+    );
+    assert!(reset.status.success(), "{}", text(&reset));
+    assert!(text(&reset).contains("set it up again"), "{}", text(&reset));
+    let left: (i64, i64, i64) = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM two_factor), (SELECT COUNT(*) FROM recovery_codes),
+                    (SELECT COUNT(*) FROM users WHERE two_factor_reset_at IS NOT NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("counts");
+    assert_eq!(left, (0, 0, 1));
+    let audited: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'two_factor.reset'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(audited, 1);
+    let bad = run(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@shop.example",
+            "--role",
+            "owner",
+        ],
+        "a good passphrase\n",
+        &[],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("admin, agent or viewer"),
+        "{}",
+        text(&bad)
+    );
+}
+
+#[test]
 fn secret_set_stores_the_value_encrypted() {
     let dir = tempfile::tempdir().expect("tmp");
     install(dir.path(), &[]);
