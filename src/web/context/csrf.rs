@@ -161,16 +161,10 @@ pub async fn session_and_csrf(
         }
     }
 
-    // A session that still owes its two-factor code opens only the code page.
-    let (session, code_owed) = match session {
-        Some(s) if s.two_factor.pending => (None, Some(s)),
-        other => (other, None),
+    let (session, code_owed) = match two_factor_stage(session, &path, state.clock.now()) {
+        Ok(split) => split,
+        Err(to) => return see_other(to),
     };
-    if let Some(s) = &session
-        && let Some(to) = two_factor_gate(s, &path, state.clock.now())
-    {
-        return see_other(to);
-    }
     let page_load = req.method() == Method::GET && !path.starts_with("/api/");
     let (zone, unread) = zone_and_unread(&state, session.as_ref(), page_load).await;
     req.extensions_mut().insert(RequestCtx {
@@ -200,6 +194,24 @@ pub async fn session_and_csrf(
 
 /// Pages someone who must set up two-factor may still open.
 const OPEN_WHILE_ENROLLING: &[&str] = &["/settings/two-factor", "/logout"];
+
+/// Splits off a session that still owes its two-factor code (it opens only the code page, so
+/// it is not the request's session), or says where to send someone who must set up two-factor
+/// first.
+fn two_factor_stage(
+    session: Option<ActiveSession>,
+    path: &str,
+    now: OffsetDateTime,
+) -> Result<(Option<ActiveSession>, Option<ActiveSession>), &'static str> {
+    match session {
+        Some(s) if s.two_factor.pending => Ok((None, Some(s))),
+        Some(s) => match two_factor_gate(&s, path, now) {
+            Some(to) => Err(to),
+            None => Ok((Some(s), None)),
+        },
+        None => Ok((None, None)),
+    }
+}
 
 /// Where to send someone who must set up two-factor now (an admin reset it, or the team's grace
 /// period is over): the set-up page, whatever they asked for. Never a lock-out: that page and
