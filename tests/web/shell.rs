@@ -225,3 +225,42 @@ async fn markup_in_a_user_name_renders_inert() {
         "only our own script tag"
     );
 }
+
+/// Checklist row 34 (ASVS 16.5.1, 13.4.4): a failure inside shows a generic page with the
+/// request id (no SQL, no cause chain, no stack), and TRACE is not served.
+#[tokio::test]
+async fn a_failure_inside_shows_a_generic_page_and_trace_is_not_served() {
+    let mut app = TestApp::spawn().await;
+    app.logged_in_as("ana@shop.example", Role::Admin).await;
+    let trace = app
+        .send(
+            axum::http::Request::builder()
+                .method("TRACE")
+                .uri("/inbox")
+                .header("x-secret-header", "echo-me")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_ne!(trace.status, StatusCode::OK);
+    assert!(!trace.body.contains("echo-me"), "nothing echoed");
+    app.state.db.close().await;
+    let broken = app.get("/contacts").await;
+    assert!(broken.status.is_server_error(), "{}", broken.status);
+    let body = broken.body.to_lowercase();
+    for leak in [
+        "sqlite",
+        "rusqlite",
+        "panicked",
+        "backtrace",
+        "select ",
+        "src/",
+    ] {
+        assert!(!body.contains(leak), "{leak} leaked: {}", broken.body);
+    }
+    assert!(
+        broken
+            .header("x-request-id")
+            .is_some_and(|id| broken.body.contains(id))
+    );
+}
