@@ -348,6 +348,38 @@ fn a_viewer_is_added_and_a_lost_two_factor_is_reset_from_the_cli() {
 }
 
 #[test]
+fn retention_run_reports_per_kind_and_a_dry_run_says_nothing_changed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
+    let env = [("FLOWCRM_RETENTION__MESSAGES_DAYS", "30")];
+    let dry = run(dir.path(), &["retention", "run", "--dry-run"], "", &env);
+    assert!(dry.status.success(), "{}", text(&dry));
+    let out = text(&dry);
+    assert!(out.contains("dry run, nothing changed"), "{out}");
+    assert!(out.contains("messages 30 days, media files kept"), "{out}");
+    assert!(out.contains("would remove         0 messages"), "{out}");
+    let real = run(dir.path(), &["retention", "run"], "", &env);
+    assert!(real.status.success(), "{}", text(&real));
+    assert!(
+        text(&real).contains("removed         0 audit entries"),
+        "{}",
+        text(&real)
+    );
+    let bad = run(
+        dir.path(),
+        &["retention", "run"],
+        "",
+        &[("FLOWCRM_RETENTION__MEDIA_DAYS", "0")],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("retention.media_days"),
+        "{}",
+        text(&bad)
+    );
+}
+
+#[test]
 fn secret_set_stores_the_value_encrypted() {
     let dir = tempfile::tempdir().expect("tmp");
     install(dir.path(), &[]);

@@ -10,6 +10,7 @@ mod demo_png;
 mod demo_showcase;
 mod healthcheck;
 mod init;
+mod retention;
 mod secret;
 mod smtp;
 mod templates;
@@ -87,6 +88,9 @@ pub enum Command {
     /// Check outgoing email.
     #[command(subcommand)]
     Smtp(smtp::SmtpCommand),
+    /// Apply the retention limits now (`run --dry-run` only counts).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// Read the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -165,6 +169,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
         Command::Smtp(cmd) => smtp::run(&loaded, cmd).await,
         Command::Audit(cmd) => audit::run(&loaded, cmd).await,
+        Command::Retention(cmd) => retention::run(&loaded, cmd).await,
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
         Command::ApiKey(cmd) => api_key::run(&loaded, cmd).await,

@@ -122,6 +122,8 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("smtp", "ca_file", Kind::Str),
     ("smtp", "max_attempts", Kind::Int),
     ("retention", "audit_days", Kind::Int),
+    ("retention", "messages_days", Kind::Int),
+    ("retention", "media_days", Kind::Int),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

@@ -39,17 +39,26 @@ pub struct Config {
     pub retention: RetentionConfig,
 }
 
-/// `[retention]`: how long FlowCRM keeps records before the hourly job deletes them.
+/// `[retention]`: how long FlowCRM keeps records before the retention job deletes them
+/// (hourly, and `flowcrm retention run`). Unset means keep.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetentionConfig {
     /// Days to keep the audit log (sign-ins, team and security changes, exports).
     pub audit_days: u32,
+    /// Days to keep messages (with their statuses, edits and media); `None` keeps them.
+    pub messages_days: Option<u32>,
+    /// Days to keep media files (the message stays, marked "removed"); `None` keeps them.
+    pub media_days: Option<u32>,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
-        Self { audit_days: 365 }
+        Self {
+            audit_days: 365,
+            messages_days: None,
+            media_days: None,
+        }
     }
 }
 

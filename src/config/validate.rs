@@ -36,6 +36,18 @@ fn check_positive(c: &Config, out: &mut Vec<(String, String)>) {
             out.push((key.into(), "must be greater than 0".into()));
         }
     }
+    let r = &c.retention;
+    for (key, v) in [
+        ("retention.messages_days", r.messages_days),
+        ("retention.media_days", r.media_days),
+    ] {
+        if v == Some(0) {
+            out.push((
+                key.into(),
+                "must be greater than 0 (leave it out to keep everything)".into(),
+            ));
+        }
+    }
 }
 
 /// The `[smtp]` section: a sender with a host, addresses that look like addresses.

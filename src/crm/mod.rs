@@ -30,6 +30,7 @@ pub mod outbound;
 pub mod password_reset;
 pub mod products;
 mod receive;
+pub mod retention;
 pub mod segments;
 pub mod send;
 mod service;

@@ -249,7 +249,8 @@ pub struct TimelineItem {
     pub message: Message,
     /// Outbox state for outbound messages (`queued`, `sent`, `failed` ...).
     pub outbox_state: Option<OutboxState>,
-    /// Stored media row id and its state, when the message has media.
+    /// Stored media row id and its state (`removed` once retention deleted the file), when
+    /// the message has media.
     pub media: Option<(i64, String)>,
     /// Earlier versions of an edited message, oldest first.
     pub versions: Vec<super::message_changes::Version>,
@@ -261,7 +262,8 @@ pub fn timeline(conn: &Connection, conversation_id: i64, limit: u32) -> Result<V
         "SELECT * FROM (
            SELECT {COLUMNS}, (SELECT state FROM outbox o WHERE o.message_id = messages.id),
                   (SELECT id FROM media d WHERE d.message_id = messages.id),
-                  (SELECT state FROM media d WHERE d.message_id = messages.id)
+                  (SELECT CASE WHEN removed_at IS NOT NULL THEN 'removed' ELSE state END
+                   FROM media d WHERE d.message_id = messages.id)
            FROM messages WHERE conversation_id = ?1 ORDER BY sent_at DESC, id DESC LIMIT ?2)
          ORDER BY sent_at, id"
     );

@@ -21,6 +21,7 @@ pub mod notes;
 pub mod notify;
 pub mod orders;
 pub mod outbox;
+pub mod retention;
 pub mod secrets;
 pub mod segments;
 pub mod sessions;

@@ -120,39 +120,21 @@ async fn hourly(state: AppState) {
             Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
         }
-        match retention::run_once(
-            &state.db,
-            state.clock.now(),
-            state.config.whatsapp.raw_payload_days,
-        )
-        .await
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(rows = n, "removed old raw webhook payloads"),
-            Err(e) => tracing::warn!(error = %e, "retention job failed"),
+        if let Err(e) = retention::run_once(&state.db, state.clock.now()).await {
+            tracing::warn!(error = %e, "idempotency cleanup failed");
         }
-        match state
-            .crm
-            .purge_deleted_messages(state.config.whatsapp.raw_payload_days)
-            .await
-        {
-            Ok((0, 0)) => {}
-            Ok((versions, files)) => {
-                tracing::info!(versions, files, "removed the content of deleted messages");
-            }
-            Err(e) => tracing::warn!(error = %e, "purge of deleted messages failed"),
-        }
-        match state
-            .crm
-            .purge_audit(state.config.retention.audit_days)
-            .await
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                entries = n,
-                "removed audit entries past retention.audit_days"
+        let policy = crate::crm::retention::Policy::of(&state.config);
+        match state.crm.run_retention(policy, false).await {
+            Ok(r) if r.is_empty() => {}
+            Ok(r) => tracing::info!(
+                raw_payloads = r.raw_payloads,
+                messages = r.messages,
+                media_files = r.media_files,
+                deleted_versions = r.deleted_versions,
+                audit_entries = r.audit_entries,
+                "retention removed what is past its limit"
             ),
-            Err(e) => tracing::warn!(error = %e, "audit retention failed"),
+            Err(e) => tracing::warn!(error = %e, "retention failed"),
         }
     }
 }

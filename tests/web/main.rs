@@ -32,6 +32,7 @@ mod orders;
 mod outbound;
 mod permissions;
 mod records;
+mod retention;
 mod role_matrix;
 mod route_rules;
 mod setup;

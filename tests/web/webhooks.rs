@@ -601,22 +601,23 @@ async fn raw_payloads_are_deleted_after_the_retention_period_and_messages_stay()
     app.deliver("phone_quality_update").await;
     let days = app.state.config.whatsapp.raw_payload_days;
     assert_eq!(days, 7);
-    let removed = flowcrm::jobs::retention::run_once(
-        &app.state.db,
-        app.clock.now_plus(time::Duration::days(6)),
-        days,
-    )
-    .await
-    .expect("retention");
-    assert_eq!(removed, 0, "younger than 7 days: kept");
-    let removed = flowcrm::jobs::retention::run_once(
-        &app.state.db,
-        app.clock.now_plus(time::Duration::days(8)),
-        days,
-    )
-    .await
-    .expect("retention");
-    assert_eq!(removed, 2, "two bodies");
+    let policy = flowcrm::crm::retention::Policy::of(&app.state.config);
+    app.clock.advance(time::Duration::days(6));
+    let r = app
+        .state
+        .crm
+        .run_retention(policy, false)
+        .await
+        .expect("retention");
+    assert_eq!(r.raw_payloads, 0, "younger than 7 days: kept");
+    app.clock.advance(time::Duration::days(2));
+    let r = app
+        .state
+        .crm
+        .run_retention(policy, false)
+        .await
+        .expect("retention");
+    assert_eq!(r.raw_payloads, 2, "two bodies");
     assert_eq!(app.count("SELECT COUNT(*) FROM webhook_payloads").await, 0);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM account_alerts").await,

@@ -169,6 +169,8 @@ fn schema_matches_the_config_struct() {
     full.smtp.from_address = Some("crm@x.example".into());
     full.smtp.from_name = Some("Loja".into());
     full.smtp.ca_file = Some("ca.pem".into());
+    full.retention.messages_days = Some(730);
+    full.retention.media_days = Some(180);
     let table = Table::try_from(&full).expect("serialize");
     let mut seen = Vec::new();
     for (section, body) in &table {

@@ -84,6 +84,28 @@ pub struct SettingsPage {
     business_zone: String,
     /// The zone this page is shown in.
     shown_zone: String,
+    /// The retention limits in force.
+    retention: crate::crm::retention::Policy,
+}
+
+impl SettingsPage {
+    /// The messages limit in words.
+    fn messages_limit(&self) -> String {
+        days(self.retention.messages_days)
+    }
+
+    /// The media limit in words.
+    fn media_limit(&self) -> String {
+        days(self.retention.media_days)
+    }
+}
+
+/// "N days", or "kept" when no limit is set.
+fn days(d: Option<u32>) -> String {
+    d.map_or_else(
+        || "kept (no limit set)".to_string(),
+        |d| format!("{d} days"),
+    )
 }
 
 async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Result<SettingsPage> {
@@ -163,6 +185,7 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         public_url: state.config.public_url(),
         errors,
         webhook,
+        retention: crate::crm::retention::Policy::of(&state.config),
         email,
         email_on: state.crm.site.mail,
         sending_paused,

@@ -164,6 +164,10 @@ pub fn bubbles(
                 Some((id, state)) if state == "stored" => {
                     b.media_url = Some(format!("/media/{id}"));
                 }
+                Some((_, state)) if state == "removed" => {
+                    b.media_note =
+                        "The file was removed: it was older than this business keeps media.".into();
+                }
                 Some((_, state)) if state == "lost" => {
                     b.media_note = "The file could not be downloaded from WhatsApp.".into();
                 }

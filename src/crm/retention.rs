@@ -1,0 +1,162 @@
+//! Retention that really deletes: raw webhook payloads, messages (with statuses, edits, media
+//! files and search-index rows), media files alone, what is left of messages their sender
+//! deleted, and the audit log, each past its limit. Run by the hourly job and by
+//! `flowcrm retention run [--dry-run]`; one use case for both. Messages and media go in small
+//! batches, each its own write, so webhook ingest keeps its latency while a big run is going.
+
+use super::{Crm, Result};
+use crate::db;
+use time::{Duration, OffsetDateTime};
+
+/// Rows deleted per write transaction.
+const BATCH: u32 = 500;
+
+/// The limits in force, in days; `None` keeps that kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Raw webhook bodies, events and dead letters (`whatsapp.raw_payload_days`); also how
+    /// long a deleted message's kept content lives.
+    pub raw_payload_days: u32,
+    /// Messages (`retention.messages_days`).
+    pub messages_days: Option<u32>,
+    /// Media files (`retention.media_days`).
+    pub media_days: Option<u32>,
+    /// The audit log (`retention.audit_days`).
+    pub audit_days: u32,
+}
+
+impl Policy {
+    /// The policy of a configuration.
+    #[must_use]
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            raw_payload_days: config.whatsapp.raw_payload_days,
+            messages_days: config.retention.messages_days,
+            media_days: config.retention.media_days,
+            audit_days: config.retention.audit_days,
+        }
+    }
+}
+
+/// What a run removed (or, dry, would remove), per kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Raw webhook bodies, events and dead letters.
+    pub raw_payloads: u64,
+    /// Messages.
+    pub messages: u64,
+    /// Media files (of kept messages, and of removed ones).
+    pub media_files: u64,
+    /// Kept versions (earlier text) of messages their sender deleted.
+    pub deleted_versions: u64,
+    /// Audit entries.
+    pub audit_entries: u64,
+}
+
+impl Report {
+    /// True when nothing was (or would be) removed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+fn cutoff(now: OffsetDateTime, days: u32) -> OffsetDateTime {
+    now - Duration::days(days.into())
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+fn count_i(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl Crm {
+    /// Applies `policy` now; with `dry_run`, only counts what would go.
+    pub async fn run_retention(&self, policy: Policy, dry_run: bool) -> Result<Report> {
+        let now = self.clock.now();
+        let raw = cutoff(now, policy.raw_payload_days);
+        let audit = cutoff(now, policy.audit_days);
+        let messages = policy.messages_days.map(|d| cutoff(now, d));
+        let media = policy.media_days.map(|d| cutoff(now, d));
+        if dry_run {
+            return Ok(self
+                .db
+                .read(move |c| -> db::Result<Report> {
+                    Ok(Report {
+                        raw_payloads: count_i(db::retention::count_raw(c, raw)?),
+                        messages: match messages {
+                            Some(t) => count_i(db::retention::count_messages(c, t)?),
+                            None => 0,
+                        },
+                        media_files: match media {
+                            Some(t) => count_i(db::retention::count_media(c, t)?),
+                            None => 0,
+                        },
+                        deleted_versions: count_i(db::retention::count_deleted_versions(c, raw)?),
+                        audit_entries: count_i(db::retention::count_audit(c, audit)?),
+                    })
+                })
+                .await?);
+        }
+        let mut report = Report {
+            raw_payloads: count(
+                self.db
+                    .write(move |c| db::webhook_log::purge_before(c, raw))
+                    .await?,
+            ),
+            ..Report::default()
+        };
+        if let Some(before) = messages {
+            loop {
+                let removed = self
+                    .db
+                    .write(move |c| db::retention::delete_messages(c, before, BATCH))
+                    .await?;
+                report.messages += count(removed.messages);
+                report.media_files += count(self.remove_files(&removed.files).await);
+                if removed.messages < BATCH as usize {
+                    break;
+                }
+                // Let waiting webhooks and pages in between batches.
+                tokio::task::yield_now().await;
+            }
+        }
+        if let Some(before) = media {
+            loop {
+                let names = self
+                    .db
+                    .write(move |c| db::retention::remove_media(c, before, BATCH, now))
+                    .await?;
+                let n = names.len();
+                report.media_files += count(self.remove_files(&names).await);
+                if n < BATCH as usize {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+        let (versions, files) = self.purge_deleted_messages(policy.raw_payload_days).await?;
+        report.deleted_versions = count(versions);
+        report.media_files += count(files);
+        report.audit_entries = count(self.purge_audit(policy.audit_days).await?);
+        Ok(report)
+    }
+
+    /// Deletes stored media files by name; returns how many existed and went.
+    async fn remove_files(&self, names: &[String]) -> usize {
+        let mut n = 0;
+        for name in names {
+            match tokio::fs::remove_file(self.media_dir.join(name)).await {
+                Ok(()) => n += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::warn!(file = %name, error = %e, "a media file past retention could not be removed");
+                }
+            }
+        }
+        n
+    }
+}
