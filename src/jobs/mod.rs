@@ -124,9 +124,11 @@ async fn hourly(state: AppState) {
             tracing::warn!(error = %e, "idempotency cleanup failed");
         }
         let policy = crate::crm::retention::Policy::of(&state.config);
+        let started = std::time::Instant::now();
         match state.crm.run_retention(policy, false).await {
             Ok(r) if r.is_empty() => {}
             Ok(r) => tracing::info!(
+                elapsed_ms = started.elapsed().as_millis(),
                 raw_payloads = r.raw_payloads,
                 messages = r.messages,
                 media_files = r.media_files,
