@@ -101,6 +101,8 @@ pub enum AdminAction {
     Email,
     /// Read and export the audit log.
     Audit,
+    /// Keep the data requests register (log, answer, close).
+    DataRequests,
 }
 
 impl AdminAction {
@@ -122,6 +124,7 @@ impl AdminAction {
             Self::AccountAlerts => "Only admins can see the account alerts and mark them handled.",
             Self::Email => "Only admins can send test emails and read the mail log.",
             Self::Audit => "Only admins can read the audit log.",
+            Self::DataRequests => "Only admins can see and answer data requests.",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod connection;
 pub mod consent;
 pub mod contacts;
 pub mod conversations;
+pub mod data_requests;
 mod error;
 pub mod events;
 pub mod fields;

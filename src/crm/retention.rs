@@ -2,14 +2,36 @@
 //! files and search-index rows), media files alone, what is left of messages their sender
 //! deleted, and the audit log, each past its limit. Run by the hourly job and by
 //! `flowcrm retention run [--dry-run]`; one use case for both. Messages and media go in small
-//! batches, each its own write, so webhook ingest keeps its latency while a big run is going.
+//! batches, each its own write sized to take about 20 ms, with a pause as long after each, so
+//! webhook ingest keeps its latency while a big run is going.
 
 use super::{Crm, Result};
 use crate::db;
 use time::{Duration, OffsetDateTime};
 
-/// Rows deleted per write transaction.
-const BATCH: u32 = 500;
+/// A batch is sized to take about this long in the writer, so webhooks waiting behind it are
+/// not delayed much more; the job then pauses as long as the batch took.
+const BATCH_TARGET: std::time::Duration = std::time::Duration::from_millis(20);
+/// Batch sizes (rows) the job moves between.
+const BATCH_MIN: u32 = 20;
+const BATCH_MAX: u32 = 2_000;
+
+/// The next batch size after one of `size` rows took `took`: halved when it ran well over the
+/// target, doubled when well under.
+fn next_batch(size: u32, took: std::time::Duration) -> u32 {
+    if took > BATCH_TARGET * 2 {
+        (size / 2).max(BATCH_MIN)
+    } else if took < BATCH_TARGET / 2 {
+        (size * 2).min(BATCH_MAX)
+    } else {
+        size
+    }
+}
+
+/// Gives the writer to waiting webhooks and pages: as long as the batch took (at least 2 ms).
+async fn pause(took: std::time::Duration) {
+    tokio::time::sleep(took.max(std::time::Duration::from_millis(2))).await;
+}
 
 /// The limits in force, in days; `None` keeps that kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,32 +132,39 @@ impl Crm {
             ..Report::default()
         };
         if let Some(before) = messages {
+            let mut size = 200;
             loop {
+                let started = std::time::Instant::now();
                 let removed = self
                     .db
-                    .write(move |c| db::retention::delete_messages(c, before, BATCH))
+                    .write(move |c| db::retention::delete_messages(c, before, size))
                     .await?;
+                let took = started.elapsed();
                 report.messages += count(removed.messages);
                 report.media_files += count(self.remove_files(&removed.files).await);
-                if removed.messages < BATCH as usize {
+                if removed.messages < size as usize {
                     break;
                 }
-                // Let waiting webhooks and pages in between batches.
-                tokio::task::yield_now().await;
+                size = next_batch(size, took);
+                pause(took).await;
             }
         }
         if let Some(before) = media {
+            let mut size = 200;
             loop {
+                let started = std::time::Instant::now();
                 let names = self
                     .db
-                    .write(move |c| db::retention::remove_media(c, before, BATCH, now))
+                    .write(move |c| db::retention::remove_media(c, before, size, now))
                     .await?;
+                let took = started.elapsed();
                 let n = names.len();
                 report.media_files += count(self.remove_files(&names).await);
-                if n < BATCH as usize {
+                if n < size as usize {
                     break;
                 }
-                tokio::task::yield_now().await;
+                size = next_batch(size, took);
+                pause(took).await;
             }
         }
         let (versions, files) = self.purge_deleted_messages(policy.raw_payload_days).await?;
@@ -158,5 +187,20 @@ impl Crm {
             }
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration as Std;
+
+    #[test]
+    fn batches_shrink_when_slow_and_grow_when_fast_within_bounds() {
+        assert_eq!(next_batch(200, Std::from_millis(80)), 100);
+        assert_eq!(next_batch(200, Std::from_millis(20)), 200);
+        assert_eq!(next_batch(200, Std::from_millis(2)), 400);
+        assert_eq!(next_batch(BATCH_MIN, Std::from_secs(1)), BATCH_MIN);
+        assert_eq!(next_batch(BATCH_MAX, Std::from_micros(1)), BATCH_MAX);
     }
 }

@@ -10,6 +10,7 @@ pub mod contact_events;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_fields;
+pub mod data_requests;
 mod error;
 pub mod inbox;
 pub mod mail;

@@ -13,6 +13,7 @@ pub mod context;
 mod conversation_work;
 mod conversations;
 pub mod cookies;
+mod data_requests;
 pub mod error;
 mod events;
 mod export;
@@ -44,8 +45,8 @@ pub mod when;
 
 use crate::app::AppState;
 use crate::crm::access::AdminAction::{
-    AccountAlerts, ApiKeys, Audit, Connection, CustomFields, DeleteTags, Email, Export, Import,
-    MergeContacts, Products, ResumeSending, Team, Templates,
+    AccountAlerts, ApiKeys, Audit, Connection, CustomFields, DataRequests, DeleteTags, Email,
+    Export, Import, MergeContacts, Products, ResumeSending, Team, Templates,
 };
 use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
@@ -162,6 +163,21 @@ fn settings_routes() -> Routes {
         )
         .get("/settings/audit", Admin(Audit), settings::audit_page)
         .get("/settings/audit.csv", Admin(Audit), settings::audit_csv)
+        .get(
+            "/settings/requests",
+            Admin(DataRequests),
+            data_requests::register_page,
+        )
+        .post(
+            "/settings/requests",
+            Admin(DataRequests),
+            data_requests::log_request,
+        )
+        .post(
+            "/settings/requests/{id}/close",
+            Admin(DataRequests),
+            data_requests::close_request,
+        )
         .get("/settings/sessions", Own, settings::sessions_page)
         .post(
             "/settings/sessions/end-others",
@@ -284,6 +300,11 @@ fn inbox_routes() -> Routes {
         .post("/logout", Own, auth::logout)
         .get("/setup/{token}", Public, setup::form)
         .post("/setup/{token}", Public, setup::submit)
+        .get(
+            "/meta/data-deletion/{code}",
+            Public,
+            data_requests::status_page,
+        )
         .get("/account/{token}", Public, team::account_form)
         .post("/account/{token}", Public, team::account_submit)
         .get("/inbox", Read, inbox::index)
@@ -364,6 +385,7 @@ pub fn router(state: AppState) -> Router {
                 .post(webhooks::receive)
                 .layer(DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
+        .route("/meta/data-deletion", post(data_requests::meta_callback))
         .nest("/api/v1", crate::api::router())
         .merge(pages)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

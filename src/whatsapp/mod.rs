@@ -4,4 +4,5 @@
 pub mod client;
 pub mod limiter;
 pub mod outbound;
+pub mod signed_request;
 pub mod webhook;
