@@ -8,7 +8,7 @@ use super::contacts::Actor;
 use super::{Crm, Error, Result};
 use crate::crypto;
 use crate::db::{self, data_requests::DataRequest};
-use crate::whatsapp::signed_request::DeletionRequest;
+use crate::whatsapp::signed_request::{self, SignedRequestError};
 use time::{Duration, OffsetDateTime};
 
 /// Days a controller has to answer (GDPR art. 12(3)).
@@ -52,8 +52,20 @@ fn audit(
 }
 
 impl Crm {
-    /// Records a verified deletion request from Meta; returns it (with its code).
-    pub async fn receive_meta_deletion(&self, req: DeletionRequest) -> Result<DataRequest> {
+    /// Verifies Meta's `signed_request` with the app secret and records the deletion request;
+    /// returns it (with its code). A bad signature is `Denied`, anything else wrong `Invalid`;
+    /// neither stores anything.
+    pub async fn receive_meta_deletion(
+        &self,
+        signed: &str,
+        app_secret: &[u8],
+    ) -> Result<DataRequest> {
+        let req = signed_request::parse(signed, app_secret).map_err(|e| match e {
+            SignedRequestError::BadSignature => {
+                Error::Denied("signed_request signature does not match")
+            }
+            other => Error::field("signed_request", other.to_string()),
+        })?;
         let (now, code) = (self.clock.now(), new_code()?);
         let subject = format!("Meta app-scoped user id {}", req.user_id);
         self.db

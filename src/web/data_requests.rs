@@ -11,7 +11,6 @@ use crate::web::error::{AppError, Result};
 use crate::web::extract::{Ctx, CurrentUser};
 use crate::web::forms::{FormErrors, redirect_with_flash};
 use crate::web::layout::{Layout, Nav};
-use crate::whatsapp::signed_request::{self, SignedRequestError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -37,18 +36,11 @@ pub async fn meta_callback(
         tracing::error!("data deletion callback refused: whatsapp.app_secret is not set");
         return (StatusCode::SERVICE_UNAVAILABLE, "the app secret is not set").into_response();
     };
-    let request = match signed_request::parse(&form.signed_request, secret.expose().as_bytes()) {
-        Ok(r) => r,
-        Err(e @ SignedRequestError::BadSignature) => {
-            tracing::warn!(error = %e, "data deletion callback refused");
-            return (StatusCode::FORBIDDEN, e.to_string()).into_response();
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "data deletion callback refused");
-            return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
-        }
-    };
-    match state.crm.receive_meta_deletion(request).await {
+    let received = state
+        .crm
+        .receive_meta_deletion(&form.signed_request, secret.expose().as_bytes())
+        .await;
+    match received {
         Ok(r) => {
             let body = serde_json::json!({
                 "url": format!("{}/meta/data-deletion/{}", state.config.public_url(), r.code),
@@ -59,6 +51,14 @@ pub async fn meta_callback(
                 body.to_string(),
             )
                 .into_response()
+        }
+        Err(e @ crate::crm::Error::Denied(_)) => {
+            tracing::warn!(error = %e, "data deletion callback refused");
+            (StatusCode::FORBIDDEN, e.to_string()).into_response()
+        }
+        Err(e @ crate::crm::Error::Invalid(_)) => {
+            tracing::warn!(error = %e, "data deletion callback refused");
+            (StatusCode::BAD_REQUEST, e.to_string()).into_response()
         }
         Err(e) => AppError::from(e).into_response(),
     }
