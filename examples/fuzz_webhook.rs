@@ -62,7 +62,13 @@ async fn main() {
                 let now = time::OffsetDateTime::now_utc();
                 let mut lost = Vec::new();
                 for (n, ev, wamid) in &batch {
-                    flowcrm::crm::inbound::record(c, ev, None, now)?;
+                    flowcrm::crm::inbound::record(
+                        c,
+                        ev,
+                        None,
+                        now,
+                        &flowcrm::crm::consent::Keywords::default(),
+                    )?;
                     if let Some(w) = wamid
                         && flowcrm::db::messages::find_by_wamid(c, w)?.is_none()
                     {

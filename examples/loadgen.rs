@@ -247,7 +247,13 @@ async fn ceiling_phase(a: &Args) {
             let now = time::OffsetDateTime::now_utc();
             for body in &bodies {
                 let events = flowcrm::whatsapp::webhook::parse(body.as_bytes()).expect("parse");
-                flowcrm::crm::inbound::record(c, &events, Some(body.as_bytes()), now)?;
+                flowcrm::crm::inbound::record(
+                    c,
+                    &events,
+                    Some(body.as_bytes()),
+                    now,
+                    &flowcrm::crm::consent::Keywords::default(),
+                )?;
             }
             Ok(())
         })

@@ -64,7 +64,7 @@ async fn main() {
                 now.unix_timestamp()
             );
             let events = flowcrm::whatsapp::webhook::parse(body.as_bytes()).expect("parse");
-            flowcrm::crm::inbound::record(c, &events, None, now)?;
+            flowcrm::crm::inbound::record(c, &events, None, now, &flowcrm::crm::consent::Keywords::default())?;
         }
         Ok(())
     })

@@ -134,6 +134,10 @@ impl AppState {
             config.crm.default_region.clone(),
         );
         crm.whatsapp = Arc::new(crate::crm::connection::FileValues::of(&config));
+        crm.keywords = Arc::new(crate::crm::consent::Keywords::new(
+            &config.crm.opt_out_keywords,
+            &config.crm.opt_in_keywords,
+        ));
         crm.site = Arc::new(crate::crm::mail::Site {
             business: config.business_name(),
             public_url: config.public_url(),

@@ -21,7 +21,14 @@ fn envelope(field: &str, pnid: &str, value: Value) -> Vec<u8> {
 
 fn feed(conn: &Connection, body: &[u8], now: OffsetDateTime) -> Result<()> {
     let events = webhook::parse(body).map_err(|e| db::Error::Task(e.to_string()))?;
-    inbound::record(conn, &events, None, now).map(|_| ())
+    inbound::record(
+        conn,
+        &events,
+        None,
+        now,
+        &crate::crm::consent::Keywords::default(),
+    )
+    .map(|_| ())
 }
 
 /// Plays the scenes in the two most recent conversations that have a phone number.

@@ -295,7 +295,13 @@ pub fn seed(
                     errors,
                     raw: serde_json::Value::Null,
                 };
-                outcome += inbound::record(conn, &[Event::Message(Box::new(m))], None, at)?;
+                outcome += inbound::record(
+                    conn,
+                    &[Event::Message(Box::new(m))],
+                    None,
+                    at,
+                    &crate::crm::consent::Keywords::default(),
+                )?;
                 last_in = Some(wamid);
             } else if let Some(conv) = outcome.conversations.first().copied() {
                 let content = Content::Text {
@@ -341,7 +347,13 @@ pub fn seed(
                     pricing_category: None,
                     callback_data: None,
                 };
-                inbound::record(conn, &[Event::Status(s)], None, at)?;
+                inbound::record(
+                    conn,
+                    &[Event::Status(s)],
+                    None,
+                    at,
+                    &crate::crm::consent::Keywords::default(),
+                )?;
             }
             out.messages += 1;
         }

@@ -36,8 +36,10 @@ pub(super) async fn run(loaded: &Loaded, cmd: WebhookCommand) -> anyhow::Result<
     let (db, _) = app::open_db(&loaded.config).await?;
     let now = time::OffsetDateTime::now_utc();
     let count = events.len();
+    let c = &loaded.config.crm;
+    let keywords = crm::consent::Keywords::new(&c.opt_out_keywords, &c.opt_in_keywords);
     let result = db
-        .write(move |c| crm::inbound::record(c, &events, None, now))
+        .write(move |c| crm::inbound::record(c, &events, None, now, &keywords))
         .await;
     db.close().await;
     let o = result?;

@@ -110,6 +110,8 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("whatsapp", "raw_payload_days", Kind::Int),
     ("whatsapp", "max_messages_per_second", Kind::Int),
     ("crm", "default_region", Kind::Str),
+    ("crm", "opt_out_keywords", Kind::Str),
+    ("crm", "opt_in_keywords", Kind::Str),
     ("api", "requests_per_minute", Kind::Int),
     ("app", "name", Kind::Str),
     ("smtp", "host", Kind::Str),

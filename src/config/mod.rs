@@ -89,12 +89,29 @@ impl Default for ApiConfig {
     }
 }
 
-/// `[crm]`: how contacts are entered.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+/// `[crm]`: how contacts are entered, and the consent keywords.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CrmConfig {
     /// Country (ISO 3166 code such as `BR`) for phone numbers typed without a country code.
     pub default_region: Option<String>,
+    /// A customer message that is exactly one of these (comma-separated, any languages; case
+    /// and accents do not matter) opts the contact out.
+    pub opt_out_keywords: String,
+    /// ... and one of these opts them back in.
+    pub opt_in_keywords: String,
+}
+
+impl Default for CrmConfig {
+    fn default() -> Self {
+        Self {
+            default_region: None,
+            opt_out_keywords: "STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, PARAR, SAIR, \
+                               CANCELAR, DESCADASTRAR, BAJA"
+                .into(),
+            opt_in_keywords: "START, UNSTOP, SUBSCRIBE, VOLTAR, ALTA".into(),
+        }
+    }
 }
 
 /// `[server]`: where FlowCRM listens and keeps its data.

@@ -1,6 +1,6 @@
 //! Recording consent: the one place a contact's opt-in state changes by hand, from the page,
 //! the API or an import, with the same limits everywhere. Every change is a ledger row with its
-//! source; the webhook's keyword handling comes later through here too.
+//! source, the webhook's consent keywords (STOP, START …) included.
 
 use super::{Error, Result};
 use crate::db;
@@ -55,6 +55,74 @@ pub fn record(
         by,
         now,
     )?)
+}
+
+/// The consent keywords in force: a customer message that is exactly one of them flips the
+/// contact's opt-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keywords {
+    opt_out: Vec<String>,
+    opt_in: Vec<String>,
+}
+
+impl Default for Keywords {
+    fn default() -> Self {
+        let c = crate::config::CrmConfig::default();
+        Self::new(&c.opt_out_keywords, &c.opt_in_keywords)
+    }
+}
+
+/// A keyword as compared: lower case, without accents or surrounding punctuation and spaces.
+#[must_use]
+pub fn fold(text: &str) -> String {
+    text.trim()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect()
+}
+
+impl Keywords {
+    /// From comma-separated lists (as in `[crm]`).
+    #[must_use]
+    pub fn new(opt_out: &str, opt_in: &str) -> Self {
+        let list = |s: &str| {
+            s.split(',')
+                .map(fold)
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+        };
+        Self {
+            opt_out: list(opt_out),
+            opt_in: list(opt_in),
+        }
+    }
+
+    /// The consent a message asks for, when it is exactly a keyword.
+    #[must_use]
+    pub fn classify(&self, text: &str) -> Option<OptIn> {
+        if text.len() > 64 {
+            return None;
+        }
+        let word = fold(text);
+        if self.opt_out.contains(&word) {
+            Some(OptIn::Out)
+        } else if self.opt_in.contains(&word) {
+            Some(OptIn::In)
+        } else {
+            None
+        }
+    }
 }
 
 /// Template categories Meta names.
@@ -202,5 +270,37 @@ mod tests {
         assert_eq!(c.source(), "API key 3");
         c.source = format!("  {}  ", "x".repeat(500));
         assert_eq!(c.source().chars().count(), MAX_SOURCE);
+    }
+}
+
+#[cfg(test)]
+mod keyword_tests {
+    use super::*;
+
+    #[test]
+    fn a_message_that_is_exactly_a_keyword_in_any_case_or_accent_flips_consent() {
+        let k = Keywords::default();
+        for out in [
+            "STOP",
+            "stop",
+            " Stop. ",
+            "Parar!",
+            "SAIR",
+            "baja",
+            "Cancelar",
+            "cancelár",
+        ] {
+            assert_eq!(k.classify(out), Some(OptIn::Out), "{out}");
+        }
+        for back in ["START", "start", "Voltar", "ALTA!"] {
+            assert_eq!(k.classify(back), Some(OptIn::In), "{back}");
+        }
+        for other in ["stop sending me that", "please stop", "", "!!!", "startup"] {
+            assert_eq!(k.classify(other), None, "{other}");
+        }
+        let custom = Keywords::new("arrêter, nein danke", "ja");
+        assert_eq!(custom.classify("ARRETER"), Some(OptIn::Out));
+        assert_eq!(custom.classify("Nein danke"), Some(OptIn::Out));
+        assert_eq!(custom.classify("Ja"), Some(OptIn::In));
     }
 }

@@ -60,9 +60,10 @@ impl super::Crm {
         loop {
             let chunk: Vec<_> = rest.by_ref().take(EVENTS_PER_JOB).collect();
             let raw = raw.take();
+            let keywords = self.keywords.clone();
             total += self
                 .db
-                .write(move |c| inbound::record(c, &chunk, raw.as_deref(), now))
+                .write(move |c| inbound::record(c, &chunk, raw.as_deref(), now, &keywords))
                 .await?;
             if rest.peek().is_none() {
                 return Ok(total);

@@ -32,6 +32,8 @@ pub struct Crm {
     pub whatsapp: Arc<super::connection::FileValues>,
     /// The business's name, public URL and whether email is set up.
     pub site: Arc<super::mail::Site>,
+    /// The consent keywords inbound messages are checked against.
+    pub keywords: Arc<super::consent::Keywords>,
     /// Poked when mail was queued.
     pub mail_wakeup: Arc<Notify>,
 }
@@ -55,6 +57,7 @@ impl Crm {
             media_dir,
             whatsapp: Arc::default(),
             site: Arc::default(),
+            keywords: Arc::default(),
             mail_wakeup: Arc::new(Notify::new()),
         }
     }

@@ -1,5 +1,6 @@
 //! Integration tests of the web app, built in-process on a temp data dir.
 
+mod consent_keywords;
 mod data_requests;
 mod fake_graph;
 mod filters;

@@ -22,6 +22,7 @@ pub(super) fn record_message(
     m: &InboundMessage,
     now: OffsetDateTime,
     out: &mut Outcome,
+    keywords: &crate::crm::consent::Keywords,
 ) -> Result<()> {
     let who = Identity {
         phone: m.customer_phone.as_ref(),
@@ -102,8 +103,32 @@ pub(super) fn record_message(
     queue_media(conn, m, message_id, now, out)?;
     if !by_business {
         after_insert(conn, m, contact, conversation, message_id, now)?;
+        if !m.imported {
+            consent_keyword(conn, m, contact, now, keywords)?;
+        }
     }
     super::changes::apply_pending(conn, &m.wamid, message_id, now, out)
+}
+
+/// A customer message that is exactly a consent keyword (STOP, START …) records their new
+/// consent in the ledger, with the message as the proof.
+fn consent_keyword(
+    conn: &Connection,
+    m: &InboundMessage,
+    contact: ContactId,
+    now: OffsetDateTime,
+    keywords: &crate::crm::consent::Keywords,
+) -> Result<()> {
+    let Content::Text { body } = &m.content else {
+        return Ok(());
+    };
+    let Some(state) = keywords.classify(body) else {
+        return Ok(());
+    };
+    let said: String = body.trim().chars().take(64).collect();
+    let source = format!("keyword \"{said}\" sent by the customer ({})", m.wamid);
+    db::consent::set_opt_in(conn, contact, state, &source, None, now)?;
+    Ok(())
 }
 
 fn queue_media(

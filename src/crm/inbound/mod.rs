@@ -87,6 +87,7 @@ pub fn record(
     events: &[Event],
     raw_body: Option<&[u8]>,
     now: OffsetDateTime,
+    keywords: &crate::crm::consent::Keywords,
 ) -> Result<Outcome> {
     if let Some(body) = raw_body {
         db::webhook_log::insert_payload(conn, body, now)?;
@@ -94,7 +95,7 @@ pub fn record(
     let mut out = Outcome::default();
     for event in events {
         let mut one = Outcome::default();
-        match db::savepoint(conn, |c| apply(c, event, now, &mut one)) {
+        match db::savepoint(conn, |c| apply(c, event, now, &mut one, keywords)) {
             Ok(()) => out += one,
             Err(e) if e.is_storage_failure() => return Err(e),
             Err(e) => {
@@ -109,9 +110,15 @@ pub fn record(
     Ok(out)
 }
 
-fn apply(conn: &Connection, event: &Event, now: OffsetDateTime, out: &mut Outcome) -> Result<()> {
+fn apply(
+    conn: &Connection,
+    event: &Event,
+    now: OffsetDateTime,
+    out: &mut Outcome,
+    keywords: &crate::crm::consent::Keywords,
+) -> Result<()> {
     match event {
-        Event::Message(m) => messages::record_message(conn, m, now, out),
+        Event::Message(m) => messages::record_message(conn, m, now, out, keywords),
         Event::Status(s) => messages::record_status(conn, s, now, out),
         Event::Change(c) => changes::record_change(conn, c, now, out),
         Event::Call(c) => calls::record_call(conn, c, now, out),

@@ -170,7 +170,8 @@ mod tests {
     async fn record(db: &crate::db::Db, body: &'static str) {
         let events = crate::whatsapp::webhook::parse(body.as_bytes()).expect("parse");
         let now = time::OffsetDateTime::now_utc();
-        db.write(move |c| super::super::inbound::record(c, &events, None, now))
+        let keywords = crate::crm::consent::Keywords::default();
+        db.write(move |c| super::super::inbound::record(c, &events, None, now, &keywords))
             .await
             .expect("record");
     }
