@@ -220,6 +220,7 @@ pub fn seed(
     now: OffsetDateTime,
 ) -> Result<Seeded> {
     let mut out = Seeded::default();
+    let keywords = crate::crm::consent::Keywords::default();
     let pnid = "demo-phone-number";
     for i in from..to {
         let per_conversation = base + usize::from(i + extra >= total);
@@ -295,13 +296,8 @@ pub fn seed(
                     errors,
                     raw: serde_json::Value::Null,
                 };
-                outcome += inbound::record(
-                    conn,
-                    &[Event::Message(Box::new(m))],
-                    None,
-                    at,
-                    &crate::crm::consent::Keywords::default(),
-                )?;
+                outcome +=
+                    inbound::record(conn, &[Event::Message(Box::new(m))], None, at, &keywords)?;
                 last_in = Some(wamid);
             } else if let Some(conv) = outcome.conversations.first().copied() {
                 let content = Content::Text {
@@ -347,13 +343,7 @@ pub fn seed(
                     pricing_category: None,
                     callback_data: None,
                 };
-                inbound::record(
-                    conn,
-                    &[Event::Status(s)],
-                    None,
-                    at,
-                    &crate::crm::consent::Keywords::default(),
-                )?;
+                inbound::record(conn, &[Event::Status(s)], None, at, &keywords)?;
             }
             out.messages += 1;
         }
