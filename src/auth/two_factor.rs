@@ -4,7 +4,7 @@
 //! code). An admin's reset and the team's rule are `crm::team`'s; the emails are `crm`'s.
 
 use super::login::Stage;
-use super::{Auth, ClientInfo, Error, LoginOk, Result, audit, verify_password};
+use super::{Auth, ClientInfo, Error, LoginOk, Result, audit};
 use crate::crypto::{self, MasterKey, totp};
 use crate::db::{self, sessions::ActiveSession, sessions::SecondFactor, two_factor::Policy};
 use crate::model::{User, UserId};
@@ -307,17 +307,6 @@ impl Auth {
         self.codes
             .begin(&client.ip, &format!("user:{}", user.0), self.clock.now())
             .map_err(Error::Throttled)
-    }
-
-    async fn password_matches(&self, id: UserId, password: &str) -> Result<bool> {
-        let stored = self
-            .db
-            .read(move |c| db::users::password_hash(c, id))
-            .await?;
-        match stored {
-            Some(h) => verify_password(password.to_string(), h).await,
-            None => Ok(false),
-        }
     }
 
     /// Uses `code` if it is valid now and unused: an app code (its step is recorded) or a

@@ -160,14 +160,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<()> {
         let id = user.id;
-        let stored = self
-            .db
-            .read(move |c| db::users::password_hash(c, id))
-            .await?;
-        let ok = match stored {
-            Some(h) => verify_password(current.to_string(), h).await?,
-            None => false,
-        };
+        let ok = self.password_matches(id, current).await?;
         let mut errors = Vec::new();
         if !ok {
             errors.push(FieldError {
@@ -209,14 +202,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<Email> {
         let id = user.id;
-        let stored = self
-            .db
-            .read(move |c| db::users::password_hash(c, id))
-            .await?;
-        let ok = match stored {
-            Some(h) => verify_password(password.to_string(), h).await?,
-            None => false,
-        };
+        let ok = self.password_matches(id, password).await?;
         let mut errors = Vec::new();
         if !ok {
             errors.push(FieldError::new(
@@ -250,6 +236,22 @@ impl Auth {
                 "Another account uses this address.",
             )),
             other => other.map(|()| old).map_err(Error::from),
+        }
+    }
+
+    /// Whether `password` is user `id`'s current password (false for no such user).
+    pub(super) async fn password_matches(
+        &self,
+        id: crate::model::UserId,
+        password: &str,
+    ) -> Result<bool> {
+        let stored = self
+            .db
+            .read(move |c| db::users::password_hash(c, id))
+            .await?;
+        match stored {
+            Some(h) => verify_password(password.to_string(), h).await,
+            None => Ok(false),
         }
     }
 
