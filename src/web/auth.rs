@@ -80,10 +80,7 @@ pub async fn login(
             } else {
                 next
             };
-            let mut resp = see_other(&to);
-            resp.headers_mut()
-                .append(header::SET_COOKIE, state.cookies.session(&ok.token));
-            return Ok(resp);
+            return Ok(signed_in(&state, &to, &ok.token));
         }
         Err(AuthError::InvalidCredentials) => (
             StatusCode::UNAUTHORIZED,
@@ -103,11 +100,24 @@ pub async fn login(
         next,
         error,
     };
+    Ok(refused(status, page, retry))
+}
+
+/// The new session's cookie and the way on.
+fn signed_in(state: &AppState, to: &str, token: &str) -> Response {
+    let mut resp = see_other(to);
+    resp.headers_mut()
+        .append(header::SET_COOKIE, state.cookies.session(token));
+    resp
+}
+
+/// A sign-in page shown again with its error, and `Retry-After` when throttled.
+fn refused(status: StatusCode, page: impl IntoResponse, retry: Option<u64>) -> Response {
     let mut resp = (status, page).into_response();
     if let Some(secs) = retry {
         resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
     }
-    Ok(resp)
+    resp
 }
 
 /// `POST /logout`: ends the session on the server.
@@ -180,10 +190,7 @@ pub async fn code_submit(
                 let change = crate::crm::two_factor::Change::RecoveryCodeUsed;
                 state.crm.two_factor_changed(ok.session.user.id, change).await?;
             }
-            let mut resp = see_other(&next);
-            resp.headers_mut()
-                .append(header::SET_COOKIE, state.cookies.session(&ok.token));
-            return Ok(resp);
+            return Ok(signed_in(&state, &next, &ok.token));
         }
         Err(AuthError::InvalidCode) => (
             StatusCode::UNAUTHORIZED,
@@ -202,9 +209,5 @@ pub async fn code_submit(
         next,
         error,
     };
-    let mut resp = (status, page).into_response();
-    if let Some(secs) = retry {
-        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
-    }
-    Ok(resp)
+    Ok(refused(status, page, retry))
 }
