@@ -172,6 +172,11 @@ pub enum Need {
     Admin(AdminAction),
 }
 
+/// The routes outside the page table: Meta calls them, and they authenticate by Meta's signature
+/// with the app secret (the webhook's `X-Hub-Signature-256`, the deletion callback's
+/// `signed_request`), never by a session. Their handlers check it before any use case runs.
+pub const SIGNED_BY_META: &[&str] = &["/webhooks/whatsapp", "/meta/data-deletion"];
+
 /// Whether `who` (signed in) meets `need`.
 pub fn check_need(need: Need, who: Who) -> Result<(), Denied> {
     match need {

@@ -239,3 +239,53 @@ async fn every_api_operation_answers_every_role_by_its_rule() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_routes_meta_signs_ignore_sessions_and_refuse_every_role_without_the_signature() {
+    let mut admin = TestApp::spawn().await;
+    let mut anonymous = admin.other_browser();
+    admin.logged_in_as("owner@loja.example", Role::Admin).await;
+    let mut agent = admin.other_browser();
+    agent.logged_in_as("agent@loja.example", Role::Agent).await;
+    let mut viewer = admin.other_browser();
+    viewer
+        .logged_in_as("viewer@loja.example", Role::Viewer)
+        .await;
+    let table = flowcrm::web::route_rules();
+    for path in flowcrm::crm::access::SIGNED_BY_META {
+        assert!(
+            table.iter().all(|r| r.path != *path),
+            "{path} is not a page route: no session rule applies"
+        );
+        for (who, app) in [
+            ("anonymous", &mut anonymous),
+            ("viewer", &mut viewer),
+            ("agent", &mut agent),
+            ("admin", &mut admin),
+        ] {
+            let before = fingerprint(app).await;
+            let forged = flowcrm::whatsapp::signed_request::sign(
+                r#"{"algorithm":"HMAC-SHA256","user_id":"1"}"#,
+                b"not the app secret",
+            );
+            let r = app
+                .post_form(path, &[("signed_request", forged.as_str())])
+                .await;
+            assert!(
+                r.status.is_client_error(),
+                "{who} {path}: {} without Meta's signature",
+                r.status
+            );
+            assert_eq!(
+                fingerprint(app).await,
+                before,
+                "{who} {path}: nothing stored"
+            );
+            assert_eq!(
+                app.count("SELECT COUNT(*) FROM data_requests").await,
+                0,
+                "{who} {path}"
+            );
+        }
+    }
+}
