@@ -134,6 +134,8 @@ impl AppState {
             config.crm.default_region.clone(),
         );
         crm.whatsapp = Arc::new(crate::crm::connection::FileValues::of(&config));
+        crm.erasure_key = Some(vault.erasure_key());
+        crm.erased_orders = config.privacy.erased_orders;
         crm.keywords = Arc::new(crate::crm::consent::Keywords::new(
             &config.crm.opt_out_keywords,
             &config.crm.opt_in_keywords,

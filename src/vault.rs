@@ -11,6 +11,8 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// Name of the row that proves which master key encrypted this database.
+/// Where the erasure records' hashing key is stored (sealed).
+const ERASURE_KEY: &str = "erasure.hash_key";
 const KEY_CHECK: &str = "flowcrm.key_check";
 const KEY_CHECK_TEXT: &[u8] = b"flowcrm master key check v1";
 
@@ -58,6 +60,7 @@ pub enum VaultError {
 #[derive(Clone)]
 pub struct Vault {
     key: Arc<MasterKey>,
+    erasure: Arc<[u8; 32]>,
     db: Db,
     clock: SharedClock,
 }
@@ -129,11 +132,47 @@ impl Vault {
             db.write(move |c| db::secrets::put(c, KEY_CHECK, &sealed, now))
                 .await?;
         }
+        let key = Arc::new(key);
+        let erasure = Self::load_erasure_key(db, &key, clock.now()).await?;
         Ok(Self {
-            key: Arc::new(key),
+            key,
+            erasure,
             db: db.clone(),
             clock,
         })
+    }
+
+    /// The key erasure records hash phone numbers and WhatsApp user ids with (HMAC-SHA256):
+    /// random, made on first use and stored sealed like the other secrets, so it travels with
+    /// the database and a restored backup still recognises whom it must erase again.
+    #[must_use]
+    pub fn erasure_key(&self) -> Arc<[u8; 32]> {
+        self.erasure.clone()
+    }
+
+    async fn load_erasure_key(
+        db: &Db,
+        key: &Arc<MasterKey>,
+        now: time::OffsetDateTime,
+    ) -> Result<Arc<[u8; 32]>, VaultError> {
+        let key = key.clone();
+        let bytes = db
+            .write(move |c| -> Result<Vec<u8>, VaultError> {
+                if let Some(sealed) = db::secrets::get(c, ERASURE_KEY)? {
+                    return key
+                        .decrypt(ERASURE_KEY, &sealed)
+                        .map_err(|e| VaultError::Decrypt(ERASURE_KEY.to_string(), e));
+                }
+                let fresh = crypto::random_bytes::<32>()?;
+                let sealed = key.encrypt(ERASURE_KEY, &fresh)?;
+                db::secrets::put(c, ERASURE_KEY, &sealed, now)?;
+                Ok(fresh.to_vec())
+            })
+            .await?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| VaultError::Decrypt(ERASURE_KEY.to_string(), CryptoError::Format))?;
+        Ok(Arc::new(arr))
     }
 
     /// Encrypts and stores a secret under a known name.

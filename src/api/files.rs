@@ -98,3 +98,24 @@ pub fn file_response(f: StoredFile, request: &HeaderMap) -> Response {
     );
     resp
 }
+
+/// A contact's export (an unlinked scratch file) as a ZIP download that no cache keeps.
+pub fn zip_download(file: std::fs::File, name: &str, size: u64) -> Response {
+    let file = tokio::fs::File::from_std(file);
+    let mut resp = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition(name, false)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CONTENT_LENGTH, size.into());
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    resp
+}

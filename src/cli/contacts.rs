@@ -1,5 +1,5 @@
 //! `flowcrm contacts import FILE`: CSV import with a dry run, progress on stderr and one
-//! transaction.
+//! transaction. `export` and `erase` are in `contact_data`.
 
 use crate::app;
 use crate::config::Loaded;
@@ -42,6 +42,32 @@ pub enum ContactsCommand {
         /// Field separator.
         #[arg(long, default_value = ",")]
         delimiter: char,
+    },
+    /// Write everything stored about one contact to a ZIP (`contact.json` and their media),
+    /// for an access or portability request. Audited.
+    Export {
+        /// The contact: its id, or its phone number with `+` and country code.
+        contact: String,
+        /// Where to write the ZIP (default: `contact-<id>-<date>.zip` here). An existing file
+        /// is not overwritten.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Erase one contact from every store (messages, media files, notes, raw webhook data,
+    /// search index, audit details, consent; orders per `privacy.erased_orders`), empty the
+    /// database log, and print the receipt. Cannot be undone.
+    Erase {
+        /// The contact: its id, or its phone number with `+` and country code.
+        contact: String,
+        /// Why (kept in the erasure record).
+        #[arg(long)]
+        reason: String,
+        /// The code of an open data request this answers (closed with the receipt).
+        #[arg(long)]
+        request: Option<String>,
+        /// Confirm without being asked to type ERASE (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -110,7 +136,10 @@ pub(super) async fn run(loaded: &Loaded, cmd: ContactsCommand) -> anyhow::Result
         tags_column,
         opt_in_column,
         delimiter,
-    } = cmd;
+    } = cmd
+    else {
+        return super::contact_data::run(loaded, cmd).await;
+    };
     let (header, records) = read(&file, delimiter)?;
     let (db, _) = app::open_db(&loaded.config).await?;
     let defs = db.read(crate::db::custom_fields::list).await?;

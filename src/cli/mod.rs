@@ -2,6 +2,7 @@
 
 mod api_key;
 mod audit;
+mod contact_data;
 mod contacts;
 mod demo;
 mod demo_coexistence;
@@ -70,8 +71,8 @@ pub enum Command {
     /// Store secrets (access tokens, app secret) encrypted in the database.
     #[command(subcommand)]
     Secret(secret::SecretCommand),
-    /// Import contacts from CSV.
-    #[command(subcommand)]
+    /// Import contacts from CSV; export or erase one contact's data (`contact` works too).
+    #[command(subcommand, visible_alias = "contact")]
     Contacts(contacts::ContactsCommand),
     /// Demo data for trying FlowCRM out.
     #[command(subcommand)]

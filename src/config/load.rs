@@ -126,6 +126,10 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("retention", "audit_days", Kind::Int),
     ("retention", "messages_days", Kind::Int),
     ("retention", "media_days", Kind::Int),
+    ("retention", "requests_days", Kind::Int),
+    ("privacy", "controller_name", Kind::Str),
+    ("privacy", "controller_contact", Kind::Str),
+    ("privacy", "erased_orders", Kind::Str),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

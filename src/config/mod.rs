@@ -37,6 +37,32 @@ pub struct Config {
     pub smtp: SmtpConfig,
     /// How long records are kept.
     pub retention: RetentionConfig,
+    /// The data controller and what erasing a contact does to their orders.
+    pub privacy: PrivacyConfig,
+}
+
+/// What erasing a contact does to their orders.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ErasedOrders {
+    /// Keep them for accounting with the customer, conversation and note removed.
+    #[default]
+    Keep,
+    /// Delete them with the contact.
+    Delete,
+}
+
+/// `[privacy]`: who the data controller is (for `/privacy` and `flowcrm privacy notice`) and
+/// what an erasure does to orders.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// The controller's legal name (default: `app.name`).
+    pub controller_name: Option<String>,
+    /// How customers reach the controller about their data (an email, an address).
+    pub controller_contact: Option<String>,
+    /// `keep` (default: orders stay for accounting, without personal data) or `delete`.
+    pub erased_orders: ErasedOrders,
 }
 
 /// `[retention]`: how long FlowCRM keeps records before the retention job deletes them
@@ -50,6 +76,8 @@ pub struct RetentionConfig {
     pub messages_days: Option<u32>,
     /// Days to keep media files (the message stays, marked "removed"); `None` keeps them.
     pub media_days: Option<u32>,
+    /// Days to keep closed data requests in the register; `None` keeps them.
+    pub requests_days: Option<u32>,
 }
 
 impl Default for RetentionConfig {
@@ -58,6 +86,7 @@ impl Default for RetentionConfig {
             audit_days: 365,
             messages_days: None,
             media_days: None,
+            requests_days: None,
         }
     }
 }

@@ -40,6 +40,7 @@ fn check_positive(c: &Config, out: &mut Vec<(String, String)>) {
     for (key, v) in [
         ("retention.messages_days", r.messages_days),
         ("retention.media_days", r.media_days),
+        ("retention.requests_days", r.requests_days),
     ] {
         if v == Some(0) {
             out.push((

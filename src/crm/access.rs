@@ -103,6 +103,10 @@ pub enum AdminAction {
     Audit,
     /// Keep the data requests register (log, answer, close).
     DataRequests,
+    /// Erase a contact from every store (and read erasure receipts).
+    EraseContacts,
+    /// Restrict (or lift the restriction of) processing a contact's data.
+    RestrictProcessing,
 }
 
 impl AdminAction {
@@ -125,6 +129,8 @@ impl AdminAction {
             Self::Email => "Only admins can send test emails and read the mail log.",
             Self::Audit => "Only admins can read the audit log.",
             Self::DataRequests => "Only admins can see and answer data requests.",
+            Self::EraseContacts => "Only admins can erase contacts.",
+            Self::RestrictProcessing => "Only admins can restrict processing of a contact's data.",
         }
     }
 }
@@ -196,6 +202,10 @@ pub fn api_need(method: &str, path: &str) -> Need {
         }
         ("DELETE", "/tags/{id}") => Need::Admin(AdminAction::DeleteTags),
         ("DELETE", "/contacts/{id}") => Need::Admin(AdminAction::DeleteContacts),
+        ("GET", "/contacts/{id}/export") => Need::Admin(AdminAction::Export),
+        ("POST", "/contacts/{id}/erase") | ("GET", "/erasures/{code}") => {
+            Need::Admin(AdminAction::EraseContacts)
+        }
         ("GET" | "HEAD", _) => Need::Read,
         _ => Need::Work,
     }

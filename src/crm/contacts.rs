@@ -275,6 +275,28 @@ impl Crm {
             .await
     }
 
+    /// The contact a person named on the command line: digits only are its id; anything else
+    /// is a phone number (with `+` and country code, or national in the default region).
+    pub async fn find_contact(&self, key: &str) -> Result<ContactId> {
+        let key = key.trim().to_string();
+        let region = self.default_region.clone();
+        self.db
+            .read(move |c| {
+                if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+                    let id = ContactId(key.parse().map_err(|_| Error::NotFound("contact"))?);
+                    return match db::contacts::get(c, id)? {
+                        Some(_) => Ok(id),
+                        None => Err(Error::NotFound("contact")),
+                    };
+                }
+                let phone = PhoneE164::parse(&key, region.as_deref())
+                    .map_err(|e| Error::field("contact", e.to_string()))?;
+                db::contacts::find_by_phones(c, &with_variants(&phone))?
+                    .ok_or(Error::NotFound("contact"))
+            })
+            .await
+    }
+
     /// Merges contact `remove` into `keep` (admins).
     #[tracing::instrument(skip_all, fields(keep = %keep, remove = %remove), err(Display, level = "debug"))]
     pub async fn merge_contacts(
@@ -298,14 +320,7 @@ impl Crm {
         access::require(who, AdminAction::DeleteContacts)?;
         let now = self.clock.now();
         let files = self.db.write(move |c| delete(c, id, &actor, now)).await?;
-        for name in files {
-            let path = self.media_dir.join(&name);
-            if let Err(e) = tokio::fs::remove_file(&path).await
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!(file = %path.display(), error = %e, "could not remove a deleted contact's media file");
-            }
-        }
+        self.remove_media_files(&files).await;
         Ok(())
     }
 }

@@ -34,7 +34,7 @@ pub struct PublicStatus {
     pub status: String,
 }
 
-fn new_code() -> Result<String> {
+pub(crate) fn new_code() -> Result<String> {
     let bytes =
         crypto::random_bytes::<8>().map_err(|e| Error::Db(db::Error::Task(e.to_string())))?;
     Ok(hex::encode_upper(bytes))

@@ -53,6 +53,23 @@ impl Crm {
         self.open_row(row).await
     }
 
+    /// Deletes stored media files by name (after the commit that removed their rows); returns
+    /// how many existed and went. A file that cannot be removed is logged, not fatal.
+    pub(crate) async fn remove_media_files(&self, names: &[String]) -> usize {
+        let mut n = 0;
+        for name in names {
+            let path = self.media_dir.join(name);
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => n += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "a media file could not be removed");
+                }
+            }
+        }
+        n
+    }
+
     async fn open_row(&self, row: Option<db::media::MediaRow>) -> Result<StoredFile> {
         let row = row.ok_or(Error::NotFound("media"))?;
         let (MediaState::Stored, Some(name)) = (row.state, row.stored_name.as_ref()) else {

@@ -36,6 +36,7 @@ pub mod segments;
 pub mod send;
 mod service;
 pub mod start;
+pub mod subject;
 pub mod tags;
 pub mod team;
 mod team_links;

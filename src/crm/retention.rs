@@ -141,7 +141,7 @@ impl Crm {
                     .await?;
                 let took = started.elapsed();
                 report.messages += count(removed.messages);
-                report.media_files += count(self.remove_files(&removed.files).await);
+                report.media_files += count(self.remove_media_files(&removed.files).await);
                 if removed.messages < size as usize {
                     break;
                 }
@@ -159,7 +159,7 @@ impl Crm {
                     .await?;
                 let took = started.elapsed();
                 let n = names.len();
-                report.media_files += count(self.remove_files(&names).await);
+                report.media_files += count(self.remove_media_files(&names).await);
                 if n < size as usize {
                     break;
                 }
@@ -172,21 +172,6 @@ impl Crm {
         report.media_files += count(files);
         report.audit_entries = count(self.purge_audit(policy.audit_days).await?);
         Ok(report)
-    }
-
-    /// Deletes stored media files by name; returns how many existed and went.
-    async fn remove_files(&self, names: &[String]) -> usize {
-        let mut n = 0;
-        for name in names {
-            match tokio::fs::remove_file(self.media_dir.join(name)).await {
-                Ok(()) => n += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    tracing::warn!(file = %name, error = %e, "a media file past retention could not be removed");
-                }
-            }
-        }
-        n
     }
 }
 

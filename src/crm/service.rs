@@ -36,6 +36,10 @@ pub struct Crm {
     pub keywords: Arc<super::consent::Keywords>,
     /// Poked when mail was queued.
     pub mail_wakeup: Arc<Notify>,
+    /// The key erasure records hash phone numbers and user ids with (from the vault).
+    pub erasure_key: Option<Arc<[u8; 32]>>,
+    /// What erasing a contact does to their orders (`privacy.erased_orders`).
+    pub erased_orders: crate::config::ErasedOrders,
 }
 
 impl Crm {
@@ -59,6 +63,8 @@ impl Crm {
             site: Arc::default(),
             keywords: Arc::default(),
             mail_wakeup: Arc::new(Notify::new()),
+            erasure_key: None,
+            erased_orders: crate::config::ErasedOrders::Keep,
         }
     }
 

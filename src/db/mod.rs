@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup_tokens;
 pub mod statuses;
+pub mod subject;
 pub mod tags;
 pub mod templates;
 pub mod two_factor;
@@ -36,6 +37,8 @@ pub mod user_links;
 pub mod users;
 pub mod webhook_log;
 mod writer;
+
+pub use writer::Checkpoint;
 
 pub use error::{Error, Result};
 pub use migrate::{MigrationReport, binary_schema_version};
@@ -164,6 +167,13 @@ impl Db {
         })
         .await
         .map_err(|e| E::from(Error::Task(e.to_string())))?
+    }
+
+    /// Checkpoints the WAL into the database file and truncates it (after an erasure, so no
+    /// copy of an erased page stays in the `-wal` file). `busy` when a reader still held an
+    /// old snapshot; call again.
+    pub async fn checkpoint(&self) -> Result<writer::Checkpoint> {
+        self.inner.writer.checkpoint().await
     }
 
     /// Checks that a reader answers and the writer thread is alive.

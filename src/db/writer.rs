@@ -69,7 +69,19 @@ impl<T: Send + 'static, E: From<Error> + Send + 'static> Finish for Done<T, E> {
 
 enum Msg {
     Job(Box<dyn Job>),
+    Checkpoint(oneshot::Sender<Result<Checkpoint>>),
     Close(oneshot::Sender<()>),
+}
+
+/// What `PRAGMA wal_checkpoint(TRUNCATE)` reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// A reader held an old snapshot, so the WAL could not be emptied.
+    pub busy: bool,
+    /// Pages in the WAL before (0 once truncated).
+    pub log_pages: i64,
+    /// Pages copied into the database file.
+    pub checkpointed: i64,
 }
 
 /// The queue into the writer thread.
@@ -106,6 +118,16 @@ impl Handle {
         rx.await.map_err(|_| Error::Closed)?
     }
 
+    /// Copies the WAL into the database file and truncates it to zero bytes, between write
+    /// batches (outside any transaction), so no image of a changed page stays in the WAL.
+    pub(super) async fn checkpoint(&self) -> Result<Checkpoint> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Checkpoint(reply))
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
     /// Lets queued jobs finish, then stops the thread.
     pub(super) async fn close(&self) {
         let (done, rx) = oneshot::channel();
@@ -128,19 +150,28 @@ fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>) {
     while closing.is_none() {
         let Ok(first) = rx.recv() else { break };
         let mut batch = Vec::new();
+        let mut checkpoints = Vec::new();
         match first {
             Msg::Job(j) => batch.push(j),
+            Msg::Checkpoint(reply) => checkpoints.push(reply),
             Msg::Close(done) => closing = Some(done),
         }
         while closing.is_none() && batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Checkpoint(reply)) => checkpoints.push(reply),
                 Ok(Msg::Close(done)) => closing = Some(done),
                 Err(_) => break,
             }
         }
         if !batch.is_empty() {
             run_batch(&mut conn, batch);
+        }
+        if !checkpoints.is_empty() {
+            let outcome = checkpoint_truncate(&conn).map_err(|e| e.to_string());
+            for reply in checkpoints {
+                let _ = reply.send(outcome.clone().map_err(Error::Task));
+            }
         }
     }
     // Leave a compact WAL behind for backups and the next start.
@@ -151,6 +182,17 @@ fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>) {
     if let Some(done) = closing {
         let _ = done.send(());
     }
+}
+
+fn checkpoint_truncate(conn: &Connection) -> Result<Checkpoint> {
+    let sql = "PRAGMA wal_checkpoint(TRUNCATE)";
+    Ok(conn.query_row(sql, [], |r| {
+        Ok(Checkpoint {
+            busy: r.get::<_, i64>(0)? != 0,
+            log_pages: r.get(1)?,
+            checkpointed: r.get(2)?,
+        })
+    })?)
 }
 
 fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn Job>>) {

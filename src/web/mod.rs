@@ -45,8 +45,9 @@ pub mod when;
 
 use crate::app::AppState;
 use crate::crm::access::AdminAction::{
-    AccountAlerts, ApiKeys, Audit, Connection, CustomFields, DataRequests, DeleteTags, Email,
-    Export, Import, MergeContacts, Products, ResumeSending, Team, Templates,
+    AccountAlerts, ApiKeys, Audit, Connection, CustomFields, DataRequests, DeleteContacts,
+    DeleteTags, Email, EraseContacts, Export, Import, MergeContacts, Products, ResumeSending, Team,
+    Templates,
 };
 use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
@@ -92,6 +93,31 @@ fn crm_routes() -> Routes {
             "/contacts/{id}/message",
             Work,
             post(contact_page::send_message).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
+        )
+        .get(
+            "/contacts/{id}/export.zip",
+            Admin(Export),
+            contact_page::export_zip,
+        )
+        .get(
+            "/contacts/{id}/delete",
+            Admin(DeleteContacts),
+            contact_page::remove_form,
+        )
+        .post(
+            "/contacts/{id}/delete",
+            Admin(DeleteContacts),
+            contact_page::delete,
+        )
+        .post(
+            "/contacts/{id}/erase",
+            Admin(EraseContacts),
+            contact_page::erase,
+        )
+        .get(
+            "/settings/erasures/{code}",
+            Admin(EraseContacts),
+            contact_page::receipt,
         )
         .post("/contacts/{id}/fields", Work, contact_page::set_fields)
         .post("/contacts/{id}/consent", Work, contact_page::set_consent)

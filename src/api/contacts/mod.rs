@@ -3,6 +3,7 @@
 
 mod list;
 mod message;
+mod privacy;
 mod save;
 mod tagging;
 
@@ -16,6 +17,7 @@ use utoipa::ToSchema;
 
 pub use list::*;
 pub use message::*;
+pub use privacy::*;
 pub use save::*;
 pub use tagging::*;
 

@@ -171,6 +171,9 @@ fn schema_matches_the_config_struct() {
     full.smtp.ca_file = Some("ca.pem".into());
     full.retention.messages_days = Some(730);
     full.retention.media_days = Some(180);
+    full.retention.requests_days = Some(1095);
+    full.privacy.controller_name = Some("Loja Exemplo Lda".into());
+    full.privacy.controller_contact = Some("privacy@loja.example".into());
     let table = Table::try_from(&full).expect("serialize");
     let mut seen = Vec::new();
     for (section, body) in &table {

@@ -7,6 +7,7 @@ mod message;
 mod message_send;
 mod notes;
 mod page;
+mod privacy;
 mod view;
 
 use crate::model::FieldError;
@@ -17,6 +18,7 @@ pub use message::*;
 pub use message_send::*;
 pub use notes::*;
 pub use page::*;
+pub use privacy::*;
 pub use view::*;
 
 /// Field values as typed, with their problems.

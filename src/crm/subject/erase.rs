@@ -1,0 +1,210 @@
+//! Erase one contact (admins, with a typed confirmation and a reason): every table that holds
+//! them, their media files, the WAL (checkpointed to zero bytes afterwards), leaving only the
+//! erasure record: keyed hashes, date, who, why, and what was removed. The record is both the
+//! receipt and the erasure journal (`db::subject::erase::journal`).
+
+use crate::config::ErasedOrders;
+use crate::crm::access::{self, AdminAction, Who};
+use crate::crm::contacts::Actor;
+use crate::crm::{Crm, Error, Result};
+use crate::crypto;
+use crate::db::{self, subject::erase::Counts};
+use crate::model::ContactId;
+use time::OffsetDateTime;
+
+/// What must be typed to confirm an erasure.
+pub const ERASE_WORD: &str = "ERASE";
+const MAX_REASON: usize = 500;
+
+/// An erasure as asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Erase {
+    /// Must be [`ERASE_WORD`] (any case).
+    pub confirm: String,
+    /// Why (a request received by email, Meta's callback …); kept in the record.
+    pub reason: String,
+    /// The code of an open data request this erasure answers; it is closed with the receipt.
+    pub request: Option<String>,
+}
+
+/// The erasure receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Its code.
+    pub code: String,
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who erased (their name), empty for the CLI or an API key.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+    /// What was removed.
+    pub counts: Counts,
+    /// Whether orders were kept (without personal data) or deleted.
+    pub orders: ErasedOrders,
+}
+
+/// The keyed hash an erasure record keeps of a phone number (`phone`, E.164) or WhatsApp user
+/// id (`bsuid`): HMAC-SHA256 under the vault's erasure key, hex.
+#[must_use]
+pub fn erasure_hash(key: &[u8; 32], kind: &str, value: &str) -> String {
+    hex::encode(crypto::hmac_sha256(
+        key,
+        format!("{kind}:{value}").as_bytes(),
+    ))
+}
+
+fn check(input: &Erase) -> Result<String> {
+    let mut errors = Vec::new();
+    if !input.confirm.trim().eq_ignore_ascii_case(ERASE_WORD) {
+        errors.push(crate::model::FieldError::new(
+            "confirm",
+            format!("Type {ERASE_WORD} to confirm: erasing cannot be undone."),
+        ));
+    }
+    let reason = input.reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON {
+        errors.push(crate::model::FieldError::new(
+            "reason",
+            format!(
+                "Say why (a request by email, Meta's callback …), at most {MAX_REASON} characters."
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(reason)
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+impl Crm {
+    /// Erases contact `id` (see the module). The receipt's code is also in the audit log.
+    #[tracing::instrument(skip_all, fields(contact = %id), err(Display, level = "debug"))]
+    pub async fn erase_contact(
+        &self,
+        id: ContactId,
+        input: Erase,
+        who: Who,
+        actor: Actor,
+    ) -> Result<Receipt> {
+        access::require(who, AdminAction::EraseContacts)?;
+        let reason = check(&input)?;
+        let key = self
+            .erasure_key
+            .clone()
+            .ok_or_else(|| Error::Conflict("The erasure key is not loaded.".into()))?;
+        let (now, orders) = (self.clock.now(), self.erased_orders);
+        let code = crate::crm::data_requests::new_code()?;
+        let request = input.request.filter(|r| !r.trim().is_empty());
+        let receipt_code = code.clone();
+        let (counts, files, by) = self
+            .db
+            .write(move |c| -> Result<_> {
+                let ident =
+                    db::subject::erase::identity(c, id)?.ok_or(Error::NotFound("contact"))?;
+                let replacement = format!("erased contact (receipt {code})");
+                let keep = orders == ErasedOrders::Keep;
+                let (counts, files) = db::subject::erase::erase(c, id, &ident, keep, &replacement)?;
+                let hashes: Vec<String> = ident
+                    .phones
+                    .iter()
+                    .map(|p| erasure_hash(&key, "phone", p))
+                    .chain(ident.bsuids.iter().map(|b| erasure_hash(&key, "bsuid", b)))
+                    .collect();
+                db::subject::erase::insert_erasure(
+                    c, &code, now, actor.user, &reason, &hashes, &counts,
+                )?;
+                crate::crm::audit(
+                    c,
+                    &actor,
+                    "contact.erase",
+                    format!("contact:{id}"),
+                    format!("receipt {code}"),
+                    now,
+                )?;
+                if let Some(r) = &request {
+                    close_request(c, r, &code, &actor, now)?;
+                }
+                let by = match actor.user {
+                    Some(u) => db::users::get(c, u)?
+                        .map(|u| u.display_name().to_string())
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                Ok((counts, files, by))
+            })
+            .await?;
+        self.remove_media_files(&files).await;
+        self.empty_wal().await;
+        Ok(Receipt {
+            code: receipt_code,
+            at: now,
+            by,
+            reason: input.reason.trim().to_string(),
+            counts,
+            orders,
+        })
+    }
+
+    /// The receipt of erasure `code` (admins).
+    pub async fn erasure_receipt(&self, code: &str, who: Who) -> Result<Receipt> {
+        access::require(who, AdminAction::EraseContacts)?;
+        let code = code.trim().to_ascii_uppercase();
+        let e = self
+            .db
+            .read(move |c| db::subject::erase::erasure_by_code(c, &code))
+            .await?
+            .ok_or(Error::NotFound("erasure"))?;
+        Ok(Receipt {
+            code: e.code,
+            at: e.at,
+            by: e.by_name,
+            reason: e.reason,
+            orders: if e.counts.orders_deleted > 0 {
+                ErasedOrders::Delete
+            } else {
+                ErasedOrders::Keep
+            },
+            counts: e.counts,
+        })
+    }
+
+    /// Checkpoints the WAL to zero bytes so no image of an erased page stays in it; a reader
+    /// holding an old snapshot makes it wait a little and try again.
+    async fn empty_wal(&self) {
+        for _ in 0..40 {
+            match self.db.checkpoint().await {
+                Ok(c) if !c.busy => return,
+                Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "WAL checkpoint after an erasure failed");
+                    return;
+                }
+            }
+        }
+        tracing::warn!("the WAL stayed busy after an erasure; the next checkpoint empties it");
+    }
+}
+
+/// Closes the open data request `code` with the receipt.
+fn close_request(
+    c: &rusqlite::Connection,
+    code: &str,
+    receipt: &str,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let code = code.trim().to_ascii_uppercase();
+    let r = db::data_requests::by_code(c, &code)?
+        .ok_or_else(|| Error::field("request", "No data request has this code."))?;
+    let action = format!("Erased; receipt {receipt}");
+    if !db::data_requests::close(c, r.id, "done", &action, actor.user, now)? {
+        return Err(Error::field(
+            "request",
+            "This data request is already closed.",
+        ));
+    }
+    crate::crm::audit(c, actor, "data_request.closed", r.code, "done".into(), now)?;
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! A data subject's rights over what FlowCRM stores about them, as use cases every door calls:
+//! a copy of everything (export, a ZIP with JSON and media), erasure that reaches every copy
+//! (with a receipt and the erasure journal), and restriction of processing.
+
+mod erase;
+mod export;
+
+pub use erase::{ERASE_WORD, Erase, Receipt};
+pub use export::{EXPORT_FORMAT, ExportSummary};

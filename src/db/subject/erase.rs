@@ -1,0 +1,414 @@
+//! Erasing one contact from every table that holds them (the list in
+//! `../shared/reference/security-and-erasure.md` C.3), and the erasure record that stays.
+
+use crate::db::{Result, from_ts, to_ts};
+use crate::model::{ContactId, UserId};
+use rusqlite::{Connection, OptionalExtension, params};
+use time::OffsetDateTime;
+
+/// What identifies the contact in text stored elsewhere (raw webhook bodies, mail, audit
+/// details, the requests register).
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// Phone numbers (E.164 with `+`): the contact's and its aliases.
+    pub phones: Vec<String>,
+    /// WhatsApp business-scoped user ids: the contact's and its aliases.
+    pub bsuids: Vec<String>,
+    /// Email, name, WhatsApp profile name and username, when set.
+    pub words: Vec<String>,
+}
+
+impl Identity {
+    /// Every string that names the contact: phones with and without `+` (Meta writes
+    /// `wa_id` as digits), user ids, email and names of at least four characters.
+    #[must_use]
+    pub fn needles(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in &self.phones {
+            out.push(p.clone());
+            out.push(p.trim_start_matches('+').to_string());
+        }
+        out.extend(self.bsuids.iter().cloned());
+        out.extend(
+            self.words
+                .iter()
+                .filter(|w| w.trim().chars().count() >= 4)
+                .map(|w| w.trim().to_string()),
+        );
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The needles that cannot be common words: phone numbers and user ids (raw webhook
+    /// payloads are matched on these only, so a short name never removes other customers'
+    /// data).
+    #[must_use]
+    pub fn ids(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .phones
+            .iter()
+            .map(|p| p.trim_start_matches('+').to_string())
+            .chain(self.bsuids.iter().cloned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Reads what identifies contact `id`; `None` when there is no such contact.
+pub fn identity(conn: &Connection, id: ContactId) -> Result<Option<Identity>> {
+    let sql =
+        "SELECT phone, bsuid, email, name, profile_name, username FROM contacts WHERE id = ?1";
+    let row = conn
+        .prepare_cached(sql)?
+        .query_row([id.0], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                [
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ],
+            ))
+        })
+        .optional()?;
+    let Some((phone, bsuid, words)) = row else {
+        return Ok(None);
+    };
+    let mut ident = Identity {
+        phones: phone.into_iter().collect(),
+        bsuids: bsuid.into_iter().collect(),
+        words: words
+            .into_iter()
+            .flatten()
+            .filter(|w| !w.is_empty())
+            .collect(),
+    };
+    let sql = "SELECT kind, value FROM contact_aliases WHERE contact_id = ?1";
+    let mut stmt = conn.prepare_cached(sql)?;
+    for alias in stmt.query_map([id.0], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
+        let (kind, value) = alias?;
+        if kind == "phone" {
+            ident.phones.push(value);
+        } else {
+            ident.bsuids.push(value);
+        }
+    }
+    Ok(Some(ident))
+}
+
+/// What an erasure removed, per kind (the receipt shows these).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    /// Conversations.
+    pub conversations: usize,
+    /// Messages (with their earlier versions and outbox rows).
+    pub messages: usize,
+    /// Attachments (rows; the files are removed after the commit).
+    pub media: usize,
+    /// Delivery statuses.
+    pub statuses: usize,
+    /// Outbox rows (messages waiting or sent).
+    pub outbox: usize,
+    /// Contact and conversation notes.
+    pub notes: usize,
+    /// Tag links (contact and conversations).
+    pub tag_links: usize,
+    /// Custom field values.
+    pub field_values: usize,
+    /// Consent ledger entries.
+    pub consent_entries: usize,
+    /// Contact history events.
+    pub events: usize,
+    /// Raw webhook payloads, events and dead letters that named them.
+    pub raw_payloads: usize,
+    /// Audit entries whose detail named them (the entry stays, without the detail).
+    pub audit_details: usize,
+    /// Emails in the mail log that named them.
+    pub mails: usize,
+    /// Stored API answers that named them.
+    pub api_answers: usize,
+    /// Data requests whose subject named them (the request stays, subject replaced).
+    pub requests: usize,
+    /// Orders kept for accounting with the customer removed.
+    pub orders_kept: usize,
+    /// Orders deleted.
+    pub orders_deleted: usize,
+}
+
+fn exec(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
+    Ok(conn.prepare_cached(sql)?.execute(p)?)
+}
+
+fn count(conn: &Connection, sql: &str, id: ContactId) -> Result<usize> {
+    let n: i64 = conn.prepare_cached(sql)?.query_row([id.0], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or_default())
+}
+
+/// The contact's conversations (a subquery on `?1`).
+const CONVERSATIONS: &str = "SELECT id FROM conversations WHERE contact_id = ?1";
+
+/// Removes contact `id` and everything that is theirs (see [`Counts`]); with `keep_orders`
+/// their orders stay with the customer, conversation, message and note removed, else they are
+/// deleted. Runs in the caller's transaction. Returns the counts and the stored media file
+/// names to delete after the commit.
+pub fn erase(
+    conn: &Connection,
+    id: ContactId,
+    ident: &Identity,
+    keep_orders: bool,
+    replacement: &str,
+) -> Result<(Counts, Vec<String>)> {
+    let mut c = Counts::default();
+    let files = super::super::media::stored_names_for_contact(conn, id)?;
+    let of_messages = format!("SELECT id FROM messages WHERE conversation_id IN ({CONVERSATIONS})");
+    c.conversations = count(
+        conn,
+        "SELECT COUNT(*) FROM conversations WHERE contact_id = ?1",
+        id,
+    )?;
+    c.media = count(
+        conn,
+        &format!("SELECT COUNT(*) FROM media WHERE message_id IN ({of_messages})"),
+        id,
+    )?;
+    c.outbox = count(
+        conn,
+        &format!("SELECT COUNT(*) FROM outbox WHERE message_id IN ({of_messages})"),
+        id,
+    )?;
+    c.notes = count(
+        conn,
+        "SELECT COUNT(*) FROM contact_notes WHERE contact_id = ?1",
+        id,
+    )? + count(
+        conn,
+        &format!(
+            "SELECT COUNT(*) FROM conversation_notes WHERE conversation_id IN ({CONVERSATIONS})"
+        ),
+        id,
+    )?;
+    c.tag_links = count(
+        conn,
+        "SELECT COUNT(*) FROM contact_tags WHERE contact_id = ?1",
+        id,
+    )? + count(
+        conn,
+        &format!(
+            "SELECT COUNT(*) FROM conversation_tags WHERE conversation_id IN ({CONVERSATIONS})"
+        ),
+        id,
+    )?;
+    c.field_values = count(
+        conn,
+        "SELECT COUNT(*) FROM contact_field_values WHERE contact_id = ?1",
+        id,
+    )?;
+    c.consent_entries = count(
+        conn,
+        "SELECT COUNT(*) FROM consent_events WHERE contact_id = ?1",
+        id,
+    )?;
+    c.events = count(
+        conn,
+        "SELECT COUNT(*) FROM contact_events WHERE contact_id = ?1",
+        id,
+    )?;
+    // Delivery statuses and edits are keyed by message id (wamid), not by row.
+    let wamids = format!("SELECT wamid FROM messages WHERE id IN ({of_messages})");
+    c.statuses = exec(
+        conn,
+        &format!("DELETE FROM message_statuses WHERE wamid IN ({wamids})"),
+        [id.0],
+    )?;
+    exec(
+        conn,
+        &format!(
+            "DELETE FROM message_changes WHERE target_wamid IN ({wamids}) OR wamid IN ({wamids})"
+        ),
+        [id.0],
+    )?;
+    for p in &ident.phones {
+        c.statuses += exec(
+            conn,
+            "DELETE FROM message_statuses WHERE recipient_id = ?1",
+            [p.trim_start_matches('+')],
+        )?;
+    }
+    c.orders_kept = 0;
+    let of_orders = format!("contact_id = ?1 OR conversation_id IN ({CONVERSATIONS})");
+    if keep_orders {
+        c.orders_kept = exec(
+            conn,
+            &format!(
+                "UPDATE orders SET contact_id = NULL, conversation_id = NULL, message_id = NULL, note = '' WHERE {of_orders}"
+            ),
+            [id.0],
+        )?;
+    } else {
+        c.orders_deleted = exec(
+            conn,
+            &format!("DELETE FROM orders WHERE {of_orders}"),
+            [id.0],
+        )?;
+    }
+    // Messages one by one through their delete trigger (the search index, secure-delete),
+    // their media rows, versions and outbox rows by cascade.
+    c.messages = exec(
+        conn,
+        &format!("DELETE FROM messages WHERE id IN ({of_messages})"),
+        [id.0],
+    )?;
+    exec(
+        conn,
+        "DELETE FROM conversations WHERE contact_id = ?1",
+        [id.0],
+    )?;
+    exec(conn, "DELETE FROM contacts WHERE id = ?1", [id.0])?;
+    for needle in ident.ids() {
+        let bytes = needle.as_bytes();
+        c.raw_payloads += exec(
+            conn,
+            "DELETE FROM webhook_payloads WHERE instr(body, ?1) > 0",
+            [bytes],
+        )? + exec(
+            conn,
+            "DELETE FROM webhook_dead_letters WHERE instr(body, ?1) > 0",
+            [bytes],
+        )? + exec(
+            conn,
+            "DELETE FROM webhook_events WHERE instr(value, ?1) > 0",
+            [&needle],
+        )?;
+    }
+    let target = format!("contact:{}", id.0);
+    c.audit_details = exec(
+        conn,
+        "UPDATE audit_log SET detail = '' WHERE target = ?1 AND detail <> ''",
+        [&target],
+    )?;
+    for needle in ident.needles() {
+        c.audit_details += exec(
+            conn,
+            "UPDATE audit_log SET detail = '' WHERE instr(detail, ?1) > 0",
+            [&needle],
+        )?;
+        exec(
+            conn,
+            "UPDATE audit_log SET target = ?2 WHERE instr(target, ?1) > 0",
+            params![needle, target],
+        )?;
+        c.mails += exec(
+            conn,
+            "DELETE FROM mail_outbox WHERE instr(subject, ?1) > 0 OR instr(text_body, ?1) > 0 OR instr(html_body, ?1) > 0 OR instr(to_address, ?1) > 0",
+            [&needle],
+        )?;
+        c.api_answers += exec(
+            conn,
+            "DELETE FROM api_idempotency WHERE instr(body, ?1) > 0",
+            [&needle],
+        )?;
+        c.requests += exec(
+            conn,
+            "UPDATE data_requests SET subject = ?2 WHERE instr(subject, ?1) > 0",
+            params![needle, replacement],
+        )?;
+    }
+    Ok((c, files))
+}
+
+/// The record an erasure leaves: no personal data, only keyed hashes to recognise the
+/// contact again (a restored backup, a spreadsheet row) and the receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erasure {
+    /// Row id.
+    pub id: i64,
+    /// The receipt's code.
+    pub code: String,
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who erased (none for the CLI or an API key).
+    pub by: Option<UserId>,
+    /// Their name, when a user.
+    pub by_name: String,
+    /// Why (as typed).
+    pub reason: String,
+    /// Keyed hashes (hex) of the phone numbers and user ids.
+    pub hashes: Vec<String>,
+    /// What was removed.
+    pub counts: Counts,
+}
+
+/// Stores an erasure record.
+pub fn insert_erasure(
+    conn: &Connection,
+    code: &str,
+    at: OffsetDateTime,
+    by: Option<UserId>,
+    reason: &str,
+    hashes: &[String],
+    counts: &Counts,
+) -> Result<i64> {
+    let sql = "INSERT INTO erasures (code, at, by_user, reason, hashes, counts)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    conn.prepare_cached(sql)?.execute(params![
+        code,
+        to_ts(at),
+        by.map(|u| u.0),
+        reason,
+        hashes.join(" "),
+        serde_json::to_string(counts).unwrap_or_default(),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+const COLUMNS: &str = "e.id, e.code, e.at, e.by_user, COALESCE(NULLIF(u.name, ''), u.email, ''),
+                       e.reason, e.hashes, e.counts";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Erasure> {
+    let hashes: String = r.get(6)?;
+    let counts: String = r.get(7)?;
+    Ok(Erasure {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        at: from_ts(r.get(2)?),
+        by: r.get::<_, Option<i64>>(3)?.map(UserId),
+        by_name: r.get(4)?,
+        reason: r.get(5)?,
+        hashes: hashes.split_whitespace().map(str::to_string).collect(),
+        counts: serde_json::from_str(&counts).unwrap_or_default(),
+    })
+}
+
+/// The erasure with receipt code `code`.
+pub fn erasure_by_code(conn: &Connection, code: &str) -> Result<Option<Erasure>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM erasures e LEFT JOIN users u ON u.id = e.by_user WHERE e.code = ?1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([code], from_row)
+        .optional()?)
+}
+
+/// The erasure journal, oldest first (a restored backup re-applies it; the Sheets sync
+/// removes the rows it names).
+pub fn journal(conn: &Connection, after_id: i64, limit: u32) -> Result<Vec<Erasure>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM erasures e LEFT JOIN users u ON u.id = e.by_user
+         WHERE e.id > ?1 ORDER BY e.id LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![after_id, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether any erasure recorded this keyed hash.
+pub fn is_erased(conn: &Connection, hash: &str) -> Result<bool> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM erasures WHERE instr(' ' || hashes || ' ', ' ' || ?1 || ' ') > 0)";
+    Ok(conn.prepare_cached(sql)?.query_row([hash], |r| r.get(0))?)
+}
