@@ -242,7 +242,7 @@ impl Vault {
     /// Names and update times of stored secrets (never values).
     pub async fn list(&self) -> Result<Vec<(String, OffsetDateTime)>, VaultError> {
         let mut all = self.db.read(db::secrets::list).await?;
-        all.retain(|(n, _)| n != KEY_CHECK);
+        all.retain(|(n, _)| n != KEY_CHECK && n != ERASURE_KEY);
         Ok(all)
     }
 }
@@ -359,7 +359,7 @@ mod tests {
         assert!(err.to_string().contains("whatsapp.access_token"));
         assert!(
             vault.list().await.expect("list").is_empty(),
-            "key check row is hidden"
+            "the key check and erasure key rows are hidden"
         );
     }
 }

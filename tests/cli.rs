@@ -745,3 +745,94 @@ fn demo_seed_fills_a_data_dir_with_every_kind_of_record() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("--messages must be at least --contacts"));
 }
+
+#[test]
+fn contact_export_writes_a_zip_and_contact_erase_needs_confirmation_and_prints_the_receipt() {
+    let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
+    let d = dir.path();
+    let csv = d.join("c.csv");
+    std::fs::write(
+        &csv,
+        "name,phone,email\nAna Quixote,+351 919 000 111,ana@quixote.example\n",
+    )
+    .expect("csv");
+    let out = run(
+        d,
+        &["contacts", "import", csv.to_str().expect("utf8")],
+        "",
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = run(
+        d,
+        &["contact", "export", "+351919000111", "--out", "ana.zip"],
+        "",
+        &[],
+    );
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("wrote ana.zip") && t.contains("0 messages, 0 media files"),
+        "{t}"
+    );
+    let zip = std::fs::File::open(d.join("ana.zip")).expect("zip written");
+    let mut zip = zip::ZipArchive::new(zip).expect("a ZIP");
+    let doc: serde_json::Value =
+        serde_json::from_reader(zip.by_name("contact.json").expect("json")).expect("parses");
+    assert_eq!(doc["contact"]["email"], "ana@quixote.example");
+    let again = run(d, &["contact", "export", "1", "--out", "ana.zip"], "", &[]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
+    assert!(text(&again).contains("not overwritten"), "{}", text(&again));
+    let unknown = run(d, &["contact", "export", "77"], "", &[]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("no such contact"),
+        "{}",
+        text(&unknown)
+    );
+
+    // Without a terminal or --yes nothing is erased.
+    let refused = run(
+        d,
+        &["contact", "erase", "1", "--reason", "asked"],
+        "ERASE\n",
+        &[],
+    );
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("pass --yes"), "{}", text(&refused));
+    let db = rusqlite::Connection::open(d.join("data/flowcrm.db")).expect("db");
+    let contacts = |db: &rusqlite::Connection| -> i64 {
+        db.query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(contacts(&db), 1);
+    let erased = run(
+        d,
+        &[
+            "contact",
+            "erase",
+            "+351919000111",
+            "--reason",
+            "asked by email",
+            "--yes",
+        ],
+        "",
+        &[],
+    );
+    let t = text(&erased);
+    assert!(erased.status.success(), "{t}");
+    assert!(
+        t.contains("erased contact 1") && t.contains("; receipt "),
+        "{t}"
+    );
+    assert_eq!(contacts(&db), 0);
+    let reason: String = db
+        .query_row("SELECT reason FROM erasures", [], |r| r.get(0))
+        .expect("record");
+    assert_eq!(reason, "asked by email");
+}

@@ -213,6 +213,8 @@ pub struct ContactSave {
     pub fields: Vec<(String, String)>,
     /// A consent change to record with it.
     pub consent: Option<Consent>,
+    /// Restrict (or lift the restriction of) processing their data (admins only).
+    pub restricted: Option<bool>,
 }
 
 /// Saves a contact (details, custom fields, consent) in the current transaction: all checked
@@ -266,12 +268,22 @@ pub fn save(
 }
 
 impl Crm {
-    /// Saves a contact; see [`save`].
+    /// Saves a contact; see [`save`]. Changing the restriction of processing is for admins
+    /// (`crm::subject::restrict`), checked before anything is written.
     #[tracing::instrument(skip_all, fields(contact = ?s.id), err(Display, level = "debug"))]
-    pub async fn save_contact(&self, s: ContactSave, actor: Actor) -> Result<ContactId> {
+    pub async fn save_contact(&self, s: ContactSave, who: Who, actor: Actor) -> Result<ContactId> {
+        if s.restricted.is_some() {
+            access::require(who, AdminAction::RestrictProcessing)?;
+        }
         let (now, region) = (self.clock.now(), self.default_region.clone());
         self.db
-            .write(move |c| save(c, &s, region.as_deref(), &actor, now))
+            .write(move |c| {
+                let id = save(c, &s, region.as_deref(), &actor, now)?;
+                if let Some(on) = s.restricted {
+                    super::subject::restrict::set_restricted(c, id, on, &actor, now)?;
+                }
+                Ok(id)
+            })
             .await
     }
 

@@ -344,6 +344,7 @@ mod tests {
             email: None,
             created_at: time::OffsetDateTime::UNIX_EPOCH,
             opt_in: OptIn::Unknown,
+            restricted_at: None,
         };
         let field = |key: &str, kind| CustomField {
             id: 1,

@@ -86,6 +86,7 @@ fn narrow(saved: &ContactFilter, query: ContactFilter, sort_given: bool) -> Cont
     }
     f.opt_in = query.opt_in.or(f.opt_in);
     f.has_orders = query.has_orders.or(f.has_orders);
+    f.restricted = query.restricted.or(f.restricted);
     f.inbound_within_days = query.inbound_within_days.or(f.inbound_within_days);
     if sort_given {
         f.sort = query.sort;

@@ -27,3 +27,13 @@ pub(crate) fn fail_contact_inserts_named(
     conn.execute_batch(&sql)?;
     Ok(())
 }
+
+/// A migrated in-memory database with the app's pragmas (foreign keys on), for use-case tests
+/// that run on one connection.
+pub(crate) fn memory() -> rusqlite::Connection {
+    let mut conn = rusqlite::Connection::open_in_memory().expect("db");
+    conn.execute_batch("PRAGMA foreign_keys = ON;")
+        .expect("pragmas");
+    super::migrate::run(&mut conn).expect("migrate");
+    conn
+}

@@ -35,6 +35,8 @@ pub struct Contact {
     pub created_at: OffsetDateTime,
     /// Consent to receive messages.
     pub opt_in: OptIn,
+    /// Since when processing their data is restricted (only 1:1 conversation), if it is.
+    pub restricted_at: Option<OffsetDateTime>,
 }
 
 impl Contact {

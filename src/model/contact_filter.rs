@@ -216,6 +216,9 @@ pub struct ContactFilter {
     /// Wrote to us within this many days.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_within_days: Option<u32>,
+    /// Processing restricted (or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted: Option<bool>,
     /// Order.
     pub sort: ContactSort,
 }
@@ -267,6 +270,12 @@ impl ContactFilter {
                     "false" | "no" => f.has_orders = Some(false),
                     _ => errors.push(FieldError::new("has_orders", "Use true or false.")),
                 },
+                "restricted" => match v {
+                    "" => {}
+                    "true" | "yes" => f.restricted = Some(true),
+                    "false" | "no" => f.restricted = Some(false),
+                    _ => errors.push(FieldError::new("restricted", "Use true or false.")),
+                },
                 "inbound_days" => match v.parse::<u32>() {
                     Ok(d) if (1..=MAX_INBOUND_DAYS).contains(&d) => {
                         f.inbound_within_days = Some(d);
@@ -312,6 +321,9 @@ impl ContactFilter {
         }
         if let Some(d) = self.inbound_within_days {
             out.push(("inbound_days", d.to_string()));
+        }
+        if let Some(r) = self.restricted {
+            out.push(("restricted", r.to_string()));
         }
         if self.sort != ContactSort::Newest {
             out.push(("sort", self.sort.as_str().into()));

@@ -46,8 +46,8 @@ pub mod when;
 use crate::app::AppState;
 use crate::crm::access::AdminAction::{
     AccountAlerts, ApiKeys, Audit, Connection, CustomFields, DataRequests, DeleteContacts,
-    DeleteTags, Email, EraseContacts, Export, Import, MergeContacts, Products, ResumeSending, Team,
-    Templates,
+    DeleteTags, Email, EraseContacts, Export, Import, MergeContacts, Products, RestrictProcessing,
+    ResumeSending, Team, Templates,
 };
 use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
@@ -67,6 +67,41 @@ async fn not_found() -> AppError {
 
 async fn method_not_allowed() -> AppError {
     AppError::BadRequest("This address does not accept that kind of request.".into())
+}
+
+/// A contact's data rights (admins): export, delete or erase, the erasure receipt.
+fn contact_data_routes() -> Routes {
+    Routes::new()
+        .get(
+            "/contacts/{id}/export.zip",
+            Admin(Export),
+            contact_page::export_zip,
+        )
+        .get(
+            "/contacts/{id}/delete",
+            Admin(DeleteContacts),
+            contact_page::remove_form,
+        )
+        .post(
+            "/contacts/{id}/delete",
+            Admin(DeleteContacts),
+            contact_page::delete,
+        )
+        .post(
+            "/contacts/{id}/erase",
+            Admin(EraseContacts),
+            contact_page::erase,
+        )
+        .get(
+            "/settings/erasures/{code}",
+            Admin(EraseContacts),
+            contact_page::receipt,
+        )
+        .post(
+            "/contacts/{id}/restrict",
+            Admin(RestrictProcessing),
+            contact_page::restrict,
+        )
 }
 
 /// Pages about contacts, segments, custom fields, orders and products.
@@ -93,31 +128,6 @@ fn crm_routes() -> Routes {
             "/contacts/{id}/message",
             Work,
             post(contact_page::send_message).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
-        )
-        .get(
-            "/contacts/{id}/export.zip",
-            Admin(Export),
-            contact_page::export_zip,
-        )
-        .get(
-            "/contacts/{id}/delete",
-            Admin(DeleteContacts),
-            contact_page::remove_form,
-        )
-        .post(
-            "/contacts/{id}/delete",
-            Admin(DeleteContacts),
-            contact_page::delete,
-        )
-        .post(
-            "/contacts/{id}/erase",
-            Admin(EraseContacts),
-            contact_page::erase,
-        )
-        .get(
-            "/settings/erasures/{code}",
-            Admin(EraseContacts),
-            contact_page::receipt,
         )
         .post("/contacts/{id}/fields", Work, contact_page::set_fields)
         .post("/contacts/{id}/consent", Work, contact_page::set_consent)
@@ -390,6 +400,7 @@ pub fn route_rules() -> Vec<RouteRule> {
 fn all_routes() -> Routes {
     inbox_routes()
         .merge(crm_routes())
+        .merge(contact_data_routes())
         .merge(settings_routes())
         .merge(team_routes())
         .merge(two_factor_routes())

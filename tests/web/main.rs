@@ -1,6 +1,7 @@
 //! Integration tests of the web app, built in-process on a temp data dir.
 
 mod consent_keywords;
+mod contact_data;
 mod data_requests;
 mod fake_graph;
 mod filters;
@@ -34,6 +35,7 @@ mod orders;
 mod outbound;
 mod permissions;
 mod records;
+mod restrict;
 mod retention;
 mod role_matrix;
 mod route_rules;

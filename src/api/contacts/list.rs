@@ -32,7 +32,7 @@ pub(super) fn contacts_out(
 ///
 /// Filters are the contacts page's: `q` (name, phone digits, email), `tag` (any of, repeat),
 /// `tag_all` (all of, repeat), `field=key:op:value` (op: eq, ne, contains, gt, lt, set,
-/// unset; repeat), `opt_in`, `has_orders`, `inbound_days`, `segment`, `sort`. Pages are stable
+/// unset; repeat), `opt_in`, `has_orders`, `restricted`, `inbound_days`, `segment`, `sort`. Pages are stable
 /// while new contacts arrive.
 #[utoipa::path(
     get,
@@ -45,6 +45,7 @@ pub(super) fn contacts_out(
         ("field" = Option<Vec<String>>, Query, description = "Custom field condition key:op:value", pattern = "^[a-z][a-z0-9_]*:(eq|ne|contains|gt|lt|set|unset):.*$"),
         ("opt_in" = Option<ApiOptIn>, Query, description = "Consent state"),
         ("has_orders" = Option<bool>, Query, description = "Has (or has no) orders"),
+        ("restricted" = Option<bool>, Query, description = "Processing restricted (or not)"),
         ("inbound_days" = Option<u32>, Query, minimum = 1, maximum = 3650, description = "Wrote within this many days (1-3650)"),
         ("segment" = Option<i64>, Query, description = "Use a saved segment's filter"),
         ("sort" = Option<ApiSort>, Query, description = "newest (default), oldest or name"),
@@ -70,6 +71,7 @@ pub async fn list(
         "field",
         "opt_in",
         "has_orders",
+        "restricted",
         "inbound_days",
         "segment",
         "sort",

@@ -95,6 +95,8 @@ pub struct ContactOut {
     pub email: Option<String>,
     /// Consent to receive messages.
     pub opt_in: ApiOptIn,
+    /// Processing restricted: left out of list exports, AI, Sheets sync and broadcasts.
+    pub restricted: bool,
     /// First seen (RFC 3339).
     pub created_at: String,
     /// Tags.
@@ -145,6 +147,7 @@ fn contact_with(
         bsuid: c.bsuid,
         email: c.email,
         opt_in: c.opt_in.into(),
+        restricted: c.restricted_at.is_some(),
         created_at: rfc3339(c.created_at),
         tags,
         fields,

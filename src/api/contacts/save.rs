@@ -61,6 +61,11 @@ pub struct ContactUpdate {
     /// Custom field values by key (an empty string clears).
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// Restrict processing their data (`true`) or lift the restriction (`false`); admin keys.
+    /// A restricted contact is left out of list exports, AI, Sheets sync and broadcasts, and
+    /// stays reachable for 1:1 conversation.
+    #[serde(default)]
+    pub restricted: Option<bool>,
 }
 
 pub(super) fn consent_of(
@@ -81,9 +86,10 @@ pub(super) fn consent_of(
 pub(super) async fn save_and_show(
     state: &AppState,
     save: ContactSave,
+    who: crate::crm::access::Who,
     actor: Actor,
 ) -> ApiResult<ContactOut> {
-    let id = match state.crm.save_contact(save, actor).await {
+    let id = match state.crm.save_contact(save, who, actor).await {
         Ok(id) => id,
         Err(crate::crm::Error::Invalid(e)) => return Err(ApiError::Invalid(prefix_fields(e))),
         Err(e) => return Err(e.into()),
@@ -129,8 +135,9 @@ pub async fn create(
         email: body.email,
         fields: field_pairs(&body.fields),
         consent: consent_of(&caller, body.opt_in, body.opt_in_source),
+        restricted: None,
     };
-    let out = save_and_show(&state, save, actor(&caller)).await?;
+    let out = save_and_show(&state, save, caller.who(), actor(&caller)).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -181,8 +188,9 @@ pub async fn update(
         email: body.email,
         fields: field_pairs(&body.fields),
         consent: consent_of(&caller, body.opt_in, body.opt_in_source),
+        restricted: body.restricted,
     };
-    let out = save_and_show(&state, save, actor(&caller)).await?;
+    let out = save_and_show(&state, save, caller.who(), actor(&caller)).await?;
     Ok(Json(out))
 }
 

@@ -1,7 +1,8 @@
 //! Erase one contact (admins, with a typed confirmation and a reason): every table that holds
 //! them, their media files, the WAL (checkpointed to zero bytes afterwards), leaving only the
 //! erasure record: keyed hashes, date, who, why, and what was removed. The record is both the
-//! receipt and the erasure journal (`db::subject::erase::journal`).
+//! receipt and the erasure journal (`db::subject::erase::journal`) that restores and the Sheets
+//! sync will read.
 
 use crate::config::ErasedOrders;
 use crate::crm::access::{self, AdminAction, Who};

@@ -4,6 +4,8 @@
 
 mod erase;
 mod export;
+pub mod restrict;
 
 pub use erase::{ERASE_WORD, Erase, Receipt};
 pub use export::{EXPORT_FORMAT, ExportSummary};
+pub use restrict::{Purpose, check_processing, exclude_restricted};

@@ -198,6 +198,16 @@ pub(super) fn where_with(f: &ContactFilter, hits: Search, now: &Now) -> (String,
             "{not}EXISTS (SELECT 1 FROM orders o WHERE o.contact_id = k.id)"
         ));
     }
+    if let Some(r) = f.restricted {
+        sql.push(
+            if r {
+                "k.restricted_at IS NOT NULL"
+            } else {
+                "k.restricted_at IS NULL"
+            }
+            .into(),
+        );
+    }
     if let Some(d) = f.inbound_within_days {
         let since = now.days_start(d);
         let v = bind(&mut p, Value::Integer(to_ts(since)));
@@ -246,7 +256,7 @@ pub fn list(
     p.push(Value::Integer(i64::from(limit)));
     let sql = format!(
         "SELECT k.id, k.phone, k.bsuid, k.username, k.profile_name, k.name, k.created_at, k.email, k.opt_in,
-                (SELECT MAX(last_message_at) FROM conversations c WHERE c.contact_id = k.id),
+                k.restricted_at, (SELECT MAX(last_message_at) FROM conversations c WHERE c.contact_id = k.id),
                 {NAME_KEY}
          FROM contacts k WHERE {clause} ORDER BY {order} LIMIT ?{}",
         p.len()
@@ -255,13 +265,13 @@ pub fn list(
     let rows = stmt.query_map(rusqlite::params_from_iter(p), |r| {
         let contact = from_row(r)?;
         let cursor = match f.sort {
-            ContactSort::Name => ContactCursor::Name(r.get(10)?, contact.id.0),
+            ContactSort::Name => ContactCursor::Name(r.get(11)?, contact.id.0),
             _ => ContactCursor::Time(r.get(6)?, contact.id.0),
         };
         Ok((
             ListRow {
                 contact,
-                last_message_at: r.get::<_, Option<i64>>(9)?.map(from_ts),
+                last_message_at: r.get::<_, Option<i64>>(10)?.map(from_ts),
             },
             cursor,
         ))

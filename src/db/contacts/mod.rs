@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::fmt::Write as _;
 use time::OffsetDateTime;
 
-const COLUMNS: &str = "id, phone, bsuid, username, profile_name, name, created_at, email, opt_in";
+const COLUMNS: &str =
+    "id, phone, bsuid, username, profile_name, name, created_at, email, opt_in, restricted_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(Contact {
@@ -19,6 +20,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         created_at: from_ts(r.get(6)?),
         email: r.get(7)?,
         opt_in: r.get::<_, String>(8)?.parse().unwrap_or_default(),
+        restricted_at: r.get::<_, Option<i64>>(9)?.map(from_ts),
     })
 }
 
@@ -127,6 +129,20 @@ pub fn name_if_unnamed(
     Ok(conn
         .prepare_cached(sql)?
         .execute(params![id.0, name, to_ts(now)])?
+        == 1)
+}
+
+/// Sets (`Some`) or clears the restriction of processing; false when it was already so.
+pub fn set_restricted(
+    conn: &Connection,
+    id: ContactId,
+    at: Option<OffsetDateTime>,
+) -> Result<bool> {
+    let sql = "UPDATE contacts SET restricted_at = ?2
+               WHERE id = ?1 AND (restricted_at IS NULL) <> (?2 IS NULL)";
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute(params![id.0, at.map(to_ts)])?
         == 1)
 }
 

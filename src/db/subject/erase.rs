@@ -152,103 +152,66 @@ fn count(conn: &Connection, sql: &str, id: ContactId) -> Result<usize> {
 /// The contact's conversations (a subquery on `?1`).
 const CONVERSATIONS: &str = "SELECT id FROM conversations WHERE contact_id = ?1";
 
-/// Removes contact `id` and everything that is theirs (see [`Counts`]); with `keep_orders`
-/// their orders stay with the customer, conversation, message and note removed, else they are
-/// deleted. Runs in the caller's transaction. Returns the counts and the stored media file
-/// names to delete after the commit.
-pub fn erase(
+/// Counts what is theirs before it goes (the receipt).
+fn count_rows(conn: &Connection, id: ContactId) -> Result<Counts> {
+    let of_messages = format!("SELECT id FROM messages WHERE conversation_id IN ({CONVERSATIONS})");
+    let n = |sql: &str| count(conn, sql, id);
+    Ok(Counts {
+        conversations: n("SELECT COUNT(*) FROM conversations WHERE contact_id = ?1")?,
+        media: n(&format!(
+            "SELECT COUNT(*) FROM media WHERE message_id IN ({of_messages})"
+        ))?,
+        outbox: n(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE message_id IN ({of_messages})"
+        ))?,
+        notes: n("SELECT COUNT(*) FROM contact_notes WHERE contact_id = ?1")?
+            + n(&format!(
+                "SELECT COUNT(*) FROM conversation_notes WHERE conversation_id IN ({CONVERSATIONS})"
+            ))?,
+        tag_links: n("SELECT COUNT(*) FROM contact_tags WHERE contact_id = ?1")?
+            + n(&format!(
+                "SELECT COUNT(*) FROM conversation_tags WHERE conversation_id IN ({CONVERSATIONS})"
+            ))?,
+        field_values: n("SELECT COUNT(*) FROM contact_field_values WHERE contact_id = ?1")?,
+        consent_entries: n("SELECT COUNT(*) FROM consent_events WHERE contact_id = ?1")?,
+        events: n("SELECT COUNT(*) FROM contact_events WHERE contact_id = ?1")?,
+        ..Counts::default()
+    })
+}
+
+/// Deletes their rows: statuses and edits (keyed by message id, not row), orders (kept without
+/// the customer, or deleted), messages (through their delete trigger, so the search index
+/// forgets them; media rows, versions and outbox rows by cascade), conversations and the
+/// contact (notes, tags, fields, consent, events and aliases by cascade).
+fn delete_rows(
     conn: &Connection,
     id: ContactId,
     ident: &Identity,
     keep_orders: bool,
-    replacement: &str,
-) -> Result<(Counts, Vec<String>)> {
-    let mut c = Counts::default();
-    let files = super::super::media::stored_names_for_contact(conn, id)?;
+    c: &mut Counts,
+) -> Result<()> {
     let of_messages = format!("SELECT id FROM messages WHERE conversation_id IN ({CONVERSATIONS})");
-    c.conversations = count(
-        conn,
-        "SELECT COUNT(*) FROM conversations WHERE contact_id = ?1",
-        id,
-    )?;
-    c.media = count(
-        conn,
-        &format!("SELECT COUNT(*) FROM media WHERE message_id IN ({of_messages})"),
-        id,
-    )?;
-    c.outbox = count(
-        conn,
-        &format!("SELECT COUNT(*) FROM outbox WHERE message_id IN ({of_messages})"),
-        id,
-    )?;
-    c.notes = count(
-        conn,
-        "SELECT COUNT(*) FROM contact_notes WHERE contact_id = ?1",
-        id,
-    )? + count(
-        conn,
-        &format!(
-            "SELECT COUNT(*) FROM conversation_notes WHERE conversation_id IN ({CONVERSATIONS})"
-        ),
-        id,
-    )?;
-    c.tag_links = count(
-        conn,
-        "SELECT COUNT(*) FROM contact_tags WHERE contact_id = ?1",
-        id,
-    )? + count(
-        conn,
-        &format!(
-            "SELECT COUNT(*) FROM conversation_tags WHERE conversation_id IN ({CONVERSATIONS})"
-        ),
-        id,
-    )?;
-    c.field_values = count(
-        conn,
-        "SELECT COUNT(*) FROM contact_field_values WHERE contact_id = ?1",
-        id,
-    )?;
-    c.consent_entries = count(
-        conn,
-        "SELECT COUNT(*) FROM consent_events WHERE contact_id = ?1",
-        id,
-    )?;
-    c.events = count(
-        conn,
-        "SELECT COUNT(*) FROM contact_events WHERE contact_id = ?1",
-        id,
-    )?;
-    // Delivery statuses and edits are keyed by message id (wamid), not by row.
     let wamids = format!("SELECT wamid FROM messages WHERE id IN ({of_messages})");
     c.statuses = exec(
         conn,
         &format!("DELETE FROM message_statuses WHERE wamid IN ({wamids})"),
         [id.0],
     )?;
-    exec(
-        conn,
-        &format!(
-            "DELETE FROM message_changes WHERE target_wamid IN ({wamids}) OR wamid IN ({wamids})"
-        ),
-        [id.0],
-    )?;
     for p in &ident.phones {
-        c.statuses += exec(
-            conn,
-            "DELETE FROM message_statuses WHERE recipient_id = ?1",
-            [p.trim_start_matches('+')],
-        )?;
+        let sql = "DELETE FROM message_statuses WHERE recipient_id = ?1";
+        c.statuses += exec(conn, sql, [p.trim_start_matches('+')])?;
     }
-    c.orders_kept = 0;
+    let sql = format!(
+        "DELETE FROM message_changes WHERE target_wamid IN ({wamids}) OR wamid IN ({wamids})"
+    );
+    exec(conn, &sql, [id.0])?;
     let of_orders = format!("contact_id = ?1 OR conversation_id IN ({CONVERSATIONS})");
     if keep_orders {
-        c.orders_kept = exec(
-            conn,
-            &format!(
-                "UPDATE orders SET contact_id = NULL, conversation_id = NULL, message_id = NULL, note = '' WHERE {of_orders}"
-            ),
-            [id.0],
-        )?;
+        let sql = format!(
+            "UPDATE orders SET contact_id = NULL, conversation_id = NULL, message_id = NULL,
+             note = '' WHERE {of_orders}"
+        );
+        c.orders_kept = exec(conn, &sql, [id.0])?;
     } else {
         c.orders_deleted = exec(
             conn,
@@ -256,8 +219,6 @@ pub fn erase(
             [id.0],
         )?;
     }
-    // Messages one by one through their delete trigger (the search index, secure-delete),
-    // their media rows, versions and outbox rows by cascade.
     c.messages = exec(
         conn,
         &format!("DELETE FROM messages WHERE id IN ({of_messages})"),
@@ -269,6 +230,18 @@ pub fn erase(
         [id.0],
     )?;
     exec(conn, "DELETE FROM contacts WHERE id = ?1", [id.0])?;
+    Ok(())
+}
+
+/// Removes the copies that name them elsewhere: raw webhook data (by number or user id only),
+/// audit details, mail, stored API answers, and the subject of data requests.
+fn delete_copies(
+    conn: &Connection,
+    id: ContactId,
+    ident: &Identity,
+    replacement: &str,
+    c: &mut Counts,
+) -> Result<()> {
     for needle in ident.ids() {
         let bytes = needle.as_bytes();
         c.raw_payloads += exec(
@@ -286,38 +259,39 @@ pub fn erase(
         )?;
     }
     let target = format!("contact:{}", id.0);
-    c.audit_details = exec(
-        conn,
-        "UPDATE audit_log SET detail = '' WHERE target = ?1 AND detail <> ''",
-        [&target],
-    )?;
+    let sql = "UPDATE audit_log SET detail = '' WHERE target = ?1 AND detail <> ''";
+    c.audit_details = exec(conn, sql, [&target])?;
     for needle in ident.needles() {
-        c.audit_details += exec(
-            conn,
-            "UPDATE audit_log SET detail = '' WHERE instr(detail, ?1) > 0",
-            [&needle],
-        )?;
-        exec(
-            conn,
-            "UPDATE audit_log SET target = ?2 WHERE instr(target, ?1) > 0",
-            params![needle, target],
-        )?;
-        c.mails += exec(
-            conn,
-            "DELETE FROM mail_outbox WHERE instr(subject, ?1) > 0 OR instr(text_body, ?1) > 0 OR instr(html_body, ?1) > 0 OR instr(to_address, ?1) > 0",
-            [&needle],
-        )?;
-        c.api_answers += exec(
-            conn,
-            "DELETE FROM api_idempotency WHERE instr(body, ?1) > 0",
-            [&needle],
-        )?;
-        c.requests += exec(
-            conn,
-            "UPDATE data_requests SET subject = ?2 WHERE instr(subject, ?1) > 0",
-            params![needle, replacement],
-        )?;
+        let sql = "UPDATE audit_log SET detail = '' WHERE instr(detail, ?1) > 0";
+        c.audit_details += exec(conn, sql, [&needle])?;
+        let sql = "UPDATE audit_log SET target = ?2 WHERE instr(target, ?1) > 0";
+        exec(conn, sql, params![needle, target])?;
+        let sql = "DELETE FROM mail_outbox WHERE instr(subject, ?1) > 0 OR instr(text_body, ?1) > 0
+                   OR instr(html_body, ?1) > 0 OR instr(to_address, ?1) > 0";
+        c.mails += exec(conn, sql, [&needle])?;
+        let sql = "DELETE FROM api_idempotency WHERE instr(body, ?1) > 0";
+        c.api_answers += exec(conn, sql, [&needle])?;
+        let sql = "UPDATE data_requests SET subject = ?2 WHERE instr(subject, ?1) > 0";
+        c.requests += exec(conn, sql, params![needle, replacement])?;
     }
+    Ok(())
+}
+
+/// Removes contact `id` and everything that is theirs (see [`Counts`]); with `keep_orders`
+/// their orders stay with the customer, conversation, message and note removed, else they are
+/// deleted; data requests naming them get `replacement` as subject. Runs in the caller's
+/// transaction. Returns the counts and the stored media file names to delete after the commit.
+pub fn erase(
+    conn: &Connection,
+    id: ContactId,
+    ident: &Identity,
+    keep_orders: bool,
+    replacement: &str,
+) -> Result<(Counts, Vec<String>)> {
+    let files = super::super::media::stored_names_for_contact(conn, id)?;
+    let mut c = count_rows(conn, id)?;
+    delete_rows(conn, id, ident, keep_orders, &mut c)?;
+    delete_copies(conn, id, ident, replacement, &mut c)?;
     Ok((c, files))
 }
 

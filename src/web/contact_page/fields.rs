@@ -34,7 +34,11 @@ pub async fn set_fields(
         fields: input.clone(),
         ..Default::default()
     };
-    match state.crm.save_contact(save, actor_of(&user)).await {
+    match state
+        .crm
+        .save_contact(save, user.who(), actor_of(&user))
+        .await
+    {
         Ok(_) => Ok(redirect_with_flash(
             &state.cookies,
             &format!("/contacts/{id}"),

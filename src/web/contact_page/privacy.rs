@@ -1,7 +1,8 @@
 //! A contact's data rights from their page (admins): `GET /contacts/{id}/export.zip` (their
 //! data as a ZIP), `GET /contacts/{id}/delete` (deleting and erasing side by side, with the
 //! difference explained), `POST /contacts/{id}/delete` and `POST /contacts/{id}/erase` (typed
-//! confirmation and a reason; shows the receipt), and `GET /settings/erasures/{code}`.
+//! confirmation and a reason; shows the receipt), `GET /settings/erasures/{code}`, and
+//! `POST /contacts/{id}/restrict` (restriction of processing).
 
 use crate::api::files::zip_download;
 use crate::app::AppState;
@@ -33,6 +34,38 @@ pub async fn export_zip(
         .export_contact(ContactId(id), user.who(), user.actor(), scratch)
         .await?;
     Ok(zip_download(file, &s.name, s.size))
+}
+
+/// Body of `POST /contacts/{id}/restrict`.
+#[derive(Debug, Deserialize)]
+pub struct RestrictForm {
+    /// `true` restricts, `false` lifts the restriction.
+    pub restricted: bool,
+}
+
+/// `POST /contacts/{id}/restrict`: restricts processing (or lifts it) through
+/// `Crm::set_restricted`.
+pub async fn restrict(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RestrictForm>,
+) -> Result<Response> {
+    state
+        .crm
+        .set_restricted(ContactId(id), f.restricted, user.who(), user.actor())
+        .await?;
+    let said = if f.restricted {
+        "Processing restricted: they are left out of exports, AI, Sheets and broadcasts, and you can still talk to them."
+    } else {
+        "Restriction lifted."
+    };
+    Ok(redirect_with_flash(
+        &state.cookies,
+        &format!("/contacts/{id}"),
+        FlashKind::Success,
+        said,
+    ))
 }
 
 /// The delete-or-erase page.

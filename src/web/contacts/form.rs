@@ -122,7 +122,7 @@ pub async fn create(
 ) -> Result<Response> {
     let result = state
         .crm
-        .save_contact(form.save(None), actor_of(&user))
+        .save_contact(form.save(None), user.who(), actor_of(&user))
         .await;
     match result {
         Ok(id) => Ok(redirect_with_flash(
@@ -173,7 +173,7 @@ pub async fn update(
 ) -> Result<Response> {
     let result = state
         .crm
-        .save_contact(form.save(Some(ContactId(id))), actor_of(&user))
+        .save_contact(form.save(Some(ContactId(id))), user.who(), actor_of(&user))
         .await;
     match result {
         Ok(_) => Ok(redirect_with_flash(

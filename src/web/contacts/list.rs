@@ -31,6 +31,8 @@ pub struct Row {
     pub(super) last: String,
     pub(super) opt_in: OptIn,
     pub(super) tags: Vec<Tag>,
+    /// Processing restricted.
+    pub(super) restricted: bool,
 }
 
 /// The contacts list.
@@ -136,6 +138,7 @@ fn rows_of(
                     .map(|t| crate::web::when::date(&now.zone, t))
                     .unwrap_or_default(),
                 opt_in: k.opt_in,
+                restricted: k.restricted_at.is_some(),
                 whatsapp_name: k.profile_name,
             }
         })

@@ -1,4 +1,5 @@
-//! `GET /contacts/export.csv` (admins): the contacts the filter or segment selects, with the chosen columns.
+//! `GET /contacts/export.csv` (admins): the contacts the filter or segment selects, with the chosen
+//! columns; contacts whose processing is restricted are left out (`crm::subject`).
 
 use super::{CHUNK, CONTACT_COLUMNS, all_pages, audit, cell, csv_response};
 use crate::app::AppState;
@@ -113,7 +114,8 @@ pub async fn contacts(
         .chain(defs.iter().map(|f| f.key.clone()))
         .collect();
     let columns = chosen_columns(raw.as_deref(), &available)?;
-    let filter = fq.filter;
+    let mut filter = fq.filter;
+    crate::crm::subject::exclude_restricted(&mut filter);
     let now = crate::model::Now {
         at: state.clock.now(),
         zone: user.ctx.zone.clone(),
