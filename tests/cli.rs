@@ -836,3 +836,53 @@ fn contact_export_writes_a_zip_and_contact_erase_needs_confirmation_and_prints_t
         .expect("record");
     assert_eq!(reason, "asked by email");
 }
+
+#[test]
+fn privacy_notice_prints_markdown_listing_only_the_processors_switched_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    install(dir.path(), &[]);
+    let d = dir.path();
+    let off = run(
+        d,
+        &["privacy", "notice"],
+        "",
+        &[("FLOWCRM_PRIVACY__CONTROLLER_NAME", "Loja Exemplo Lda")],
+    );
+    let t = text(&off);
+    assert!(off.status.success(), "{t}");
+    assert!(t.starts_with("# Privacy notice"), "{t}");
+    assert!(
+        t.contains("**Loja Exemplo Lda** is the data controller"),
+        "{t}"
+    );
+    assert!(
+        t.contains("- **Meta Platforms (WhatsApp Business Cloud API)**"),
+        "{t}"
+    );
+    assert!(!t.contains("Email relay"), "SMTP is off: {t}");
+    assert!(
+        t.contains("| Audit log of actions by the team | 365 days |"),
+        "{t}"
+    );
+    let on = run(
+        d,
+        &["privacy", "notice"],
+        "",
+        &[
+            ("FLOWCRM_SMTP__HOST", "mail.loja.example"),
+            ("FLOWCRM_SMTP__FROM_ADDRESS", "crm@loja.example"),
+            ("FLOWCRM_RETENTION__MESSAGES_DAYS", "730"),
+        ],
+    );
+    let t = text(&on);
+    assert!(on.status.success(), "{t}");
+    assert!(t.contains("- **Email relay (mail.loja.example)**"), "{t}");
+    assert!(
+        t.contains("| Messages, with their delivery statuses and edits | 730 days |"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("&#") && !t.contains("&quot;"),
+        "Markdown, not HTML-escaped: {t}"
+    );
+}

@@ -11,6 +11,7 @@ mod demo_png;
 mod demo_showcase;
 mod healthcheck;
 mod init;
+mod privacy;
 mod retention;
 mod secret;
 mod smtp;
@@ -92,6 +93,9 @@ pub enum Command {
     /// Apply the retention limits now (`run --dry-run` only counts).
     #[command(subcommand)]
     Retention(retention::RetentionCommand),
+    /// The privacy notice (`notice`: Markdown for the business's website).
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
     /// Read the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -171,6 +175,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Smtp(cmd) => smtp::run(&loaded, cmd).await,
         Command::Audit(cmd) => audit::run(&loaded, cmd).await,
         Command::Retention(cmd) => retention::run(&loaded, cmd).await,
+        Command::Privacy(cmd) => privacy::run(&loaded, &cmd),
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
         Command::ApiKey(cmd) => api_key::run(&loaded, cmd).await,

@@ -48,6 +48,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: RetentionCommand) -> anyhow::Resul
         ("raw webhook payloads and events", r.raw_payloads),
         ("kept versions of deleted messages", r.deleted_versions),
         ("audit entries", r.audit_entries),
+        ("closed data requests", r.requests),
     ] {
         println!("  {verb} {n:>9} {what}");
     }

@@ -25,6 +25,7 @@ pub mod mail;
 pub mod media;
 pub mod merge_preview;
 pub mod notes;
+pub mod notice;
 pub mod notify;
 pub mod orders;
 pub mod outbound;

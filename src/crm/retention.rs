@@ -45,6 +45,8 @@ pub struct Policy {
     pub media_days: Option<u32>,
     /// The audit log (`retention.audit_days`).
     pub audit_days: u32,
+    /// Closed data requests (`retention.requests_days`).
+    pub requests_days: Option<u32>,
 }
 
 impl Policy {
@@ -56,6 +58,7 @@ impl Policy {
             messages_days: config.retention.messages_days,
             media_days: config.retention.media_days,
             audit_days: config.retention.audit_days,
+            requests_days: config.retention.requests_days,
         }
     }
 }
@@ -73,6 +76,8 @@ pub struct Report {
     pub deleted_versions: u64,
     /// Audit entries.
     pub audit_entries: u64,
+    /// Closed data requests.
+    pub requests: u64,
 }
 
 impl Report {
@@ -103,6 +108,13 @@ impl Crm {
         let audit = cutoff(now, policy.audit_days);
         let messages = policy.messages_days.map(|d| cutoff(now, d));
         let media = policy.media_days.map(|d| cutoff(now, d));
+        let requests = policy.requests_days.map(|d| cutoff(now, d));
+        let purge_requests = move |c: &rusqlite::Connection, delete: bool| -> db::Result<u64> {
+            Ok(match requests {
+                Some(t) => count(db::data_requests::purge_closed(c, t, delete)?),
+                None => 0,
+            })
+        };
         if dry_run {
             return Ok(self
                 .db
@@ -119,6 +131,7 @@ impl Crm {
                         },
                         deleted_versions: count_i(db::retention::count_deleted_versions(c, raw)?),
                         audit_entries: count_i(db::retention::count_audit(c, audit)?),
+                        requests: purge_requests(c, false)?,
                     })
                 })
                 .await?);
@@ -171,6 +184,7 @@ impl Crm {
         report.deleted_versions = count(versions);
         report.media_files += count(files);
         report.audit_entries = count(self.purge_audit(policy.audit_days).await?);
+        report.requests = self.db.write(move |c| purge_requests(c, true)).await?;
         Ok(report)
     }
 }

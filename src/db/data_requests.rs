@@ -133,3 +133,16 @@ pub fn close(
         to_ts(now)
     ])? == 1)
 }
+
+/// Closed requests closed before `before`; with `delete`, removes them. Open ones always stay.
+pub fn purge_closed(conn: &Connection, before: OffsetDateTime, delete: bool) -> Result<usize> {
+    if delete {
+        let sql = "DELETE FROM data_requests WHERE status <> 'open' AND closed_at < ?1";
+        return Ok(conn.prepare_cached(sql)?.execute([to_ts(before)])?);
+    }
+    let sql = "SELECT COUNT(*) FROM data_requests WHERE status <> 'open' AND closed_at < ?1";
+    let n: i64 = conn
+        .prepare_cached(sql)?
+        .query_row([to_ts(before)], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or_default())
+}

@@ -74,6 +74,34 @@ impl CookieConfig {
         }
     }
 
+    /// The cookies this app sets, for the privacy notice: all essential, none for analytics or
+    /// advertising, and only for the team (customers write on WhatsApp and never get one).
+    #[must_use]
+    pub fn uses(&self, config: &crate::config::Config) -> Vec<crate::crm::notice::CookieUse> {
+        let s = &config.security;
+        let use_ = |name: &str, purpose: String| crate::crm::notice::CookieUse {
+            name: name.into(),
+            purpose,
+        };
+        vec![
+            use_(
+                self.session_name(),
+                format!(
+                    "Keeps a team member signed in; ends after {} minutes without use and at most {} hours after signing in.",
+                    s.session_idle_minutes, s.session_max_hours
+                ),
+            ),
+            use_(
+                self.csrf_name(),
+                "Protects forms against cross-site request forgery.".into(),
+            ),
+            use_(
+                self.flash_name(),
+                "Carries a one-line message (\"Saved.\") to the next page; lasts 5 minutes.".into(),
+            ),
+        ]
+    }
+
     /// Name of the flash cookie.
     #[must_use]
     pub fn flash_name(&self) -> &'static str {

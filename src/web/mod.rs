@@ -29,6 +29,7 @@ mod order_form;
 mod orders;
 mod pages;
 mod password_reset;
+mod privacy;
 mod products;
 mod routes;
 mod search;
@@ -341,6 +342,7 @@ fn inbox_routes() -> Routes {
             Public,
             data_requests::status_page,
         )
+        .get("/privacy", Public, privacy::page)
         .get("/account/{token}", Public, team::account_form)
         .post("/account/{token}", Public, team::account_submit)
         .get("/inbox", Read, inbox::index)

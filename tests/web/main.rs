@@ -34,6 +34,7 @@ mod notifications;
 mod orders;
 mod outbound;
 mod permissions;
+mod privacy_notice;
 mod records;
 mod restrict;
 mod retention;
