@@ -136,10 +136,16 @@ impl AppState {
         crm.whatsapp = Arc::new(crate::crm::connection::FileValues::of(&config));
         crm.erasure_key = Some(vault.erasure_key());
         crm.erased_orders = config.privacy.erased_orders;
-        crm.keywords = Arc::new(crate::crm::consent::Keywords::new(
-            &config.crm.opt_out_keywords,
-            &config.crm.opt_in_keywords,
-        ));
+        crm.keywords = Arc::new(
+            crate::crm::consent::Keywords::new(
+                &config.crm.opt_out_keywords,
+                &config.crm.opt_in_keywords,
+            )
+            .with_replies(
+                config.crm.opt_out_reply.as_deref(),
+                config.crm.opt_in_reply.as_deref(),
+            ),
+        );
         crm.site = Arc::new(crate::crm::mail::Site {
             business: config.business_name(),
             public_url: config.public_url(),

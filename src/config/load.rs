@@ -112,6 +112,8 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("crm", "default_region", Kind::Str),
     ("crm", "opt_out_keywords", Kind::Str),
     ("crm", "opt_in_keywords", Kind::Str),
+    ("crm", "opt_out_reply", Kind::Str),
+    ("crm", "opt_in_reply", Kind::Str),
     ("api", "requests_per_minute", Kind::Int),
     ("app", "name", Kind::Str),
     ("smtp", "host", Kind::Str),

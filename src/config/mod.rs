@@ -129,6 +129,11 @@ pub struct CrmConfig {
     pub opt_out_keywords: String,
     /// ... and one of these opts them back in.
     pub opt_in_keywords: String,
+    /// Sent back (within the 24-hour window the keyword opened) when a keyword opts a
+    /// customer out; unset: no reply.
+    pub opt_out_reply: Option<String>,
+    /// Sent back when a keyword opts a customer back in; unset: no reply.
+    pub opt_in_reply: Option<String>,
 }
 
 impl Default for CrmConfig {
@@ -139,6 +144,8 @@ impl Default for CrmConfig {
                                CANCELAR, DESCADASTRAR, BAJA"
                 .into(),
             opt_in_keywords: "START, UNSTOP, SUBSCRIBE, VOLTAR, ALTA".into(),
+            opt_out_reply: None,
+            opt_in_reply: None,
         }
     }
 }

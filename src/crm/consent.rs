@@ -63,6 +63,8 @@ pub fn record(
 pub struct Keywords {
     opt_out: Vec<String>,
     opt_in: Vec<String>,
+    /// The confirmation sent back for an opt-out and an opt-in keyword, when configured.
+    replies: (Option<String>, Option<String>),
 }
 
 impl Default for Keywords {
@@ -105,6 +107,26 @@ impl Keywords {
         Self {
             opt_out: list(opt_out),
             opt_in: list(opt_in),
+            replies: (None, None),
+        }
+    }
+
+    /// With the confirmations to send back (`crm.opt_out_reply`, `crm.opt_in_reply`); blank
+    /// ones are none.
+    #[must_use]
+    pub fn with_replies(mut self, opt_out: Option<&str>, opt_in: Option<&str>) -> Self {
+        let clean = |r: Option<&str>| r.map(str::trim).filter(|r| !r.is_empty()).map(String::from);
+        self.replies = (clean(opt_out), clean(opt_in));
+        self
+    }
+
+    /// The confirmation to send back after a keyword set `state`, when one is configured.
+    #[must_use]
+    pub fn reply(&self, state: OptIn) -> Option<&str> {
+        match state {
+            OptIn::Out => self.replies.0.as_deref(),
+            OptIn::In => self.replies.1.as_deref(),
+            OptIn::Unknown => None,
         }
     }
 

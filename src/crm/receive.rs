@@ -37,6 +37,9 @@ impl super::Crm {
         if outcome.media > 0 {
             self.media_wakeup.notify_one();
         }
+        if outcome.replies > 0 {
+            self.wake_sender();
+        }
         for c in &outcome.conversations {
             self.changed(crate::model::ConversationId(*c));
         }

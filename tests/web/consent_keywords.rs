@@ -5,7 +5,7 @@
 //! merely contains the word changes nothing; the keywords are configurable.
 
 use crate::api::{call, key};
-use crate::fake_graph::{run_sender, setup};
+use crate::fake_graph::{run_sender, setup, setup_with};
 use crate::helpers::TestApp;
 use crate::start_conversation::approved;
 use axum::http::StatusCode;
@@ -118,4 +118,47 @@ async fn the_keywords_are_configurable_per_language() {
     assert_eq!(opt_in(&app).await, "out");
     customer_says(&mut app, "wamid.C3", "Anmelden").await;
     assert_eq!(opt_in(&app).await, "in");
+}
+
+#[tokio::test]
+async fn a_configured_confirmation_is_sent_back_once_as_a_reply_to_the_keyword() {
+    let (mut app, fake) = setup_with(|c| {
+        c.crm.opt_out_reply = Some("Feito: não enviaremos mais ofertas.".into());
+        c.crm.opt_in_reply = Some("Bem-vinda de volta!".into());
+    })
+    .await;
+    customer_says(&mut app, "wamid.R1", "Oi, tudo bem?").await;
+    customer_says(&mut app, "wamid.R2", "sair").await;
+    // Meta redelivers the same message: no second confirmation.
+    customer_says(&mut app, "wamid.R2", "sair").await;
+    run_sender(&app).await;
+    let sent = fake.sent.lock().expect("lock").clone();
+    assert_eq!(
+        sent.len(),
+        1,
+        "one confirmation, none for the greeting: {sent:?}"
+    );
+    assert_eq!(sent[0]["type"], "text");
+    assert_eq!(
+        sent[0]["text"]["body"],
+        "Feito: não enviaremos mais ofertas."
+    );
+    assert_eq!(
+        sent[0]["context"]["message_id"], "wamid.R2",
+        "a reply to the keyword"
+    );
+    assert_eq!(
+        sent[0]["to"].as_str().map(|t| t.trim_start_matches('+')),
+        Some("5511988887777")
+    );
+    assert_eq!(opt_in(&app).await, "out");
+    customer_says(&mut app, "wamid.R3", "VOLTAR").await;
+    run_sender(&app).await;
+    let sent = fake.sent.lock().expect("lock").clone();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1]["text"]["body"], "Bem-vinda de volta!");
+    let timeline = app
+        .count("SELECT COUNT(*) FROM messages WHERE direction = 'out'")
+        .await;
+    assert_eq!(timeline, 2, "both confirmations are in the conversation");
 }

@@ -457,12 +457,20 @@ impl FakeGraph {
 pub const PNID: &str = "200000000000002";
 
 pub async fn setup() -> (crate::helpers::TestApp, FakeGraph) {
+    setup_with(|_| {}).await
+}
+
+/// As [`setup`], with more configuration.
+pub async fn setup_with(
+    edit: impl FnOnce(&mut flowcrm::config::Config),
+) -> (crate::helpers::TestApp, FakeGraph) {
     let fake = FakeGraph::default();
     let base = fake.start().await;
     let app = crate::helpers::TestApp::spawn_with(move |c| {
         c.whatsapp.graph_base_url = base;
         c.whatsapp.phone_number_id = Some(PNID.into());
         c.whatsapp.access_token = Some(flowcrm::config::Secret::new(TOKEN));
+        edit(c);
     })
     .await;
     *app.state.sender.limiter.lock().expect("lock") = Limiter::with_pair_burst(1000, 100);

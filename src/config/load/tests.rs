@@ -161,6 +161,8 @@ fn schema_matches_the_config_struct() {
     full.whatsapp.app_secret = Some(Secret::new("x"));
     full.whatsapp.access_token = Some(Secret::new("x"));
     full.crm.default_region = Some("BR".into());
+    full.crm.opt_out_reply = Some("Done: no more offers.".into());
+    full.crm.opt_in_reply = Some("Welcome back.".into());
     full.app.name = Some("Loja".into());
     full.smtp.host = Some("mail.x".into());
     full.smtp.port = Some(587);

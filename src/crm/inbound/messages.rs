@@ -104,31 +104,59 @@ pub(super) fn record_message(
     if !by_business {
         after_insert(conn, m, contact, conversation, message_id, now)?;
         if !m.imported {
-            consent_keyword(conn, m, contact, now, keywords)?;
+            out.replies += consent_keyword(conn, m, contact, conversation, now, keywords)?;
         }
     }
     super::changes::apply_pending(conn, &m.wamid, message_id, now, out)
 }
 
 /// A customer message that is exactly a consent keyword (STOP, START …) records their new
-/// consent in the ledger, with the message as the proof.
+/// consent in the ledger, with the message as the proof, and queues the configured
+/// confirmation as a reply (the window their message opened allows it; its key is their
+/// message's id, so a redelivery never sends it twice). Returns how many replies were queued.
 fn consent_keyword(
     conn: &Connection,
     m: &InboundMessage,
     contact: ContactId,
+    conversation: i64,
     now: OffsetDateTime,
     keywords: &crate::crm::consent::Keywords,
-) -> Result<()> {
+) -> Result<usize> {
     let Content::Text { body } = &m.content else {
-        return Ok(());
+        return Ok(0);
     };
     let Some(state) = keywords.classify(body) else {
-        return Ok(());
+        return Ok(0);
     };
     let said: String = body.trim().chars().take(64).collect();
     let source = format!("keyword \"{said}\" sent by the customer ({})", m.wamid);
     db::consent::set_opt_in(conn, contact, state, &source, None, now)?;
-    Ok(())
+    let Some(reply) = keywords.reply(state) else {
+        return Ok(0);
+    };
+    let message = crate::model::Outbound::Text {
+        body: reply.to_string(),
+        preview_url: false,
+    };
+    let key = format!("keyword-reply:{}", m.wamid);
+    let req = crate::crm::outbound::QueueRequest {
+        conversation_id: conversation,
+        message: &message,
+        reply_to: Some(&m.wamid),
+        idempotency_key: &key,
+        author: None,
+        by: None,
+        confirm_consent: false,
+    };
+    match crate::crm::outbound::queue(conn, &req, now) {
+        Ok(q) => Ok(usize::from(!q.duplicate)),
+        Err(crate::crm::Error::Db(e)) => Err(e),
+        Err(e) => {
+            // The consent is recorded either way; a confirmation that cannot go is only logged.
+            tracing::warn!(error = %e, "consent keyword confirmation not queued");
+            Ok(0)
+        }
+    }
 }
 
 fn queue_media(

@@ -38,6 +38,8 @@ pub struct Outcome {
     pub other: usize,
     /// Attachments queued for download.
     pub media: usize,
+    /// Messages queued to send (a consent keyword's confirmation).
+    pub replies: usize,
     /// Events that could not be applied, kept as dead letters with their error.
     pub dead_letters: usize,
 }
@@ -54,6 +56,7 @@ impl std::ops::AddAssign for Outcome {
         self.contact_updates += o.contact_updates;
         self.other += o.other;
         self.media += o.media;
+        self.replies += o.replies;
         self.dead_letters += o.dead_letters;
         for c in o.conversations {
             if !self.conversations.contains(&c) {
