@@ -13,6 +13,7 @@ pub mod context;
 mod conversation_work;
 mod conversations;
 pub mod cookies;
+mod crm_routes;
 mod data_requests;
 pub mod error;
 mod events;
@@ -46,9 +47,7 @@ pub mod when;
 
 use crate::app::AppState;
 use crate::crm::access::AdminAction::{
-    AccountAlerts, ApiKeys, Audit, Connection, CustomFields, DataRequests, DeleteContacts,
-    DeleteTags, Email, EraseContacts, Export, Import, MergeContacts, Products, RestrictProcessing,
-    ResumeSending, Team, Templates,
+    AccountAlerts, Audit, Connection, DataRequests, Email, ResumeSending, Team, Templates,
 };
 use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
@@ -68,125 +67,6 @@ async fn not_found() -> AppError {
 
 async fn method_not_allowed() -> AppError {
     AppError::BadRequest("This address does not accept that kind of request.".into())
-}
-
-/// A contact's data rights (admins): export, delete or erase, the erasure receipt.
-fn contact_data_routes() -> Routes {
-    Routes::new()
-        .get(
-            "/contacts/{id}/export.zip",
-            Admin(Export),
-            contact_page::export_zip,
-        )
-        .get(
-            "/contacts/{id}/delete",
-            Admin(DeleteContacts),
-            contact_page::remove_form,
-        )
-        .post(
-            "/contacts/{id}/delete",
-            Admin(DeleteContacts),
-            contact_page::delete,
-        )
-        .post(
-            "/contacts/{id}/erase",
-            Admin(EraseContacts),
-            contact_page::erase,
-        )
-        .get(
-            "/settings/erasures/{code}",
-            Admin(EraseContacts),
-            contact_page::receipt,
-        )
-        .post(
-            "/contacts/{id}/restrict",
-            Admin(RestrictProcessing),
-            contact_page::restrict,
-        )
-}
-
-/// Pages about contacts, segments, custom fields, orders and products.
-fn crm_routes() -> Routes {
-    Routes::new()
-        .get("/contacts", Read, contacts::index)
-        .get("/contacts/new", Work, contacts::new_form)
-        .post("/contacts/new", Work, contacts::create)
-        .get("/contacts/{id}", Read, contact_page::show)
-        .get("/contacts/{id}/edit", Work, contacts::edit_form)
-        .post("/contacts/{id}/edit", Work, contacts::update)
-        .get(
-            "/contacts/{id}/merge",
-            Admin(MergeContacts),
-            contacts::merge_preview,
-        )
-        .post(
-            "/contacts/{id}/merge",
-            Admin(MergeContacts),
-            contacts::merge,
-        )
-        .get("/contacts/{id}/message", Work, contact_page::message_form)
-        .post_with(
-            "/contacts/{id}/message",
-            Work,
-            post(contact_page::send_message).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
-        )
-        .post("/contacts/{id}/fields", Work, contact_page::set_fields)
-        .post("/contacts/{id}/consent", Work, contact_page::set_consent)
-        .post("/contacts/{id}/notes", Work, contact_page::add_note)
-        .post(
-            "/contacts/{id}/notes/{note}/delete",
-            Work,
-            contact_page::delete_note,
-        )
-        .get("/segments", Read, segments::index)
-        .post("/segments", Work, segments::create)
-        .post("/segments/{id}", Work, segments::rename)
-        .post("/segments/{id}/delete", Work, segments::delete)
-        .get("/settings/api-keys", Admin(ApiKeys), api_keys::index)
-        .post("/settings/api-keys", Admin(ApiKeys), api_keys::create)
-        .post(
-            "/settings/api-keys/{id}/revoke",
-            Admin(ApiKeys),
-            api_keys::revoke,
-        )
-        .get("/settings/fields", Admin(CustomFields), fields::index)
-        .post("/settings/fields", Admin(CustomFields), fields::create)
-        .post("/settings/fields/{id}", Admin(CustomFields), fields::update)
-        .post(
-            "/settings/fields/{id}/delete",
-            Admin(CustomFields),
-            fields::delete,
-        )
-        .post("/contacts/tags", Work, tags::tag_contacts)
-        .get("/contacts/export.csv", Admin(Export), export::contacts)
-        .get("/contacts/import", Admin(Import), import::form)
-        .post_with(
-            "/contacts/import",
-            Admin(Import),
-            post(import::upload).layer(DefaultBodyLimit::max(import::MAX_CSV)),
-        )
-        .get("/orders/export.csv", Admin(Export), export::orders)
-        .get("/tags", Read, tags::index)
-        .post("/tags", Work, tags::create)
-        .post("/tags/{id}", Work, tags::update)
-        .post("/tags/{id}/delete", Admin(DeleteTags), tags::delete)
-        .post("/conversations/{id}/tags", Work, tags::tag_conversation)
-        .get("/orders", Read, orders::index)
-        .get("/orders/new", Work, order_form::new_form)
-        .post("/orders/new", Work, order_form::create)
-        .get("/orders/{id}", Read, orders::show)
-        .get("/orders/{id}/edit", Work, order_form::edit_form)
-        .post("/orders/{id}/edit", Work, order_form::update)
-        .post("/orders/{id}/status", Work, orders::change_status)
-        .get("/orders/by-message/{id}", Read, orders::by_message)
-        .get("/products", Read, products::index)
-        .post("/products", Admin(Products), products::save)
-        .post("/products/{id}/delete", Admin(Products), products::delete)
-        .post_with(
-            "/products/import",
-            Admin(Products),
-            post(products::import).layer(DefaultBodyLimit::max(import::MAX_CSV)),
-        )
 }
 
 /// Settings: one's own account for everyone, the install's for admins.
@@ -401,8 +281,8 @@ pub fn route_rules() -> Vec<RouteRule> {
 
 fn all_routes() -> Routes {
     inbox_routes()
-        .merge(crm_routes())
-        .merge(contact_data_routes())
+        .merge(crm_routes::crm_routes())
+        .merge(crm_routes::contact_data_routes())
         .merge(settings_routes())
         .merge(team_routes())
         .merge(two_factor_routes())
