@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Erasure under load: on a copy of a seeded data dir (default: 1,000,000 demo messages, seeded
-# on first use), adds one customer with 10,000 messages and 100 media files (200 KB each), then
+# on first use), adds one customer with 10,000 messages, 5,000 statuses and 100 media files (200 KB
+# each), then
 # runs the webhook load generator twice: once alone, once with the customer erased through the
 # API three seconds in. Prints the erasure's wall time and receipt counts, and ingest latency of
 # both runs.
@@ -19,32 +20,42 @@ work=$(mktemp -d); port=18398
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 cp -a "$seed/." "$work/"
 "$bin" --data-dir "$work" migrate >/dev/null
-# The customer to erase: 10,000 messages (half theirs, half ours, each with a status), 100 of
-# them photos with a stored file, as ingest and the media job leave them.
+# The customer to erase: 10,000 messages delivered as Meta would (one webhook body, stored by
+# `flowcrm webhook replay`), 100 of them photos then given a stored file as the media job does,
+# and 5,000 delivery statuses naming their number.
+python3 - "$work/body.json" "$work/statuses.json" <<'PY'
+import json, sys, time
+now = int(time.time())
+msgs = []
+for i in range(10000):
+    m = {"from": "351919999000", "id": f"wamid.BENCHERASE{i}", "timestamp": str(now - 10000 + i)}
+    if i < 100:
+        m.update(type="image", image={"id": f"bench-media-{i}", "mime_type": "image/jpeg", "sha256": "x", "caption": f"photo {i}"})
+    else:
+        m.update(type="text", text={"body": f"bench erase message {i} about the order"})
+    msgs.append(m)
+meta = {"display_phone_number": "15550009999", "phone_number_id": "200000000000002"}
+value = {"messaging_product": "whatsapp", "metadata": meta, "contacts": [{"profile": {"name": "Bench Erase"}, "wa_id": "351919999000"}], "messages": msgs}
+json.dump({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}, open(sys.argv[1], "w"))
+st = [{"id": f"wamid.BENCHOUT{i}", "status": "delivered", "timestamp": str(now - 5000 + i), "recipient_id": "351919999000"} for i in range(5000)]
+value = {"messaging_product": "whatsapp", "metadata": meta, "statuses": st}
+json.dump({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}, open(sys.argv[2], "w"))
+PY
+"$bin" --data-dir "$work" webhook replay --file "$work/body.json"
+"$bin" --data-dir "$work" webhook replay --file "$work/statuses.json"
 python3 - "$work" <<'PY'
-import os, sqlite3, sys, time
+import os, sqlite3, sys
 work = sys.argv[1]
 db = sqlite3.connect(os.path.join(work, "flowcrm.db"))
-now = int(time.time())
-cur = db.execute("INSERT INTO contacts (phone, profile_name, name, created_at, updated_at) VALUES ('+351919999000', 'Bench Erase', 'Bench Erase', ?, ?)", (now, now))
-contact = cur.lastrowid
-conv = db.execute("INSERT INTO conversations (contact_id, last_inbound_at, last_message_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?)", (contact, now, now, now, now)).lastrowid
 media = os.path.join(work, "media"); os.makedirs(media, exist_ok=True)
 blob = os.urandom(200 * 1024)
-for i in range(10000):
-    direction = "in" if i % 2 == 0 else "out"
-    t = now - 10000 + i
-    kind = "image" if i < 100 else "text"
-    mid = db.execute("INSERT INTO messages (wamid, conversation_id, direction, kind, body, content, sent_at, received_at) VALUES (?, ?, ?, ?, ?, '{\"type\":\"text\"}', ?, ?)",
-                     (f"wamid.BENCHERASE{i}", conv, direction, kind, f"bench erase message {i} about the order", t, t)).lastrowid
-    db.execute("INSERT INTO message_statuses (wamid, status, rank, at, recipient_id, received_at) VALUES (?, 'delivered', 2, ?, '351919999000', ?)", (f"wamid.BENCHERASE{i}", t, t))
-    if i < 100:
-        name = f"bench-erase-{i}.jpg"
-        with open(os.path.join(media, name), "wb") as f: f.write(blob)
-        db.execute("INSERT INTO media (message_id, media_id, mime_type, state, stored_name, size, next_attempt_at, received_at) VALUES (?, ?, 'image/jpeg', 'stored', ?, ?, ?, ?)",
-                   (mid, f"m{i}", name, len(blob), t, t))
+rows = db.execute("SELECT d.id FROM media d JOIN messages m ON m.id = d.message_id WHERE m.wamid LIKE 'wamid.BENCHERASE%'").fetchall()
+for n, (mid,) in enumerate(rows):
+    name = f"bench-erase-{n}.jpg"
+    with open(os.path.join(media, name), "wb") as f: f.write(blob)
+    db.execute("UPDATE media SET state = 'stored', stored_name = ?, size = ? WHERE id = ?", (name, len(blob), mid))
 db.commit()
-print(f"customer {contact}: {db.execute('SELECT COUNT(*) FROM messages WHERE conversation_id = ?', (conv,)).fetchone()[0]} messages, 100 media files; {db.execute('SELECT COUNT(*) FROM messages').fetchone()[0]} messages in all")
+print(f"{len(rows)} media files; {db.execute('SELECT COUNT(*) FROM messages').fetchone()[0]} messages in all")
 PY
 contact=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select id from contacts where phone='+351919999000'\").fetchone()[0])" "$work/flowcrm.db")
 key=$("$bin" --data-dir "$work" api-key create --name bench --role admin 2>/dev/null)
@@ -61,5 +72,6 @@ curl -sS -o "$work/receipt.json" -w "erasure: HTTP %{http_code} in %{time_total}
   -H "authorization: Bearer $key" -H 'content-type: application/json' \
   -d '{"confirm":"ERASE","reason":"benchmark"}' "http://127.0.0.1:$port/api/v1/contacts/$contact/erase"
 wait $lg
+grep "contact erased" "$work/server.log" | sed "s/\x1b\[[0-9;]*m//g"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('receipt', r['code'], {k: v for k, v in r['removed'].items() if v})" "$work/receipt.json"
 echo "media files left: $(ls "$work/media" | grep -c bench-erase || true); WAL after: $(stat -c %s "$work/flowcrm.db-wal" 2>/dev/null || echo 0) bytes"

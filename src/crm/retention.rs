@@ -18,7 +18,7 @@ const BATCH_MAX: u32 = 2_000;
 
 /// The next batch size after one of `size` rows took `took`: halved when it ran well over the
 /// target, doubled when well under.
-fn next_batch(size: u32, took: std::time::Duration) -> u32 {
+pub(crate) fn next_batch(size: u32, took: std::time::Duration) -> u32 {
     if took > BATCH_TARGET * 2 {
         (size / 2).max(BATCH_MIN)
     } else if took < BATCH_TARGET / 2 {
@@ -29,7 +29,7 @@ fn next_batch(size: u32, took: std::time::Duration) -> u32 {
 }
 
 /// Gives the writer to waiting webhooks and pages: as long as the batch took (at least 2 ms).
-async fn pause(took: std::time::Duration) {
+pub(crate) async fn pause(took: std::time::Duration) {
     tokio::time::sleep(took.max(std::time::Duration::from_millis(2))).await;
 }
 

@@ -152,6 +152,76 @@ fn count(conn: &Connection, sql: &str, id: ContactId) -> Result<usize> {
 /// The contact's conversations (a subquery on `?1`).
 const CONVERSATIONS: &str = "SELECT id FROM conversations WHERE contact_id = ?1";
 
+/// What one batch of an erasure removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// Messages (with versions, outbox rows and media rows by cascade).
+    pub messages: usize,
+    /// Their attachments' rows.
+    pub media: usize,
+    /// Their outbox rows.
+    pub outbox: usize,
+    /// Their delivery statuses.
+    pub statuses: usize,
+    /// Stored media file names to delete after the commit.
+    pub files: Vec<String>,
+}
+
+/// Removes up to `limit` of contact `id`'s messages with their statuses, edits, media rows,
+/// versions and outbox rows (each message through its delete trigger, so the search index
+/// forgets it with FTS5 secure-delete, the costly part). An erasure runs this in short
+/// transactions until none is left, so webhooks keep being stored meanwhile.
+pub fn erase_messages(conn: &Connection, id: ContactId, limit: u32) -> Result<Batch> {
+    const IDS: &str = "SELECT value FROM json_each(?1)";
+    let sql = "SELECT json_group_array(m.id) FROM (SELECT m.id FROM messages m
+               JOIN conversations c ON c.id = m.conversation_id WHERE c.contact_id = ?1 LIMIT ?2) m";
+    let ids: String = conn
+        .prepare_cached(sql)?
+        .query_row(params![id.0, limit], |r| r.get(0))?;
+    let n = |sql: &str| -> Result<usize> {
+        let v: i64 = conn.prepare_cached(sql)?.query_row([&ids], |r| r.get(0))?;
+        Ok(usize::try_from(v).unwrap_or_default())
+    };
+    let mut b = Batch {
+        media: n(&format!(
+            "SELECT COUNT(*) FROM media WHERE message_id IN ({IDS})"
+        ))?,
+        outbox: n(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE message_id IN ({IDS})"
+        ))?,
+        ..Batch::default()
+    };
+    let sql = format!(
+        "SELECT stored_name FROM media WHERE message_id IN ({IDS}) AND stored_name IS NOT NULL"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    b.files = stmt
+        .query_map([&ids], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let wamids = format!("SELECT wamid FROM messages WHERE id IN ({IDS})");
+    b.statuses = exec(
+        conn,
+        &format!("DELETE FROM message_statuses WHERE wamid IN ({wamids})"),
+        [&ids],
+    )?;
+    exec(
+        conn,
+        &format!("DELETE FROM message_changes WHERE target_wamid IN ({wamids})"),
+        [&ids],
+    )?;
+    exec(
+        conn,
+        &format!("DELETE FROM message_changes WHERE wamid IN ({wamids})"),
+        [&ids],
+    )?;
+    b.messages = exec(
+        conn,
+        &format!("DELETE FROM messages WHERE id IN ({IDS})"),
+        [&ids],
+    )?;
+    Ok(b)
+}
+
 /// Counts what is theirs before it goes (the receipt).
 fn count_rows(conn: &Connection, id: ContactId) -> Result<Counts> {
     let of_messages = format!("SELECT id FROM messages WHERE conversation_id IN ({CONVERSATIONS})");
