@@ -40,9 +40,24 @@ impl Identity {
         out
     }
 
-    /// The needles that cannot be common words: phone numbers and user ids (raw webhook
-    /// payloads are matched on these only, so a short name never removes other customers'
-    /// data).
+    /// The needles that name only them: phone numbers (both forms), user ids and email. Raw
+    /// webhook payloads, data-request subjects and audit targets are matched on these (and
+    /// payloads on numbers and ids only), so a name another customer shares never touches
+    /// their records.
+    #[must_use]
+    pub fn unique(&self) -> Vec<String> {
+        let mut out = self.needles();
+        out.retain(|n| {
+            self.phones
+                .iter()
+                .any(|p| p == n || p.trim_start_matches('+') == n)
+                || self.bsuids.contains(n)
+                || n.contains('@')
+        });
+        out
+    }
+
+    /// Phone numbers (as Meta writes them, digits only) and user ids.
     #[must_use]
     pub fn ids(&self) -> Vec<String> {
         let mut out: Vec<String> = self
@@ -304,7 +319,8 @@ fn delete_rows(
 }
 
 /// Removes the copies that name them elsewhere: raw webhook data (by number or user id only),
-/// audit details, mail, stored API answers, and the subject of data requests.
+/// audit details, mail and stored API answers (also by name), and the subject of data requests
+/// and audit targets (by number, user id or email only).
 fn delete_copies(
     conn: &Connection,
     id: ContactId,
@@ -331,18 +347,20 @@ fn delete_copies(
     let target = format!("contact:{}", id.0);
     let sql = "UPDATE audit_log SET detail = '' WHERE target = ?1 AND detail <> ''";
     c.audit_details = exec(conn, sql, [&target])?;
+    for needle in ident.unique() {
+        let sql = "UPDATE audit_log SET target = ?2 WHERE instr(target, ?1) > 0";
+        exec(conn, sql, params![needle, target])?;
+        let sql = "UPDATE data_requests SET subject = ?2 WHERE instr(subject, ?1) > 0";
+        c.requests += exec(conn, sql, params![needle, replacement])?;
+    }
     for needle in ident.needles() {
         let sql = "UPDATE audit_log SET detail = '' WHERE instr(detail, ?1) > 0";
         c.audit_details += exec(conn, sql, [&needle])?;
-        let sql = "UPDATE audit_log SET target = ?2 WHERE instr(target, ?1) > 0";
-        exec(conn, sql, params![needle, target])?;
         let sql = "DELETE FROM mail_outbox WHERE instr(subject, ?1) > 0 OR instr(text_body, ?1) > 0
                    OR instr(html_body, ?1) > 0 OR instr(to_address, ?1) > 0";
         c.mails += exec(conn, sql, [&needle])?;
         let sql = "DELETE FROM api_idempotency WHERE instr(body, ?1) > 0";
         c.api_answers += exec(conn, sql, [&needle])?;
-        let sql = "UPDATE data_requests SET subject = ?2 WHERE instr(subject, ?1) > 0";
-        c.requests += exec(conn, sql, params![needle, replacement])?;
     }
     Ok(())
 }
@@ -455,4 +473,29 @@ pub fn journal(conn: &Connection, after_id: i64, limit: u32) -> Result<Vec<Erasu
 pub fn is_erased(conn: &Connection, hash: &str) -> Result<bool> {
     let sql = "SELECT EXISTS (SELECT 1 FROM erasures WHERE instr(' ' || hashes || ' ', ' ' || ?1 || ' ') > 0)";
     Ok(conn.prepare_cached(sql)?.query_row([hash], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_mail_and_details_but_records_only_by_number_id_or_email() {
+        let ident = Identity {
+            phones: vec!["+351919000111".into()],
+            bsuids: vec!["BR.123".into()],
+            words: vec!["Ana".into(), "Maria Lima".into(), "ana@x.example".into()],
+        };
+        let all = ident.needles();
+        assert!(all.contains(&"Maria Lima".to_string()));
+        assert!(
+            !all.contains(&"Ana".to_string()),
+            "names under four characters are too common"
+        );
+        assert_eq!(
+            ident.unique(),
+            vec!["+351919000111", "351919000111", "BR.123", "ana@x.example"]
+        );
+        assert_eq!(ident.ids(), vec!["351919000111", "BR.123"]);
+    }
 }
