@@ -4,6 +4,8 @@
 
 pub mod erase;
 mod export;
+pub mod identity;
+pub mod journal;
 
 pub use export::{Export, read_export};
 
