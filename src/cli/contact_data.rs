@@ -112,21 +112,8 @@ async fn erase(
         started.elapsed().as_secs_f64(),
         r.code
     );
-    let c = &r.counts;
-    for (what, n) in [
-        ("conversations", c.conversations),
-        ("messages", c.messages),
-        ("media files", c.media),
-        ("delivery statuses", c.statuses),
-        ("notes", c.notes),
-        ("consent ledger entries", c.consent_entries),
-        ("raw webhook payloads and events", c.raw_payloads),
-        ("audit details", c.audit_details),
-        ("emails", c.mails),
-        ("orders kept without personal data", c.orders_kept),
-        ("orders deleted", c.orders_deleted),
-    ] {
-        println!("  {n:>7} {what}");
+    for (what, n) in r.rows() {
+        println!("  {n:>7} {}", what.to_lowercase());
     }
     Ok(())
 }

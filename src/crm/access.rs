@@ -304,6 +304,19 @@ mod tests {
             api_need("DELETE", "/contacts/{id}"),
             Need::Admin(AdminAction::DeleteContacts)
         );
+        assert_eq!(
+            api_need("GET", "/contacts/{id}/export"),
+            Need::Admin(AdminAction::Export)
+        );
+        for (method, path) in [
+            ("POST", "/contacts/{id}/erase"),
+            ("GET", "/erasures/{code}"),
+        ] {
+            assert_eq!(
+                api_need(method, path),
+                Need::Admin(AdminAction::EraseContacts)
+            );
+        }
     }
 
     #[test]

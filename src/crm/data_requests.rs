@@ -51,6 +51,30 @@ fn audit(
     super::audit(conn, actor, action, code.to_string(), detail, now)
 }
 
+/// Closes request `r` with `status` and `action` in the caller's transaction, audited; false
+/// when it was closed already (nothing changes then).
+pub(crate) fn close_in(
+    conn: &rusqlite::Connection,
+    r: &DataRequest,
+    status: &str,
+    action: &str,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    if !db::data_requests::close(conn, r.id, status, action, actor.user, now)? {
+        return Ok(false);
+    }
+    audit(
+        conn,
+        actor,
+        "data_request.closed",
+        &r.code,
+        status.into(),
+        now,
+    )?;
+    Ok(true)
+}
+
 impl Crm {
     /// Verifies Meta's `signed_request` with the app secret and records the deletion request;
     /// returns it (with its code). A bad signature is `Denied`, anything else wrong `Invalid`;
@@ -173,17 +197,9 @@ impl Crm {
                 let Some(r) = db::data_requests::get(c, id)? else {
                     return Err(Error::NotFound("data request"));
                 };
-                if !db::data_requests::close(c, id, status, &action, actor.user, now)? {
+                if !close_in(c, &r, status, &action, &actor, now)? {
                     return Err(Error::Conflict("This request is already closed.".into()));
                 }
-                audit(
-                    c,
-                    &actor,
-                    "data_request.closed",
-                    &r.code,
-                    status.into(),
-                    now,
-                )?;
                 Ok(())
             })
             .await

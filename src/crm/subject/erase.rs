@@ -48,6 +48,34 @@ pub struct Receipt {
     pub orders: ErasedOrders,
 }
 
+impl Receipt {
+    /// What was removed, each count with its name, in the order the receipt shows them (the
+    /// page and the CLI).
+    #[must_use]
+    pub fn rows(&self) -> Vec<(&'static str, usize)> {
+        let c = &self.counts;
+        vec![
+            ("Conversations", c.conversations),
+            ("Messages", c.messages),
+            ("Media files", c.media),
+            ("Delivery statuses", c.statuses),
+            ("Outgoing messages in the send queue", c.outbox),
+            ("Notes", c.notes),
+            ("Tag links", c.tag_links),
+            ("Custom field values", c.field_values),
+            ("Consent ledger entries", c.consent_entries),
+            ("History events", c.events),
+            ("Raw webhook payloads and events", c.raw_payloads),
+            ("Audit details naming them", c.audit_details),
+            ("Emails naming them", c.mails),
+            ("Stored API answers", c.api_answers),
+            ("Data requests (subject replaced)", c.requests),
+            ("Orders kept without personal data", c.orders_kept),
+            ("Orders deleted", c.orders_deleted),
+        ]
+    }
+}
+
 /// The keyed hash an erasure record keeps of a phone number (`phone`, E.164) or WhatsApp user
 /// id (`bsuid`): HMAC-SHA256 under the vault's erasure key, hex.
 #[must_use]
@@ -273,12 +301,11 @@ fn close_request(
     let r = db::data_requests::by_code(c, &code)?
         .ok_or_else(|| Error::field("request", "No data request has this code."))?;
     let action = format!("Erased; receipt {receipt}");
-    if !db::data_requests::close(c, r.id, "done", &action, actor.user, now)? {
+    if !crate::crm::data_requests::close_in(c, &r, "done", &action, actor, now)? {
         return Err(Error::field(
             "request",
             "This data request is already closed.",
         ));
     }
-    crate::crm::audit(c, actor, "data_request.closed", r.code, "done".into(), now)?;
     Ok(())
 }

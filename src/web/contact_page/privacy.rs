@@ -198,31 +198,6 @@ pub struct ReceiptPage {
     rows: Vec<(&'static str, usize)>,
 }
 
-/// The receipt's counts with their names, in the order shown.
-#[must_use]
-pub fn receipt_rows(r: &Receipt) -> Vec<(&'static str, usize)> {
-    let c = &r.counts;
-    vec![
-        ("Conversations", c.conversations),
-        ("Messages", c.messages),
-        ("Media files", c.media),
-        ("Delivery statuses", c.statuses),
-        ("Outgoing messages in the send queue", c.outbox),
-        ("Notes", c.notes),
-        ("Tag links", c.tag_links),
-        ("Custom field values", c.field_values),
-        ("Consent ledger entries", c.consent_entries),
-        ("History events", c.events),
-        ("Raw webhook payloads and events", c.raw_payloads),
-        ("Audit details naming them", c.audit_details),
-        ("Emails naming them", c.mails),
-        ("Stored API answers", c.api_answers),
-        ("Data requests (subject replaced)", c.requests),
-        ("Orders kept without personal data", c.orders_kept),
-        ("Orders deleted", c.orders_deleted),
-    ]
-}
-
 /// `GET /settings/erasures/{code}`: an erasure's receipt.
 pub async fn receipt(
     State(state): State<AppState>,
@@ -233,7 +208,7 @@ pub async fn receipt(
     let when = crate::web::when::stamp(&user.ctx.zone, r.at);
     Ok(ReceiptPage {
         layout: Layout::new(&user.ctx, "Erasure receipt", Nav::Settings),
-        rows: receipt_rows(&r),
+        rows: r.rows(),
         when,
         r,
     })
