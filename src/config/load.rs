@@ -132,6 +132,11 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("privacy", "controller_name", Kind::Str),
     ("privacy", "controller_contact", Kind::Str),
     ("privacy", "erased_orders", Kind::Str),
+    ("backup", "dir", Kind::Str),
+    ("backup", "schedule", Kind::Str),
+    ("backup", "keep_daily", Kind::Int),
+    ("backup", "keep_weekly", Kind::Int),
+    ("backup", "key_file", Kind::Str),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

@@ -160,6 +160,21 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
             format!("`{r}` is not a country code such as BR, US or DE"),
         ));
     }
+    let schedule = c.backup.schedule.trim();
+    if !schedule.is_empty()
+        && let Err(e) = schedule.parse::<croner::Cron>()
+    {
+        out.push((
+            "backup.schedule".into(),
+            format!("`{schedule}` is not a cron expression ({e}); for example `0 3 * * *` is every day at 03:00, empty turns it off"),
+        ));
+    }
+    if c.backup.keep_daily == 0 {
+        out.push((
+            "backup.keep_daily".into(),
+            "must be at least 1 (the newest backup is always kept)".into(),
+        ));
+    }
     if let Some(tz) = &c.app.timezone
         && jiff::tz::TimeZone::get(tz.trim()).is_err()
     {

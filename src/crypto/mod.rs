@@ -242,6 +242,7 @@ impl MasterKey {
     }
 }
 
+pub mod stream;
 pub mod totp;
 
 #[cfg(test)]

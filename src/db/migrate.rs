@@ -27,7 +27,7 @@ pub fn binary_schema_version() -> i64 {
         .unwrap_or(0)
 }
 
-fn db_schema_version(conn: &Connection) -> Result<Option<i64>> {
+pub(crate) fn db_schema_version(conn: &Connection) -> Result<Option<i64>> {
     let exists: Option<i64> = conn
         .query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",

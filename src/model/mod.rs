@@ -11,6 +11,7 @@ pub mod money;
 mod order;
 mod outbound;
 mod phone;
+pub mod schedule;
 mod tag;
 mod template;
 mod template_draft;

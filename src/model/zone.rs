@@ -89,6 +89,24 @@ impl Zone {
         self.day_start(day)
     }
 
+    /// The instant wall time `t` (its offset ignored) happens in this zone: a time skipped by a
+    /// DST jump resolves to the same distance after the jump, a repeated one to its first pass.
+    #[must_use]
+    pub fn at_wall(&self, t: time::PrimitiveDateTime) -> Option<OffsetDateTime> {
+        let civil = jiff::civil::DateTime::new(
+            i16::try_from(t.year()).ok()?,
+            i8::try_from(u8::from(t.month())).ok()?,
+            i8::try_from(t.day()).ok()?,
+            i8::try_from(t.hour()).ok()?,
+            i8::try_from(t.minute()).ok()?,
+            i8::try_from(t.second()).ok()?,
+            0,
+        )
+        .ok()?;
+        let ts = civil.to_zoned_datetime(self.0.clone()).ok()?.timestamp().as_second();
+        OffsetDateTime::from_unix_timestamp(ts).ok()
+    }
+
     /// Every zone name the database knows, sorted.
     #[must_use]
     pub fn names() -> Vec<String> {

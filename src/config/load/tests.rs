@@ -176,6 +176,8 @@ fn schema_matches_the_config_struct() {
     full.retention.requests_days = Some(1095);
     full.privacy.controller_name = Some("Loja Exemplo Lda".into());
     full.privacy.controller_contact = Some("privacy@loja.example".into());
+    full.backup.dir = Some("/srv/backups".into());
+    full.backup.key_file = Some("/etc/flowcrm/backup.key".into());
     let table = Table::try_from(&full).expect("serialize");
     let mut seen = Vec::new();
     for (section, body) in &table {
