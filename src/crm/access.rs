@@ -107,6 +107,8 @@ pub enum AdminAction {
     EraseContacts,
     /// Restrict (or lift the restriction of) processing a contact's data.
     RestrictProcessing,
+    /// Take a backup now and see the backups.
+    Backups,
 }
 
 impl AdminAction {
@@ -131,6 +133,7 @@ impl AdminAction {
             Self::DataRequests => "Only admins can see and answer data requests.",
             Self::EraseContacts => "Only admins can erase contacts.",
             Self::RestrictProcessing => "Only admins can restrict processing of a contact's data.",
+            Self::Backups => "Only admins can take and see backups.",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod access;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit_log;
+pub mod backup;
 pub mod connection;
 pub mod consent;
 pub mod contacts;

@@ -40,6 +40,10 @@ pub struct Crm {
     pub erasure_key: Option<Arc<[u8; 32]>>,
     /// What erasing a contact does to their orders (`privacy.erased_orders`).
     pub erased_orders: crate::config::ErasedOrders,
+    /// Where backups go and when (none: this process takes no backups).
+    pub backup: Option<Arc<super::backup::Settings>>,
+    /// Held while a backup runs (one at a time).
+    pub backup_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Crm {
@@ -65,6 +69,8 @@ impl Crm {
             mail_wakeup: Arc::new(Notify::new()),
             erasure_key: None,
             erased_orders: crate::config::ErasedOrders::Keep,
+            backup: None,
+            backup_lock: Arc::default(),
         }
     }
 

@@ -22,8 +22,8 @@
 //! The last chunk has the flag byte 1, every other chunk 0, so cutting the archive at a chunk
 //! boundary fails as surely as cutting it inside one. Imports nothing internal.
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::aead::Nonce;
+use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Tag};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
@@ -296,7 +296,8 @@ impl<R: Read> Reader<R> {
         }
         self.plain.truncate(have);
         let body = have - TAG_LEN;
-        let tag = Tag::try_from(&self.plain[body..]).map_err(|_| StreamError::Tampered(self.index))?;
+        let tag =
+            Tag::try_from(&self.plain[body..]).map_err(|_| StreamError::Tampered(self.index))?;
         self.plain.truncate(body);
         // GCM checks the tag before it decrypts, so a refused chunk is left as it was.
         let ok = self

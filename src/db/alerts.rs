@@ -2,7 +2,7 @@
 //! templates, for the admins. The newest alert of a topic is the one in force.
 
 use super::{Result, from_ts, to_ts};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 /// An alert to record.
@@ -130,4 +130,14 @@ pub fn dismiss(conn: &Connection, id: i64, user: i64, now: OffsetDateTime) -> Re
         .prepare_cached(sql)?
         .execute(params![id, to_ts(now), user])?
         == 1)
+}
+
+/// The severity of the newest alert on `topic`, if there is one.
+pub fn latest_severity(conn: &Connection, topic: &str) -> Result<Option<String>> {
+    let sql =
+        "SELECT severity FROM account_alerts WHERE topic = ?1 ORDER BY at DESC, id DESC LIMIT 1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([topic], |r| r.get(0))
+        .optional()?)
 }

@@ -125,7 +125,10 @@ pub fn last_ok(conn: &Connection) -> Result<Option<Run>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM backups WHERE ok = 1 ORDER BY finished_at DESC, id DESC LIMIT 1"
     );
-    Ok(conn.prepare_cached(&sql)?.query_row([], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([], from_row)
+        .optional()?)
 }
 
 /// The newest attempts, newest first.

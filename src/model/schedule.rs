@@ -122,18 +122,32 @@ mod tests {
         let z = lisbon();
         // 2026-03-29: 01:00 jumps to 02:00 in Lisbon, so 01:30 does not exist.
         let s: Schedule = "30 1 * * *".parse().expect("parse");
-        let at = s.next_after(datetime!(2026-03-28 12:00 UTC), &z).expect("next");
+        let at = s
+            .next_after(datetime!(2026-03-28 12:00 UTC), &z)
+            .expect("next");
         assert_eq!(at, datetime!(2026-03-29 01:30 UTC), "just after the jump");
         // 2026-10-25: 02:00 falls back to 01:00, so 01:30 happens twice; it fires on the first.
-        let first = s.next_after(datetime!(2026-10-24 12:00 UTC), &z).expect("next");
+        let first = s
+            .next_after(datetime!(2026-10-24 12:00 UTC), &z)
+            .expect("next");
         assert_eq!(first, datetime!(2026-10-25 00:30 UTC));
         let again = s.next_after(first, &z).expect("next");
-        assert_eq!(again, datetime!(2026-10-26 01:30 UTC), "not again an hour later");
+        assert_eq!(
+            again,
+            datetime!(2026-10-26 01:30 UTC),
+            "not again an hour later"
+        );
     }
 
     #[test]
     fn expressions_with_names_steps_and_shortcuts_parse_and_nonsense_is_explained() {
-        for ok in ["*/15 * * * *", "0 3 * * MON-FRI", "@daily", "0 0 1 * *", "5 4 * * sun"] {
+        for ok in [
+            "*/15 * * * *",
+            "0 3 * * MON-FRI",
+            "@daily",
+            "0 0 1 * *",
+            "5 4 * * sun",
+        ] {
             assert!(ok.parse::<Schedule>().is_ok(), "{ok}");
         }
         let every_15: Schedule = "*/15 * * * *".parse().expect("parse");
@@ -163,12 +177,25 @@ mod tests {
         // Dec 28 and Dec 21 (already kept) and of Dec 14 and Dec 7 (Sundays 20 and 13).
         assert_eq!(kept.len(), 7 + 2, "{kept:?}");
         assert!(kept.contains(&datetime!(2026-12-31 15:00 UTC)));
-        assert!(!kept.contains(&datetime!(2026-12-31 03:00 UTC)), "older one that day");
+        assert!(
+            !kept.contains(&datetime!(2026-12-31 03:00 UTC)),
+            "older one that day"
+        );
         assert!(kept.contains(&datetime!(2026-12-25 15:00 UTC)));
-        assert!(kept.contains(&datetime!(2026-12-20 15:00 UTC)), "Sunday: newest of its week");
+        assert!(
+            kept.contains(&datetime!(2026-12-20 15:00 UTC)),
+            "Sunday: newest of its week"
+        );
         assert!(kept.contains(&datetime!(2026-12-13 15:00 UTC)));
-        assert!(!kept.contains(&datetime!(2026-12-06 15:00 UTC)), "older than 4 weeks");
-        assert_eq!(prune(&times[..1], &z, 0, 0), Vec::<usize>::new(), "newest stays");
+        assert!(
+            !kept.contains(&datetime!(2026-12-06 15:00 UTC)),
+            "older than 4 weeks"
+        );
+        assert_eq!(
+            prune(&times[..1], &z, 0, 0),
+            Vec::<usize>::new(),
+            "newest stays"
+        );
         assert_eq!(prune(&[], &z, 7, 4), Vec::<usize>::new());
     }
 }

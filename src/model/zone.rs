@@ -103,7 +103,11 @@ impl Zone {
             0,
         )
         .ok()?;
-        let ts = civil.to_zoned_datetime(self.0.clone()).ok()?.timestamp().as_second();
+        let ts = civil
+            .to_zoned_datetime(self.0.clone())
+            .ok()?
+            .timestamp()
+            .as_second();
         OffsetDateTime::from_unix_timestamp(ts).ok()
     }
 

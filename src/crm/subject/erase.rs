@@ -139,22 +139,8 @@ impl Crm {
         let (counts, files, by) = self
             .db
             .write(move |c| -> Result<_> {
-                let ident =
-                    db::subject::erase::identity(c, id)?.ok_or(Error::NotFound("contact"))?;
-                let replacement = format!("erased contact (receipt {code})");
-                let keep = orders == ErasedOrders::Keep;
-                let (mut counts, files) =
-                    db::subject::erase::erase(c, id, &ident, keep, &replacement)?;
-                counts.messages += first.messages;
-                counts.media += first.media;
-                counts.outbox += first.outbox;
-                counts.statuses += first.statuses;
-                let hashes: Vec<String> = ident
-                    .phones
-                    .iter()
-                    .map(|p| erasure_hash(&key, "phone", p))
-                    .chain(ident.bsuids.iter().map(|b| erasure_hash(&key, "bsuid", b)))
-                    .collect();
+                let (counts, files, ident) = remove_in(c, id, keep_orders(orders), &code, &first)?;
+                let hashes = hashes_of(&key, &ident);
                 db::subject::erase::insert_erasure(
                     c, &code, now, actor.user, &reason, &hashes, &counts,
                 )?;
@@ -203,7 +189,7 @@ impl Crm {
     /// search index's secure-delete is most of the cost. Files go after each commit. An
     /// erasure interrupted here leaves the contact with fewer messages; running it again
     /// finishes it.
-    async fn erase_messages(&self, id: ContactId) -> Result<db::subject::erase::Batch> {
+    pub(crate) async fn erase_messages(&self, id: ContactId) -> Result<db::subject::erase::Batch> {
         use crate::crm::retention::{next_batch, pause};
         let mut total = db::subject::erase::Batch::default();
         let mut size = 20;
@@ -287,6 +273,40 @@ impl Crm {
         }
         tracing::warn!("the WAL stayed busy after an erasure; the next checkpoint empties it");
     }
+}
+
+fn keep_orders(orders: ErasedOrders) -> bool {
+    orders == ErasedOrders::Keep
+}
+
+/// Removes contact `id` (whose messages `first` already removed) inside the caller's
+/// transaction: every other table, leaving orders without personal data when `keep`. Returns
+/// what was removed, the media files to delete after the commit, and who they were.
+pub(crate) fn remove_in(
+    c: &rusqlite::Connection,
+    id: ContactId,
+    keep: bool,
+    code: &str,
+    first: &db::subject::erase::Batch,
+) -> Result<(Counts, Vec<String>, db::subject::identity::Identity)> {
+    let ident = db::subject::erase::identity(c, id)?.ok_or(Error::NotFound("contact"))?;
+    let replacement = format!("erased contact (receipt {code})");
+    let (mut counts, files) = db::subject::erase::erase(c, id, &ident, keep, &replacement)?;
+    counts.messages += first.messages;
+    counts.media += first.media;
+    counts.outbox += first.outbox;
+    counts.statuses += first.statuses;
+    Ok((counts, files, ident))
+}
+
+/// The keyed hashes an erasure record keeps of `ident`.
+fn hashes_of(key: &[u8; 32], ident: &db::subject::identity::Identity) -> Vec<String> {
+    ident
+        .phones
+        .iter()
+        .map(|p| erasure_hash(key, "phone", p))
+        .chain(ident.bsuids.iter().map(|b| erasure_hash(key, "bsuid", b)))
+        .collect()
 }
 
 /// Closes the open data request `code` with the receipt.

@@ -31,7 +31,9 @@ fn round_trips_at_every_size_around_the_chunk_boundary() {
         let sealed = seal(&plain);
         assert_eq!(open(&sealed, &KEY).expect("open"), plain, "length {len}");
         assert!(
-            !sealed.windows(64).any(|w| plain.len() >= 64 && w == &plain[..64]),
+            !sealed
+                .windows(64)
+                .any(|w| plain.len() >= 64 && w == &plain[..64]),
             "plaintext visible"
         );
     }
@@ -50,7 +52,10 @@ fn truncation_anywhere_is_named_truncation() {
     let sealed = seal(&sample(3 * CHUNK + 100));
     for cut in [sealed.len() - 1, sealed.len() / 2, HEADER_LEN + 10, 41] {
         let err = open(&sealed[..cut], &KEY).expect_err("truncated");
-        assert!(matches!(err, StreamError::Truncated { .. }), "cut at {cut}: {err}");
+        assert!(
+            matches!(err, StreamError::Truncated { .. }),
+            "cut at {cut}: {err}"
+        );
     }
     // Cut at a chunk boundary with the length field fixed up to match: the last-chunk flag
     // still tells.
@@ -83,7 +88,10 @@ fn altered_reordered_or_appended_chunks_are_refused() {
 
 #[test]
 fn other_files_are_not_archives() {
-    assert_eq!(open(b"SQLite format 3\0", &KEY), Err(StreamError::NotAnArchive));
+    assert_eq!(
+        open(b"SQLite format 3\0", &KEY),
+        Err(StreamError::NotAnArchive)
+    );
     assert_eq!(open(b"", &KEY), Err(StreamError::NotAnArchive));
     let mut future = seal(b"x");
     future[8] = 9;

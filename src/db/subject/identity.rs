@@ -115,6 +115,24 @@ pub fn identity(conn: &Connection, id: ContactId) -> Result<Option<Identity>> {
     Ok(Some(ident))
 }
 
+/// Every phone number and WhatsApp user id of every contact (theirs and their aliases'), as
+/// (contact, `phone` or `bsuid`, value): what a restored backup matches the erasure journal on.
+pub fn all_identifiers(conn: &Connection) -> Result<Vec<(ContactId, &'static str, String)>> {
+    let sql = "SELECT id, 'phone', phone FROM contacts WHERE phone IS NOT NULL
+               UNION ALL SELECT id, 'bsuid', bsuid FROM contacts WHERE bsuid IS NOT NULL
+               UNION ALL SELECT contact_id, kind, value FROM contact_aliases";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([], |r| {
+        let kind: String = r.get(1)?;
+        Ok((
+            ContactId(r.get(0)?),
+            if kind == "phone" { "phone" } else { "bsuid" },
+            r.get(2)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

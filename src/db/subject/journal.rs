@@ -99,3 +99,55 @@ pub fn is_erased(conn: &Connection, hash: &str) -> Result<bool> {
     let sql = "SELECT EXISTS (SELECT 1 FROM erasures WHERE instr(' ' || hashes || ' ', ' ' || ?1 || ' ') > 0)";
     Ok(conn.prepare_cached(sql)?.query_row([hash], |r| r.get(0))?)
 }
+
+/// The receipt codes of every recorded erasure.
+pub fn codes(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare_cached("SELECT code FROM erasures")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records an erasure carried over from another copy of this database (a restored backup
+/// re-applying the journal), under its original code and time. Its author is kept only when
+/// that user exists here.
+pub fn insert_carried(conn: &Connection, e: &Erasure) -> Result<()> {
+    let by = match e.by {
+        Some(u) => crate::db::users::get(conn, u)?.map(|_| u),
+        None => None,
+    };
+    insert_erasure(conn, &e.code, e.at, by, &e.reason, &e.hashes, &e.counts).map(|_| ())
+}
+
+/// The erasure journal and the sealed erasure key of the database file at `path` (another copy
+/// of this install's database: the one a restore replaces, or a replica), read-only. A database
+/// from before erasures were recorded has an empty journal. `key_name` names the sealed key.
+pub fn read_file(
+    path: &std::path::Path,
+    key_name: &str,
+) -> Result<(Vec<Erasure>, Option<Vec<u8>>)> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let has: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'erasures'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if has.is_none() {
+        return Ok((Vec::new(), None));
+    }
+    let mut all = Vec::new();
+    loop {
+        let batch = journal(&conn, all.last().map_or(0, |e: &Erasure| e.id), 1000)?;
+        if batch.is_empty() {
+            break;
+        }
+        all.extend(batch);
+    }
+    let key = crate::db::secrets::get(&conn, key_name)?;
+    Ok((all, key))
+}
