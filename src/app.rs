@@ -80,6 +80,60 @@ pub async fn open_db(config: &Config) -> anyhow::Result<(Db, MigrationReport)> {
         .with_context(|| format!("cannot open database {}", path.display()))
 }
 
+/// Where backups come from and go, from the configuration.
+#[must_use]
+pub fn backup_settings(config: &Config, zone: crate::model::Zone) -> crate::crm::backup::Settings {
+    let db_path = config.db_path();
+    let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(std::path::PathBuf::from);
+    let schedule = config.backup.schedule.trim();
+    crate::crm::backup::Settings {
+        scratch_dir: db_path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| std::path::PathBuf::from("."), Path::to_path_buf),
+        db_path,
+        media_dir: config.media_dir(),
+        dir: config.backup_dir(),
+        key_path: config.backup_key_path(creds.as_deref()),
+        schedule: if schedule.is_empty() {
+            None
+        } else {
+            schedule.parse().ok()
+        },
+        zone,
+        keep_daily: config.backup.keep_daily,
+        keep_weekly: config.backup.keep_weekly,
+        busy: Duration::from_millis(config.database.busy_timeout_ms.into()),
+    }
+}
+
+/// Holds the data directory's lock file (`<database>.lock`) while a server runs, so a restore
+/// (or a second server) can tell. Fails with who holds it.
+pub fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = config.db_path().with_extension("lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    if file.try_lock().is_err() {
+        let mut pid = String::new();
+        let _ = file.read_to_string(&mut pid);
+        anyhow::bail!(
+            "a FlowCRM server (process {}) is using {}; stop it first (systemctl stop flowcrm)",
+            pid.trim(),
+            config.db_path().display()
+        );
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
 /// Creates a directory (and parents) readable only by this user.
 pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     let mut b = std::fs::DirBuilder::new();
@@ -136,6 +190,13 @@ impl AppState {
         crm.whatsapp = Arc::new(crate::crm::connection::FileValues::of(&config));
         crm.erasure_key = Some(vault.erasure_key());
         crm.erased_orders = config.privacy.erased_orders;
+        let zone = config
+            .app
+            .timezone
+            .as_deref()
+            .and_then(|name| crate::model::Zone::named(name).ok())
+            .unwrap_or_else(crate::model::Zone::system);
+        crm.backup = Some(Arc::new(backup_settings(&config, zone.clone())));
         crm.keywords = Arc::new(
             crate::crm::consent::Keywords::new(
                 &config.crm.opt_out_keywords,
@@ -177,12 +238,6 @@ impl AppState {
             media_dir: config.media_dir(),
             clock: clock.clone(),
         };
-        let zone = config
-            .app
-            .timezone
-            .as_deref()
-            .and_then(|name| crate::model::Zone::named(name).ok())
-            .unwrap_or_else(crate::model::Zone::system);
         Ok(Self {
             config: Arc::new(config),
             db,

@@ -175,6 +175,31 @@ impl Vault {
         Ok(Arc::new(arr))
     }
 
+    /// The name the erasure key is sealed under (to read it from another copy of this database).
+    pub const ERASURE_KEY_NAME: &'static str = ERASURE_KEY;
+
+    /// Opens the erasure key sealed in another copy of this install's database (`sealed`, as
+    /// stored there) with this vault's master key.
+    pub fn unseal_erasure_key(&self, sealed: &[u8]) -> Result<[u8; 32], VaultError> {
+        self.key
+            .decrypt(ERASURE_KEY, sealed)
+            .map_err(|e| VaultError::Decrypt(ERASURE_KEY.to_string(), e))?
+            .try_into()
+            .map_err(|_| VaultError::Decrypt(ERASURE_KEY.to_string(), CryptoError::Format))
+    }
+
+    /// Makes this database use the erasure key sealed in another copy of it (a restored backup
+    /// taken before the key existed takes the key of the database it replaces, so the journal's
+    /// hashes keep matching). Takes effect for vaults opened afterwards.
+    pub async fn adopt_erasure_key(&self, sealed: Vec<u8>) -> Result<(), VaultError> {
+        self.unseal_erasure_key(&sealed)?;
+        let now = self.clock.now();
+        self.db
+            .write(move |c| db::secrets::put(c, ERASURE_KEY, &sealed, now))
+            .await?;
+        Ok(())
+    }
+
     /// Encrypts and stores a secret under a known name.
     pub async fn set(&self, name: &str, value: &Secret) -> Result<(), VaultError> {
         if !STORED_SECRETS.contains(&name) {

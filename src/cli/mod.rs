@@ -2,6 +2,7 @@
 
 mod api_key;
 mod audit;
+mod backup;
 mod contact_data;
 mod contacts;
 mod demo;
@@ -12,6 +13,7 @@ mod demo_showcase;
 mod healthcheck;
 mod init;
 mod privacy;
+mod restore;
 mod retention;
 mod secret;
 mod smtp;
@@ -99,6 +101,34 @@ pub enum Command {
     /// Read the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Take an encrypted backup now (`list`: the archives; `key show`: the backup key).
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        /// Directory for the archive (default: backup.dir, else <data_dir>/backups).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Subcommand.
+        #[command(subcommand)]
+        cmd: Option<backup::BackupCommand>,
+    },
+    /// Restore a backup archive into the data directory (the server must be stopped).
+    Restore {
+        /// The archive (`flowcrm-….fcb`).
+        #[arg(value_name = "ARCHIVE")]
+        archive: PathBuf,
+        /// Check that the archive restores (decrypt, hashes, integrity, migrations, erasure
+        /// journal) without changing anything.
+        #[arg(long)]
+        verify_only: bool,
+        /// The backup key file (default: backup.key_file, the systemd credential, or
+        /// <data_dir>/backup.key).
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        /// Another copy of the database to read the erasure journal from (default: the
+        /// database being replaced), e.g. a Litestream replica.
+        #[arg(long, value_name = "DB")]
+        erasures_from: Option<PathBuf>,
+    },
     /// Exit 0 when the running server answers /healthz with 200 (for systemd and containers).
     Healthcheck {
         /// Base URL to check instead of the configured listen address.
@@ -174,6 +204,21 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Webhook(cmd) => webhook::run(&loaded, cmd).await,
         Command::Smtp(cmd) => smtp::run(&loaded, cmd).await,
         Command::Audit(cmd) => audit::run(&loaded, cmd).await,
+        Command::Backup { out, cmd } => backup::run(&loaded, out, cmd).await,
+        Command::Restore {
+            archive,
+            verify_only,
+            key_file,
+            erasures_from,
+        } => {
+            let r = restore::Restore {
+                archive,
+                verify_only,
+                key_file,
+                erasures_from,
+            };
+            restore::run(&loaded, r).await
+        }
         Command::Retention(cmd) => retention::run(&loaded, cmd).await,
         Command::Privacy(cmd) => privacy::run(&loaded, &cmd),
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
@@ -196,6 +241,7 @@ fn existing_install(cmd: &Command, loaded: &Loaded) -> anyhow::Result<()> {
         Command::Serve
             | Command::Migrate
             | Command::Healthcheck { .. }
+            | Command::Restore { .. }
             | Command::Demo(demo::DemoCommand::Seed { .. })
     );
     let db = loaded.config.db_path();
@@ -247,6 +293,9 @@ fn check_config(cli: &Cli) -> ExitCode {
 async fn serve(loaded: Loaded) -> anyhow::Result<()> {
     let config = loaded.config;
     let listen = config.server.listen.clone();
+    app::create_private_dir(&config.server.data_dir)?;
+    // Held until the server stops: a restore refuses to run meanwhile.
+    let _lock = app::lock_data_dir(&config)?;
     let state = AppState::open(config, app::system_clock()).await?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await

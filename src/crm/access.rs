@@ -40,6 +40,16 @@ impl Who {
         Self { user: None, role }
     }
 
+    /// The server itself or the command line (scheduled work, `flowcrm` commands): acts as
+    /// an admin with no user.
+    #[must_use]
+    pub fn system() -> Self {
+        Self {
+            user: None,
+            role: Role::Admin,
+        }
+    }
+
     /// True for admins (people and API keys).
     #[must_use]
     pub fn is_admin(self) -> bool {

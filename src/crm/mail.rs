@@ -68,6 +68,8 @@ pub enum Mail {
         detail: String,
         /// `critical` or `warning`.
         severity: String,
+        /// True when Meta sent it; false for FlowCRM's own (a failed backup).
+        from_meta: bool,
     },
     /// The account's two-factor sign-in changed.
     TwoFactor {
@@ -131,7 +133,7 @@ mail_templates! {
     two_factor, "mail/two_factor.txt", "mail/two_factor.html", { email: &'a str, what: &'a str, when: &'a str, settings: &'a str };
     assigned, "mail/assigned.txt", "mail/assigned.html", { by: &'a str, contact: &'a str, link: &'a str };
     wrote, "mail/customer_wrote.txt", "mail/customer_wrote.html", { contact: &'a str, link: &'a str };
-    alert, "mail/alert.txt", "mail/alert.html", { title: &'a str, detail: &'a str, severity: &'a str, link: &'a str }
+    alert, "mail/alert.txt", "mail/alert.html", { title: &'a str, detail: &'a str, severity: &'a str, link: &'a str, from_meta: bool }
 }
 
 /// Kind, subject, plain text and HTML of `mail`.
@@ -198,15 +200,21 @@ fn render(mail: &Mail, site: &Site) -> Result<(&'static str, String, String, Str
             title,
             detail,
             severity,
+            from_meta,
         } => (
             "alert",
-            format!("WhatsApp alert for {b}: {title}"),
+            if *from_meta {
+                format!("WhatsApp alert for {b}: {title}")
+            } else {
+                format!("FlowCRM alert for {b}: {title}")
+            },
             alert::both(
                 b,
                 title,
                 detail,
                 severity,
                 &format!("{}/settings/alerts", site.public_url),
+                *from_meta,
             ),
         ),
     };

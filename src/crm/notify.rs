@@ -77,12 +77,13 @@ impl Crm {
                 let alerts = db::notify::take_unemailed_alerts(c, now)?;
                 if !alerts.is_empty() {
                     let recipients = db::notify::alert_recipients(c)?;
-                    for (title, detail, severity) in alerts {
+                    for (title, detail, severity, field) in alerts {
                         for to in &recipients {
                             let m = Mail::Alert {
                                 title: title.clone(),
                                 detail: detail.clone(),
                                 severity: severity.clone(),
+                                from_meta: field != "flowcrm",
                             };
                             n += usize::from(mail::queue(c, &site, to.as_str(), &m, now)?);
                         }

@@ -11,12 +11,12 @@ use time::{Duration, OffsetDateTime};
 pub fn take_unemailed_alerts(
     conn: &Connection,
     now: OffsetDateTime,
-) -> Result<Vec<(String, String, String)>> {
-    let sql = "SELECT title, detail, severity FROM account_alerts
+) -> Result<Vec<(String, String, String, String)>> {
+    let sql = "SELECT title, detail, severity, field FROM account_alerts
                WHERE emailed_at IS NULL AND severity <> 'info' ORDER BY at, id";
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     conn.prepare_cached("UPDATE account_alerts SET emailed_at = ?1 WHERE emailed_at IS NULL")?
         .execute([to_ts(now)])?;

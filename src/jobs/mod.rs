@@ -1,6 +1,7 @@
 //! Background jobs: each is a `run_once` plus a dumb loop here. Every loop stops with the
 //! server. Imports `crm`, `db`, `model` and the adapters; wiring gets the state from `app`.
 
+pub mod backup;
 pub mod mail;
 pub mod media;
 pub mod outbox;
@@ -21,6 +22,8 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(outbox_loop(state.clone())),
         tokio::spawn(hourly(state.clone())),
         tokio::spawn(mail_loop(state.clone())),
+        tokio::spawn(backup::scheduled(state.clone())),
+        tokio::spawn(backup::on_signal(state.clone())),
     ]
 }
 

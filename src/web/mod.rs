@@ -47,7 +47,7 @@ pub mod when;
 
 use crate::app::AppState;
 use crate::crm::access::AdminAction::{
-    AccountAlerts, Audit, Connection, DataRequests, Email, ResumeSending, Team, Templates,
+    AccountAlerts, Audit, Backups, Connection, DataRequests, Email, ResumeSending, Team, Templates,
 };
 use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
@@ -79,6 +79,8 @@ fn settings_routes() -> Routes {
             settings::alerts_page,
         )
         .get("/settings/audit", Admin(Audit), settings::audit_page)
+        .get("/settings/backups", Admin(Backups), settings::backups_page)
+        .post("/settings/backups", Admin(Backups), settings::backup_now)
         .get("/settings/audit.csv", Admin(Audit), settings::audit_csv)
         .get(
             "/settings/requests",

@@ -18,6 +18,7 @@ mod api_messages;
 mod attachments;
 mod audit;
 mod auth;
+mod backups;
 mod connection;
 mod contacts;
 mod conversation;

@@ -4,6 +4,7 @@
 mod actions;
 mod alerts;
 mod audit;
+mod backups;
 mod email;
 mod sessions;
 mod two_factor;
@@ -25,6 +26,7 @@ use axum::extract::State;
 pub use actions::*;
 pub use alerts::*;
 pub use audit::*;
+pub use backups::*;
 pub use email::*;
 pub use sessions::*;
 pub use two_factor::*;
@@ -86,6 +88,9 @@ pub struct SettingsPage {
     shown_zone: String,
     /// The retention limits in force.
     retention: crate::crm::retention::Policy,
+    /// The newest good backup's age ("never" when none), and whether the last attempt failed
+    /// (admins).
+    backup: Option<(String, bool)>,
 }
 
 impl SettingsPage {
@@ -186,6 +191,17 @@ async fn page(state: &AppState, user: &CurrentUser, errors: FormErrors) -> Resul
         errors,
         webhook,
         retention: crate::crm::retention::Policy::of(&state.config),
+        backup: if is_admin {
+            let h = state.crm.backup_health().await?;
+            let now = state.clock.now();
+            Some((
+                h.last_ok
+                    .map_or_else(|| "never".into(), |t| backups::age(now, t)),
+                h.failing,
+            ))
+        } else {
+            None
+        },
         email,
         email_on: state.crm.site.mail,
         sending_paused,
