@@ -56,7 +56,8 @@ pub(super) async fn run(
 async fn take(state: &AppState) -> anyhow::Result<()> {
     eprintln!("backing up {} …", state.config.db_path().display());
     let d = state.crm.backup_now(Who::system(), Trigger::Cli).await?;
-    println!("{}", d.file.display());
+    let shown = std::path::absolute(&d.file).unwrap_or_else(|_| d.file.clone());
+    println!("{}", shown.display());
     eprintln!(
         "backup written: {} ({} of data, {} media files) in {:.1} s, encrypted with the backup key",
         mb(d.bytes),

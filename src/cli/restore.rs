@@ -113,10 +113,12 @@ pub(super) async fn run(loaded: &Loaded, r: Restore) -> anyhow::Result<()> {
     }
     let aside = swap(config, &home, &scratch.0)?;
     println!("restored {} into {}", r.archive.display(), home.display());
-    eprintln!(
-        "the replaced database and media are in {}; delete that folder once the restored install works",
-        aside.display()
-    );
+    if let Some(aside) = aside {
+        eprintln!(
+            "the replaced database and media are in {}; delete that folder once the restored install works",
+            aside.display()
+        );
+    }
     Ok(())
 }
 
@@ -154,7 +156,15 @@ async fn prepare(
     }
     let result = reapply(loaded, &rdb, scratch, erasures_from).await;
     rdb.close().await;
-    result
+    if result? > 0 {
+        // Erased rows are zeroed, but stale copies of moved cells can sit in unused page
+        // space; the restored copy is rebuilt from live content before anyone uses it.
+        let path = restored.to_path_buf();
+        tokio::task::spawn_blocking(move || db::backup::compact(&path, Duration::from_secs(5)))
+            .await??;
+        eprintln!("the restored database was rebuilt (VACUUM) so no trace of them is left");
+    }
+    Ok(())
 }
 
 /// Re-applies the erasure journal from the database being replaced (or `erasures_from`).
@@ -163,7 +173,7 @@ async fn reapply(
     rdb: &Db,
     scratch: &Path,
     erasures_from: Option<&Path>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let config = &loaded.config;
     let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
     let clock = app::system_clock();
@@ -183,7 +193,7 @@ async fn reapply(
             "no current database at {}: there are no later erasures to re-apply",
             source.display()
         );
-        return Ok(());
+        return Ok(0);
     }
     let src = source.clone();
     let (journal, sealed) = tokio::task::spawn_blocking(move || {
@@ -198,7 +208,7 @@ async fn reapply(
     })?;
     let Some(sealed) = sealed else {
         eprintln!("the current database has no erasure journal yet: nothing to re-apply");
-        return Ok(());
+        return Ok(0);
     };
     let key = vault
         .unseal_erasure_key(&sealed)
@@ -222,7 +232,7 @@ async fn reapply(
         done.contacts,
         done.messages
     );
-    Ok(())
+    Ok(done.contacts)
 }
 
 fn rename(from: &Path, to: &Path) -> anyhow::Result<()> {
@@ -231,25 +241,34 @@ fn rename(from: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 /// Moves the current database (with its WAL) and media aside, then the restored ones into
-/// place; returns where the old ones went.
-fn swap(config: &crate::config::Config, home: &Path, scratch: &Path) -> anyhow::Result<PathBuf> {
+/// place; returns where the old ones went (none when there were none).
+fn swap(
+    config: &crate::config::Config,
+    home: &Path,
+    scratch: &Path,
+) -> anyhow::Result<Option<PathBuf>> {
     let db_path = config.db_path();
     let media = config.media_dir();
-    let aside = home.join(format!("pre-restore-{}", stamp()));
-    app::create_private_dir(&aside)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let p = PathBuf::from(format!("{}{suffix}", db_path.display()));
-        if p.exists() {
+    let mut old: Vec<PathBuf> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", db_path.display())))
+        .collect();
+    old.push(media.clone());
+    old.retain(|p| p.exists());
+    let aside = if old.is_empty() {
+        None
+    } else {
+        let aside = home.join(format!("pre-restore-{}", stamp()));
+        app::create_private_dir(&aside)?;
+        for p in &old {
             let name = p
                 .file_name()
                 .map(std::ffi::OsStr::to_os_string)
                 .unwrap_or_default();
-            rename(&p, &aside.join(name))?;
+            rename(p, &aside.join(name))?;
         }
-    }
-    if media.exists() {
-        rename(&media, &aside.join("media"))?;
-    }
+        Some(aside)
+    };
     rename(&scratch.join(archive::DB_PART), &db_path)?;
     let restored_media = scratch.join("media");
     if restored_media.exists() {
