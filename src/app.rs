@@ -104,6 +104,7 @@ pub fn backup_settings(config: &Config, zone: crate::model::Zone) -> crate::crm:
         keep_daily: config.backup.keep_daily,
         keep_weekly: config.backup.keep_weekly,
         busy: Duration::from_millis(config.database.busy_timeout_ms.into()),
+        prune: true,
     }
 }
 

@@ -41,10 +41,17 @@ pub(super) async fn run(
         return show_key(loaded);
     }
     let mut config = loaded.config.clone();
+    let copy = out.is_some();
     if let Some(dir) = out {
         config.backup.dir = Some(dir);
     }
-    let state = AppState::open(config, app::system_clock()).await?;
+    let mut state = AppState::open(config, app::system_clock()).await?;
+    if copy && let Some(s) = &state.crm.backup {
+        // A copy to another place: that folder is the operator's, nothing there is pruned.
+        let mut s = (**s).clone();
+        s.prune = false;
+        state.crm.backup = Some(std::sync::Arc::new(s));
+    }
     let result = match cmd {
         Some(BackupCommand::List) => list(&state).await,
         _ => take(&state).await,

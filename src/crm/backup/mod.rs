@@ -44,6 +44,8 @@ pub struct Settings {
     pub keep_weekly: u32,
     /// Lock wait for the snapshot's connection.
     pub busy: Duration,
+    /// Whether scheduled and command-line backups prune `dir` (off for `--out` copies).
+    pub prune: bool,
 }
 
 /// What started a backup.
@@ -60,6 +62,14 @@ pub enum Trigger {
 }
 
 impl Trigger {
+    /// Whether a backup started this way applies the keep rule afterwards: the routine ones
+    /// (the schedule, `flowcrm backup` as the systemd timer runs it) do; an extra one from the
+    /// button or SIGUSR1 does not, so it stays until the next routine backup weighs it.
+    #[must_use]
+    pub fn prunes(self) -> bool {
+        matches!(self, Self::Schedule | Self::Cli)
+    }
+
     /// The name stored with the run.
     #[must_use]
     pub fn as_str(self) -> &'static str {

@@ -182,9 +182,13 @@ impl Crm {
         match made {
             Ok((file, manifest, bytes)) => {
                 let s = settings.clone();
-                let pruned = tokio::task::spawn_blocking(move || prune(&s))
-                    .await
-                    .unwrap_or_default();
+                let pruned = if s.prune && trigger.prunes() {
+                    tokio::task::spawn_blocking(move || prune(&s))
+                        .await
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
                 let path = file.display().to_string();
                 self.db
                     .write(move |c| -> db::Result<()> {
