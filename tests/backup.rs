@@ -8,6 +8,7 @@ mod common;
 use common::{flowcrm, free_port, start_with, wait_healthy};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -56,7 +57,11 @@ fn backup(dir: &Path) -> PathBuf {
     let o = cli(dir, &["--data-dir", "data", "backup"]);
     assert!(o.status.success(), "{}", text(&o));
     let path = String::from_utf8_lossy(&o.stdout).trim().to_string();
-    assert!(path.ends_with(".fcb"), "{}", text(&o));
+    assert!(
+        Path::new(&path).extension().is_some_and(|e| e == "fcb"),
+        "{}",
+        text(&o)
+    );
     PathBuf::from(path)
 }
 
@@ -81,7 +86,7 @@ fn table_hashes(db: &Path) -> BTreeMap<String, (usize, String)> {
             .query_map([], |r| {
                 let mut line = String::new();
                 for i in 0..cols {
-                    line.push_str(&format!("{:?}|", r.get_ref(i)?));
+                    let _ = write!(line, "{:?}|", r.get_ref(i)?);
                 }
                 Ok(line)
             })
@@ -190,10 +195,9 @@ fn customer_with_photos(db: &Path) -> (i64, String, Vec<i64>, Vec<String>) {
     (id, phone, ids, files)
 }
 
-#[test]
-fn a_contact_erased_after_the_backup_is_erased_again_by_the_restore() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
+/// A seeded install whose customer with the most photos also wrote a word nobody else did
+/// ("zebrafinchmarker"); returns their number (E.164 and digits) and media files.
+fn seed_with_marked_customer(d: &Path) -> (String, String, Vec<String>) {
     seed(d);
     let data = d.join("data");
     let db = data.join("flowcrm.db");
@@ -216,6 +220,16 @@ fn a_contact_erased_after_the_backup_is_erased_again_by_the_restore() {
             "marker.json",
         ],
     );
+    (phone, digits, files)
+}
+
+#[test]
+fn a_contact_erased_after_the_backup_is_erased_again_by_the_restore() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (phone, digits, files) = seed_with_marked_customer(d);
+    let data = d.join("data");
+    let db = data.join("flowcrm.db");
     let (_, _, ids, _) = customer_with_photos(&db);
     let archive = backup(d);
 

@@ -104,7 +104,7 @@ pub enum Command {
     /// Take an encrypted backup now (`list`: the archives; `key show`: the backup key).
     #[command(args_conflicts_with_subcommands = true)]
     Backup {
-        /// Directory for the archive (default: backup.dir, else <data_dir>/backups).
+        /// Directory for the archive (default: `backup.dir`, else `<data_dir>/backups`).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Subcommand.
@@ -120,8 +120,8 @@ pub enum Command {
         /// journal) without changing anything.
         #[arg(long)]
         verify_only: bool,
-        /// The backup key file (default: backup.key_file, the systemd credential, or
-        /// <data_dir>/backup.key).
+        /// The backup key file (default: `backup.key_file`, the systemd credential, or
+        /// `<data_dir>/backup.key`).
         #[arg(long, value_name = "FILE")]
         key_file: Option<PathBuf>,
         /// Another copy of the database to read the erasure journal from (default: the

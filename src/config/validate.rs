@@ -51,6 +51,25 @@ fn check_positive(c: &Config, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The `[backup]` section: a schedule that parses, at least one daily archive kept.
+fn check_backup(c: &Config, out: &mut Vec<(String, String)>) {
+    let schedule = c.backup.schedule.trim();
+    if !schedule.is_empty()
+        && let Err(e) = schedule.parse::<croner::Cron>()
+    {
+        out.push((
+            "backup.schedule".into(),
+            format!("`{schedule}` is not a cron expression ({e}); for example `0 3 * * *` is every day at 03:00, empty turns it off"),
+        ));
+    }
+    if c.backup.keep_daily == 0 {
+        out.push((
+            "backup.keep_daily".into(),
+            "must be at least 1 (the newest backup is always kept)".into(),
+        ));
+    }
+}
+
 /// The `[smtp]` section: a sender with a host, addresses that look like addresses.
 fn check_smtp(c: &Config, out: &mut Vec<(String, String)>) {
     let m = &c.smtp;
@@ -160,21 +179,7 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
             format!("`{r}` is not a country code such as BR, US or DE"),
         ));
     }
-    let schedule = c.backup.schedule.trim();
-    if !schedule.is_empty()
-        && let Err(e) = schedule.parse::<croner::Cron>()
-    {
-        out.push((
-            "backup.schedule".into(),
-            format!("`{schedule}` is not a cron expression ({e}); for example `0 3 * * *` is every day at 03:00, empty turns it off"),
-        ));
-    }
-    if c.backup.keep_daily == 0 {
-        out.push((
-            "backup.keep_daily".into(),
-            "must be at least 1 (the newest backup is always kept)".into(),
-        ));
-    }
+    check_backup(c, &mut out);
     if let Some(tz) = &c.app.timezone
         && jiff::tz::TimeZone::get(tz.trim()).is_err()
     {

@@ -105,11 +105,11 @@ pub fn key_id(key: &[u8; 32]) -> [u8; 8] {
     id
 }
 
-fn nonce(prefix: &[u8; 7], index: u64, last: bool) -> io::Result<Nonce<Aes256Gcm>> {
+fn nonce(prefix: [u8; 7], index: u64, last: bool) -> io::Result<Nonce<Aes256Gcm>> {
     let counter = u32::try_from(index)
         .map_err(|_| io::Error::other("backup archive too large (over 4 PiB)"))?;
     let mut n = [0u8; 12];
-    n[..7].copy_from_slice(prefix);
+    n[..7].copy_from_slice(&prefix);
     n[7..11].copy_from_slice(&counter.to_be_bytes());
     n[11] = u8::from(last);
     Ok(Nonce::<Aes256Gcm>::from(n))
@@ -150,7 +150,7 @@ impl<W: Write + Seek> Writer<W> {
     }
 
     fn emit(&mut self, last: bool) -> io::Result<()> {
-        let n = nonce(&self.prefix, self.index, last)?;
+        let n = nonce(self.prefix, self.index, last)?;
         let tag = self
             .cipher
             .encrypt_inout_detached(&n, &self.aad, self.buf.as_mut_slice().into())
@@ -303,7 +303,7 @@ impl<R: Read> Reader<R> {
         let ok = self
             .cipher
             .decrypt_inout_detached(
-                &nonce(&self.prefix, self.index, last)?,
+                &nonce(self.prefix, self.index, last)?,
                 &self.aad,
                 self.plain.as_mut_slice().into(),
                 &tag,
@@ -315,7 +315,7 @@ impl<R: Read> Reader<R> {
                 && self
                     .cipher
                     .decrypt_inout_detached(
-                        &nonce(&self.prefix, self.index, false)?,
+                        &nonce(self.prefix, self.index, false)?,
                         &self.aad,
                         self.plain.as_mut_slice().into(),
                         &tag,

@@ -64,7 +64,12 @@ async fn only_admins_see_and_start_backups_and_the_button_writes_an_archive() {
     }
     let names = archives(&admin);
     assert_eq!(names.len(), 1, "{names:?}");
-    assert!(names[0].starts_with("flowcrm-") && names[0].ends_with(".fcb"));
+    assert!(
+        names[0].starts_with("flowcrm-")
+            && std::path::Path::new(&names[0])
+                .extension()
+                .is_some_and(|e| e == "fcb")
+    );
     let page = admin.get("/settings/backups").await;
     assert!(page.body.contains("just now"), "{}", page.body);
     assert!(page.body.contains(&names[0]));

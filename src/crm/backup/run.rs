@@ -131,7 +131,7 @@ fn archives(dir: &Path) -> Vec<(String, u64, OffsetDateTime)> {
             Some((name, e.metadata().ok()?.len(), at))
         })
         .collect();
-    out.sort_by(|a, b| b.2.cmp(&a.2));
+    out.sort_by_key(|a| std::cmp::Reverse(a.2));
     out
 }
 
@@ -145,7 +145,7 @@ fn prune(s: &Settings) -> Vec<String> {
         match std::fs::remove_file(&path) {
             Ok(()) => gone.push(all[i].0.clone()),
             Err(e) => {
-                tracing::warn!(file = %path.display(), error = %e, "could not prune an old backup")
+                tracing::warn!(file = %path.display(), error = %e, "could not prune an old backup");
             }
         }
     }

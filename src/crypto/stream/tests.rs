@@ -21,7 +21,9 @@ fn open(bytes: &[u8], key: &[u8; 32]) -> Result<Vec<u8>, StreamError> {
 }
 
 fn sample(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+    (0..len)
+        .map(|i| u8::try_from(i * 31 % 251).unwrap_or(0))
+        .collect()
 }
 
 #[test]
