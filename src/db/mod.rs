@@ -101,7 +101,7 @@ impl Db {
         let mut conn = Connection::open(&opts.path)?;
         configure(&conn, opts.busy_timeout)?;
         let report = migrate::run(&mut conn)?;
-        let writer = writer::Handle::spawn(conn)?;
+        let writer = writer::Handle::spawn(conn, opts.busy_timeout)?;
         let mut readers = Vec::new();
         for _ in 0..opts.readers.max(1) {
             let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;

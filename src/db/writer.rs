@@ -92,11 +92,11 @@ pub(super) struct Handle {
 
 impl Handle {
     /// Starts the writer thread on `conn`.
-    pub(super) fn spawn(conn: Connection) -> Result<Self> {
+    pub(super) fn spawn(conn: Connection, busy: std::time::Duration) -> Result<Self> {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("flowcrm-db-writer".into())
-            .spawn(move || writer_loop(conn, &rx))
+            .spawn(move || writer_loop(conn, &rx, busy))
             .map_err(|e| Error::Task(e.to_string()))?;
         Ok(Self {
             tx,
@@ -145,7 +145,7 @@ impl Handle {
     }
 }
 
-fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>) {
+fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>, busy: std::time::Duration) {
     let mut closing = None;
     while closing.is_none() {
         let Ok(first) = rx.recv() else { break };
@@ -168,7 +168,7 @@ fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>) {
             run_batch(&mut conn, batch);
         }
         if !checkpoints.is_empty() {
-            let outcome = checkpoint_truncate(&conn).map_err(|e| e.to_string());
+            let outcome = checkpoint_truncate(&conn, busy).map_err(|e| e.to_string());
             for reply in checkpoints {
                 let _ = reply.send(outcome.clone().map_err(Error::Task));
             }
@@ -184,15 +184,35 @@ fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>) {
     }
 }
 
-fn checkpoint_truncate(conn: &Connection) -> Result<Checkpoint> {
+/// Longest a requested checkpoint waits for readers of old snapshots (a backup's snapshot,
+/// Litestream's read transaction, a long export) or another process's writer: it blocks every
+/// writer while it waits, so it gives up quickly and reports `busy`; the caller tries again
+/// between batches.
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
+fn checkpoint_truncate(conn: &Connection, busy: std::time::Duration) -> Result<Checkpoint> {
+    conn.busy_timeout(CHECKPOINT_WAIT)?;
     let sql = "PRAGMA wal_checkpoint(TRUNCATE)";
-    Ok(conn.query_row(sql, [], |r| {
+    let outcome = conn.query_row(sql, [], |r| {
         Ok(Checkpoint {
             busy: r.get::<_, i64>(0)? != 0,
             log_pages: r.get(1)?,
             checkpointed: r.get(2)?,
         })
-    })?)
+    });
+    conn.busy_timeout(busy)?;
+    match outcome {
+        Ok(c) => Ok(c),
+        // Another process's writer holds the lock: the same as readers in the way.
+        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
+            Ok(Checkpoint {
+                busy: true,
+                log_pages: -1,
+                checkpointed: -1,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn run_batch(conn: &mut Connection, batch: Vec<Box<dyn Job>>) {
