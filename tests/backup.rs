@@ -405,3 +405,57 @@ fn damaged_archives_wrong_keys_and_a_running_server_are_refused_and_nothing_chan
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_plain_database_copy_such_as_a_litestream_restore_is_restored_with_the_journal_applied() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (phone, _, files) = seed_with_marked_customer(d);
+    let data = d.join("data");
+    let old = d.join("replica.db");
+    rusqlite::Connection::open(data.join("flowcrm.db"))
+        .expect("open")
+        .execute("VACUUM INTO ?1", [old.to_str().expect("utf8")])
+        .expect("copy");
+    let media_before = media_hashes(&data.join("media"));
+    ok(
+        d,
+        &[
+            "--data-dir",
+            "data",
+            "contact",
+            "erase",
+            &phone,
+            "--reason",
+            "x",
+            "--yes",
+        ],
+    );
+    let out = ok(
+        d,
+        &["--data-dir", "data", "restore", old.to_str().expect("utf8")],
+    );
+    assert!(out.contains("restoring the database only"), "{out}");
+    assert!(
+        out.contains("1 erasure(s) newer than the backup, 1 contact(s)"),
+        "{out}"
+    );
+    let c = rusqlite::Connection::open(data.join("flowcrm.db")).expect("open");
+    let n: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM contacts WHERE phone = ?1",
+            [&phone],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(n, 0);
+    let media_after = media_hashes(&data.join("media"));
+    for f in &files {
+        assert!(!media_after.contains_key(f), "{f} came back");
+    }
+    assert_eq!(
+        media_after.len() + files.len(),
+        media_before.len(),
+        "the other media files stayed where they were"
+    );
+}

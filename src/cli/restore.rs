@@ -1,4 +1,5 @@
-//! `flowcrm restore ARCHIVE [--verify-only]`: decrypts the archive into a scratch directory
+//! `flowcrm restore ARCHIVE [--verify-only]`: decrypts the archive (or copies a plain database
+//! file, such as a Litestream restore, which replaces the database only) into a scratch directory
 //! beside the database, checks every file's SHA-256 and the snapshot's `integrity_check`,
 //! migrates it, checks the master key opens its secrets, re-applies the erasure journal of the
 //! database it replaces (or `--erasures-from`), and only then moves the current database and
@@ -65,15 +66,89 @@ pub(super) async fn run(loaded: &Loaded, r: Restore) -> anyhow::Result<()> {
     } else {
         Some(app::lock_data_dir(config).context("restore refused")?)
     };
+    let scratch = Scratch(home.join(format!(".restore-{}", stamp())));
+    app::create_private_dir(&scratch.0)?;
+    let plain = is_sqlite(&r.archive)?;
+    let schema = if plain {
+        copy_database(&r.archive, &scratch.0).await?
+    } else {
+        unpack(config, &r, &scratch.0).await?
+    };
+    let restored = scratch.0.join(archive::DB_PART);
+    prepare(
+        loaded,
+        &restored,
+        &scratch.0,
+        schema,
+        r.erasures_from.as_deref(),
+    )
+    .await?;
+    if r.verify_only {
+        println!(
+            "verified: {} is restorable (nothing was changed)",
+            r.archive.display()
+        );
+        return Ok(());
+    }
+    let aside = swap(config, &home, &scratch.0, !plain)?;
+    println!("restored {} into {}", r.archive.display(), home.display());
+    if let Some(aside) = aside {
+        eprintln!(
+            "what was replaced is in {}; delete that folder once the restored install works",
+            aside.display()
+        );
+    }
+    Ok(())
+}
+
+/// Whether `path` is a plain SQLite database (a Litestream restore, a copy of `flowcrm.db`)
+/// rather than a backup archive.
+fn is_sqlite(path: &Path) -> anyhow::Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let n = f.read(&mut head)?;
+    Ok(n == 16 && &head == b"SQLite format 3\0")
+}
+
+/// Copies a plain database file into the scratch folder; returns its schema version. Media
+/// files are not in it: the current media folder stays.
+async fn copy_database(from: &Path, scratch: &Path) -> anyhow::Result<i64> {
+    eprintln!(
+        "{} is a database file (a Litestream restore or a copy): restoring the database only; the media folder stays as it is",
+        from.display()
+    );
+    let (from, to) = (from.to_path_buf(), scratch.join(archive::DB_PART));
+    tokio::task::spawn_blocking(move || -> anyhow::Result<i64> {
+        let mut src = std::fs::File::open(&from)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        std::io::copy(&mut src, &mut opts.open(&to)?)?;
+        Ok(db::backup::check_file(&to)?.schema.unwrap_or(0))
+    })
+    .await?
+}
+
+/// Decrypts and checks an archive into the scratch folder (only the database with
+/// `--verify-only`); returns its schema version.
+async fn unpack(
+    config: &crate::config::Config,
+    r: &Restore,
+    scratch: &Path,
+) -> anyhow::Result<i64> {
     let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
     let key_path = r
         .key_file
         .clone()
         .unwrap_or_else(|| config.backup_key_path(creds.as_deref()));
     let backup_key = key::load(&key_path)?;
-    let scratch = Scratch(home.join(format!(".restore-{}", stamp())));
-    app::create_private_dir(&scratch.0)?;
-    let (archive_path, dir) = (r.archive.clone(), scratch.0.clone());
+    let (archive_path, dir) = (r.archive.clone(), scratch.to_path_buf());
     let verify_only = r.verify_only;
     eprintln!("reading {} …", r.archive.display());
     let manifest = tokio::task::spawn_blocking(move || {
@@ -95,31 +170,7 @@ pub(super) async fn run(loaded: &Loaded, r: Restore) -> anyhow::Result<()> {
         manifest.flowcrm,
         manifest.schema
     );
-    let restored = scratch.0.join(archive::DB_PART);
-    prepare(
-        loaded,
-        &restored,
-        &scratch.0,
-        manifest.schema,
-        r.erasures_from.as_deref(),
-    )
-    .await?;
-    if r.verify_only {
-        println!(
-            "verified: {} is restorable (nothing was changed)",
-            r.archive.display()
-        );
-        return Ok(());
-    }
-    let aside = swap(config, &home, &scratch.0)?;
-    println!("restored {} into {}", r.archive.display(), home.display());
-    if let Some(aside) = aside {
-        eprintln!(
-            "the replaced database and media are in {}; delete that folder once the restored install works",
-            aside.display()
-        );
-    }
-    Ok(())
+    Ok(manifest.schema)
 }
 
 /// Checks, migrates and re-applies the erasure journal to the restored database.
@@ -246,6 +297,7 @@ fn swap(
     config: &crate::config::Config,
     home: &Path,
     scratch: &Path,
+    with_media: bool,
 ) -> anyhow::Result<Option<PathBuf>> {
     let db_path = config.db_path();
     let media = config.media_dir();
@@ -253,7 +305,9 @@ fn swap(
         .iter()
         .map(|suffix| PathBuf::from(format!("{}{suffix}", db_path.display())))
         .collect();
-    old.push(media.clone());
+    if with_media {
+        old.push(media.clone());
+    }
     old.retain(|p| p.exists());
     let aside = if old.is_empty() {
         None
@@ -271,7 +325,7 @@ fn swap(
     };
     rename(&scratch.join(archive::DB_PART), &db_path)?;
     let restored_media = scratch.join("media");
-    if restored_media.exists() {
+    if with_media && restored_media.exists() {
         rename(&restored_media, &media)?;
     } else {
         app::create_private_dir(&media)?;

@@ -204,7 +204,9 @@ fn checkpoint_truncate(conn: &Connection, busy: std::time::Duration) -> Result<C
     match outcome {
         Ok(c) => Ok(c),
         // Another process's writer holds the lock: the same as readers in the way.
-        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
             Ok(Checkpoint {
                 busy: true,
                 log_pages: -1,
