@@ -459,3 +459,48 @@ fn a_plain_database_copy_such_as_a_litestream_restore_is_restored_with_the_journ
         "the other media files stayed where they were"
     );
 }
+
+#[test]
+fn compact_leaves_no_stale_copy_of_an_erased_contact_in_the_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (phone, digits, _) = seed_with_marked_customer(d);
+    // A freshly restored (rebuilt, tightly packed) database is where b-tree rebalancing after
+    // an erasure moves cells around most.
+    let archive = backup(d);
+    remove_database(&d.join("data"));
+    ok(
+        d,
+        &[
+            "--data-dir",
+            "data",
+            "restore",
+            archive.to_str().expect("utf8"),
+        ],
+    );
+    ok(
+        d,
+        &[
+            "--data-dir",
+            "data",
+            "contact",
+            "erase",
+            &phone,
+            "--reason",
+            "x",
+            "--yes",
+        ],
+    );
+    let out = ok(d, &["--data-dir", "data", "compact"]);
+    assert!(out.contains("compacted"), "{out}");
+    let db = d.join("data/flowcrm.db");
+    for suffix in ["", "-wal"] {
+        let bytes = std::fs::read(format!("{}{suffix}", db.display())).unwrap_or_default();
+        for needle in [digits.as_str(), "zebrafinchmarker"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} is still in flowcrm.db{suffix}"
+            );
+        }
+    }
+}

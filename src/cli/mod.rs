@@ -111,6 +111,9 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<backup::BackupCommand>,
     },
+    /// Rebuild the database from its live rows (VACUUM) with the server stopped: afterwards no
+    /// stale copy of an erased or deleted row is left anywhere in the file.
+    Compact,
     /// Restore a backup archive into the data directory (the server must be stopped).
     Restore {
         /// The archive (`flowcrm-….fcb`).
@@ -205,6 +208,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Smtp(cmd) => smtp::run(&loaded, cmd).await,
         Command::Audit(cmd) => audit::run(&loaded, cmd).await,
         Command::Backup { out, cmd } => backup::run(&loaded, out, cmd).await,
+        Command::Compact => restore::compact(&loaded).await,
         Command::Restore {
             archive,
             verify_only,

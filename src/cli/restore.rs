@@ -101,6 +101,28 @@ pub(super) async fn run(loaded: &Loaded, r: Restore) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `flowcrm compact`: with the server stopped (the data directory's lock), rebuilds the
+/// database from its live rows. Erasing zeroes deleted rows, but a b-tree rebalance can leave
+/// stale copies of moved cells in a page's unused space; only a rebuild drops those.
+pub(super) async fn compact(loaded: &Loaded) -> anyhow::Result<()> {
+    let config = &loaded.config;
+    let _lock = app::lock_data_dir(config).context("compact refused")?;
+    let path = config.db_path();
+    let before = std::fs::metadata(&path)?.len();
+    let started = std::time::Instant::now();
+    let p = path.clone();
+    tokio::task::spawn_blocking(move || db::backup::compact(&p, Duration::from_secs(5))).await??;
+    let after = std::fs::metadata(&path)?.len();
+    println!(
+        "compacted {} in {:.1} s: {} MB -> {} MB",
+        path.display(),
+        started.elapsed().as_secs_f64(),
+        before / 1_048_576,
+        after / 1_048_576
+    );
+    Ok(())
+}
+
 /// Whether `path` is a plain SQLite database (a Litestream restore, a copy of `flowcrm.db`)
 /// rather than a backup archive.
 fn is_sqlite(path: &Path) -> anyhow::Result<bool> {
