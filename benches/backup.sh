@@ -6,7 +6,7 @@
 #   2. `flowcrm restore` of the archive into an empty directory, and `--verify-only`;
 #   3. webhook ingest latency (load generator, 16 connections) alone and while a backup runs.
 # Usage: bash benches/backup.sh [media_mb] [runs]   (defaults 1024 and 3)
-# BENCH_SEED_DIR: a seeded data dir to copy (it is not modified).
+# BENCH_SEED_DIR: a seeded data dir to copy (it is not modified). ONLY_INGEST=1: part 3 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 media_mb=${1:-1024}; runs=${2:-3}
@@ -31,6 +31,7 @@ PY
 size=$(du -sb "$work/data" | cut -f1)
 echo "data directory: $((size / 1048576)) MB (database $(( $(stat -c %s "$work/data/flowcrm.db") / 1048576 )) MB, media $(du -sm "$work/data/media" | cut -f1) MB)"
 now() { date +%s.%N; }
+if [ -z "${ONLY_INGEST:-}" ]; then
 echo "== 1. backup --out vs cp -r (MB/s of the data directory), alternated"
 for r in $(seq "$runs"); do
   t0=$(now); "$bin" --data-dir "$work/data" backup --out "$work/out" >/dev/null 2>&1; t1=$(now)
@@ -47,6 +48,7 @@ t0=$(now); "$bin" --data-dir "$work/restored" restore "$archive" --key-file "$wo
 "$bin" --data-dir "$work/data" restore --verify-only "$archive" >/dev/null 2>&1; t2=$(now)
 python3 -c "import sys; print(f'restore {float(sys.argv[2])-float(sys.argv[1]):.1f} s; verify-only {float(sys.argv[3])-float(sys.argv[2]):.1f} s')" "$t0" "$t1" "$t2"
 rm -rf "$work/restored" "$work/out"
+fi
 echo "== 3. webhook ingest alone, then while a backup runs (started 2 s in)"
 FLOWCRM_WHATSAPP__APP_SECRET=bench FLOWCRM_BACKUP__SCHEDULE="" "$bin" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 pid=$!

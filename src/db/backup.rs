@@ -132,6 +132,17 @@ pub fn finish(
     Ok(())
 }
 
+/// Marks runs still open that started before `before` as failed: their process stopped
+/// (a restart, a kill) before it could say how they ended. Returns how many.
+pub fn abandon_stale(conn: &Connection, before: OffsetDateTime, now: OffsetDateTime) -> Result<usize> {
+    let sql = "UPDATE backups SET ok = 0, finished_at = ?2,
+                      error = 'interrupted: the process stopped before the backup finished'
+               WHERE ok IS NULL AND started_at < ?1";
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute(params![to_ts(before), to_ts(now)])?)
+}
+
 /// The newest successful backup.
 pub fn last_ok(conn: &Connection) -> Result<Option<Run>> {
     let sql = format!(
@@ -189,5 +200,12 @@ mod tests {
         let all = recent(&conn, 5).expect("recent");
         assert_eq!(all[0].error.as_deref(), Some("disk full"));
         assert_eq!(all[0].ok, Some(false));
+        let c = start(&conn, "cli", t).expect("start");
+        let later = t + time::Duration::hours(7);
+        assert_eq!(abandon_stale(&conn, t, later).expect("none"), 0, "not older than the cut");
+        assert_eq!(abandon_stale(&conn, later - time::Duration::hours(6), later).expect("one"), 1);
+        let run = recent(&conn, 1).expect("recent").remove(0);
+        assert_eq!((run.id, run.ok), (c, Some(false)));
+        assert!(run.error.unwrap_or_default().starts_with("interrupted"));
     }
 }

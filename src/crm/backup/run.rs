@@ -119,6 +119,35 @@ fn make(
     Ok((dest, manifest, bytes))
 }
 
+/// How old a run, a partial archive or a plaintext snapshot must be before it counts as left
+/// behind by a process that stopped (a backup of a small business's data takes minutes).
+const STALE: time::Duration = time::Duration::hours(6);
+
+/// Removes what a backup that was killed left behind: the plaintext snapshot beside the
+/// database (customer data outside the database file) and the partial archive. Only files
+/// older than [`STALE`], so a backup running in another process is left alone.
+fn remove_leftovers(s: &Settings) -> usize {
+    let cutoff = std::time::SystemTime::now()
+        .checked_sub(std::time::Duration::from_secs(6 * 3600))
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let mut n = 0;
+    for (dir, suffix) in [(&s.scratch_dir, ".snapshot.db"), (&s.dir, ".partial")] {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let ours = name.starts_with(".flowcrm-") && name.ends_with(suffix);
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < cutoff);
+            if ours && old && std::fs::remove_file(e.path()).is_ok() {
+                tracing::warn!(file = %e.path().display(), "removed what an interrupted backup left behind");
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 /// The archives in `dir`, newest first.
 fn archives(dir: &Path) -> Vec<(String, u64, OffsetDateTime)> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
@@ -171,8 +200,13 @@ impl Crm {
         let now = self.clock.now();
         let run = self
             .db
-            .write(move |c| db::backup::start(c, trigger.as_str(), now))
+            .write(move |c| -> db::Result<i64> {
+                db::backup::abandon_stale(c, now - STALE, now)?;
+                db::backup::start(c, trigger.as_str(), now)
+            })
             .await?;
+        let s = settings.clone();
+        let _ = tokio::task::spawn_blocking(move || remove_leftovers(&s)).await;
         let started = std::time::Instant::now();
         let s = settings.clone();
         let made = tokio::task::spawn_blocking(move || make(&s, now))
