@@ -175,14 +175,16 @@ fn media_files(dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
-/// Writes an encrypted archive of the snapshot `db` and the files under `media` into the new
-/// file `dest` (created 0600; it must not exist). Returns the manifest and the archive's size.
+/// Writes an encrypted archive into the new file `dest` (created 0600; it must not exist): the
+/// media files under `media` first, then the database snapshot that `snapshot` hands over (it
+/// may still be being taken while the media stream: the two overlap), then the media files that
+/// appeared meanwhile, so every file the snapshot refers to is in the archive. Returns the
+/// manifest and the archive's size.
 pub fn write(
     dest: &Path,
     key: &[u8; 32],
-    db: &Path,
     media: &Path,
-    info: &Info,
+    snapshot: impl FnOnce() -> io::Result<(PathBuf, Info)>,
 ) -> io::Result<(Manifest, u64)> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -192,10 +194,11 @@ pub fn write(
         opts.mode(0o600);
     }
     let file = opts.open(dest)?;
-    let mut out = BufWriter::with_capacity(stream::CHUNK, stream::Writer::new(file, key)?);
+    // The stream buffers a whole chunk itself: no second buffer in front of it.
+    let mut out = stream::Writer::new(file, key)?;
     let mut buf = vec![0u8; BLOCK];
     let mut parts = Vec::new();
-    parts.extend(add_file(&mut out, DB_PART, db, &mut buf)?);
+    let mut seen = std::collections::HashSet::new();
     for (rel, path) in media_files(media)? {
         parts.extend(add_file(
             &mut out,
@@ -203,6 +206,19 @@ pub fn write(
             &path,
             &mut buf,
         )?);
+        seen.insert(rel);
+    }
+    let (db, info) = snapshot()?;
+    parts.extend(add_file(&mut out, DB_PART, &db, &mut buf)?);
+    for (rel, path) in media_files(media)? {
+        if !seen.contains(&rel) {
+            parts.extend(add_file(
+                &mut out,
+                &format!("{MEDIA_PREFIX}{rel}"),
+                &path,
+                &mut buf,
+            )?);
+        }
     }
     let manifest = Manifest {
         format: "flowcrm-backup".into(),
@@ -216,8 +232,7 @@ pub fn write(
     let json = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
     record_head(&mut out, MANIFEST, "manifest.json", json.len() as u64)?;
     out.write_all(&json)?;
-    let writer = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-    let (file, len) = writer.finish()?;
+    let (file, len) = out.finish()?;
     file.sync_all()?;
     Ok((manifest, len))
 }

@@ -89,25 +89,60 @@ fn make(
     private_dir(&s.scratch_dir)
         .map_err(|e| format!("cannot create {}: {e}", s.scratch_dir.display()))?;
     let snapshot = Scratch(s.scratch_dir.join(format!(".{name}.snapshot.db")));
-    db::backup::snapshot(&s.db_path, &snapshot.0, s.busy)
-        .map_err(|e| format!("the database snapshot failed: {e}"))?;
-    let check = db::backup::check_file(&snapshot.0)
-        .map_err(|e| format!("cannot check the snapshot: {e}"))?;
-    if !check.problems.is_empty() {
+    let partial = Scratch(s.dir.join(format!(".{name}.partial")));
+    let created_at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let started = std::time::Instant::now();
+    // Two threads, so the snapshot and its check overlap the media files' hashing and
+    // encryption: this one streams the media, then the snapshot once it exists, while the
+    // other takes the snapshot and then runs integrity_check on it.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<i64, String>>();
+    let (written, check) = std::thread::scope(|scope| {
+        let checker = scope.spawn(|| -> std::result::Result<Vec<String>, String> {
+            let taken = db::backup::snapshot(&s.db_path, &snapshot.0, s.busy)
+                .and_then(|()| db::backup::schema_of(&snapshot.0))
+                .map_err(|e| format!("the database snapshot failed: {e}"));
+            let failed = taken.is_err();
+            let _ = ready_tx.send(taken.map(|v| v.unwrap_or(0)));
+            if failed {
+                return Ok(Vec::new());
+            }
+            tracing::debug!(ms = started.elapsed().as_millis(), "snapshot taken");
+            db::backup::check_file(&snapshot.0)
+                .map(|c| c.problems)
+                .map_err(|e| format!("cannot check the snapshot: {e}"))
+        });
+        let written = archive::write(&partial.0, &key, &s.media_dir, || {
+            let schema = ready_rx
+                .recv()
+                .map_err(|_| std::io::Error::other("the snapshot thread stopped"))?
+                .map_err(std::io::Error::other)?;
+            Ok((
+                snapshot.0.clone(),
+                archive::Info {
+                    schema,
+                    created_at: created_at.clone(),
+                },
+            ))
+        });
+        let check = checker
+            .join()
+            .unwrap_or_else(|_| Err("the snapshot check panicked".into()));
+        (written, check)
+    });
+    let problems = check?;
+    let (manifest, bytes) = written.map_err(|e| format!("writing the archive failed: {e}"))?;
+    if !problems.is_empty() {
         return Err(format!(
             "the snapshot fails PRAGMA integrity_check: {}",
-            check.problems.join("; ")
+            problems.join("; ")
         ));
     }
-    let info = archive::Info {
-        schema: check.schema.unwrap_or(0),
-        created_at: now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-    };
-    let partial = Scratch(s.dir.join(format!(".{name}.partial")));
-    let (manifest, bytes) = archive::write(&partial.0, &key, &snapshot.0, &s.media_dir, &info)
-        .map_err(|e| format!("writing {} failed: {e}", partial.0.display()))?;
+    tracing::info!(
+        ms = started.elapsed().as_millis(),
+        "backup written and checked"
+    );
     let dest = s.dir.join(&name);
     // A hard link publishes the finished archive without ever replacing one.
     std::fs::hard_link(&partial.0, &dest)
@@ -128,7 +163,7 @@ const STALE: time::Duration = time::Duration::hours(6);
 /// older than [`STALE`], so a backup running in another process is left alone.
 fn remove_leftovers(s: &Settings) -> usize {
     let cutoff = std::time::SystemTime::now()
-        .checked_sub(std::time::Duration::from_secs(6 * 3600))
+        .checked_sub(std::time::Duration::from_hours(6))
         .unwrap_or(std::time::UNIX_EPOCH);
     let mut n = 0;
     for (dir, suffix) in [(&s.scratch_dir, ".snapshot.db"), (&s.dir, ".partial")] {

@@ -24,10 +24,10 @@ fn info() -> Info {
 fn files_come_back_byte_for_byte_with_their_hashes_checked() {
     let (dir, db, media) = fixture();
     let out = dir.path().join("x.fcb");
-    let (manifest, len) = write(&out, &KEY, &db, &media, &info()).expect("write");
+    let (manifest, len) = write(&out, &KEY, &media, || Ok((db.clone(), info()))).expect("write");
     assert_eq!(std::fs::metadata(&out).expect("meta").len(), len);
     let names: Vec<&str> = manifest.parts.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["flowcrm.db", "media/2026/b.ogg", "media/a.jpg"]);
+    assert_eq!(names, ["media/2026/b.ogg", "media/a.jpg", "flowcrm.db"]);
     assert_eq!(manifest.media_files(), 2);
     let dest = dir.path().join("restored");
     std::fs::create_dir(&dest).expect("dest");
@@ -54,10 +54,33 @@ fn files_come_back_byte_for_byte_with_their_hashes_checked() {
 }
 
 #[test]
+fn media_that_arrive_while_the_snapshot_is_taken_are_in_the_archive() {
+    let (dir, db, media) = fixture();
+    let out = dir.path().join("x.fcb");
+    let (manifest, _) = write(&out, &KEY, &media, || {
+        // The media job stores a file while the snapshot is being taken.
+        std::fs::write(media.join("late.jpg"), b"late").expect("late");
+        Ok((db.clone(), info()))
+    })
+    .expect("write");
+    let names: Vec<&str> = manifest.parts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "media/2026/b.ogg",
+            "media/a.jpg",
+            "flowcrm.db",
+            "media/late.jpg"
+        ]
+    );
+    read(&out, &KEY, Extract::Nothing).expect("reads back");
+}
+
+#[test]
 fn the_key_is_not_inside_and_errors_are_distinct() {
     let (dir, db, media) = fixture();
     let out = dir.path().join("x.fcb");
-    write(&out, &KEY, &db, &media, &info()).expect("write");
+    write(&out, &KEY, &media, || Ok((db.clone(), info()))).expect("write");
     let bytes = std::fs::read(&out).expect("read");
     assert!(!bytes.windows(32).any(|w| w == KEY), "key inside");
     assert!(
