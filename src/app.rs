@@ -108,6 +108,29 @@ pub fn backup_settings(config: &Config, zone: crate::model::Zone) -> crate::crm:
     }
 }
 
+/// The file a restore leaves while it swaps the database and media into place; a server does
+/// not start while it is there (the swap was interrupted: the data may be half old, half new).
+#[must_use]
+pub fn restore_marker(config: &Config) -> std::path::PathBuf {
+    config.db_path().with_file_name("RESTORE-IN-PROGRESS")
+}
+
+/// Refuses to work on a data directory whose restore was interrupted, saying where the
+/// previous data is and what to do.
+pub fn refuse_interrupted_restore(config: &Config) -> anyhow::Result<()> {
+    let marker = restore_marker(config);
+    if let Ok(what) = std::fs::read_to_string(&marker) {
+        anyhow::bail!(
+            "a restore into {} was interrupted ({}); run the same `flowcrm restore` again to finish it, \
+             or put the previous data back from the folder named there and delete {}",
+            config.db_path().display(),
+            what.trim(),
+            marker.display()
+        );
+    }
+    Ok(())
+}
+
 /// Holds the data directory's lock file (`<database>.lock`) while a server runs, so a restore
 /// (or a second server) can tell. Fails with who holds it.
 pub fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {

@@ -401,7 +401,9 @@ fn damaged_archives_wrong_keys_and_a_running_server_are_refused_and_nothing_chan
         .expect("dir")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".restore") || n.starts_with("pre-restore"))
+        .filter(|n| {
+            n.starts_with(".restore") || n.starts_with(".verify") || n.starts_with("pre-restore")
+        })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
@@ -503,4 +505,41 @@ fn compact_leaves_no_stale_copy_of_an_erased_contact_in_the_file() {
             );
         }
     }
+}
+
+#[test]
+fn an_interrupted_restore_keeps_the_server_from_starting_until_it_is_run_again() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let archive = seeded_with_backup(d);
+    let marker = d.join("data/RESTORE-IN-PROGRESS");
+    // What a restore killed half way through its swap leaves behind.
+    std::fs::write(
+        &marker,
+        "the data it replaces was moved to data/pre-restore-x",
+    )
+    .expect("marker");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let refused = cli(d, &["--data-dir", "data", "--listen", &listen, "serve"]);
+    assert!(!refused.status.success());
+    let t = text(&refused);
+    assert!(
+        t.contains("was interrupted") && t.contains("pre-restore-x"),
+        "{t}"
+    );
+    let compact = cli(d, &["--data-dir", "data", "compact"]);
+    assert!(!compact.status.success(), "{}", text(&compact));
+
+    ok(
+        d,
+        &[
+            "--data-dir",
+            "data",
+            "restore",
+            archive.to_str().expect("utf8"),
+        ],
+    );
+    assert!(!marker.exists(), "the finished restore removes the marker");
+    let mut server = start_with(d, &listen, &[("FLOWCRM_SERVER__DATA_DIR", "data")]);
+    wait_healthy(d, &listen, &mut server);
 }

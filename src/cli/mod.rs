@@ -300,6 +300,7 @@ async fn serve(loaded: Loaded) -> anyhow::Result<()> {
     app::create_private_dir(&config.server.data_dir)?;
     // Held until the server stops: a restore refuses to run meanwhile.
     let _lock = app::lock_data_dir(&config)?;
+    app::refuse_interrupted_restore(&config)?;
     let state = AppState::open(config, app::system_clock()).await?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await

@@ -66,7 +66,11 @@ pub(super) async fn run(loaded: &Loaded, r: Restore) -> anyhow::Result<()> {
     } else {
         Some(app::lock_data_dir(config).context("restore refused")?)
     };
-    let scratch = Scratch(home.join(format!(".restore-{}", stamp())));
+    if !r.verify_only {
+        remove_dead_scratch(&home);
+    }
+    let prefix = if r.verify_only { ".verify" } else { ".restore" };
+    let scratch = Scratch(home.join(format!("{prefix}-{}", stamp())));
     app::create_private_dir(&scratch.0)?;
     let plain = is_sqlite(&r.archive)?;
     let schema = if plain {
@@ -107,6 +111,7 @@ pub(super) async fn run(loaded: &Loaded, r: Restore) -> anyhow::Result<()> {
 pub(super) async fn compact(loaded: &Loaded) -> anyhow::Result<()> {
     let config = &loaded.config;
     let _lock = app::lock_data_dir(config).context("compact refused")?;
+    app::refuse_interrupted_restore(config)?;
     let path = config.db_path();
     let before = std::fs::metadata(&path)?.len();
     let started = std::time::Instant::now();
@@ -121,6 +126,30 @@ pub(super) async fn compact(loaded: &Loaded) -> anyhow::Result<()> {
         after / 1_048_576
     );
     Ok(())
+}
+
+/// Removes scratch folders (decrypted customer data) that a killed restore left: every
+/// `.restore-*` (this restore holds the lock, so no other one runs) and `.verify-*` older than
+/// a day.
+fn remove_dead_scratch(home: &Path) {
+    let day_ago = std::time::SystemTime::now()
+        .checked_sub(Duration::from_hours(24))
+        .unwrap_or(std::time::UNIX_EPOCH);
+    for e in std::fs::read_dir(home).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < day_ago);
+        if (name.starts_with(".restore-") || (name.starts_with(".verify-") && old))
+            && std::fs::remove_dir_all(e.path()).is_ok()
+        {
+            eprintln!(
+                "removed {}, left by an interrupted restore",
+                e.path().display()
+            );
+        }
+    }
 }
 
 /// Whether `path` is a plain SQLite database (a Litestream restore, a copy of `flowcrm.db`)
@@ -331,10 +360,20 @@ fn swap(
         old.push(media.clone());
     }
     old.retain(|p| p.exists());
+    let aside_dir = home.join(format!("pre-restore-{}", stamp()));
+    // Until the swap is done a server refuses to start here (a crash in between would leave
+    // half of each); running the restore again finishes it.
+    let marker = app::restore_marker(config);
+    std::fs::write(
+        &marker,
+        format!("the data it replaces was moved to {}", aside_dir.display()),
+    )
+    .and_then(|()| std::fs::File::open(&marker)?.sync_all())
+    .with_context(|| format!("cannot write {}", marker.display()))?;
     let aside = if old.is_empty() {
         None
     } else {
-        let aside = home.join(format!("pre-restore-{}", stamp()));
+        let aside = aside_dir;
         app::create_private_dir(&aside)?;
         for p in &old {
             let name = p
@@ -352,5 +391,6 @@ fn swap(
     } else {
         app::create_private_dir(&media)?;
     }
+    std::fs::remove_file(&marker).with_context(|| format!("cannot remove {}", marker.display()))?;
     Ok(aside)
 }
