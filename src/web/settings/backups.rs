@@ -63,8 +63,28 @@ pub fn age(now: OffsetDateTime, t: OffsetDateTime) -> String {
     match mins {
         0 => "just now".into(),
         1..60 => format!("{mins} minute{} ago", if mins == 1 { "" } else { "s" }),
-        60..2880 => format!("{} hours ago", mins / 60),
+        60..120 => "1 hour ago".into(),
+        120..2880 => format!("{} hours ago", mins / 60),
         _ => format!("{} days ago", mins / 1440),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age;
+    use time::macros::datetime;
+
+    #[test]
+    fn ages_read_as_words() {
+        let now = datetime!(2026-12-02 18:00 UTC);
+        let ago = |m: i64| age(now, now - time::Duration::minutes(m));
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(1), "1 minute ago");
+        assert_eq!(ago(59), "59 minutes ago");
+        assert_eq!(ago(61), "1 hour ago");
+        assert_eq!(ago(5 * 60), "5 hours ago");
+        assert_eq!(ago(3 * 1440), "3 days ago");
+        assert_eq!(ago(-5), "just now", "a clock step back is not the future");
     }
 }
 
