@@ -69,25 +69,6 @@ pub fn age(now: OffsetDateTime, t: OffsetDateTime) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::age;
-    use time::macros::datetime;
-
-    #[test]
-    fn ages_read_as_words() {
-        let now = datetime!(2026-12-02 18:00 UTC);
-        let ago = |m: i64| age(now, now - time::Duration::minutes(m));
-        assert_eq!(ago(0), "just now");
-        assert_eq!(ago(1), "1 minute ago");
-        assert_eq!(ago(59), "59 minutes ago");
-        assert_eq!(ago(61), "1 hour ago");
-        assert_eq!(ago(5 * 60), "5 hours ago");
-        assert_eq!(ago(3 * 1440), "3 days ago");
-        assert_eq!(ago(-5), "just now", "a clock step back is not the future");
-    }
-}
-
 /// `GET /settings/backups`.
 pub async fn backups_page(State(state): State<AppState>, user: CurrentUser) -> Result<BackupsPage> {
     let s = state.crm.backup_status(user.who()).await?;
@@ -160,4 +141,23 @@ pub async fn backup_now(State(state): State<AppState>, user: CurrentUser) -> Res
         kind,
         message,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age;
+    use time::macros::datetime;
+
+    #[test]
+    fn ages_read_as_words() {
+        let now = datetime!(2026-12-02 18:00 UTC);
+        let ago = |m: i64| age(now, now - time::Duration::minutes(m));
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(1), "1 minute ago");
+        assert_eq!(ago(59), "59 minutes ago");
+        assert_eq!(ago(61), "1 hour ago");
+        assert_eq!(ago(5 * 60), "5 hours ago");
+        assert_eq!(ago(3 * 1440), "3 days ago");
+        assert_eq!(ago(-5), "just now", "a clock step back is not the future");
+    }
 }
