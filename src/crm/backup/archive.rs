@@ -193,7 +193,10 @@ pub fn write(
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let file = opts.open(dest)?;
+    let file = SyncEvery {
+        file: opts.open(dest)?,
+        unsynced: 0,
+    };
     // The stream buffers a whole chunk itself: no second buffer in front of it.
     let mut out = stream::Writer::new(file, key)?;
     let mut buf = vec![0u8; BLOCK];
@@ -233,8 +236,42 @@ pub fn write(
     record_head(&mut out, MANIFEST, "manifest.json", json.len() as u64)?;
     out.write_all(&json)?;
     let (file, len) = out.finish()?;
-    file.sync_all()?;
+    file.file.sync_all()?;
     Ok((manifest, len))
+}
+
+/// Flushes the archive to disk every [`SYNC_EVERY`] bytes. Left to the final `fsync`, a
+/// gigabyte of dirty pages was written back in one go, and the server's own commits (each one
+/// an `fsync` of the WAL on the same file system) waited behind it: one webhook in every
+/// backup took about 400 ms.
+struct SyncEvery {
+    file: std::fs::File,
+    unsynced: usize,
+}
+
+/// How much of the archive may wait in the page cache.
+const SYNC_EVERY: usize = 32 << 20;
+
+impl Write for SyncEvery {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(data)?;
+        self.unsynced += n;
+        if self.unsynced >= SYNC_EVERY {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl io::Seek for SyncEvery {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.file.seek(pos)
+    }
 }
 
 /// Where an archive's files go when it is read.
