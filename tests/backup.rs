@@ -304,15 +304,37 @@ fn a_contact_erased_after_the_backup_is_erased_again_by_the_restore() {
         );
     }
     drop(c);
+    assert_no_trace(&db, &[digits.as_str(), "zebrafinchmarker"]);
+}
+
+/// None of `needles` is anywhere in the database file or its WAL.
+fn assert_no_trace(db: &Path, needles: &[&str]) {
     for suffix in ["", "-wal"] {
         let bytes = std::fs::read(format!("{}{suffix}", db.display())).unwrap_or_default();
-        for needle in [digits.as_str(), "zebrafinchmarker"] {
+        for needle in needles {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                 "{needle} is still in flowcrm.db{suffix}"
             );
         }
     }
+}
+
+/// Erases the contact with this number through the CLI.
+fn erase(d: &Path, phone: &str) -> String {
+    ok(
+        d,
+        &[
+            "--data-dir",
+            "data",
+            "contact",
+            "erase",
+            phone,
+            "--reason",
+            "x",
+            "--yes",
+        ],
+    )
 }
 
 fn restore_fails(d: &Path, archive: &Path, extra: &[&str]) -> String {
@@ -420,19 +442,7 @@ fn a_plain_database_copy_such_as_a_litestream_restore_is_restored_with_the_journ
         .execute("VACUUM INTO ?1", [old.to_str().expect("utf8")])
         .expect("copy");
     let media_before = media_hashes(&data.join("media"));
-    ok(
-        d,
-        &[
-            "--data-dir",
-            "data",
-            "contact",
-            "erase",
-            &phone,
-            "--reason",
-            "x",
-            "--yes",
-        ],
-    );
+    erase(d, &phone);
     let out = ok(
         d,
         &["--data-dir", "data", "restore", old.to_str().expect("utf8")],
@@ -480,31 +490,11 @@ fn compact_leaves_no_stale_copy_of_an_erased_contact_in_the_file() {
             archive.to_str().expect("utf8"),
         ],
     );
-    ok(
-        d,
-        &[
-            "--data-dir",
-            "data",
-            "contact",
-            "erase",
-            &phone,
-            "--reason",
-            "x",
-            "--yes",
-        ],
-    );
+    erase(d, &phone);
     let out = ok(d, &["--data-dir", "data", "compact"]);
     assert!(out.contains("compacted"), "{out}");
     let db = d.join("data/flowcrm.db");
-    for suffix in ["", "-wal"] {
-        let bytes = std::fs::read(format!("{}{suffix}", db.display())).unwrap_or_default();
-        for needle in [digits.as_str(), "zebrafinchmarker"] {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
-                "{needle} is still in flowcrm.db{suffix}"
-            );
-        }
-    }
+    assert_no_trace(&db, &[digits.as_str(), "zebrafinchmarker"]);
 }
 
 #[test]

@@ -269,6 +269,16 @@ impl<R: Read> Reader<R> {
         })
     }
 
+    /// Decrypts `plain` in place as chunk `index` (flagged `last`); false when it does not
+    /// authenticate as such.
+    fn open_chunk(&mut self, last: bool, tag: &Tag) -> io::Result<bool> {
+        let n = nonce(self.prefix, self.index, last)?;
+        Ok(self
+            .cipher
+            .decrypt_inout_detached(&n, &self.aad, self.plain.as_mut_slice().into(), tag)
+            .is_ok())
+    }
+
     /// Reads and authenticates the next chunk into `plain`.
     fn next_chunk(&mut self) -> io::Result<()> {
         let full = self.chunk + TAG_LEN;
@@ -300,27 +310,9 @@ impl<R: Read> Reader<R> {
             Tag::try_from(&self.plain[body..]).map_err(|_| StreamError::Tampered(self.index))?;
         self.plain.truncate(body);
         // GCM checks the tag before it decrypts, so a refused chunk is left as it was.
-        let ok = self
-            .cipher
-            .decrypt_inout_detached(
-                &nonce(self.prefix, self.index, last)?,
-                &self.aad,
-                self.plain.as_mut_slice().into(),
-                &tag,
-            )
-            .is_ok();
-        if !ok {
+        if !self.open_chunk(last, &tag)? {
             // A final chunk that checks as a middle one: the real end was cut off.
-            let middle = last
-                && self
-                    .cipher
-                    .decrypt_inout_detached(
-                        &nonce(self.prefix, self.index, false)?,
-                        &self.aad,
-                        self.plain.as_mut_slice().into(),
-                        &tag,
-                    )
-                    .is_ok();
+            let middle = last && self.open_chunk(false, &tag)?;
             self.plain.clear();
             return Err(if middle {
                 StreamError::CutShort(self.index)

@@ -186,15 +186,8 @@ pub fn write(
     media: &Path,
     snapshot: impl FnOnce() -> io::Result<(PathBuf, Info)>,
 ) -> io::Result<(Manifest, u64)> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
     let file = SyncEvery {
-        file: opts.open(dest)?,
+        file: create_private(dest)?,
         unsynced: 0,
     };
     // The stream buffers a whole chunk itself: no second buffer in front of it.
@@ -202,27 +195,23 @@ pub fn write(
     let mut buf = vec![0u8; BLOCK];
     let mut parts = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (rel, path) in media_files(media)? {
-        parts.extend(add_file(
-            &mut out,
-            &format!("{MEDIA_PREFIX}{rel}"),
-            &path,
-            &mut buf,
-        )?);
-        seen.insert(rel);
-    }
-    let (db, info) = snapshot()?;
-    parts.extend(add_file(&mut out, DB_PART, &db, &mut buf)?);
-    for (rel, path) in media_files(media)? {
-        if !seen.contains(&rel) {
-            parts.extend(add_file(
-                &mut out,
-                &format!("{MEDIA_PREFIX}{rel}"),
-                &path,
-                &mut buf,
-            )?);
+    let mut add_media = |out: &mut stream::Writer<SyncEvery>, parts: &mut Vec<Part>| {
+        for (rel, path) in media_files(media)? {
+            if seen.insert(rel.clone()) {
+                parts.extend(add_file(
+                    out,
+                    &format!("{MEDIA_PREFIX}{rel}"),
+                    &path,
+                    &mut buf,
+                )?);
+            }
         }
-    }
+        io::Result::Ok(())
+    };
+    add_media(&mut out, &mut parts)?;
+    let (db, info) = snapshot()?;
+    parts.extend(add_file(&mut out, DB_PART, &db, &mut vec![0u8; BLOCK])?);
+    add_media(&mut out, &mut parts)?;
     let manifest = Manifest {
         format: "flowcrm-backup".into(),
         version: 1,
