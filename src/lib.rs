@@ -15,6 +15,7 @@ pub mod logging;
 pub mod mail;
 pub mod model;
 pub mod server;
+pub mod sheets;
 pub mod vault;
 pub mod web;
 pub mod whatsapp;

@@ -16,6 +16,7 @@ mod privacy;
 mod restore;
 mod retention;
 mod secret;
+mod sheets;
 mod smtp;
 mod templates;
 mod user;
@@ -111,6 +112,9 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<backup::BackupCommand>,
     },
+    /// Google Sheets sync: `sync [--dry-run]`, `status`, `check`.
+    #[command(subcommand)]
+    Sheets(sheets::SheetsCommand),
     /// Rebuild the database from its live rows (VACUUM) with the server stopped: afterwards no
     /// stale copy of an erased or deleted row is left anywhere in the file.
     Compact,
@@ -208,6 +212,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Smtp(cmd) => smtp::run(&loaded, cmd).await,
         Command::Audit(cmd) => audit::run(&loaded, cmd).await,
         Command::Backup { out, cmd } => backup::run(&loaded, out, cmd).await,
+        Command::Sheets(cmd) => sheets::run(&loaded, cmd).await,
         Command::Compact => restore::compact(&loaded).await,
         Command::Restore {
             archive,

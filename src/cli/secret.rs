@@ -11,7 +11,8 @@ use clap::Subcommand;
 pub enum SecretCommand {
     /// Store a secret; the value is read from stdin (or a hidden prompt on a terminal).
     Set {
-        /// One of: `whatsapp.app_secret`, `whatsapp.access_token`.
+        /// One of: `whatsapp.app_secret`, `whatsapp.access_token`, `smtp.password`,
+        /// `sheets.service_account` (the key's JSON file on stdin: `< key.json`).
         name: String,
     },
     /// List stored secrets (names and dates, never values).
@@ -40,10 +41,17 @@ pub(super) async fn run(loaded: &Loaded, cmd: SecretCommand) -> anyhow::Result<(
         let vault = Vault::open(&db, &key_path, app::system_clock()).await?;
         match cmd {
             SecretCommand::Set { name } => {
-                let value = read_secret(&format!("Value for {name}: "), false)?;
+                let value = if name == crate::crm::sheets::names::KEY_SECRET {
+                    read_key_json()?
+                } else {
+                    read_secret(&format!("Value for {name}: "), false)?
+                };
                 anyhow::ensure!(!value.trim().is_empty(), "empty value; nothing stored");
                 vault.set(&name, &Secret::new(value)).await?;
                 println!("stored {name} (encrypted with {})", key_path.display());
+                if let Ok(a) = crate::sheets::ServiceAccount::parse(&vault.get(&name).await?.map(|s| s.expose().to_string()).unwrap_or_default()) {
+                    println!("share the spreadsheet with {} as Editor", a.email());
+                }
                 if config.secret_value(&name).is_some() {
                     println!("note: {name} is also set in the config or env, which takes precedence; remove it there");
                 }
@@ -73,4 +81,18 @@ pub(super) async fn run(loaded: &Loaded, cmd: SecretCommand) -> anyhow::Result<(
     .await;
     db.close().await;
     result
+}
+
+/// The service-account key JSON from stdin (a file redirected in), checked before it is stored.
+fn read_key_json() -> anyhow::Result<String> {
+    use std::io::{IsTerminal, Read};
+    anyhow::ensure!(
+        !std::io::stdin().is_terminal(),
+        "give the key's JSON file on stdin: flowcrm secret set sheets.service_account < key.json"
+    );
+    let mut json = String::new();
+    std::io::stdin().read_to_string(&mut json)?;
+    crate::sheets::ServiceAccount::parse(&json)
+        .map_err(|e| anyhow::anyhow!("{e}; nothing stored"))?;
+    Ok(json)
 }

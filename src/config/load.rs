@@ -137,6 +137,18 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("backup", "keep_daily", Kind::Int),
     ("backup", "keep_weekly", Kind::Int),
     ("backup", "key_file", Kind::Str),
+    ("sheets", "spreadsheet", Kind::Str),
+    ("sheets", "service_account_file", Kind::Str),
+    ("sheets", "schedule", Kind::Str),
+    ("sheets", "api_base", Kind::Str),
+    ("sheets", "token_uri", Kind::Str),
+    ("sheets", "timeout_secs", Kind::Int),
+    ("sheets", "contacts_tab", Kind::Str),
+    ("sheets", "contacts_columns", Kind::Str),
+    ("sheets", "orders_tab", Kind::Str),
+    ("sheets", "orders_columns", Kind::Str),
+    ("sheets", "order_lines", Kind::Bool),
+    ("sheets", "only_opted_in", Kind::Bool),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

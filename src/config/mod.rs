@@ -4,12 +4,14 @@
 mod backup;
 mod load;
 mod secret;
+mod sheets;
 mod smtp;
 mod validate;
 
 pub use backup::BackupConfig;
 pub use load::{Loaded, Overrides, Problem, Source, load};
 pub use secret::Secret;
+pub use sheets::SheetsConfig;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 
 use serde::{Deserialize, Serialize};
@@ -43,6 +45,8 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     /// Scheduled, encrypted backups.
     pub backup: BackupConfig,
+    /// Google Sheets sync.
+    pub sheets: SheetsConfig,
 }
 
 /// What erasing a contact does to their orders.
@@ -304,6 +308,7 @@ pub const SECRET_KEYS: &[&str] = &[
     "whatsapp.app_secret",
     "whatsapp.access_token",
     "smtp.password",
+    "sheets.service_account",
 ];
 
 /// Everything the encrypted store keeps: the secrets above, and the webhook verify token (which
@@ -314,6 +319,7 @@ pub const STORED_SECRETS: &[&str] = &[
     "whatsapp.access_token",
     "whatsapp.verify_token",
     "smtp.password",
+    "sheets.service_account",
 ];
 
 impl Config {

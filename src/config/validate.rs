@@ -70,6 +70,30 @@ fn check_backup(c: &Config, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The `[sheets]` section: a schedule that parses, addresses that are URLs, a timeout.
+fn check_sheets(c: &Config, out: &mut Vec<(String, String)>) {
+    let s = &c.sheets;
+    let schedule = s.schedule.trim();
+    if !schedule.is_empty()
+        && let Err(e) = schedule.parse::<croner::Cron>()
+    {
+        out.push((
+            "sheets.schedule".into(),
+            format!("`{schedule}` is not a cron expression ({e}); for example `*/15 * * * *` is every 15 minutes, empty means on demand only"),
+        ));
+    }
+    check_url("sheets.api_base", &s.api_base, out);
+    if let Some(t) = &s.token_uri {
+        check_url("sheets.token_uri", t, out);
+    }
+    if s.timeout_secs == 0 {
+        out.push((
+            "sheets.timeout_secs".into(),
+            "must be greater than 0".into(),
+        ));
+    }
+}
+
 /// The `[smtp]` section: a sender with a host, addresses that look like addresses.
 fn check_smtp(c: &Config, out: &mut Vec<(String, String)>) {
     let m = &c.smtp;
@@ -180,6 +204,7 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
         ));
     }
     check_backup(c, &mut out);
+    check_sheets(c, &mut out);
     if let Some(tz) = &c.app.timezone
         && jiff::tz::TimeZone::get(tz.trim()).is_err()
     {

@@ -119,6 +119,8 @@ pub enum AdminAction {
     RestrictProcessing,
     /// Take a backup now and see the backups.
     Backups,
+    /// Set up Google Sheets sync, see its runs, sync now.
+    SheetsSync,
 }
 
 impl AdminAction {
@@ -144,6 +146,7 @@ impl AdminAction {
             Self::EraseContacts => "Only admins can erase contacts.",
             Self::RestrictProcessing => "Only admins can restrict processing of a contact's data.",
             Self::Backups => "Only admins can take and see backups.",
+            Self::SheetsSync => "Only admins can set up and run the Google Sheets sync.",
         }
     }
 }

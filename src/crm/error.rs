@@ -34,6 +34,9 @@ pub enum Error {
     /// Meta refused or could not be reached (in plain words, with what to do).
     #[error("{0}")]
     Meta(String),
+    /// Google refused or could not be reached (in plain words, with Google's message).
+    #[error("{0}")]
+    Google(String),
     /// The contact's consent does not allow this message (the reason; recorded in their
     /// timeline).
     #[error("{0}")]

@@ -37,6 +37,7 @@ pub mod retention;
 pub mod segments;
 pub mod send;
 mod service;
+pub mod sheets;
 pub mod start;
 pub mod subject;
 pub mod tags;

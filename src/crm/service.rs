@@ -44,6 +44,10 @@ pub struct Crm {
     pub backup: Option<Arc<super::backup::Settings>>,
     /// Held while a backup runs (one at a time).
     pub backup_lock: Arc<tokio::sync::Mutex<()>>,
+    /// How the Google Sheets sync runs (none: this process does not sync).
+    pub sheets: Option<Arc<super::sheets::Runtime>>,
+    /// The Sheets client of the key in force (its token lasts an hour).
+    pub sheets_client: Arc<tokio::sync::Mutex<Option<super::sheets::CachedClient>>>,
 }
 
 impl Crm {
@@ -71,6 +75,8 @@ impl Crm {
             erased_orders: crate::config::ErasedOrders::Keep,
             backup: None,
             backup_lock: Arc::default(),
+            sheets: None,
+            sheets_client: Arc::default(),
         }
     }
 

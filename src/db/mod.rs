@@ -29,6 +29,7 @@ pub mod segments;
 pub mod sessions;
 pub mod settings;
 pub mod setup_tokens;
+pub mod sheets;
 pub mod statuses;
 pub mod subject;
 pub mod tags;

@@ -6,6 +6,7 @@ pub mod mail;
 pub mod media;
 pub mod outbox;
 pub mod retention;
+pub mod sheets;
 
 use crate::app::AppState;
 use std::time::Duration;
@@ -24,6 +25,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(mail_loop(state.clone())),
         tokio::spawn(backup::scheduled(state.clone())),
         tokio::spawn(backup::on_signal(state.clone())),
+        tokio::spawn(sheets::scheduled(state.clone())),
     ]
 }
 

@@ -12,6 +12,7 @@ mod order;
 mod outbound;
 mod phone;
 pub mod schedule;
+pub mod sheets;
 mod tag;
 mod template;
 mod template_draft;

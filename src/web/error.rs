@@ -193,6 +193,7 @@ impl From<crate::crm::Error> for AppError {
             | E::Template(_)
             | E::NotConnected
             | E::Meta(_)
+            | E::Google(_)
             | E::ConsentRefused(_)
             | E::ConsentUnconfirmed(_) => AppError::Refused(e.to_string()),
             E::Corrupt(what) => AppError::Corrupt(what),

@@ -4,6 +4,7 @@ mod consent_keywords;
 mod contact_data;
 mod data_requests;
 mod fake_graph;
+mod fake_sheets;
 mod filters;
 mod helpers;
 #[path = "../common/mutate.rs"]
@@ -42,6 +43,7 @@ mod retention;
 mod role_matrix;
 mod route_rules;
 mod setup;
+mod sheets;
 mod shell;
 pub mod start_conversation;
 mod tags;

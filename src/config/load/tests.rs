@@ -178,6 +178,15 @@ fn schema_matches_the_config_struct() {
     full.privacy.controller_contact = Some("privacy@loja.example".into());
     full.backup.dir = Some("/srv/backups".into());
     full.backup.key_file = Some("/etc/flowcrm/backup.key".into());
+    full.sheets.spreadsheet = Some("1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms".into());
+    full.sheets.service_account_file = Some("/etc/flowcrm/sheets.json".into());
+    full.sheets.token_uri = Some("https://oauth2.googleapis.com/token".into());
+    full.sheets.contacts_tab = Some("Clientes".into());
+    full.sheets.contacts_columns = Some("name; phone".into());
+    full.sheets.orders_tab = Some("Pedidos".into());
+    full.sheets.orders_columns = Some("status; total".into());
+    full.sheets.order_lines = Some(false);
+    full.sheets.only_opted_in = Some(false);
     let table = Table::try_from(&full).expect("serialize");
     let mut seen = Vec::new();
     for (section, body) in &table {

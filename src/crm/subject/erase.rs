@@ -292,6 +292,8 @@ pub(crate) fn remove_in(
     let ident = db::subject::erase::identity(c, id)?.ok_or(Error::NotFound("contact"))?;
     let replacement = format!("erased contact (receipt {code})");
     let (mut counts, files) = db::subject::erase::erase(c, id, &ident, keep, &replacement)?;
+    // Their rows leave the spreadsheet at the next sync, which logs this code.
+    db::sheets::mark_erased(c, id, code)?;
     counts.messages += first.messages;
     counts.media += first.media;
     counts.outbox += first.outbox;

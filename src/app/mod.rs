@@ -55,6 +55,9 @@ pub struct AppState {
 
 pub use crate::crm::events::{Event, Events};
 
+mod jobs_config;
+pub use jobs_config::{backup_settings, sheets_account, sheets_runtime};
+
 /// Secrets resolved from config or the vault, re-read at most once a minute so the webhook hot
 /// path does not decrypt on every request and `flowcrm secret set` takes effect without restart.
 #[derive(Debug, Default)]
@@ -78,34 +81,6 @@ pub async fn open_db(config: &Config) -> anyhow::Result<(Db, MigrationReport)> {
     tokio::task::spawn_blocking(move || Db::open(&opts))
         .await?
         .with_context(|| format!("cannot open database {}", path.display()))
-}
-
-/// Where backups come from and go, from the configuration.
-#[must_use]
-pub fn backup_settings(config: &Config, zone: crate::model::Zone) -> crate::crm::backup::Settings {
-    let db_path = config.db_path();
-    let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(std::path::PathBuf::from);
-    let schedule = config.backup.schedule.trim();
-    crate::crm::backup::Settings {
-        scratch_dir: db_path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .map_or_else(|| std::path::PathBuf::from("."), Path::to_path_buf),
-        db_path,
-        media_dir: config.media_dir(),
-        dir: config.backup_dir(),
-        key_path: config.backup_key_path(creds.as_deref()),
-        schedule: if schedule.is_empty() {
-            None
-        } else {
-            schedule.parse().ok()
-        },
-        zone,
-        keep_daily: config.backup.keep_daily,
-        keep_weekly: config.backup.keep_weekly,
-        busy: Duration::from_millis(config.database.busy_timeout_ms.into()),
-        prune: true,
-    }
 }
 
 /// The file a restore leaves while it swaps the database and media into place; a server does
@@ -221,6 +196,7 @@ impl AppState {
             .and_then(|name| crate::model::Zone::named(name).ok())
             .unwrap_or_else(crate::model::Zone::system);
         crm.backup = Some(Arc::new(backup_settings(&config, zone.clone())));
+        crm.sheets = Some(Arc::new(sheets_runtime(&config, zone.clone())));
         crm.keywords = Arc::new(
             crate::crm::consent::Keywords::new(
                 &config.crm.opt_out_keywords,

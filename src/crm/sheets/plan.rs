@@ -1,0 +1,336 @@
+//! The sync's decisions for one tab, without IO: from the header row, the key column and the
+//! sheet-owned columns as read, the rows FlowCRM wants in the tab and what it last wrote, work
+//! out which header cells to add, which cells changed, which rows to append, which to delete
+//! (bottom-up) and which sheet edits to read back. Rows are matched by their `flowcrm_id`
+//! cell wherever people moved them.
+
+use crate::db::sheets::RowState;
+use crate::model::ContactId;
+use crate::model::sheets::{KEY_HEADER, Owner, SheetColumn};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// A row FlowCRM wants in the tab: its key and one value per configured column.
+#[derive(Debug, Clone)]
+pub struct Want {
+    /// The `flowcrm_id` cell.
+    pub key: String,
+    /// Whose data it is.
+    pub contact: Option<ContactId>,
+    /// One value per configured column, in the configuration's order.
+    pub cells: Vec<Value>,
+}
+
+/// What was read of a tab.
+#[derive(Debug, Clone, Default)]
+pub struct Read {
+    /// Row 1.
+    pub header: Vec<String>,
+    /// The key column from row 2 down (index 0 is row 2).
+    pub keys: Vec<String>,
+    /// Sheet-owned columns from row 2 down, by sheet column index.
+    pub owned: HashMap<usize, Vec<Value>>,
+}
+
+/// A sheet edit to bring into a contact's custom field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readback {
+    /// The row's key.
+    pub key: String,
+    /// The contact.
+    pub contact: ContactId,
+    /// The column's source (`field:<key>`).
+    pub source: String,
+    /// The column's header.
+    pub header: String,
+    /// The cell as text.
+    pub value: String,
+}
+
+/// Everything a run does to one tab.
+#[derive(Debug, Clone, Default)]
+pub struct TabPlan {
+    /// Sheet column of the key and of each configured column.
+    pub key_col: usize,
+    /// Sheet column per configured column.
+    pub positions: Vec<usize>,
+    /// Header cells to write in row 1 (column, text), unless `header_in_append`.
+    pub header_writes: Vec<(usize, String)>,
+    /// The tab is empty: the header goes first in the append.
+    pub header_in_append: bool,
+    /// Cells to write: (1-based row, column, value).
+    pub cell_writes: Vec<(usize, usize, Value)>,
+    /// Rows to append (full width from column A).
+    pub appends: Vec<Vec<Value>>,
+    /// 1-based rows to delete, highest first.
+    pub deletes: Vec<usize>,
+    /// Sheet edits to read back.
+    pub readbacks: Vec<Readback>,
+    /// The state of every row the tab keeps after the run, by key.
+    pub state: Vec<(String, RowState)>,
+    /// Keys whose state goes (rows deleted, or gone from the sheet and from FlowCRM).
+    pub forget: Vec<String>,
+    /// Erasure receipt codes whose rows were removed (or were already gone).
+    pub erasures: Vec<String>,
+    /// Rows whose cells changed.
+    pub updated: u32,
+    /// Appended rows that hold no header.
+    pub added: u32,
+    /// Width of an appended row.
+    pub width: usize,
+}
+
+/// Turns a cell into text the way FlowCRM compares and stores it.
+#[must_use]
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match n.as_f64() {
+            #[allow(clippy::cast_possible_truncation)]
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Where each column is: the header row's cells matched by name (`headers[i]` are the
+/// accepted names of configured column `i`); missing ones take the next free columns.
+#[must_use]
+pub fn place(
+    header: &[String],
+    headers: &[Vec<String>],
+) -> (usize, Vec<usize>, Vec<(usize, String)>) {
+    let key_names = [KEY_HEADER.to_string()];
+    let find = |names: &[String]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| n.eq_ignore_ascii_case(h.trim())))
+    };
+    let mut next = header
+        .iter()
+        .rposition(|h| !h.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let mut writes = Vec::new();
+    let mut take = |name: &str, writes: &mut Vec<(usize, String)>| {
+        writes.push((next, name.to_string()));
+        next += 1;
+        next - 1
+    };
+    let key_col = find(&key_names).unwrap_or_else(|| take(KEY_HEADER, &mut writes));
+    let positions = headers
+        .iter()
+        .map(|names| find(names).unwrap_or_else(|| take(&names[0], &mut writes)))
+        .collect();
+    (key_col, positions, writes)
+}
+
+/// Plans one tab. `headers[i]` names column `i` (first = what a new header says); `hash`
+/// gives the keyed hash of (row key, source, value as text).
+pub fn plan(
+    columns: &[SheetColumn],
+    headers: &[Vec<String>],
+    read: &Read,
+    wants: Vec<Want>,
+    state: &HashMap<String, RowState>,
+    hash: &dyn Fn(&str, &str, &str) -> String,
+) -> TabPlan {
+    let (key_col, positions, header_writes) = place(&read.header, headers);
+    let empty_tab =
+        read.header.iter().all(|h| h.trim().is_empty()) && read.keys.iter().all(String::is_empty);
+    let width = positions
+        .iter()
+        .chain([&key_col])
+        .max()
+        .map_or(1, |m| m + 1);
+    let mut p = TabPlan {
+        key_col,
+        positions,
+        header_in_append: empty_tab,
+        width,
+        ..TabPlan::default()
+    };
+    if !empty_tab {
+        p.header_writes = header_writes;
+    }
+    let wanted: HashMap<&str, usize> = wants
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.key.as_str(), i))
+        .collect();
+    // Match rows by key; duplicates and rows FlowCRM no longer wants go.
+    let mut found: HashMap<usize, usize> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for (i, key) in read.keys.iter().enumerate() {
+        let key = key.trim();
+        if key.is_empty() {
+            continue;
+        }
+        let row = i + 2;
+        match wanted.get(key) {
+            Some(&w) if seen.insert(key) => {
+                found.insert(w, row);
+            }
+            _ => {
+                seen.insert(key);
+                p.deletes.push(row);
+                if let Some(code) = state.get(key).and_then(|s| s.erasure.clone()) {
+                    p.erasures.push(code);
+                }
+                if !wanted.contains_key(key) {
+                    p.forget.push(key.to_string());
+                }
+            }
+        }
+    }
+    for (key, s) in state {
+        if !wanted.contains_key(key.as_str()) && !seen.contains(key.as_str()) {
+            p.forget.push(key.clone());
+            p.erasures.extend(s.erasure.clone());
+        }
+    }
+    p.deletes.sort_unstable_by(|a, b| b.cmp(a));
+    p.deletes.dedup();
+    for (w, want) in wants.into_iter().enumerate() {
+        let old = state.get(&want.key);
+        if let Some(&row) = found.get(&w) {
+            let s = diff_row(&mut p, columns, headers, read, &want, old, row, hash);
+            p.state.push((want.key, s));
+        } else {
+            {
+                let mut cells = vec![Value::String(String::new()); p.width];
+                cells[p.key_col] = Value::String(want.key.clone());
+                let mut s = RowState {
+                    contact_id: want.contact,
+                    ..RowState::default()
+                };
+                for (c, col) in columns.iter().enumerate() {
+                    let v = &want.cells[c];
+                    cells[p.positions[c]] = v.clone();
+                    let h = hash(&want.key, &col.source, &text(v));
+                    if matches!(col.owner, Owner::Sheet { .. }) {
+                        s.agreed.insert(col.source.clone(), h.clone());
+                    }
+                    s.cells.insert(col.source.clone(), h);
+                }
+                p.appends.push(cells);
+                p.added += 1;
+                p.state.push((want.key, s));
+            }
+        }
+    }
+    p
+}
+
+#[allow(clippy::too_many_arguments)]
+fn diff_row(
+    p: &mut TabPlan,
+    columns: &[SheetColumn],
+    headers: &[Vec<String>],
+    read: &Read,
+    want: &Want,
+    old: Option<&RowState>,
+    row: usize,
+    hash: &dyn Fn(&str, &str, &str) -> String,
+) -> RowState {
+    let mut s = RowState {
+        contact_id: want.contact,
+        ..RowState::default()
+    };
+    let mut changed = false;
+    for (c, col) in columns.iter().enumerate() {
+        let (v, at) = (&want.cells[c], p.positions[c]);
+        let mut h = hash(&want.key, &col.source, &text(v));
+        let last = old.and_then(|o| o.cells.get(&col.source));
+        let mut write = last != Some(&h);
+        if let Owner::Sheet { sheet_wins } = col.owner {
+            let cell = read
+                .owned
+                .get(&at)
+                .and_then(|vals| vals.get(row - 2))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let (sv, fv) = (text(&cell), text(v));
+            let hs = hash(&want.key, &col.source, &sv);
+            let hf = hash(&want.key, &col.source, &fv);
+            let agreed = old.and_then(|o| o.agreed.get(&col.source));
+            let read_back = if sv == fv {
+                write = false;
+                false
+            } else {
+                let sheet_changed = agreed != Some(&hs);
+                let flowcrm_changed = agreed != Some(&hf);
+                match (agreed, sheet_changed, flowcrm_changed) {
+                    (None, _, _) if sv.is_empty() => false,
+                    (None, _, _) if fv.is_empty() => true,
+                    (_, true, false) => true,
+                    (_, false, true) => false,
+                    _ => sheet_wins,
+                }
+            };
+            if read_back {
+                write = false;
+                if let Some(contact) = want.contact {
+                    p.readbacks.push(Readback {
+                        key: want.key.clone(),
+                        contact,
+                        source: col.source.clone(),
+                        header: headers[c][0].clone(),
+                        value: sv,
+                    });
+                }
+                s.agreed.insert(col.source.clone(), hs.clone());
+                h = hs;
+            } else if sv != fv {
+                write = true;
+                s.agreed.insert(col.source.clone(), hf);
+            } else {
+                s.agreed.insert(col.source.clone(), hf);
+            }
+        }
+        if write {
+            p.cell_writes.push((row, at, v.clone()));
+            changed = true;
+        }
+        s.cells.insert(col.source.clone(), h);
+    }
+    if changed {
+        p.updated += 1;
+    }
+    s
+}
+
+/// Groups cell writes into ranges of neighbouring cells of one row: (row, first column,
+/// values).
+#[must_use]
+pub fn runs(writes: &[(usize, usize, Value)]) -> Vec<(usize, usize, Vec<Value>)> {
+    let mut sorted: Vec<&(usize, usize, Value)> = writes.iter().collect();
+    sorted.sort_by_key(|(r, c, _)| (*r, *c));
+    let mut out: Vec<(usize, usize, Vec<Value>)> = Vec::new();
+    for (r, c, v) in sorted {
+        match out.last_mut() {
+            Some((lr, lc, vals)) if lr == r && *lc + vals.len() == *c => vals.push(v.clone()),
+            _ => out.push((*r, *c, vec![v.clone()])),
+        }
+    }
+    out
+}
+
+/// Groups 1-based rows (highest first) into 0-based `[start, end)` spans, highest first.
+#[must_use]
+pub fn spans(rows_desc: &[usize]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for &r in rows_desc {
+        let idx = u32::try_from(r - 1).unwrap_or(u32::MAX);
+        match out.last_mut() {
+            Some((start, _)) if *start == idx + 1 => *start = idx,
+            _ => out.push((idx, idx + 1)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

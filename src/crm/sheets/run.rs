@@ -1,0 +1,497 @@
+//! The sync's door: checks, the lease (one run at a time, across processes), the run record,
+//! and what a failure leaves behind (plain words with Google's message, a backoff with jitter
+//! after a 429 or 5xx persisted for the schedule, an admin alert for failures a person must
+//! fix). The cycle itself is in `cycle`; the status panel and the setup checklist here too.
+
+use super::{Runtime, Setup, Trigger, names, setup::setup};
+use crate::crm::access::{self, AdminAction, Who};
+use crate::crm::{Crm, Error, Result};
+use crate::db;
+use crate::db::sheets::Run;
+use crate::sheets::{Client, ErrorKind, ServiceAccount};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// A run whose lease is older than this died with its process; another may take over.
+const STALE_LEASE: Duration = Duration::hours(1);
+/// Longest backoff after repeated 429s or 5xx.
+const MAX_BACKOFF_SECS: i64 = 3600;
+/// The alert topic of sync failures.
+const ALERT_TOPIC: &str = "sheets";
+
+/// How a run ended (also on record in `sheets_runs`).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The run's record.
+    pub run: Run,
+}
+
+/// Why a cycle stopped.
+pub(super) enum Fail {
+    /// Google (or the network) failed.
+    Google(crate::sheets::Error),
+    /// FlowCRM's side.
+    Crm(Error),
+}
+
+impl From<crate::sheets::Error> for Fail {
+    fn from(e: crate::sheets::Error) -> Self {
+        Self::Google(e)
+    }
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Self::Crm(e)
+    }
+}
+
+impl From<db::Error> for Fail {
+    fn from(e: db::Error) -> Self {
+        Self::Crm(e.into())
+    }
+}
+
+/// The backoff after `failures` failed runs in a row: 1, 2, 4 … minutes up to an hour, with
+/// ±20 % jitter so several installs do not retry in step.
+fn backoff(failures: u32) -> Duration {
+    let base = 60i64
+        .saturating_mul(1i64 << failures.saturating_sub(1).min(6))
+        .min(MAX_BACKOFF_SECS);
+    let jitter = crate::crypto::random_bytes::<1>().map_or(128, |b| i64::from(b[0]));
+    Duration::seconds(base * (80 + jitter * 40 / 255) / 100)
+}
+
+/// The failure in plain words, with Google's message.
+fn explain(
+    e: &crate::sheets::Error,
+    email: &str,
+    spreadsheet: &str,
+    retry: Option<OffsetDateTime>,
+) -> String {
+    let again = retry.map_or_else(String::new, |t| {
+        format!(
+            " FlowCRM tries again after {} UTC.",
+            t.time().to_string().get(..5).unwrap_or_default()
+        )
+    });
+    let google = &e.message;
+    match e.kind {
+        ErrorKind::NotShared => format!(
+            "The spreadsheet is not shared with the service account: in Google Sheets, press Share and add {email} as Editor. Google said: {google}"
+        ),
+        ErrorKind::NotFound => format!(
+            "Google has no spreadsheet {spreadsheet}: it was deleted, or the id is wrong. Google said: {google}"
+        ),
+        ErrorKind::Quota => format!(
+            "Google's quota was used up (60 requests a minute per service account).{again} Google said: {google}"
+        ),
+        ErrorKind::Server => format!("Google's servers failed.{again} Google said: {google}"),
+        ErrorKind::Network => format!("Google could not be reached: {google}.{again}"),
+        ErrorKind::Auth => format!("Google did not accept the service-account key: {google}"),
+        ErrorKind::Key => format!("The service-account key cannot be used: {google}"),
+        ErrorKind::Invalid => format!("Google did not accept a request: {google}"),
+    }
+}
+
+fn alert(c: &rusqlite::Connection, why: &str, now: OffsetDateTime) -> db::Result<()> {
+    let alert = db::alerts::NewAlert {
+        at: now,
+        field: "flowcrm",
+        event: "sheets_failed",
+        topic: ALERT_TOPIC,
+        severity: "warning",
+        blocks_sending: false,
+        title: "Google Sheets sync failed",
+        detail: why,
+        value: "",
+    };
+    db::alerts::insert(c, &alert, now).map(|_| ())
+}
+
+fn recovered(c: &rusqlite::Connection, now: OffsetDateTime) -> db::Result<()> {
+    if db::alerts::latest_severity(c, ALERT_TOPIC)?.is_some_and(|s| s != "info") {
+        let alert = db::alerts::NewAlert {
+            at: now,
+            field: "flowcrm",
+            event: "sheets_ok",
+            topic: ALERT_TOPIC,
+            severity: "info",
+            blocks_sending: false,
+            title: "Google Sheets sync works again",
+            detail: "The last sync succeeded.",
+            value: "",
+        };
+        db::alerts::insert(c, &alert, now)?;
+    }
+    Ok(())
+}
+
+impl Crm {
+    fn sheets_runtime(&self) -> Result<Arc<Runtime>> {
+        self.sheets.clone().ok_or_else(|| {
+            Error::Conflict("Google Sheets sync is not set up in this process.".into())
+        })
+    }
+
+    /// A client for `account`, kept while the key and addresses stay the same (its token
+    /// lasts an hour, so a run every 15 minutes asks Google for one 4 times less).
+    async fn sheets_client(
+        &self,
+        account: &ServiceAccount,
+        rt: &Runtime,
+    ) -> std::result::Result<Arc<Client>, crate::sheets::Error> {
+        let print = format!(
+            "{}|{}|{}|{}",
+            account.email(),
+            account.key_id().unwrap_or_default(),
+            rt.token_uri.as_deref().unwrap_or(account.token_uri()),
+            rt.api_base
+        );
+        let mut cached = self.sheets_client.lock().await;
+        if let Some((p, c)) = cached.as_ref()
+            && *p == print
+        {
+            return Ok(c.clone());
+        }
+        let client = Arc::new(
+            Client::connect(account, &rt.api_base, rt.token_uri.as_deref(), rt.timeout).await?,
+        );
+        *cached = Some((print, client.clone()));
+        Ok(client)
+    }
+
+    /// Checks an uploaded service-account key; returns its email (share the spreadsheet with
+    /// it). Admins.
+    pub fn check_sheets_key(&self, who: Who, json: &str) -> Result<String> {
+        access::require(who, AdminAction::SheetsSync)?;
+        ServiceAccount::parse(json)
+            .map(|a| a.email().to_string())
+            .map_err(|e| Error::Invalid(vec![crate::model::FieldError::new("key", e.message)]))
+    }
+
+    /// Syncs now (or only plans, `dry_run`). `account` is the service-account key in force
+    /// (from the vault or `sheets.service_account_file`). One run at a time: another is
+    /// refused with a `Conflict`; a scheduled run is also refused while backing off.
+    #[tracing::instrument(skip_all, fields(trigger = trigger.as_str(), dry_run), err(Display, level = "debug"))]
+    pub async fn sheets_sync(
+        &self,
+        who: Who,
+        account: Option<ServiceAccount>,
+        trigger: Trigger,
+        dry_run: bool,
+    ) -> Result<Outcome> {
+        access::require(who, AdminAction::SheetsSync)?;
+        let rt = self.sheets_runtime()?;
+        let file = rt.file.clone();
+        let setup = self.db.read(move |c| setup(c, &file)).await?;
+        let Some(spreadsheet) = setup.spreadsheet.clone() else {
+            return Err(Error::Conflict(
+                "No spreadsheet is set: an admin sets it in Settings → Google Sheets.".into(),
+            ));
+        };
+        if setup.tabs().is_empty() {
+            return Err(Error::Conflict("No columns are chosen for either tab: an admin chooses them in Settings → Google Sheets.".into()));
+        }
+        let Some(account) = account else {
+            return Err(Error::Conflict(format!(
+                "No service-account key is stored: upload it in Settings → Google Sheets or run `flowcrm secret set {}`.",
+                names::KEY_SECRET
+            )));
+        };
+        let now = self.clock.now();
+        let label = trigger.as_str();
+        let started = self
+            .db
+            .write(move |c| {
+                let s = db::sheets::state(c)?;
+                if trigger == Trigger::Schedule && s.next_attempt_at.is_some_and(|t| t > now) {
+                    return Err(Error::Conflict(
+                        "Backing off after Google's last refusal.".into(),
+                    ));
+                }
+                if !db::sheets::take_lease(c, now, now - STALE_LEASE)? {
+                    return Err(Error::Conflict(
+                        "A Google Sheets sync is already running.".into(),
+                    ));
+                }
+                Ok((db::sheets::start_run(c, label, dry_run, now)?, s))
+            })
+            .await?;
+        let (id, state) = started;
+        let mut run = Run {
+            id,
+            trigger: label.into(),
+            dry_run,
+            ..Run::default()
+        };
+        let result = match self.sheets_client(&account, &rt).await {
+            Ok(client) => {
+                let before = client.requests();
+                let r = self
+                    .sheets_cycle(&client, &rt, &setup, &state.layout, dry_run, &mut run)
+                    .await;
+                run.requests = client.requests() - before;
+                r
+            }
+            Err(e) => Err(Fail::Google(e)),
+        };
+        self.sheets_finish(
+            run,
+            result,
+            state.failures,
+            account.email(),
+            spreadsheet.as_str(),
+        )
+        .await
+    }
+
+    async fn sheets_finish(
+        &self,
+        mut run: Run,
+        result: std::result::Result<(), Fail>,
+        failures: u32,
+        email: &str,
+        spreadsheet: &str,
+    ) -> Result<Outcome> {
+        let now = self.clock.now();
+        let mut crm_error = None;
+        let mut backoff_until = None;
+        match result {
+            Ok(()) => run.ok = Some(true),
+            Err(Fail::Google(e)) => {
+                let retry = e.kind.backs_off().then(|| now + backoff(failures + 1));
+                backoff_until = retry;
+                run.ok = Some(false);
+                run.error_kind = Some(e.kind.as_str().into());
+                run.error = Some(explain(&e, email, spreadsheet, retry));
+            }
+            Err(Fail::Crm(e)) => {
+                run.ok = Some(false);
+                run.error_kind = Some("flowcrm".into());
+                run.error = Some(e.to_string());
+                crm_error = Some(e);
+            }
+        }
+        let record = run.clone();
+        self.db
+            .write(move |c| {
+                db::sheets::finish_run(c, &record, now)?;
+                db::sheets::release_lease(c)?;
+                if record.dry_run {
+                    return Ok::<_, db::Error>(());
+                }
+                if record.ok == Some(true) {
+                    db::sheets::set_backoff(c, 0, None)?;
+                    recovered(c, now)?;
+                } else if let Some(until) = backoff_until {
+                    db::sheets::set_backoff(c, failures + 1, Some(until))?;
+                    if failures + 1 >= 3 {
+                        alert(c, record.error.as_deref().unwrap_or_default(), now)?;
+                    }
+                } else if let Some(why) = &record.error {
+                    alert(c, why, now)?;
+                }
+                Ok(())
+            })
+            .await?;
+        match (crm_error, run.ok) {
+            (Some(e), _) => Err(e),
+            (None, Some(true)) => Ok(Outcome { run }),
+            (None, _) => Err(Error::Google(run.error.unwrap_or_default())),
+        }
+    }
+}
+
+/// One step of the setup checklist.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// What is checked.
+    pub name: &'static str,
+    /// Passed, failed, or not reached.
+    pub ok: Option<bool>,
+    /// What was found, or what to do.
+    pub detail: String,
+}
+
+/// The setup checklist, each step tested in order; the first failure names what to fix.
+#[derive(Debug, Clone, Default)]
+pub struct Checklist {
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+/// What the status panel shows.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// The setup in force (or why it cannot be read).
+    pub setup: std::result::Result<Setup, String>,
+    /// The last successful run.
+    pub last_ok: Option<Run>,
+    /// The newest runs.
+    pub recent: Vec<Run>,
+    /// The schedule, as written.
+    pub schedule: Option<String>,
+    /// The next scheduled run.
+    pub next: Option<OffsetDateTime>,
+    /// Backing off until.
+    pub backoff_until: Option<OffsetDateTime>,
+    /// A run holds the lease.
+    pub running: bool,
+}
+
+impl Crm {
+    /// The status panel's figures (admins).
+    pub async fn sheets_status(&self, who: Who) -> Result<Status> {
+        access::require(who, AdminAction::SheetsSync)?;
+        let rt = self.sheets_runtime()?;
+        let now = self.clock.now();
+        let file = rt.file.clone();
+        let (setup, last_ok, recent, state) = self
+            .db
+            .read(move |c| {
+                let setup = match setup(c, &file) {
+                    Ok(s) => Ok(s),
+                    Err(Error::Db(e)) => return Err(Error::Db(e)),
+                    Err(e) => Err(e.to_string()),
+                };
+                Ok::<_, Error>((
+                    setup,
+                    db::sheets::last_ok(c)?,
+                    db::sheets::recent_runs(c, 10)?,
+                    db::sheets::state(c)?,
+                ))
+            })
+            .await?;
+        let next = rt
+            .schedule
+            .as_ref()
+            .and_then(|s| s.next_after(now, &rt.zone));
+        let backoff_until = state.next_attempt_at.filter(|t| *t > now);
+        Ok(Status {
+            setup,
+            last_ok,
+            recent,
+            schedule: rt.schedule.as_ref().map(ToString::to_string),
+            next: next.map(|n| backoff_until.map_or(n, |b| n.max(b))),
+            backoff_until,
+            running: state.running_since.is_some_and(|t| t > now - STALE_LEASE),
+        })
+    }
+
+    /// Tests each setup step in order and creates missing tabs and header rows; the last step
+    /// is the first sync (run now when everything before passed). Admins.
+    #[allow(clippy::too_many_lines)]
+    pub async fn sheets_check(
+        &self,
+        who: Who,
+        account: Option<ServiceAccount>,
+    ) -> Result<Checklist> {
+        access::require(who, AdminAction::SheetsSync)?;
+        let rt = self.sheets_runtime()?;
+        let file = rt.file.clone();
+        let mut list = Checklist::default();
+        let mut step = |name, ok, detail: String| {
+            list.steps.push(Step {
+                name,
+                ok: Some(ok),
+                detail,
+            });
+        };
+        let Some(account) = account else {
+            step(
+                "Service-account key",
+                false,
+                format!(
+                    "Upload the key's JSON file below, or run `flowcrm secret set {}`.",
+                    names::KEY_SECRET
+                ),
+            );
+            return Ok(list);
+        };
+        step(
+            "Service-account key",
+            true,
+            format!(
+                "Parsed. Share the spreadsheet with {} as Editor.",
+                account.email()
+            ),
+        );
+        let setup = match self.db.read(move |c| setup(c, &file)).await {
+            Ok(s) => s,
+            Err(e) => {
+                step("Spreadsheet and columns", false, e.to_string());
+                return Ok(list);
+            }
+        };
+        let Some(id) = setup.spreadsheet.clone() else {
+            step(
+                "Spreadsheet and columns",
+                false,
+                "Paste the spreadsheet's address below.".into(),
+            );
+            return Ok(list);
+        };
+        if setup.tabs().is_empty() {
+            step(
+                "Spreadsheet and columns",
+                false,
+                "Choose the columns of at least one tab below.".into(),
+            );
+            return Ok(list);
+        }
+        step(
+            "Spreadsheet and columns",
+            true,
+            format!("Spreadsheet {id}."),
+        );
+        let client = match self.sheets_client(&account, &rt).await {
+            Ok(c) => c,
+            Err(e) => {
+                step(
+                    "Spreadsheet reachable",
+                    false,
+                    explain(&e, account.email(), id.as_str(), None),
+                );
+                return Ok(list);
+            }
+        };
+        match client.tabs(id.as_str()).await {
+            Ok(tabs) => step(
+                "Spreadsheet reachable",
+                true,
+                format!("{} tab(s) found.", tabs.len()),
+            ),
+            Err(e) => {
+                step(
+                    "Spreadsheet reachable",
+                    false,
+                    explain(&e, account.email(), id.as_str(), None),
+                );
+                return Ok(list);
+            }
+        }
+        match self
+            .sheets_sync(who, Some(account.clone()), Trigger::Setup, false)
+            .await
+        {
+            Ok(o) => {
+                step(
+                    "Tabs and header rows",
+                    true,
+                    "Present (missing ones were created).".into(),
+                );
+                step(
+                    "First sync",
+                    true,
+                    format!(
+                        "{} rows added, {} updated, {} deleted.",
+                        o.run.added, o.run.updated, o.run.deleted
+                    ),
+                );
+            }
+            Err(e) => step("Tabs, header rows and first sync", false, e.to_string()),
+        }
+        Ok(list)
+    }
+}
