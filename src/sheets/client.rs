@@ -3,11 +3,9 @@
 //! `valueInputOption=RAW`, so a customer named `=IMPORTXML(…)` arrives as text; reads ask for
 //! unformatted values with dates as text. Every call counts itself and has a timeout.
 
-use super::{Error, ErrorKind, ServiceAccount};
+use super::{Error, ErrorKind, ServiceAccount, Structure};
 use google_sheets4::api::{
-    AddSheetRequest, AppendDimensionRequest, BatchUpdateSpreadsheetRequest,
-    BatchUpdateValuesRequest, DeleteDimensionRequest, DimensionRange, GridProperties, Request,
-    Scope, SheetProperties, ValueRange,
+    BatchUpdateSpreadsheetRequest, BatchUpdateValuesRequest, Scope, ValueRange,
 };
 use google_sheets4::common::{Delegate, Retry};
 use google_sheets4::hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -33,34 +31,6 @@ pub struct TabMeta {
     pub rows: u32,
     /// Columns in its grid.
     pub columns: u32,
-}
-
-/// A change to the spreadsheet's structure.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Structure {
-    /// A new tab with this many columns (and one row).
-    AddTab {
-        /// Its name.
-        title: String,
-        /// Its columns.
-        columns: u32,
-    },
-    /// Columns added at the right of a tab.
-    AddColumns {
-        /// The tab.
-        sheet_id: i32,
-        /// How many.
-        count: u32,
-    },
-    /// Rows `start..end` (0-based, end exclusive) deleted.
-    DeleteRows {
-        /// The tab.
-        sheet_id: i32,
-        /// First row index.
-        start: u32,
-        /// One past the last.
-        end: u32,
-    },
 }
 
 /// A Sheets API client for one service account.
@@ -345,7 +315,7 @@ impl Client {
 
     /// Applies `changes` in one `spreadsheets.batchUpdate` (in order, all or nothing).
     pub async fn structure(&self, spreadsheet: &str, changes: Vec<Structure>) -> Result<(), Error> {
-        let requests = changes.into_iter().map(request).collect();
+        let requests = changes.into_iter().map(super::structure::request).collect();
         let body = BatchUpdateSpreadsheetRequest {
             requests: Some(requests),
             ..Default::default()
@@ -361,49 +331,5 @@ impl Client {
         })
         .await?;
         Ok(())
-    }
-}
-
-fn request(change: Structure) -> Request {
-    let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-    match change {
-        Structure::AddTab { title, columns } => Request {
-            add_sheet: Some(AddSheetRequest {
-                properties: Some(SheetProperties {
-                    title: Some(title),
-                    grid_properties: Some(GridProperties {
-                        row_count: Some(1),
-                        column_count: Some(to_i32(columns.max(1))),
-                        frozen_row_count: Some(1),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-            }),
-            ..Default::default()
-        },
-        Structure::AddColumns { sheet_id, count } => Request {
-            append_dimension: Some(AppendDimensionRequest {
-                sheet_id: Some(sheet_id),
-                dimension: Some("COLUMNS".into()),
-                length: Some(to_i32(count)),
-            }),
-            ..Default::default()
-        },
-        Structure::DeleteRows {
-            sheet_id,
-            start,
-            end,
-        } => Request {
-            delete_dimension: Some(DeleteDimensionRequest {
-                range: Some(DimensionRange {
-                    sheet_id: Some(sheet_id),
-                    dimension: Some("ROWS".into()),
-                    start_index: Some(to_i32(start)),
-                    end_index: Some(to_i32(end)),
-                }),
-            }),
-            ..Default::default()
-        },
     }
 }

@@ -7,10 +7,12 @@
 mod client;
 mod error;
 mod key;
+mod structure;
 
-pub use client::{Client, Structure, TabMeta};
+pub use client::{Client, TabMeta};
 pub use error::{Error, ErrorKind};
 pub use key::ServiceAccount;
+pub use structure::Structure;
 
 /// Google's default Sheets API address.
 pub const DEFAULT_API_BASE: &str = "https://sheets.googleapis.com/";

@@ -7,15 +7,18 @@
 //! owns read back into custom fields with the page's validation (audited as "Google Sheets").
 //! A value set in `flowcrm.toml` wins over the one set in the browser.
 
+mod commit;
 mod cycle;
 mod plan;
 mod rows;
 mod run;
 mod setup;
+mod status;
 
 pub use plan::{Read, Readback, TabPlan, Want, text};
-pub use run::{Checklist, Outcome, Status, Step};
+pub use run::Outcome;
 pub use setup::{FileValues, Setup, SetupInput, TabSetup};
+pub use status::{Checklist, Status, Step};
 
 use crate::model::Zone;
 use crate::model::schedule::Schedule;
