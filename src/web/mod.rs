@@ -47,7 +47,8 @@ pub mod when;
 
 use crate::app::AppState;
 use crate::crm::access::AdminAction::{
-    AccountAlerts, Audit, Backups, Connection, DataRequests, Email, ResumeSending, Team, Templates,
+    AccountAlerts, Audit, Backups, Connection, DataRequests, Email, ResumeSending, SheetsSync,
+    Team, Templates,
 };
 use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
@@ -81,6 +82,19 @@ fn settings_routes() -> Routes {
         .get("/settings/audit", Admin(Audit), settings::audit_page)
         .get("/settings/backups", Admin(Backups), settings::backups_page)
         .post("/settings/backups", Admin(Backups), settings::backup_now)
+        .get("/settings/sheets", Admin(SheetsSync), settings::sheets_page)
+        .post("/settings/sheets", Admin(SheetsSync), settings::save_sheets)
+        .post(
+            "/settings/sheets/key",
+            Admin(SheetsSync),
+            settings::upload_key,
+        )
+        .post(
+            "/settings/sheets/sync",
+            Admin(SheetsSync),
+            settings::sync_now,
+        )
+        .post("/settings/sheets/check", Admin(SheetsSync), settings::check)
         .get("/settings/audit.csv", Admin(Audit), settings::audit_csv)
         .get(
             "/settings/requests",

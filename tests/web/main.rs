@@ -44,6 +44,7 @@ mod role_matrix;
 mod route_rules;
 mod setup;
 mod sheets;
+mod sheets_page;
 mod shell;
 pub mod start_conversation;
 mod tags;
