@@ -575,3 +575,95 @@ async fn a_missing_key_or_spreadsheet_is_refused_in_plain_words_and_agents_canno
         .to_string();
     assert!(e.contains(SPREADSHEET) && e.contains("deleted"), "{e}");
 }
+
+async fn order(app: &TestApp, contact: ContactId, lines: &[(&str, &str, &str)]) -> i64 {
+    use flowcrm::crm::orders::{LineInput, OrderInput};
+    let input = OrderInput {
+        currency: "EUR".into(),
+        lines: lines
+            .iter()
+            .map(|(name, q, p)| LineInput {
+                name: (*name).into(),
+                quantity: (*q).into(),
+                unit_price: (*p).into(),
+                ..LineInput::default()
+            })
+            .collect(),
+        note: String::new(),
+    };
+    app.state
+        .crm
+        .create_order(contact, input, None)
+        .await
+        .expect("order")
+        .0
+}
+
+#[tokio::test]
+async fn orders_get_one_row_each_with_items_summarised_or_one_row_per_line() {
+    let (app, fake) = setup_with("name", |c| {
+        c.sheets.orders_columns = Some("contact_id; contact_name; items; total; currency".into());
+    })
+    .await;
+    let ana = contact(&app, "Ana", "+351910000001", &[]).await;
+    let first = order(&app, ana, &[("Shirt", "2", "10.50"), ("Hat", "1", "5")]).await;
+    sync(&app).await;
+    let g = grid(&fake, "Orders");
+    assert_eq!(
+        g[0],
+        vec![
+            "flowcrm_id",
+            "Contact flowcrm_id",
+            "Customer",
+            "Items",
+            "Total",
+            "Currency"
+        ]
+    );
+    assert_eq!(
+        g[1],
+        vec![
+            first.to_string(),
+            ana.0.to_string(),
+            "Ana".into(),
+            "2 × Shirt; 1 × Hat".into(),
+            "26".into(),
+            "EUR".into()
+        ]
+    );
+    let total = &fake.tab("Orders").expect("tab").rows[1][4];
+    assert!(
+        total.is_number(),
+        "totals are numbers the sheet can add up: {total}"
+    );
+
+    let (app, fake) = setup_with("name", |c| {
+        c.sheets.orders_columns = Some("line_product; line_quantity; line_price".into());
+        c.sheets.order_lines = Some(true);
+    })
+    .await;
+    let ana = contact(&app, "Ana", "+351910000001", &[]).await;
+    let id = order(&app, ana, &[("Shirt", "2", "10.50"), ("Hat", "1", "5")]).await;
+    sync(&app).await;
+    let g = grid(&fake, "Orders");
+    assert_eq!(g.len(), 3);
+    assert_eq!(
+        g[1],
+        vec![format!("{id}-1"), "Shirt".into(), "2".into(), "10.5".into()]
+    );
+    assert_eq!(
+        g[2],
+        vec![format!("{id}-2"), "Hat".into(), "1".into(), "5".into()]
+    );
+}
+
+#[tokio::test]
+async fn an_empty_tab_still_gets_its_header_row() {
+    let (app, fake) = setup("name; phone").await;
+    let o = sync(&app).await;
+    assert_eq!(o.run.added, 0);
+    assert_eq!(
+        grid(&fake, "Contacts"),
+        vec![vec!["flowcrm_id", "Name", "Phone"]]
+    );
+}

@@ -321,6 +321,11 @@ impl Crm {
                 .iter()
                 .map(|(c, h)| (1, *c, Value::String(h.clone())))
                 .collect();
+            if t.plan.header_in_append && t.plan.appends.is_empty() {
+                // An empty tab and nothing to append yet: the header still goes in.
+                let row = header_row(&t.plan, &t.headers);
+                header.extend(row.into_iter().enumerate().map(|(c, v)| (1, c, v)));
+            }
             header.extend(t.plan.cell_writes.iter().cloned());
             for (row, col, values) in plan::runs(&header) {
                 data.push((row_range(title, row, col, values.len()), vec![values]));
