@@ -229,7 +229,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             restore::run(&loaded, r).await
         }
         Command::Retention(cmd) => retention::run(&loaded, cmd).await,
-        Command::Privacy(cmd) => privacy::run(&loaded, &cmd),
+        Command::Privacy(cmd) => privacy::run(&loaded, &cmd).await,
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,
         Command::ApiKey(cmd) => api_key::run(&loaded, cmd).await,

@@ -2,7 +2,7 @@
 //! configuration, for the business's own website.
 
 use crate::config::Loaded;
-use crate::crm::notice::{Notice, notice};
+use crate::crm::notice::Notice;
 use crate::web::cookies::CookieConfig;
 use askama::Template;
 use clap::Subcommand;
@@ -21,14 +21,14 @@ struct Markdown {
     n: Notice,
 }
 
-pub(super) fn run(loaded: &Loaded, cmd: &PrivacyCommand) -> anyhow::Result<()> {
+pub(super) async fn run(loaded: &Loaded, cmd: &PrivacyCommand) -> anyhow::Result<()> {
     let PrivacyCommand::Notice = cmd;
     let config = &loaded.config;
     let cookies = CookieConfig::new(config.is_https()).uses(config);
-    let text = Markdown {
-        n: notice(config, cookies),
-    }
-    .render()?;
+    let state = crate::app::AppState::open(config.clone(), crate::app::system_clock()).await?;
+    let n = state.crm.privacy_notice(config, cookies).await;
+    state.db.close().await;
+    let text = Markdown { n: n? }.render()?;
     print!("{text}");
     Ok(())
 }

@@ -86,6 +86,63 @@ pub fn processors(config: &Config) -> Vec<Processor> {
     out
 }
 
+/// Google as a processor, when the Sheets sync is set up: which tabs and columns go there.
+fn sheets(setup: &super::sheets::Setup) -> Option<Processor> {
+    setup.spreadsheet.as_ref()?;
+    let tabs: Vec<String> = setup
+        .tabs()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} ({})",
+                t.tab.as_str(),
+                t.columns
+                    .to_string()
+                    .replace(" (sheet owns)", "")
+                    .replace(" (sheet owns, sheet wins)", "")
+            )
+        })
+        .collect();
+    if tabs.is_empty() {
+        return None;
+    }
+    Some(Processor {
+        name: "Google (Google Sheets)".into(),
+        purpose: format!(
+            "Holds a copy of our customer list in our own spreadsheet: {}. People who asked us \
+             to restrict the use of their data are left out; an erased person's row is removed \
+             at the next sync.",
+            tabs.join("; ")
+        ),
+    })
+}
+
+impl super::Crm {
+    /// The notice as `/privacy` and `flowcrm privacy notice` show it: [`notice`] plus the
+    /// processors switched on in the browser (Google Sheets).
+    pub async fn privacy_notice(
+        &self,
+        config: &Config,
+        cookies: Vec<CookieUse>,
+    ) -> super::Result<Notice> {
+        let mut n = notice(config, cookies);
+        if self.sheets.is_some() {
+            let file = self.sheets_file();
+            let setup = self
+                .db
+                .read(move |c| super::sheets::setup::setup(c, &file))
+                .await;
+            // A setup that no longer parses syncs nothing; the Sheets page says why.
+            if let Ok(s) = setup
+                && let Some(p) = sheets(&s)
+            {
+                n.processors.push(p);
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// The notice for `config`, with the cookies the web layer sets.
 #[must_use]
 pub fn notice(config: &Config, cookies: Vec<CookieUse>) -> Notice {

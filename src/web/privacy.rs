@@ -2,7 +2,8 @@
 //! (`crm::notice`), for customers and for Meta's app review.
 
 use crate::app::AppState;
-use crate::crm::notice::{Notice, notice};
+use crate::crm::notice::Notice;
+use crate::web::error::Result;
 use crate::web::extract::Ctx;
 use crate::web::layout::{Layout, Nav};
 use askama::Template;
@@ -18,10 +19,13 @@ pub struct NoticePage {
 }
 
 /// `GET /privacy`.
-pub async fn page(State(state): State<AppState>, Ctx(ctx): Ctx) -> NoticePage {
-    let n = notice(&state.config, state.cookies.uses(&state.config));
-    NoticePage {
+pub async fn page(State(state): State<AppState>, Ctx(ctx): Ctx) -> Result<NoticePage> {
+    let n = state
+        .crm
+        .privacy_notice(&state.config, state.cookies.uses(&state.config))
+        .await?;
+    Ok(NoticePage {
         layout: Layout::new(&ctx, "Privacy notice", Nav::None),
         n,
-    }
+    })
 }

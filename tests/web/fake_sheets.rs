@@ -184,6 +184,26 @@ impl FakeSheets {
         let query = uri.query().unwrap_or_default().to_string();
         let text = String::from_utf8_lossy(body).to_string();
         let mut g = self.inner.lock().expect("lock");
+        // For the benchmark driving the fake from outside: what was asked, and a reset.
+        if path == "/_stats" {
+            let seen: Vec<Value> = g
+                .seen
+                .iter()
+                .filter(|s| s.path != "/token")
+                .map(|s| json!({"method": s.method, "path": s.path, "bytes": s.body.len(), "body": if s.body.len() < 20_000 { s.body.clone() } else { String::new() }}))
+                .collect();
+            let rows = g
+                .tabs
+                .iter()
+                .map(|t| json!({"title": t.title, "rows": t.rows.len()}))
+                .collect::<Vec<_>>();
+            return axum::Json(json!({"requests": seen, "tokens": g.tokens, "tabs": rows}))
+                .into_response();
+        }
+        if path == "/_reset" {
+            g.seen.clear();
+            return axum::Json(json!({})).into_response();
+        }
         g.seen.push(Seen {
             method: m.to_string(),
             path: path.clone(),

@@ -1,6 +1,6 @@
 //! `/privacy` and `flowcrm privacy notice` (privacy promise "transparency"): generated from the
 //! live configuration, it lists exactly the processors switched on (Meta always; the SMTP
-//! relay only when configured; the AI endpoint and Google Sheets are not built yet, so never),
+//! relay only when configured; Google Sheets only when the sync is set up (a spreadsheet and columns), the AI endpoint is not built yet, so never),
 //! the retention periods in force, the cookies by their real names, the controller, and Meta's
 //! data deletion instructions. Closed data requests age out by `retention.requests_days`.
 

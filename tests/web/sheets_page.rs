@@ -88,6 +88,14 @@ async fn the_form_reports_every_problem_and_keeps_nothing_then_saves_a_good_setu
         })
         .await;
     assert_eq!(stored, SPREADSHEET, "the id is parsed out of the address");
+    // Google is now a processor on the privacy notice, with what goes there.
+    let notice = app.get("/privacy").await;
+    assert!(
+        notice.body.contains("Google (Google Sheets)"),
+        "{}",
+        notice.body
+    );
+    assert!(notice.body.contains("contacts (name; phone)"));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ mod cycle;
 mod plan;
 mod rows;
 mod run;
-mod setup;
+pub(super) mod setup;
 mod status;
 
 pub use plan::{Read, Readback, TabPlan, Want, text};

@@ -227,7 +227,7 @@ impl Crm {
         self.db.read(move |c| setup(c, &file)).await
     }
 
-    pub(super) fn sheets_file(&self) -> FileValues {
+    pub(crate) fn sheets_file(&self) -> FileValues {
         self.sheets
             .as_ref()
             .map(|r| r.file.clone())
