@@ -20,7 +20,13 @@ export FLOWCRM_SHEETS__API_BASE=$BASE FLOWCRM_SHEETS__SPREADSHEET=$ID FLOWCRM_SH
 export FLOWCRM_SHEETS__CONTACTS_COLUMNS="name; phone; email; whatsapp_name; tags; marketing; created"
 export FLOWCRM_LOG__LEVEL=warn
 D=(--data-dir "$DIR/data")
-"$BIN" "${D[@]}" demo seed --contacts "$N" --messages "$N" >/dev/null
+# The seeded directory is kept between runs (seeding 100,000 contacts takes minutes).
+CACHE=/tmp/flowcrm-sheets-seed-$N
+if [ ! -d "$CACHE" ]; then
+  "$BIN" --data-dir "$CACHE.tmp" demo seed --contacts "$N" --messages "$N" >/dev/null
+  mv "$CACHE.tmp" "$CACHE"
+fi
+cp -a "$CACHE" "$DIR/data"
 "$BIN" "${D[@]}" secret set sheets.service_account <"$DIR/key.json" >/dev/null
 stats() { curl -s "${BASE}_stats" | python3 -c "
 import json,sys

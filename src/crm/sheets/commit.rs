@@ -21,31 +21,34 @@ impl Crm {
     ) -> Result<(), Fail> {
         let now = self.clock.now();
         let layout = serde_json::to_string(&layout).unwrap_or_default();
-        let work: Vec<(String, HashMap<String, RowState>, TabPlan)> = tabs
+        let work: Vec<(String, Vec<String>, HashMap<String, RowState>, TabPlan)> = tabs
             .into_iter()
-            .map(|t| (t.setup.tab.as_str().to_string(), t.state, t.plan))
+            .map(|t| {
+                let sources = t.setup.columns.0.iter().map(|c| c.source.clone()).collect();
+                (t.setup.tab.as_str().to_string(), sources, t.state, t.plan)
+            })
             .collect();
         let (applied, skipped) = self
             .db
             .write(move |c| {
                 let readbacks: Vec<Readback> = work
                     .iter()
-                    .flat_map(|(_, _, p)| p.readbacks.iter().cloned())
+                    .flat_map(|(_, _, _, p)| p.readbacks.iter().cloned())
                     .collect();
                 let (applied, skipped, rejected) = read_back(c, &readbacks, now)?;
-                for (tab, old, plan) in work {
+                for (tab, sources, old, plan) in work {
                     for (key, mut s) in plan.state {
                         for source in rejected.get(&key).into_iter().flatten() {
+                            let Some(source) = sources.iter().position(|s| s == source) else {
+                                continue;
+                            };
                             let prior = old.get(&key);
-                            for (map, was) in [
-                                (&mut s.cells, prior.map(|p| &p.cells)),
-                                (&mut s.agreed, prior.map(|p| &p.agreed)),
-                            ] {
-                                match was.and_then(|w| w.get(source)) {
-                                    Some(h) => map.insert(source.clone(), h.clone()),
-                                    None => map.remove(source),
-                                };
-                            }
+                            s.cells = s
+                                .cells
+                                .with(source, prior.and_then(|p| p.cells.get(source)));
+                            s.agreed = s
+                                .agreed
+                                .with(source, prior.and_then(|p| p.agreed.get(source)));
                         }
                         if old.get(&key) != Some(&s) {
                             db::sheets::put_row(c, &tab, &key, &s, now)?;

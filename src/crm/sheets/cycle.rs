@@ -63,7 +63,8 @@ fn hasher(
             )
             .as_bytes(),
         );
-        hex::encode(&mac[..6])
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..6])
     }
 }
 
@@ -154,12 +155,13 @@ impl Crm {
                 for t in chosen {
                     let cols = &t.columns.0;
                     let wants = match t.tab {
-                        SheetTab::Contacts => rows::contact_rows(
-                            db::sheets::sheet_contacts(c, only_in)?,
-                            cols,
-                            &defs,
-                            &zone,
-                        ),
+                        SheetTab::Contacts => {
+                            let mut wants = Vec::new();
+                            db::sheets::sheet_contacts(c, only_in, |k| {
+                                wants.push(rows::contact_row(k, cols, &defs, &zone));
+                            })?;
+                            wants
+                        }
                         SheetTab::Orders => {
                             rows::order_rows(db::sheets::sheet_orders(c)?, cols, per_line, &zone)
                         }
@@ -260,7 +262,7 @@ impl Crm {
             if t.plan.appends.len() > room {
                 let dropped: HashSet<String> = t.plan.appends[room..]
                     .iter()
-                    .map(|r| plan::text(&r[t.plan.key_col]))
+                    .map(|w| w.key.clone())
                     .collect();
                 t.plan.appends.truncate(room);
                 t.plan.state.retain(|(k, _)| !dropped.contains(k));
@@ -353,13 +355,18 @@ impl Crm {
         }
         // New rows.
         for t in &mut tabs {
-            let mut rows = std::mem::take(&mut t.plan.appends);
-            if rows.is_empty() {
+            let wants = std::mem::take(&mut t.plan.appends);
+            if wants.is_empty() {
                 continue;
             }
-            if t.plan.header_in_append {
-                rows.insert(0, header_row(&t.plan, &t.headers));
-            }
+            let p = &t.plan;
+            let header = p.header_in_append.then(|| header_row(p, &t.headers));
+            // Rows are laid out as they are sent, a chunk at a time.
+            let rows = header.into_iter().chain(
+                wants
+                    .into_iter()
+                    .map(|w| w.row(p.key_col, &p.positions, p.width)),
+            );
             let range = format!(
                 "{}!A:{}",
                 quote_tab(&t.setup.title),

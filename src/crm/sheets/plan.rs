@@ -10,15 +10,79 @@ use crate::model::sheets::{KEY_HEADER, Owner, SheetColumn};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
-/// A row FlowCRM wants in the tab: its key and one value per configured column.
+/// A row FlowCRM wants in the tab: its key and one value per configured column, packed in one
+/// string (a type byte and the text per cell), so 100,000 rows stay small.
 #[derive(Debug, Clone)]
 pub struct Want {
     /// The `flowcrm_id` cell.
     pub key: String,
     /// Whose data it is.
     pub contact: Option<ContactId>,
-    /// One value per configured column, in the configuration's order.
-    pub cells: Vec<Value>,
+    packed: String,
+    ends: Vec<u32>,
+}
+
+impl Want {
+    /// A row of `cells` (one per configured column, in order).
+    #[must_use]
+    pub fn new(key: String, contact: Option<ContactId>, cells: &[Value]) -> Self {
+        let mut packed = String::new();
+        let mut ends = Vec::with_capacity(cells.len());
+        for v in cells {
+            packed.push(match v {
+                Value::Number(_) => 'n',
+                Value::Bool(_) => 'b',
+                _ => 's',
+            });
+            packed.push_str(&text(v));
+            ends.push(u32::try_from(packed.len()).unwrap_or(u32::MAX));
+        }
+        Self {
+            key,
+            contact,
+            packed,
+            ends,
+        }
+    }
+
+    fn span(&self, i: usize) -> (char, &str) {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let cell = &self.packed[start..self.ends[i] as usize];
+        let kind = cell.chars().next().unwrap_or('s');
+        (kind, &cell[1..])
+    }
+
+    /// Cell `i` as text (how it is compared and hashed).
+    #[must_use]
+    pub fn text(&self, i: usize) -> &str {
+        self.span(i).1
+    }
+
+    /// Cell `i` as the value sent to Google (numbers and booleans keep their type).
+    #[must_use]
+    pub fn value(&self, i: usize) -> Value {
+        match self.span(i) {
+            ('n', t) => t
+                .parse::<i64>()
+                .ok()
+                .map(serde_json::Number::from)
+                .or_else(|| t.parse::<f64>().ok().and_then(serde_json::Number::from_f64))
+                .map_or_else(|| Value::String(t.to_string()), Value::Number),
+            ('b', t) => Value::Bool(t == "true"),
+            (_, t) => Value::String(t.to_string()),
+        }
+    }
+
+    /// The full row as appended: `width` cells from column A, the key and each column in place.
+    #[must_use]
+    pub fn row(&self, key_col: usize, positions: &[usize], width: usize) -> Vec<Value> {
+        let mut row = vec![Value::String(String::new()); width];
+        row[key_col] = Value::String(self.key.clone());
+        for (c, at) in positions.iter().enumerate() {
+            row[*at] = self.value(c);
+        }
+        row
+    }
 }
 
 /// What was read of a tab.
@@ -60,13 +124,13 @@ pub struct TabPlan {
     pub header_in_append: bool,
     /// Cells to write: (1-based row, column, value).
     pub cell_writes: Vec<(usize, usize, Value)>,
-    /// Rows to append (full width from column A).
-    pub appends: Vec<Vec<Value>>,
+    /// Rows to append (laid out by [`Want::row`] when sent).
+    pub appends: Vec<Want>,
     /// 1-based rows to delete, highest first.
     pub deletes: Vec<usize>,
     /// Sheet edits to read back.
     pub readbacks: Vec<Readback>,
-    /// The state of every row the tab keeps after the run, by key.
+    /// The new state of every row appended or changed, by key.
     pub state: Vec<(String, RowState)>,
     /// Keys whose state goes (rows deleted, or gone from the sheet and from FlowCRM).
     pub forget: Vec<String>,
@@ -197,28 +261,23 @@ pub fn plan(
         let old = state.get(&want.key);
         if let Some(&row) = found.get(&w) {
             let s = diff_row(&mut p, columns, headers, read, &want, old, row, hash);
-            p.state.push((want.key, s));
-        } else {
-            {
-                let mut cells = vec![Value::String(String::new()); p.width];
-                cells[p.key_col] = Value::String(want.key.clone());
-                let mut s = RowState {
-                    contact_id: want.contact,
-                    ..RowState::default()
-                };
-                for (c, col) in columns.iter().enumerate() {
-                    let v = &want.cells[c];
-                    cells[p.positions[c]] = v.clone();
-                    let h = hash(&want.key, &col.source, &text(v));
-                    if matches!(col.owner, Owner::Sheet { .. }) {
-                        s.agreed.insert(col.source.clone(), h.clone());
-                    }
-                    s.cells.insert(col.source.clone(), h);
-                }
-                p.appends.push(cells);
-                p.added += 1;
+            if old != Some(&s) {
                 p.state.push((want.key, s));
             }
+        } else {
+            let mut s = RowState {
+                contact_id: want.contact,
+                ..RowState::default()
+            };
+            for (c, col) in columns.iter().enumerate() {
+                let h = hash(&want.key, &col.source, want.text(c));
+                let owned = matches!(col.owner, Owner::Sheet { .. });
+                s.agreed.push(owned.then_some(h.as_str()));
+                s.cells.push(Some(&h));
+            }
+            p.added += 1;
+            p.state.push((want.key.clone(), s));
+            p.appends.push(want);
         }
     }
     p
@@ -241,10 +300,10 @@ fn diff_row(
     };
     let mut changed = false;
     for (c, col) in columns.iter().enumerate() {
-        let (v, at) = (&want.cells[c], p.positions[c]);
-        let mut h = hash(&want.key, &col.source, &text(v));
-        let last = old.and_then(|o| o.cells.get(&col.source));
-        let mut write = last != Some(&h);
+        let at = p.positions[c];
+        let mut h = hash(&want.key, &col.source, want.text(c));
+        let last = old.and_then(|o| o.cells.get(c));
+        let mut write = last != Some(h.as_str());
         if let Owner::Sheet { sheet_wins } = col.owner {
             let cell = read
                 .owned
@@ -252,16 +311,16 @@ fn diff_row(
                 .and_then(|vals| vals.get(row - 2))
                 .cloned()
                 .unwrap_or(Value::Null);
-            let (sv, fv) = (text(&cell), text(v));
+            let (sv, fv) = (text(&cell), want.text(c).to_string());
             let hs = hash(&want.key, &col.source, &sv);
             let hf = hash(&want.key, &col.source, &fv);
-            let agreed = old.and_then(|o| o.agreed.get(&col.source));
+            let agreed = old.and_then(|o| o.agreed.get(c));
             let read_back = if sv == fv {
                 write = false;
                 false
             } else {
-                let sheet_changed = agreed != Some(&hs);
-                let flowcrm_changed = agreed != Some(&hf);
+                let sheet_changed = agreed != Some(hs.as_str());
+                let flowcrm_changed = agreed != Some(hf.as_str());
                 match (agreed, sheet_changed, flowcrm_changed) {
                     (None, _, _) if sv.is_empty() => false,
                     (None, _, _) if fv.is_empty() => true,
@@ -281,20 +340,20 @@ fn diff_row(
                         value: sv,
                     });
                 }
-                s.agreed.insert(col.source.clone(), hs.clone());
+                s.agreed.push(Some(&hs));
                 h = hs;
-            } else if sv != fv {
-                write = true;
-                s.agreed.insert(col.source.clone(), hf);
             } else {
-                s.agreed.insert(col.source.clone(), hf);
+                write |= sv != fv;
+                s.agreed.push(Some(&hf));
             }
+        } else {
+            s.agreed.push(None);
         }
         if write {
-            p.cell_writes.push((row, at, v.clone()));
+            p.cell_writes.push((row, at, want.value(c)));
             changed = true;
         }
-        s.cells.insert(col.source.clone(), h);
+        s.cells.push(Some(&h));
     }
     if changed {
         p.updated += 1;

@@ -59,46 +59,37 @@ fn custom(value: Option<&String>, def: Option<&CustomField>) -> Value {
     }
 }
 
-/// The contacts tab's rows.
+/// The contacts tab's row of contact `k`.
 #[must_use]
-pub fn contact_rows(
-    contacts: Vec<SheetContact>,
+pub fn contact_row(
+    k: SheetContact,
     columns: &[SheetColumn],
     defs: &[CustomField],
     zone: &Zone,
-) -> Vec<Want> {
-    contacts
-        .into_iter()
-        .map(|k| {
-            let cells = columns
-                .iter()
-                .map(|c| match c.source.as_str() {
-                    "name" => text(k.name.clone()),
-                    "phone" => text(k.phone.clone().unwrap_or_default()),
-                    "email" => text(k.email.clone().unwrap_or_default()),
-                    "whatsapp_name" => text(k.profile_name.clone()),
-                    "tags" => text(k.tags.join("; ")),
-                    "marketing" => text(match k.opt_in {
-                        OptIn::In => "opted in",
-                        OptIn::Out => "opted out",
-                        OptIn::Unknown => "unknown",
-                    }),
-                    "created" => when(zone, k.created_at),
-                    _ => {
-                        let def = c
-                            .field_key()
-                            .and_then(|key| defs.iter().find(|f| f.key == key));
-                        custom(def.and_then(|d| k.values.get(&d.id)), def)
-                    }
-                })
-                .collect();
-            Want {
-                key: k.id.0.to_string(),
-                contact: Some(k.id),
-                cells,
+) -> Want {
+    let cells: Vec<Value> = columns
+        .iter()
+        .map(|c| match c.source.as_str() {
+            "name" => text(k.name.clone()),
+            "phone" => text(k.phone.clone().unwrap_or_default()),
+            "email" => text(k.email.clone().unwrap_or_default()),
+            "whatsapp_name" => text(k.profile_name.clone()),
+            "tags" => text(k.tags.join("; ")),
+            "marketing" => text(match k.opt_in {
+                OptIn::In => "opted in",
+                OptIn::Out => "opted out",
+                OptIn::Unknown => "unknown",
+            }),
+            "created" => when(zone, k.created_at),
+            _ => {
+                let def = c
+                    .field_key()
+                    .and_then(|key| defs.iter().find(|f| f.key == key));
+                custom(def.and_then(|d| k.values.get(&d.id)), def)
             }
         })
-        .collect()
+        .collect();
+    Want::new(k.id.0.to_string(), Some(k.id), &cells)
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -130,7 +121,7 @@ pub fn order_rows(
         };
         for line in lines {
             let l = line.map(|i| &o.lines[i]);
-            let cells = columns
+            let cells: Vec<Value> = columns
                 .iter()
                 .map(|c| match c.source.as_str() {
                     "contact_id" => text(o.contact_id.map(|c| c.0.to_string()).unwrap_or_default()),
@@ -156,11 +147,7 @@ pub fn order_rows(
                 Some(i) => format!("{}-{}", o.id, i + 1),
                 None => o.id.to_string(),
             };
-            out.push(Want {
-                key,
-                contact: o.contact_id,
-                cells,
-            });
+            out.push(Want::new(key, o.contact_id, &cells));
         }
     }
     out

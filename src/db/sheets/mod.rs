@@ -12,30 +12,60 @@ use time::OffsetDateTime;
 
 pub use source::*;
 
+/// Keyed hashes of a row's cells, one 8-character slot per configured column in order
+/// (`--------` for none), in one string: 100,000 rows of state stay a few megabytes. A hash
+/// covers the column's source too, so after the columns change a slot simply stops matching.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hashes(String);
+
+/// The width of one slot.
+pub const HASH_LEN: usize = 8;
+const NONE: &str = "--------";
+
+impl Hashes {
+    /// The hash of column `i`, when stored.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.0
+            .get(i * HASH_LEN..(i + 1) * HASH_LEN)
+            .filter(|h| *h != NONE)
+    }
+
+    /// Appends the next column's hash (`h` must be [`HASH_LEN`] characters).
+    pub fn push(&mut self, h: Option<&str>) {
+        self.0
+            .push_str(h.filter(|h| h.len() == HASH_LEN).unwrap_or(NONE));
+    }
+
+    /// A copy with column `i` set to `h` (or cleared).
+    #[must_use]
+    pub fn with(&self, i: usize, h: Option<&str>) -> Self {
+        let mut out = Self::default();
+        let n = (self.0.len() / HASH_LEN).max(i + 1);
+        for c in 0..n {
+            out.push(if c == i { h } else { self.get(c) });
+        }
+        out
+    }
+
+    /// As stored.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What FlowCRM knows of one row it put in a tab.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowState {
     /// Whose data the row holds.
     pub contact_id: Option<ContactId>,
-    /// Per written column (source), the keyed hash of the value last written.
-    pub cells: HashMap<String, String>,
+    /// Per column, the keyed hash of the value last written.
+    pub cells: Hashes,
     /// Per sheet-owned column, the keyed hash of the value both sides last had.
-    pub agreed: HashMap<String, String>,
+    pub agreed: Hashes,
     /// The erasure receipt's code, when the contact was erased since.
     pub erasure: Option<String>,
-}
-
-fn pairs(text: &str) -> HashMap<String, String> {
-    text.split('\t')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn join(map: &HashMap<String, String>) -> String {
-    let mut parts: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    parts.sort();
-    parts.join("\t")
 }
 
 /// Every row FlowCRM put in `tab`, by key.
@@ -47,8 +77,8 @@ pub fn rows(conn: &Connection, tab: &str) -> Result<HashMap<String, RowState>> {
             r.get::<_, String>(0)?,
             RowState {
                 contact_id: r.get::<_, Option<i64>>(1)?.map(ContactId),
-                cells: pairs(&r.get::<_, String>(2)?),
-                agreed: pairs(&r.get::<_, String>(3)?),
+                cells: Hashes(r.get(2)?),
+                agreed: Hashes(r.get(3)?),
                 erasure: r.get(4)?,
             },
         ))
@@ -72,8 +102,8 @@ pub fn put_row(
         tab,
         key,
         s.contact_id.map(|c| c.0),
-        join(&s.cells),
-        join(&s.agreed),
+        s.cells.as_str(),
+        s.agreed.as_str(),
         s.erasure,
         to_ts(now)
     ])?;

@@ -31,45 +31,50 @@ pub struct SheetContact {
     pub values: HashMap<i64, String>,
 }
 
-/// Contacts whose processing is not restricted (only opted-in ones when `only_opted_in`).
-pub fn sheet_contacts(conn: &Connection, only_opted_in: bool) -> Result<Vec<SheetContact>> {
-    let sql = "SELECT id, name, phone, email, profile_name, opt_in, created_at FROM contacts
-        WHERE restricted_at IS NULL AND (?1 = 0 OR opt_in = 'in') ORDER BY id";
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut out: Vec<SheetContact> = stmt
-        .query_map([only_opted_in], |r| {
-            Ok(SheetContact {
-                id: ContactId(r.get(0)?),
-                name: r.get(1)?,
-                phone: r.get(2)?,
-                email: r.get(3)?,
-                profile_name: r.get(4)?,
-                opt_in: r.get::<_, String>(5)?.parse().unwrap_or_default(),
-                created_at: from_ts(r.get(6)?),
-                tags: Vec::new(),
-                values: HashMap::new(),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let at: HashMap<i64, usize> = out.iter().enumerate().map(|(i, c)| (c.id.0, i)).collect();
+/// Calls `each` with every contact whose processing is not restricted (only opted-in ones when
+/// `only_opted_in`), by id, one at a time: 100,000 contacts never sit in memory together.
+pub fn sheet_contacts(
+    conn: &Connection,
+    only_opted_in: bool,
+    mut each: impl FnMut(SheetContact),
+) -> Result<()> {
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
     let sql = "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
         ORDER BY ct.contact_id, t.name";
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        if let Some(&i) = at.get(&r.get::<_, i64>(0)?) {
-            out[i].tags.push(r.get(1)?);
-        }
+        tags.entry(r.get(0)?).or_default().push(r.get(1)?);
     }
+    let mut values: HashMap<i64, HashMap<i64, String>> = HashMap::new();
     let sql = "SELECT contact_id, field_id, value FROM contact_field_values";
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        if let Some(&i) = at.get(&r.get::<_, i64>(0)?) {
-            out[i].values.insert(r.get(1)?, r.get(2)?);
-        }
+        values
+            .entry(r.get(0)?)
+            .or_default()
+            .insert(r.get(1)?, r.get(2)?);
     }
-    Ok(out)
+    let sql = "SELECT id, name, phone, email, profile_name, opt_in, created_at FROM contacts
+        WHERE restricted_at IS NULL AND (?1 = 0 OR opt_in = 'in') ORDER BY id";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([only_opted_in])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        each(SheetContact {
+            id: ContactId(id),
+            name: r.get(1)?,
+            phone: r.get(2)?,
+            email: r.get(3)?,
+            profile_name: r.get(4)?,
+            opt_in: r.get::<_, String>(5)?.parse().unwrap_or_default(),
+            created_at: from_ts(r.get(6)?),
+            tags: tags.remove(&id).unwrap_or_default(),
+            values: values.remove(&id).unwrap_or_default(),
+        });
+    }
+    Ok(())
 }
 
 /// An order line.

@@ -2,16 +2,61 @@ use super::*;
 use crate::model::sheets::{SheetColumns, SheetTab};
 use serde_json::json;
 
+/// A stand-in for the keyed hash: 8 characters, different for different inputs here.
 fn hash(row: &str, source: &str, value: &str) -> String {
-    format!("{row}/{source}/{value}")
+    let n = format!("{row}/{source}/{value}")
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    format!("{:08x}", n & 0xffff_ffff)
 }
 
 fn want(key: &str, cells: &[Value]) -> Want {
-    Want {
-        key: key.into(),
-        contact: key.parse().ok().map(ContactId),
-        cells: cells.to_vec(),
+    Want::new(key.into(), key.parse().ok().map(ContactId), cells)
+}
+
+fn hashes(list: &[Option<&str>]) -> crate::db::sheets::Hashes {
+    let mut h = crate::db::sheets::Hashes::default();
+    for v in list {
+        h.push(*v);
     }
+    h
+}
+
+#[test]
+fn hash_slots_are_positional_and_can_be_replaced_or_cleared() {
+    let h = hashes(&[Some("aaaaaaaa"), None, Some("cccccccc")]);
+    assert_eq!(
+        (h.get(0), h.get(1), h.get(2), h.get(3)),
+        (Some("aaaaaaaa"), None, Some("cccccccc"), None)
+    );
+    let k = h.with(1, Some("bbbbbbbb")).with(0, None);
+    assert_eq!(
+        (k.get(0), k.get(1), k.get(2)),
+        (None, Some("bbbbbbbb"), Some("cccccccc"))
+    );
+    assert_eq!(h.with(4, Some("eeeeeeee")).get(4), Some("eeeeeeee"));
+}
+
+#[test]
+fn a_packed_row_keeps_each_cells_text_and_type() {
+    let w = want(
+        "7",
+        &[
+            json!("a\u{1f}b"),
+            json!(2.5),
+            json!(true),
+            json!(""),
+            json!(26.0),
+        ],
+    );
+    assert_eq!(
+        (w.text(0), w.text(1), w.text(2), w.text(3), w.text(4)),
+        ("a\u{1f}b", "2.5", "true", "", "26")
+    );
+    assert_eq!(
+        (w.value(1), w.value(2), w.value(4)),
+        (json!(2.5), json!(true), json!(26))
+    );
 }
 
 fn headers() -> Vec<Vec<String>> {
@@ -40,7 +85,11 @@ fn an_empty_tab_gets_the_header_in_the_append_and_every_row() {
     );
     assert!(p.header_in_append && p.header_writes.is_empty());
     assert_eq!((p.key_col, p.positions.clone()), (0, vec![1, 2]));
-    assert_eq!(p.appends, vec![vec![json!("1"), json!("Ana"), json!(3)]]);
+    let w = &p.appends[0];
+    assert_eq!(
+        w.row(p.key_col, &p.positions, p.width),
+        vec![json!("1"), json!("Ana"), json!(3)]
+    );
 }
 
 #[test]
@@ -64,11 +113,11 @@ fn the_conflict_rule_decides_when_both_sides_changed_and_one_side_changes_pass_t
         "1".to_string(),
         RowState {
             contact_id: Some(ContactId(1)),
-            cells: HashMap::from([
-                ("name".into(), hash("1", "name", "Ana")),
-                ("field:points".into(), hash("1", "field:points", "3")),
+            cells: hashes(&[
+                Some(&hash("1", "name", "Ana")),
+                Some(&hash("1", "field:points", "3")),
             ]),
-            agreed: HashMap::from([("field:points".into(), hash("1", "field:points", "3"))]),
+            agreed: hashes(&[None, Some(&hash("1", "field:points", "3"))]),
             erasure: None,
         },
     )]);
