@@ -21,7 +21,7 @@ impl Crm {
     ) -> Result<(), Fail> {
         let now = self.clock.now();
         let layout = serde_json::to_string(&layout).unwrap_or_default();
-        let work: Vec<(String, Vec<String>, HashMap<String, RowState>, TabPlan)> = tabs
+        let work: Vec<Work> = tabs
             .into_iter()
             .map(|t| {
                 let sources = t.setup.columns.0.iter().map(|c| c.source.clone()).collect();
@@ -71,6 +71,9 @@ impl Crm {
         Ok(())
     }
 }
+
+/// Per tab: its stored name, its columns' sources, the state before the run, the plan.
+type Work = (String, Vec<String>, HashMap<String, RowState>, TabPlan);
 
 /// Values applied, the skipped ones described, and the rejected sources by row key.
 type ReadBack = (u32, Vec<String>, HashMap<String, Vec<String>>);

@@ -55,6 +55,7 @@ fn hasher(
 ) -> impl Fn(&str, &str, &str) -> String {
     let key = key.map_or([0u8; 32], |k| *k);
     move |row: &str, source: &str, value: &str| {
+        use base64::Engine;
         let mac = crate::crypto::hmac_sha256(
             &key,
             format!(
@@ -63,7 +64,6 @@ fn hasher(
             )
             .as_bytes(),
         );
-        use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..6])
     }
 }
@@ -158,7 +158,7 @@ impl Crm {
                         SheetTab::Contacts => {
                             let mut wants = Vec::new();
                             db::sheets::sheet_contacts(c, only_in, |k| {
-                                wants.push(rows::contact_row(k, cols, &defs, &zone));
+                                wants.push(rows::contact_row(&k, cols, &defs, &zone));
                             })?;
                             wants
                         }

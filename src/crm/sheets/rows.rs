@@ -62,7 +62,7 @@ fn custom(value: Option<&String>, def: Option<&CustomField>) -> Value {
 /// The contacts tab's row of contact `k`.
 #[must_use]
 pub fn contact_row(
-    k: SheetContact,
+    k: &SheetContact,
     columns: &[SheetColumn],
     defs: &[CustomField],
     zone: &Zone,
