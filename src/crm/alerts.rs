@@ -108,3 +108,67 @@ impl Crm {
         Ok((versions, files.len()))
     }
 }
+
+/// An alert FlowCRM raises about itself (a failed backup or sync): topic, event, title.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OwnAlert {
+    /// The topic a later recovery clears.
+    pub topic: &'static str,
+    /// The failure's event name.
+    pub failed: &'static str,
+    /// Its title.
+    pub failed_title: &'static str,
+    /// The recovery's event name.
+    pub ok: &'static str,
+    /// Its title.
+    pub ok_title: &'static str,
+    /// Its detail.
+    pub ok_detail: &'static str,
+}
+
+impl OwnAlert {
+    /// Raises the alert (the admin banner; email to admins when set up).
+    pub(crate) fn raise(
+        self,
+        c: &rusqlite::Connection,
+        why: &str,
+        now: time::OffsetDateTime,
+    ) -> db::Result<()> {
+        self.insert(c, "warning", self.failed, self.failed_title, why, now)
+    }
+
+    /// Clears the alert when one is in force.
+    pub(crate) fn clear(
+        self,
+        c: &rusqlite::Connection,
+        now: time::OffsetDateTime,
+    ) -> db::Result<()> {
+        if db::alerts::latest_severity(c, self.topic)?.is_some_and(|s| s != "info") {
+            self.insert(c, "info", self.ok, self.ok_title, self.ok_detail, now)?;
+        }
+        Ok(())
+    }
+
+    fn insert(
+        self,
+        c: &rusqlite::Connection,
+        severity: &str,
+        event: &str,
+        title: &str,
+        detail: &str,
+        now: time::OffsetDateTime,
+    ) -> db::Result<()> {
+        let alert = db::alerts::NewAlert {
+            at: now,
+            field: "flowcrm",
+            event,
+            topic: self.topic,
+            severity,
+            blocks_sending: false,
+            title,
+            detail,
+            value: "",
+        };
+        db::alerts::insert(c, &alert, now).map(|_| ())
+    }
+}

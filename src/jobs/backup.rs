@@ -4,11 +4,6 @@
 use crate::app::AppState;
 use crate::crm::access::Who;
 use crate::crm::backup::Trigger;
-use std::time::Duration;
-
-/// Longest sleep between looks at the clock, so a changed clock (or a suspended machine) is
-/// noticed within a minute.
-const TICK: Duration = Duration::from_mins(1);
 
 async fn run(state: &AppState, trigger: Trigger) {
     match state.crm.backup_now(Who::system(), trigger).await {
@@ -33,22 +28,10 @@ pub async fn scheduled(state: AppState) {
         tracing::info!("scheduled backups are off (backup.schedule is empty)");
         return;
     };
-    loop {
-        let Some(next) = schedule.next_after(state.clock.now(), &settings.zone) else {
-            tracing::warn!(%schedule, "backup.schedule never fires again; scheduled backups stop");
-            return;
-        };
-        tracing::debug!(%next, "next scheduled backup");
-        loop {
-            let left = next - state.clock.now();
-            if left <= time::Duration::ZERO {
-                break;
-            }
-            let left = Duration::try_from(left).unwrap_or(TICK);
-            tokio::time::sleep(left.min(TICK)).await;
-        }
-        run(&state, Trigger::Schedule).await;
-    }
+    super::every(&state, &schedule, &settings.zone, "backup", || {
+        run(&state, Trigger::Schedule)
+    })
+    .await;
 }
 
 /// Runs a backup whenever the process gets SIGUSR1 (`systemctl kill -s USR1 flowcrm`).

@@ -145,3 +145,34 @@ async fn hourly(state: AppState) {
         }
     }
 }
+
+/// Calls `run` at every time `schedule` names (wall time in `zone`), looking at the clock at
+/// least once a minute (so a changed clock or a suspended machine is noticed), until the
+/// schedule never fires again.
+pub(crate) async fn every<F>(
+    state: &AppState,
+    schedule: &crate::model::schedule::Schedule,
+    zone: &crate::model::Zone,
+    job: &str,
+    mut run: impl FnMut() -> F,
+) where
+    F: Future<Output = ()>,
+{
+    const TICK: Duration = Duration::from_mins(1);
+    loop {
+        let Some(next) = schedule.next_after(state.clock.now(), zone) else {
+            tracing::warn!(%schedule, job, "the schedule never fires again; the job stops");
+            return;
+        };
+        tracing::debug!(%next, job, "next scheduled run");
+        loop {
+            let left = next - state.clock.now();
+            if left <= time::Duration::ZERO {
+                break;
+            }
+            let left = Duration::try_from(left).unwrap_or(TICK);
+            tokio::time::sleep(left.min(TICK)).await;
+        }
+        run().await;
+    }
+}

@@ -5,10 +5,6 @@
 use crate::app::AppState;
 use crate::crm::access::Who;
 use crate::crm::sheets::Trigger;
-use std::time::Duration;
-
-/// Longest sleep between looks at the clock.
-const TICK: Duration = Duration::from_mins(1);
 
 /// One scheduled run (also what tests call).
 pub async fn run_once(state: &AppState) -> Result<crate::crm::sheets::Outcome, crate::crm::Error> {
@@ -17,6 +13,24 @@ pub async fn run_once(state: &AppState) -> Result<crate::crm::sheets::Outcome, c
         .crm
         .sheets_sync(Who::system(), account, Trigger::Schedule, false)
         .await
+}
+
+/// One scheduled run, logged.
+async fn report(state: &AppState) {
+    match run_once(state).await {
+        Ok(o) => tracing::info!(
+            added = o.run.added,
+            updated = o.run.updated,
+            deleted = o.run.deleted,
+            read_back = o.run.read_back,
+            requests = o.run.requests,
+            "google sheets synced"
+        ),
+        // Not set up yet, another run, backing off: said at debug level; failures Google
+        // caused are on record in the run log and the status panel.
+        Err(crate::crm::Error::Conflict(why)) => tracing::debug!(%why, "sheets sync skipped"),
+        Err(e) => tracing::warn!(error = %e, "google sheets sync failed"),
+    }
 }
 
 /// Syncs at every time the schedule names while a spreadsheet is set up, until the server
@@ -29,32 +43,5 @@ pub async fn scheduled(state: AppState) {
         tracing::info!("scheduled Google Sheets sync is off (sheets.schedule is empty)");
         return;
     };
-    loop {
-        let Some(next) = schedule.next_after(state.clock.now(), &rt.zone) else {
-            tracing::warn!(%schedule, "sheets.schedule never fires again; scheduled sync stops");
-            return;
-        };
-        loop {
-            let left = next - state.clock.now();
-            if left <= time::Duration::ZERO {
-                break;
-            }
-            let left = Duration::try_from(left).unwrap_or(TICK);
-            tokio::time::sleep(left.min(TICK)).await;
-        }
-        match run_once(&state).await {
-            Ok(o) => tracing::info!(
-                added = o.run.added,
-                updated = o.run.updated,
-                deleted = o.run.deleted,
-                read_back = o.run.read_back,
-                requests = o.run.requests,
-                "google sheets synced"
-            ),
-            // Not set up yet, another run, backing off: said once per tick at debug level;
-            // failures Google caused are on record in the run log and the status panel.
-            Err(crate::crm::Error::Conflict(why)) => tracing::debug!(%why, "sheets sync skipped"),
-            Err(e) => tracing::warn!(error = %e, "google sheets sync failed"),
-        }
-    }
+    super::every(&state, &schedule, &rt.zone, "sheets", || report(&state)).await;
 }

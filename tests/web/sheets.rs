@@ -64,38 +64,51 @@ async fn define_field(app: &TestApp, key: &str, label: &str, kind: &str) {
         .expect("define field");
 }
 
+/// Saves a contact through the same door as the page (`id` none: a new one).
+async fn save(app: &TestApp, s: ContactSave, fields: &[(&str, &str)]) -> ContactId {
+    let s = ContactSave {
+        fields: fields
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect(),
+        ..s
+    };
+    app.state
+        .crm
+        .save_contact(s, Who::system(), Actor::default())
+        .await
+        .expect("save contact")
+}
+
 async fn contact(app: &TestApp, name: &str, phone: &str, fields: &[(&str, &str)]) -> ContactId {
     let s = ContactSave {
         name: Some(name.into()),
         phone: Some(phone.into()),
-        fields: fields
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect(),
         ..ContactSave::default()
     };
-    app.state
-        .crm
-        .save_contact(s, Who::system(), Actor::default())
-        .await
-        .expect("contact")
+    save(app, s, fields).await
 }
 
 async fn edit(app: &TestApp, id: ContactId, name: Option<&str>, fields: &[(&str, &str)]) {
+    save(
+        app,
+        ContactSave {
+            id: Some(id),
+            name: name.map(Into::into),
+            ..ContactSave::default()
+        },
+        fields,
+    )
+    .await;
+}
+
+async fn restrict_contact(app: &TestApp, id: ContactId) {
     let s = ContactSave {
         id: Some(id),
-        name: name.map(Into::into),
-        fields: fields
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect(),
+        restricted: Some(true),
         ..ContactSave::default()
     };
-    app.state
-        .crm
-        .save_contact(s, Who::system(), Actor::default())
-        .await
-        .expect("edit");
+    save(app, s, &[]).await;
 }
 
 /// The tab's cells as text, header first.
@@ -241,16 +254,7 @@ async fn erased_deleted_and_restricted_contacts_disappear_and_restricted_data_is
     let delete = contact(&app, "Delete Me", "+351910000003", &[]).await;
     let restrict = contact(&app, "Restrict Me", "+351910000004", &[]).await;
     let secret = contact(&app, "Never Synced", "+351910000005", &[]).await;
-    let s = ContactSave {
-        id: Some(secret),
-        restricted: Some(true),
-        ..ContactSave::default()
-    };
-    app.state
-        .crm
-        .save_contact(s, Who::system(), Actor::default())
-        .await
-        .expect("ok");
+    restrict_contact(&app, secret).await;
     sync(&app).await;
     assert_eq!(grid(&fake, "Contacts").len(), 5);
     let receipt = app
@@ -273,16 +277,7 @@ async fn erased_deleted_and_restricted_contacts_disappear_and_restricted_data_is
         .delete_contact(delete, Who::system(), Actor::default())
         .await
         .expect("ok");
-    let s = ContactSave {
-        id: Some(restrict),
-        restricted: Some(true),
-        ..ContactSave::default()
-    };
-    app.state
-        .crm
-        .save_contact(s, Who::system(), Actor::default())
-        .await
-        .expect("ok");
+    restrict_contact(&app, restrict).await;
     let o = sync(&app).await;
     assert_eq!(o.run.deleted, 3);
     assert!(

@@ -262,7 +262,7 @@ impl Crm {
                 self.db
                     .write(move |c| -> db::Result<()> {
                         db::backup::finish(c, run, Ok((&path, bytes)), done)?;
-                        recovered(c, done)
+                        ALERT.clear(c, done)
                     })
                     .await?;
                 Ok(Done {
@@ -279,7 +279,7 @@ impl Crm {
                 self.db
                     .write(move |c| -> db::Result<()> {
                         db::backup::finish(c, run, Err(&detail), done)?;
-                        failed(c, &detail, done)
+                        ALERT.raise(c, &detail, done)
                     })
                     .await?;
                 self.mail_wakeup.notify_one();
@@ -329,37 +329,12 @@ impl Crm {
     }
 }
 
-/// Raises the backup alert (the admin banner; email to admins when set up).
-fn failed(c: &rusqlite::Connection, why: &str, now: OffsetDateTime) -> db::Result<()> {
-    let alert = db::alerts::NewAlert {
-        at: now,
-        field: "flowcrm",
-        event: "backup_failed",
-        topic: ALERT_TOPIC,
-        severity: "warning",
-        blocks_sending: false,
-        title: "The backup failed",
-        detail: why,
-        value: "",
-    };
-    db::alerts::insert(c, &alert, now).map(|_| ())
-}
-
-/// Clears the backup alert when one is in force.
-fn recovered(c: &rusqlite::Connection, now: OffsetDateTime) -> db::Result<()> {
-    if db::alerts::latest_severity(c, ALERT_TOPIC)?.is_some_and(|s| s != "info") {
-        let alert = db::alerts::NewAlert {
-            at: now,
-            field: "flowcrm",
-            event: "backup_ok",
-            topic: ALERT_TOPIC,
-            severity: "info",
-            blocks_sending: false,
-            title: "Backups work again",
-            detail: "The last backup succeeded.",
-            value: "",
-        };
-        db::alerts::insert(c, &alert, now)?;
-    }
-    Ok(())
-}
+/// The backup alert (topic `backup`).
+const ALERT: crate::crm::alerts::OwnAlert = crate::crm::alerts::OwnAlert {
+    topic: ALERT_TOPIC,
+    failed: "backup_failed",
+    failed_title: "The backup failed",
+    ok: "backup_ok",
+    ok_title: "Backups work again",
+    ok_detail: "The last backup succeeded.",
+};

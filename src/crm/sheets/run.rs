@@ -94,38 +94,15 @@ pub(super) fn explain(
     }
 }
 
-fn alert(c: &rusqlite::Connection, why: &str, now: OffsetDateTime) -> db::Result<()> {
-    let alert = db::alerts::NewAlert {
-        at: now,
-        field: "flowcrm",
-        event: "sheets_failed",
-        topic: ALERT_TOPIC,
-        severity: "warning",
-        blocks_sending: false,
-        title: "Google Sheets sync failed",
-        detail: why,
-        value: "",
-    };
-    db::alerts::insert(c, &alert, now).map(|_| ())
-}
-
-fn recovered(c: &rusqlite::Connection, now: OffsetDateTime) -> db::Result<()> {
-    if db::alerts::latest_severity(c, ALERT_TOPIC)?.is_some_and(|s| s != "info") {
-        let alert = db::alerts::NewAlert {
-            at: now,
-            field: "flowcrm",
-            event: "sheets_ok",
-            topic: ALERT_TOPIC,
-            severity: "info",
-            blocks_sending: false,
-            title: "Google Sheets sync works again",
-            detail: "The last sync succeeded.",
-            value: "",
-        };
-        db::alerts::insert(c, &alert, now)?;
-    }
-    Ok(())
-}
+/// The sync's alert.
+const ALERT: crate::crm::alerts::OwnAlert = crate::crm::alerts::OwnAlert {
+    topic: ALERT_TOPIC,
+    failed: "sheets_failed",
+    failed_title: "Google Sheets sync failed",
+    ok: "sheets_ok",
+    ok_title: "Google Sheets sync works again",
+    ok_detail: "The last sync succeeded.",
+};
 
 impl Crm {
     pub(super) fn sheets_runtime(&self) -> Result<Arc<Runtime>> {
@@ -283,14 +260,14 @@ impl Crm {
                 }
                 if record.ok == Some(true) {
                     db::sheets::set_backoff(c, 0, None)?;
-                    recovered(c, now)?;
+                    ALERT.clear(c, now)?;
                 } else if let Some(until) = backoff_until {
                     db::sheets::set_backoff(c, failures + 1, Some(until))?;
                     if failures + 1 >= 3 {
-                        alert(c, record.error.as_deref().unwrap_or_default(), now)?;
+                        ALERT.raise(c, record.error.as_deref().unwrap_or_default(), now)?;
                     }
                 } else if let Some(why) = &record.error {
-                    alert(c, why, now)?;
+                    ALERT.raise(c, why, now)?;
                 }
                 Ok(())
             })

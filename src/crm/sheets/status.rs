@@ -152,18 +152,11 @@ impl Crm {
             true,
             format!("Spreadsheet {id}."),
         );
-        let client = match self.sheets_client(&account, &rt).await {
-            Ok(c) => c,
-            Err(e) => {
-                step(
-                    "Spreadsheet reachable",
-                    false,
-                    explain(&e, account.email(), id.as_str(), None),
-                );
-                return Ok(list);
-            }
+        let reached = match self.sheets_client(&account, &rt).await {
+            Ok(client) => client.tabs(id.as_str()).await,
+            Err(e) => Err(e),
         };
-        match client.tabs(id.as_str()).await {
+        match reached {
             Ok(tabs) => step(
                 "Spreadsheet reachable",
                 true,
