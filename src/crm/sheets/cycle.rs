@@ -5,7 +5,7 @@
 //! rows bottom-up; appends of new rows (about 2 MB each). Then, in one transaction, the sheet
 //! edits read back into custom fields (validated, audited) and the rows' new state.
 
-use super::plan::{self, Read, TabPlan, Want};
+use super::plan::{self, Read, TabPlan};
 use super::run::Fail;
 use super::{CELL_LIMIT, Runtime, Setup, TabSetup, rows};
 use crate::crm::Crm;
@@ -30,7 +30,6 @@ pub(super) struct Tab {
     pub(super) setup: TabSetup,
     pub(super) meta: Option<TabMeta>,
     pub(super) headers: Vec<Vec<String>>,
-    pub(super) wants: Vec<Want>,
     pub(super) state: HashMap<String, RowState>,
     pub(super) read: Read,
     pub(super) plan: TabPlan,
@@ -144,46 +143,18 @@ impl Crm {
             .map(ToString::to_string)
             .unwrap_or_default();
         let metas = client.tabs(&id).await?;
-        let chosen: Vec<TabSetup> = setup.tabs().into_iter().cloned().collect();
-        let (zone, only_in, per_line) = (rt.zone.clone(), setup.only_opted_in, setup.order_lines);
-        let key = self.erasure_key.clone();
-        let loaded = self
-            .db
-            .read(move |c| {
-                let defs = db::custom_fields::list(c)?;
-                let mut out = Vec::new();
-                for t in chosen {
-                    let cols = &t.columns.0;
-                    let wants = match t.tab {
-                        SheetTab::Contacts => {
-                            let mut wants = Vec::new();
-                            db::sheets::sheet_contacts(c, only_in, |k| {
-                                wants.push(rows::contact_row(&k, cols, &defs, &zone));
-                            })?;
-                            wants
-                        }
-                        SheetTab::Orders => {
-                            rows::order_rows(db::sheets::sheet_orders(c)?, cols, per_line, &zone)
-                        }
-                    };
-                    let headers = rows::headers(t.tab, cols, &defs);
-                    let state = db::sheets::rows(c, t.tab.as_str())?;
-                    out.push((t, headers, wants, state));
-                }
-                Ok::<_, db::Error>(out)
-            })
-            .await?;
-        let mut tabs: Vec<Tab> = loaded
+        let defs = self.db.read(db::custom_fields::list).await?;
+        let mut tabs: Vec<Tab> = setup
+            .tabs()
             .into_iter()
-            .map(|(setup, headers, wants, state)| Tab {
+            .map(|setup| Tab {
                 meta: metas
                     .iter()
                     .find(|m| m.title.eq_ignore_ascii_case(&setup.title))
                     .cloned(),
-                setup,
-                headers,
-                wants,
-                state,
+                headers: rows::headers(setup.tab, &setup.columns.0, &defs),
+                setup: setup.clone(),
+                state: HashMap::new(),
                 read: Read::default(),
                 plan: TabPlan::default(),
             })
@@ -229,18 +200,35 @@ impl Crm {
                 }
             }
         }
-        // Plan every tab.
+        // Plan every tab, streaming FlowCRM's rows from the database into the planner.
+        let (zone, only_in, per_line) = (rt.zone.clone(), setup.only_opted_in, setup.order_lines);
         for t in &mut tabs {
-            let hash = hasher(key.clone(), t.setup.tab);
-            let wants = std::mem::take(&mut t.wants);
-            t.plan = plan::plan(
-                &t.setup.columns.0,
-                &t.headers,
-                &t.read,
-                wants,
-                &t.state,
-                &hash,
-            );
+            let (key, zone, defs) = (self.erasure_key.clone(), zone.clone(), defs.clone());
+            let (tab, columns, headers) =
+                (t.setup.tab, t.setup.columns.0.clone(), t.headers.clone());
+            let read = std::mem::take(&mut t.read);
+            let (plan, state) = self
+                .db
+                .read(move |c| {
+                    let state = db::sheets::rows(c, tab.as_str())?;
+                    let hash = hasher(key, tab);
+                    let mut planner = plan::Planner::new(&columns, &headers, &read, &state, &hash);
+                    match tab {
+                        SheetTab::Contacts => db::sheets::sheet_contacts(c, only_in, |k| {
+                            planner.offer(rows::contact_row(&k, &columns, &defs, &zone));
+                        })?,
+                        SheetTab::Orders => {
+                            let orders = db::sheets::sheet_orders(c)?;
+                            for w in rows::order_rows(orders, &columns, per_line, &zone) {
+                                planner.offer(w);
+                            }
+                        }
+                    }
+                    let plan = planner.finish();
+                    Ok::<_, db::Error>((plan, state))
+                })
+                .await?;
+            (t.plan, t.state) = (plan, state);
             if let Some(m) = &t.meta {
                 let owned = t.owned_positions(&t.plan.positions);
                 known.insert(m.title.clone(), (t.plan.key_col, owned));

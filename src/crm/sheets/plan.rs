@@ -191,96 +191,140 @@ pub fn place(
     (key_col, positions, writes)
 }
 
-/// Plans one tab. `headers[i]` names column `i` (first = what a new header says); `hash`
-/// gives the keyed hash of (row key, source, value as text).
-pub fn plan(
-    columns: &[SheetColumn],
-    headers: &[Vec<String>],
-    read: &Read,
-    wants: Vec<Want>,
-    state: &HashMap<String, RowState>,
-    hash: &dyn Fn(&str, &str, &str) -> String,
-) -> TabPlan {
-    let (key_col, positions, header_writes) = place(&read.header, headers);
-    let empty_tab =
-        read.header.iter().all(|h| h.trim().is_empty()) && read.keys.iter().all(String::is_empty);
-    let width = positions
-        .iter()
-        .chain([&key_col])
-        .max()
-        .map_or(1, |m| m + 1);
-    let mut p = TabPlan {
-        key_col,
-        positions,
-        header_in_append: empty_tab,
-        width,
-        ..TabPlan::default()
-    };
-    if !empty_tab {
-        p.header_writes = header_writes;
-    }
-    let wanted: HashMap<&str, usize> = wants
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.key.as_str(), i))
-        .collect();
-    // Match rows by key; duplicates and rows FlowCRM no longer wants go.
-    let mut found: HashMap<usize, usize> = HashMap::new();
-    let mut seen: HashSet<&str> = HashSet::new();
-    for (i, key) in read.keys.iter().enumerate() {
-        let key = key.trim();
-        if key.is_empty() {
-            continue;
+/// The keyed hash of (row key, column source, value as text).
+pub type Hasher<'a> = &'a dyn Fn(&str, &str, &str) -> String;
+
+/// Plans one tab row by row: [`Planner::offer`] every row FlowCRM wants, then
+/// [`Planner::finish`]. A row already in the sheet is diffed and dropped at once; only rows to
+/// append are kept, so 100,000 contacts never sit in memory together.
+pub struct Planner<'a> {
+    columns: &'a [SheetColumn],
+    headers: &'a [Vec<String>],
+    read: &'a Read,
+    state: &'a HashMap<String, RowState>,
+    hash: Hasher<'a>,
+    /// Rows of the sheet not offered yet: key → 1-based row (first occurrence).
+    rows: HashMap<&'a str, usize>,
+    /// State keys offered (the rest are forgotten).
+    offered: HashSet<&'a str>,
+    p: TabPlan,
+}
+
+impl<'a> Planner<'a> {
+    /// Starts a tab's plan from what was read of it. `headers[i]` names column `i` (first =
+    /// what a new header says).
+    #[must_use]
+    pub fn new(
+        columns: &'a [SheetColumn],
+        headers: &'a [Vec<String>],
+        read: &'a Read,
+        state: &'a HashMap<String, RowState>,
+        hash: Hasher<'a>,
+    ) -> Self {
+        let (key_col, positions, header_writes) = place(&read.header, headers);
+        let empty_tab = read.header.iter().all(|h| h.trim().is_empty())
+            && read.keys.iter().all(String::is_empty);
+        let width = positions
+            .iter()
+            .chain([&key_col])
+            .max()
+            .map_or(1, |m| m + 1);
+        let mut p = TabPlan {
+            key_col,
+            positions,
+            header_in_append: empty_tab,
+            width,
+            ..TabPlan::default()
+        };
+        if !empty_tab {
+            p.header_writes = header_writes;
         }
-        let row = i + 2;
-        match wanted.get(key) {
-            Some(&w) if seen.insert(key) => {
-                found.insert(w, row);
+        // Rows by key; a later row with the same key is a copy and goes.
+        let mut rows = HashMap::with_capacity(read.keys.len());
+        for (i, key) in read.keys.iter().enumerate() {
+            let key = key.trim();
+            if key.is_empty() {
+                continue;
             }
-            _ => {
-                seen.insert(key);
-                p.deletes.push(row);
-                if let Some(code) = state.get(key).and_then(|s| s.erasure.clone()) {
-                    p.erasures.push(code);
-                }
-                if !wanted.contains_key(key) {
-                    p.forget.push(key.to_string());
+            match rows.entry(key) {
+                std::collections::hash_map::Entry::Occupied(_) => p.deletes.push(i + 2),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i + 2);
                 }
             }
         }
-    }
-    for (key, s) in state {
-        if !wanted.contains_key(key.as_str()) && !seen.contains(key.as_str()) {
-            p.forget.push(key.clone());
-            p.erasures.extend(s.erasure.clone());
+        Self {
+            columns,
+            headers,
+            read,
+            state,
+            hash,
+            rows,
+            offered: HashSet::new(),
+            p,
         }
     }
-    p.deletes.sort_unstable_by(|a, b| b.cmp(a));
-    p.deletes.dedup();
-    for (w, want) in wants.into_iter().enumerate() {
-        let old = state.get(&want.key);
-        if let Some(&row) = found.get(&w) {
-            let s = diff_row(&mut p, columns, headers, read, &want, old, row, hash);
+
+    /// Plans one row FlowCRM wants in the tab.
+    pub fn offer(&mut self, want: Want) {
+        let old = self.state.get_key_value(want.key.as_str());
+        if let Some((k, _)) = old {
+            self.offered.insert(k.as_str());
+        }
+        let old = old.map(|(_, s)| s);
+        if let Some(row) = self.rows.remove(want.key.as_str()) {
+            let s = diff_row(
+                &mut self.p,
+                self.columns,
+                self.headers,
+                self.read,
+                &want,
+                old,
+                row,
+                self.hash,
+            );
             if old != Some(&s) {
-                p.state.push((want.key, s));
+                self.p.state.push((want.key, s));
             }
-        } else {
-            let mut s = RowState {
-                contact_id: want.contact,
-                ..RowState::default()
-            };
-            for (c, col) in columns.iter().enumerate() {
-                let h = hash(&want.key, &col.source, want.text(c));
-                let owned = matches!(col.owner, Owner::Sheet { .. });
-                s.agreed.push(owned.then_some(h.as_str()));
-                s.cells.push(Some(&h));
-            }
-            p.added += 1;
-            p.state.push((want.key.clone(), s));
-            p.appends.push(want);
+            return;
         }
+        let mut s = RowState {
+            contact_id: want.contact,
+            ..RowState::default()
+        };
+        for (c, col) in self.columns.iter().enumerate() {
+            let h = (self.hash)(&want.key, &col.source, want.text(c));
+            let owned = matches!(col.owner, Owner::Sheet { .. });
+            s.agreed.push(owned.then_some(h.as_str()));
+            s.cells.push(Some(&h));
+        }
+        self.p.added += 1;
+        self.p.state.push((want.key.clone(), s));
+        self.p.appends.push(want);
     }
-    p
+
+    /// The plan: rows nobody offered are deleted (bottom-up), state nobody offered forgotten.
+    #[must_use]
+    pub fn finish(self) -> TabPlan {
+        let mut p = self.p;
+        for (key, row) in self.rows {
+            p.deletes.push(row);
+            p.forget.push(key.to_string());
+            if let Some(code) = self.state.get(key).and_then(|s| s.erasure.clone()) {
+                p.erasures.push(code);
+            }
+        }
+        let in_sheet: HashSet<&str> = self.read.keys.iter().map(|k| k.trim()).collect();
+        for (key, s) in self.state {
+            if !self.offered.contains(key.as_str()) && !in_sheet.contains(key.as_str()) {
+                p.forget.push(key.clone());
+                p.erasures.extend(s.erasure.clone());
+            }
+        }
+        p.deletes.sort_unstable_by(|a, b| b.cmp(a));
+        p.deletes.dedup();
+        p
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -292,7 +336,7 @@ fn diff_row(
     want: &Want,
     old: Option<&RowState>,
     row: usize,
-    hash: &dyn Fn(&str, &str, &str) -> String,
+    hash: Hasher<'_>,
 ) -> RowState {
     let mut s = RowState {
         contact_id: want.contact,

@@ -2,6 +2,22 @@ use super::*;
 use crate::model::sheets::{SheetColumns, SheetTab};
 use serde_json::json;
 
+/// Plans one tab from all its wanted rows at once (see [`Planner`]).
+fn plan(
+    columns: &[SheetColumn],
+    headers: &[Vec<String>],
+    read: &Read,
+    wants: Vec<Want>,
+    state: &HashMap<String, RowState>,
+    hash: Hasher<'_>,
+) -> TabPlan {
+    let mut planner = Planner::new(columns, headers, read, state, hash);
+    for w in wants {
+        planner.offer(w);
+    }
+    planner.finish()
+}
+
 /// A stand-in for the keyed hash: 8 characters, different for different inputs here.
 fn hash(row: &str, source: &str, value: &str) -> String {
     let n = format!("{row}/{source}/{value}")
