@@ -9,6 +9,7 @@ use crate::crm::Crm;
 use crate::db;
 use crate::db::sheets::{RowState, Run};
 use crate::model::ContactId;
+use crate::model::sheets::{SheetColumn, SheetTab};
 use std::collections::HashMap;
 
 impl Crm {
@@ -20,13 +21,11 @@ impl Crm {
         run: &mut Run,
     ) -> Result<(), Fail> {
         let now = self.clock.now();
+        let key = self.erasure_key.clone();
         let layout = serde_json::to_string(&layout).unwrap_or_default();
         let work: Vec<Work> = tabs
             .into_iter()
-            .map(|t| {
-                let sources = t.setup.columns.0.iter().map(|c| c.source.clone()).collect();
-                (t.setup.tab.as_str().to_string(), sources, t.state, t.plan)
-            })
+            .map(|t| (t.setup.tab, t.setup.columns.0, t.state, t.plan))
             .collect();
         let (applied, skipped) = self
             .db
@@ -36,10 +35,17 @@ impl Crm {
                     .flat_map(|(_, _, _, p)| p.readbacks.iter().cloned())
                     .collect();
                 let (applied, skipped, rejected) = read_back(c, &readbacks, now)?;
-                for (tab, sources, old, plan) in work {
+                for (kind, columns, old, plan) in work {
+                    let tab = kind.as_str();
+                    let hash = super::cycle::hasher(key.clone(), kind);
+                    for want in &plan.appends {
+                        let s = super::plan::appended_state(&columns, want, &hash);
+                        db::sheets::put_row(c, tab, &want.key, &s, now)?;
+                    }
                     for (key, mut s) in plan.state {
                         for source in rejected.get(&key).into_iter().flatten() {
-                            let Some(source) = sources.iter().position(|s| s == source) else {
+                            let Some(source) = columns.iter().position(|c| &c.source == source)
+                            else {
                                 continue;
                             };
                             let prior = old.get(&key);
@@ -51,11 +57,11 @@ impl Crm {
                                 .with(source, prior.and_then(|p| p.agreed.get(source)));
                         }
                         if old.get(&key) != Some(&s) {
-                            db::sheets::put_row(c, &tab, &key, &s, now)?;
+                            db::sheets::put_row(c, tab, &key, &s, now)?;
                         }
                     }
                     for key in plan.forget {
-                        db::sheets::delete_row(c, &tab, &key)?;
+                        db::sheets::delete_row(c, tab, &key)?;
                     }
                 }
                 db::sheets::set_layout(c, &layout)?;
@@ -73,7 +79,12 @@ impl Crm {
 }
 
 /// Per tab: its stored name, its columns' sources, the state before the run, the plan.
-type Work = (String, Vec<String>, HashMap<String, RowState>, TabPlan);
+type Work = (
+    SheetTab,
+    Vec<SheetColumn>,
+    HashMap<String, RowState>,
+    TabPlan,
+);
 
 /// Values applied, the skipped ones described, and the rejected sources by row key.
 type ReadBack = (u32, Vec<String>, HashMap<String, Vec<String>>);

@@ -48,7 +48,7 @@ impl Tab {
     }
 }
 
-fn hasher(
+pub(super) fn hasher(
     key: Option<std::sync::Arc<[u8; 32]>>,
     tab: SheetTab,
 ) -> impl Fn(&str, &str, &str) -> String {
@@ -253,7 +253,6 @@ impl Crm {
                     .map(|w| w.key.clone())
                     .collect();
                 t.plan.appends.truncate(room);
-                t.plan.state.retain(|(k, _)| !dropped.contains(k));
                 t.plan.added = u32::try_from(room).unwrap_or(u32::MAX);
                 let _ = writeln!(
                     run.log,
@@ -342,17 +341,16 @@ impl Crm {
             client.structure(&id, deletes).await?;
         }
         // New rows.
-        for t in &mut tabs {
-            let wants = std::mem::take(&mut t.plan.appends);
-            if wants.is_empty() {
+        for t in &tabs {
+            let p = &t.plan;
+            if p.appends.is_empty() {
                 continue;
             }
-            let p = &t.plan;
             let header = p.header_in_append.then(|| header_row(p, &t.headers));
             // Rows are laid out as they are sent, a chunk at a time.
             let rows = header.into_iter().chain(
-                wants
-                    .into_iter()
+                p.appends
+                    .iter()
                     .map(|w| w.row(p.key_col, &p.positions, p.width)),
             );
             let range = format!(

@@ -130,7 +130,7 @@ pub struct TabPlan {
     pub deletes: Vec<usize>,
     /// Sheet edits to read back.
     pub readbacks: Vec<Readback>,
-    /// The new state of every row appended or changed, by key.
+    /// The new state of every changed row, by key (appended rows: [`appended_state`]).
     pub state: Vec<(String, RowState)>,
     /// Keys whose state goes (rows deleted, or gone from the sheet and from FlowCRM).
     pub forget: Vec<String>,
@@ -193,6 +193,23 @@ pub fn place(
 
 /// The keyed hash of (row key, column source, value as text).
 pub type Hasher<'a> = &'a dyn Fn(&str, &str, &str) -> String;
+
+/// The state of a row FlowCRM appended: the keyed hash of every cell it wrote.
+#[must_use]
+pub fn appended_state(columns: &[SheetColumn], want: &Want, hash: Hasher<'_>) -> RowState {
+    let mut s = RowState {
+        contact_id: want.contact,
+        ..RowState::default()
+    };
+    for (c, col) in columns.iter().enumerate() {
+        let h = hash(&want.key, &col.source, want.text(c));
+        let owned = matches!(col.owner, Owner::Sheet { .. });
+        s.agreed.push(owned.then_some(h.as_str()));
+        s.cells.push(Some(&h));
+    }
+    s.agreed.trim();
+    s
+}
 
 /// Plans one tab row by row: [`Planner::offer`] every row FlowCRM wants, then
 /// [`Planner::finish`]. A row already in the sheet is diffed and dropped at once; only rows to
@@ -288,18 +305,8 @@ impl<'a> Planner<'a> {
             }
             return;
         }
-        let mut s = RowState {
-            contact_id: want.contact,
-            ..RowState::default()
-        };
-        for (c, col) in self.columns.iter().enumerate() {
-            let h = (self.hash)(&want.key, &col.source, want.text(c));
-            let owned = matches!(col.owner, Owner::Sheet { .. });
-            s.agreed.push(owned.then_some(h.as_str()));
-            s.cells.push(Some(&h));
-        }
+        // Its state is worked out when the row was written (`appended_state`).
         self.p.added += 1;
-        self.p.state.push((want.key.clone(), s));
         self.p.appends.push(want);
     }
 
@@ -402,6 +409,7 @@ fn diff_row(
     if changed {
         p.updated += 1;
     }
+    s.agreed.trim();
     s
 }
 

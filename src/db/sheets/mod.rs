@@ -37,6 +37,13 @@ impl Hashes {
             .push_str(h.filter(|h| h.len() == HASH_LEN).unwrap_or(NONE));
     }
 
+    /// Drops the empty slots at the end (a row with no sheet-owned column stores nothing).
+    pub fn trim(&mut self) {
+        while self.0.ends_with(NONE) {
+            self.0.truncate(self.0.len() - HASH_LEN);
+        }
+    }
+
     /// A copy with column `i` set to `h` (or cleared).
     #[must_use]
     pub fn with(&self, i: usize, h: Option<&str>) -> Self {
