@@ -14,6 +14,7 @@ mod rows;
 mod run;
 pub(super) mod setup;
 mod status;
+mod want;
 
 pub use plan::{Read, Readback, TabPlan, Want, text};
 pub use run::Outcome;
