@@ -886,3 +886,83 @@ fn privacy_notice_prints_markdown_listing_only_the_processors_switched_on() {
         "Markdown, not HTML-escaped: {t}"
     );
 }
+
+#[allow(dead_code)]
+#[path = "web/fake_sheets.rs"]
+mod fake_sheets;
+
+#[test]
+fn sheets_sync_from_the_command_line_writes_the_sheet_and_a_second_run_writes_nothing() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let fake = rt.block_on(fake_sheets::FakeSheets::start());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let env = [
+        ("FLOWCRM_SHEETS__API_BASE", fake.base.as_str()),
+        ("FLOWCRM_SHEETS__SPREADSHEET", fake_sheets::SPREADSHEET),
+        ("FLOWCRM_SHEETS__CONTACTS_COLUMNS", "name; phone"),
+    ];
+    install(d, &env);
+    let bad = run(
+        d,
+        &["secret", "set", "sheets.service_account"],
+        "{\"type\": \"user\"}",
+        &env,
+    );
+    assert!(
+        !bad.status.success() && text(&bad).contains("not a service-account key"),
+        "{}",
+        text(&bad)
+    );
+    let set = run(
+        d,
+        &["secret", "set", "sheets.service_account"],
+        &fake.key_json(),
+        &env,
+    );
+    assert!(
+        text(&set).contains("sync@flowcrm-test.iam.gserviceaccount.com"),
+        "{}",
+        text(&set)
+    );
+    std::fs::write(
+        d.join("c.csv"),
+        "name,phone\nAna,+351910000001\n=cmd(),+351910000002\n",
+    )
+    .expect("csv");
+    let import = run(d, &["contacts", "import", "c.csv"], "", &env);
+    assert!(import.status.success(), "{}", text(&import));
+    let dry = run(d, &["sheets", "sync", "--dry-run"], "", &env);
+    assert!(
+        text(&dry).contains("rows would be added 2"),
+        "{}",
+        text(&dry)
+    );
+    assert!(fake.tab("Contacts").is_none(), "a dry run writes nothing");
+    let first = run(d, &["sheets", "sync"], "", &env);
+    assert!(
+        first.status.success() && text(&first).contains("rows added 2"),
+        "{}",
+        text(&first)
+    );
+    let rows = fake.tab("Contacts").expect("tab").rows;
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[2][1], serde_json::json!("=cmd()"), "sent as text");
+    fake.clear_seen();
+    let again = run(d, &["sheets", "sync"], "", &env);
+    assert!(
+        text(&again).contains("rows added 0, updated 0, deleted 0"),
+        "{}",
+        text(&again)
+    );
+    assert!(
+        fake.api_requests().iter().all(|r| r.method == "GET"),
+        "no write when nothing changed"
+    );
+    let status = run(d, &["sheets", "status"], "", &env);
+    assert!(
+        text(&status).contains(fake_sheets::SPREADSHEET) && text(&status).contains("cli"),
+        "{}",
+        text(&status)
+    );
+}
