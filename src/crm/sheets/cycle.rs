@@ -173,8 +173,7 @@ impl Crm {
         }
         if !ranges_all.is_empty() {
             let mut values = client.read(&id, &ranges_all).await?.into_iter();
-            for (i, k, owned) in &asked {
-                let _ = k;
+            for (i, _, owned) in &asked {
                 take_read(&mut tabs[*i].read, &mut values, owned, true);
             }
             // People moved columns: read the right ones (one more request for all tabs).
