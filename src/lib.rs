@@ -1,6 +1,7 @@
 //! FlowCRM: a self-hosted WhatsApp CRM in one binary. This crate root lists the modules; see
 //! `docs/architecture.md` for who may import whom.
 
+pub mod ai;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -238,7 +238,7 @@ impl From<crate::crm::Error> for ApiError {
             ),
             E::Template(why) => Self::field("template", why),
             E::NotConnected => Self::Conflict(crate::crm::connection::NOT_CONNECTED.into()),
-            E::Meta(_) | E::Google(_) => Self::Unavailable,
+            E::Meta(_) | E::Google(_) | E::Ai(_) => Self::Unavailable,
             E::ConsentRefused(why) => Self::field("consent", why),
             E::ConsentUnconfirmed(why) => Self::Conflict(format!(
                 "{why} Through the API: repeat the request with \"confirm_consent\": true in the template."

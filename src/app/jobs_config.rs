@@ -91,3 +91,45 @@ pub async fn sheets_account(
             ))
         })
 }
+
+/// How AI assist runs: the values `[ai]` fixes, and the API key from `ai.api_key` (file or
+/// environment) or else the encrypted store.
+#[must_use]
+pub fn ai_runtime(
+    config: &Config,
+    vault: &Vault,
+    zone: crate::model::Zone,
+) -> crate::crm::ai::Runtime {
+    let a = &config.ai;
+    let from_config = a.api_key.clone();
+    let vault = vault.clone();
+    crate::crm::ai::Runtime {
+        file: crate::crm::ai::FileValues {
+            enabled: a.enabled,
+            base_url: a.base_url.clone().filter(|v| !v.trim().is_empty()),
+            model: a.model.clone().filter(|v| !v.trim().is_empty()),
+            context_tokens: a.context_tokens,
+            timeout_secs: a.timeout_secs,
+            monthly_token_cap: a.monthly_token_cap,
+            key_in_file: a.api_key.is_some(),
+        },
+        key: std::sync::Arc::new(move || {
+            let from_config = from_config.clone();
+            let vault = vault.clone();
+            Box::pin(async move {
+                if let Some(k) = from_config {
+                    return Ok(Some(k.expose().to_string()));
+                }
+                vault
+                    .get(crate::crm::ai::names::KEY_SECRET)
+                    .await
+                    .map(|k| {
+                        k.map(|k| k.expose().to_string())
+                            .filter(|k| !k.trim().is_empty())
+                    })
+                    .map_err(|e| format!("The stored AI API key cannot be read: {e}"))
+            })
+        }),
+        zone,
+    }
+}

@@ -56,7 +56,7 @@ pub struct AppState {
 pub use crate::crm::events::{Event, Events};
 
 mod jobs_config;
-pub use jobs_config::{backup_settings, sheets_account, sheets_runtime};
+pub use jobs_config::{ai_runtime, backup_settings, sheets_account, sheets_runtime};
 
 /// Secrets resolved from config or the vault, re-read at most once a minute so the webhook hot
 /// path does not decrypt on every request and `flowcrm secret set` takes effect without restart.
@@ -197,6 +197,7 @@ impl AppState {
             .unwrap_or_else(crate::model::Zone::system);
         crm.backup = Some(Arc::new(backup_settings(&config, zone.clone())));
         crm.sheets = Some(Arc::new(sheets_runtime(&config, zone.clone())));
+        crm.ai = Some(Arc::new(ai_runtime(&config, &vault, zone.clone())));
         crm.keywords = Arc::new(
             crate::crm::consent::Keywords::new(
                 &config.crm.opt_out_keywords,

@@ -149,6 +149,13 @@ pub(super) const SCHEMA: &[(&str, &str, Kind)] = &[
     ("sheets", "orders_columns", Kind::Str),
     ("sheets", "order_lines", Kind::Bool),
     ("sheets", "only_opted_in", Kind::Bool),
+    ("ai", "enabled", Kind::Bool),
+    ("ai", "base_url", Kind::Str),
+    ("ai", "model", Kind::Str),
+    ("ai", "api_key", Kind::Str),
+    ("ai", "context_tokens", Kind::Int),
+    ("ai", "timeout_secs", Kind::Int),
+    ("ai", "monthly_token_cap", Kind::Int),
 ];
 
 const DEFAULT_FILE: &str = "flowcrm.toml";

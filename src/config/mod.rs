@@ -1,6 +1,7 @@
 //! Typed configuration: the sections of `flowcrm.toml`, their defaults and semantic checks.
 //! Imports nothing internal. Layering (file < env < flags) lives in `load.rs`.
 
+mod ai;
 mod backup;
 mod load;
 mod secret;
@@ -8,6 +9,7 @@ mod sheets;
 mod smtp;
 mod validate;
 
+pub use ai::AiConfig;
 pub use backup::BackupConfig;
 pub use load::{Loaded, Overrides, Problem, Source, load};
 pub use secret::Secret;
@@ -47,6 +49,8 @@ pub struct Config {
     pub backup: BackupConfig,
     /// Google Sheets sync.
     pub sheets: SheetsConfig,
+    /// AI assist's provider.
+    pub ai: AiConfig,
 }
 
 /// What erasing a contact does to their orders.
@@ -309,6 +313,7 @@ pub const SECRET_KEYS: &[&str] = &[
     "whatsapp.access_token",
     "smtp.password",
     "sheets.service_account",
+    "ai.api_key",
 ];
 
 /// Everything the encrypted store keeps: the secrets above, and the webhook verify token (which
@@ -320,6 +325,7 @@ pub const STORED_SECRETS: &[&str] = &[
     "whatsapp.verify_token",
     "smtp.password",
     "sheets.service_account",
+    "ai.api_key",
 ];
 
 impl Config {
@@ -388,6 +394,7 @@ impl Config {
             "whatsapp.access_token" => self.whatsapp.access_token.clone(),
             "whatsapp.verify_token" => self.whatsapp.verify_token.clone().map(Secret::new),
             "smtp.password" => self.smtp.password.clone(),
+            "ai.api_key" => self.ai.api_key.clone(),
             _ => None,
         }
     }

@@ -94,6 +94,25 @@ fn check_sheets(c: &Config, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The `[ai]` section: an address that is a URL, a budget a model can hold, a timeout.
+fn check_ai(c: &Config, out: &mut Vec<(String, String)>) {
+    let a = &c.ai;
+    if let Some(u) = &a.base_url {
+        check_url("ai.base_url", u, out);
+    }
+    if a.context_tokens
+        .is_some_and(|t| !(500..=2_000_000).contains(&t))
+    {
+        out.push((
+            "ai.context_tokens".into(),
+            "must be between 500 and 2000000 tokens".into(),
+        ));
+    }
+    if a.timeout_secs == Some(0) {
+        out.push(("ai.timeout_secs".into(), "must be greater than 0".into()));
+    }
+}
+
 /// The `[smtp]` section: a sender with a host, addresses that look like addresses.
 fn check_smtp(c: &Config, out: &mut Vec<(String, String)>) {
     let m = &c.smtp;
@@ -205,6 +224,7 @@ pub(super) fn validate(c: &Config) -> Vec<(String, String)> {
     }
     check_backup(c, &mut out);
     check_sheets(c, &mut out);
+    check_ai(c, &mut out);
     if let Some(tz) = &c.app.timezone
         && jiff::tz::TimeZone::get(tz.trim()).is_err()
     {

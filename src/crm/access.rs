@@ -121,6 +121,8 @@ pub enum AdminAction {
     Backups,
     /// Set up Google Sheets sync, see its runs, sync now.
     SheetsSync,
+    /// Set up AI assist's provider, test it, read the AI log.
+    AiSettings,
 }
 
 impl AdminAction {
@@ -147,6 +149,7 @@ impl AdminAction {
             Self::RestrictProcessing => "Only admins can restrict processing of a contact's data.",
             Self::Backups => "Only admins can take and see backups.",
             Self::SheetsSync => "Only admins can set up and run the Google Sheets sync.",
+            Self::AiSettings => "Only admins can set up AI assist and read the AI log.",
         }
     }
 }

@@ -37,6 +37,10 @@ pub enum Error {
     /// Google refused or could not be reached (in plain words, with Google's message).
     #[error("{0}")]
     Google(String),
+    /// AI assist could not answer (off, no key, the monthly cap, the endpoint's refusal or
+    /// silence), in plain words.
+    #[error("{0}")]
+    Ai(String),
     /// The contact's consent does not allow this message (the reason; recorded in their
     /// timeline).
     #[error("{0}")]

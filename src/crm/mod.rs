@@ -6,6 +6,7 @@
 //! the WhatsApp adapter (event types, the Graph client).
 
 pub mod access;
+pub mod ai;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit_log;

@@ -119,7 +119,7 @@ fn sheets(setup: &super::sheets::Setup) -> Option<Processor> {
 
 impl super::Crm {
     /// The notice as `/privacy` and `flowcrm privacy notice` show it: [`notice`] plus the
-    /// processors switched on in the browser (Google Sheets).
+    /// processors switched on in the browser (Google Sheets, the AI endpoint).
     pub async fn privacy_notice(
         &self,
         config: &Config,
@@ -138,6 +138,18 @@ impl super::Crm {
             {
                 n.processors.push(p);
             }
+        }
+        if let Some(host) = self.ai_host().await? {
+            n.processors.push(Processor {
+                name: format!("AI assist endpoint ({host})"),
+                purpose: "When a team member asks for a summary, a reply draft, a rewrite or tag \
+                          suggestions, recent messages of that one conversation are sent there, \
+                          with phone numbers, emails, card numbers, IBANs and your name replaced \
+                          by placeholders first; internal notes never. People who asked for \
+                          \"no AI\" or to restrict the use of their data are never sent. A \
+                          person reads and sends every reply; nothing is decided automatically."
+                    .into(),
+            });
         }
         Ok(n)
     }

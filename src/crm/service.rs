@@ -48,6 +48,10 @@ pub struct Crm {
     pub sheets: Option<Arc<super::sheets::Runtime>>,
     /// The Sheets client of the key in force (its token lasts an hour).
     pub sheets_client: Arc<tokio::sync::Mutex<Option<super::sheets::CachedClient>>>,
+    /// How AI assist runs (none: off unless the browser turned it on, and no key).
+    pub ai: Option<Arc<super::ai::Runtime>>,
+    /// The AI client of the endpoint in force.
+    pub ai_client: Arc<tokio::sync::Mutex<super::ai::CachedClient>>,
 }
 
 impl Crm {
@@ -77,6 +81,8 @@ impl Crm {
             backup_lock: Arc::default(),
             sheets: None,
             sheets_client: Arc::default(),
+            ai: None,
+            ai_client: Arc::default(),
         }
     }
 

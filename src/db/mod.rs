@@ -2,6 +2,7 @@
 //! many callers in one transaction (group commit), and a small pool of read-only connections.
 //! All SQL lives in this module's files. Imports `model` only.
 
+pub mod ai;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;

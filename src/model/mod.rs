@@ -1,5 +1,6 @@
 //! Domain types only: ids, newtypes that parse their input, enums. No IO; imports nothing internal.
 
+pub mod ai;
 mod contact;
 mod contact_filter;
 mod conversation;

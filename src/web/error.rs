@@ -194,6 +194,7 @@ impl From<crate::crm::Error> for AppError {
             | E::NotConnected
             | E::Meta(_)
             | E::Google(_)
+            | E::Ai(_)
             | E::ConsentRefused(_)
             | E::ConsentUnconfirmed(_) => AppError::Refused(e.to_string()),
             E::Corrupt(what) => AppError::Corrupt(what),

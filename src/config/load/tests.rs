@@ -187,6 +187,13 @@ fn schema_matches_the_config_struct() {
     full.sheets.orders_columns = Some("status; total".into());
     full.sheets.order_lines = Some(false);
     full.sheets.only_opted_in = Some(false);
+    full.ai.enabled = Some(false);
+    full.ai.base_url = Some("http://127.0.0.1:11434/v1".into());
+    full.ai.model = Some("llama3.2".into());
+    full.ai.api_key = Some(Secret::new("x"));
+    full.ai.context_tokens = Some(8000);
+    full.ai.timeout_secs = Some(60);
+    full.ai.monthly_token_cap = Some(2_000_000);
     let table = Table::try_from(&full).expect("serialize");
     let mut seen = Vec::new();
     for (section, body) in &table {

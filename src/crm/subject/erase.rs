@@ -72,6 +72,7 @@ impl Receipt {
             ("Data requests (subject replaced)", c.requests),
             ("Orders kept without personal data", c.orders_kept),
             ("Orders deleted", c.orders_deleted),
+            ("AI summaries", c.ai_summaries),
         ]
     }
 }

@@ -46,6 +46,8 @@ pub struct Counts {
     pub orders_kept: usize,
     /// Orders deleted.
     pub orders_deleted: usize,
+    /// AI summaries of their conversations.
+    pub ai_summaries: usize,
 }
 
 fn exec(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
@@ -200,6 +202,12 @@ fn delete_rows(
     c.messages = exec(
         conn,
         &format!("DELETE FROM messages WHERE id IN ({of_messages})"),
+        [id.0],
+    )?;
+    c.ai_summaries = super::super::ai::delete_summaries(conn, id)?;
+    exec(
+        conn,
+        "DELETE FROM ai_objections WHERE contact_id = ?1",
         [id.0],
     )?;
     exec(

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 #[derive(Debug, Default)]
 pub struct Export {
     /// `contact`, `custom_fields`, `tags`, `consent`, `events`, `notes`, `conversations`,
-    /// `orders`, `audit`.
+    /// `orders`, `ai_summaries`, `ai_objection`, `audit`.
     pub sections: Map<String, Value>,
     /// Stored names (under the media directory) of the files the messages name, each with
     /// its place in the archive.
@@ -66,6 +66,14 @@ pub fn read_export(conn: &Connection, id: ContactId) -> Result<Option<Export>> {
     let conversations = conversations(&tx, id, &mut out)?;
     out.sections.insert("conversations".into(), conversations);
     out.sections.insert("orders".into(), orders(&tx, id)?);
+    let sql = "SELECT conversation_id, created_at, body, model, prompt_version, messages_used,
+               messages_total, redactions FROM ai_summaries WHERE contact_id = ?1
+               ORDER BY created_at, conversation_id";
+    out.sections
+        .insert("ai_summaries".into(), array(rows(&tx, sql, [id.0])?));
+    let sql = "SELECT at FROM ai_objections WHERE contact_id = ?1";
+    out.sections
+        .insert("ai_objection".into(), array(rows(&tx, sql, [id.0])?));
     let sql = format!(
         "SELECT a.at, a.action, a.detail, {BY} AS by FROM audit_log a
          LEFT JOIN users u ON u.id = a.actor_user_id WHERE a.target = 'contact:' || ?1
