@@ -182,3 +182,11 @@ document.addEventListener("keydown", (e) => {
     links[i < 0 ? 0 : next].focus();
   }
 });
+
+// A conversation page answered to an AI request (a POST) takes the conversation's own address,
+// so reloading it, or the live refresh, reads the conversation instead of repeating the request.
+(() => {
+  const timeline = document.getElementById("timeline");
+  const canonical = timeline && timeline.dataset.canonical;
+  if (canonical && location.pathname !== canonical) history.replaceState(null, "", canonical + location.hash);
+})();

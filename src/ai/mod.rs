@@ -1,5 +1,5 @@
 //! The AI endpoint adapter: one chat-completions call to any OpenAI-compatible `/v1` server
-//! (OpenAI, Ollama, llama.cpp server, vLLM) through `async-openai`, with a timeout, and its
+//! (`OpenAI`, Ollama, llama.cpp server, vLLM) through `async-openai`, with a timeout, and its
 //! failures sorted into kinds the panel can explain. Knows nothing of contacts or redaction:
 //! `crm::ai` decides what may be sent.
 

@@ -1,4 +1,4 @@
-//! `[ai]`: AI assist's provider — any OpenAI-compatible `/v1` endpoint (OpenAI, Ollama,
+//! `[ai]`: AI assist's provider — any OpenAI-compatible `/v1` endpoint (`OpenAI`, Ollama,
 //! llama.cpp server, vLLM). Off by default. Each value set here wins over the one set in
 //! Settings → AI assist (the page shows it read-only).
 

@@ -47,6 +47,7 @@ pub(super) fn contact_data_routes() -> Routes {
             Admin(RestrictProcessing),
             contact_page::restrict,
         )
+        .post("/contacts/{id}/no-ai", Work, contact_page::no_ai)
 }
 
 /// Pages about contacts, segments, custom fields, orders and products.

@@ -47,8 +47,8 @@ pub mod when;
 
 use crate::app::AppState;
 use crate::crm::access::AdminAction::{
-    AccountAlerts, Audit, Backups, Connection, DataRequests, Email, ResumeSending, SheetsSync,
-    Team, Templates,
+    AccountAlerts, AiSettings, Audit, Backups, Connection, DataRequests, Email, ResumeSending,
+    SheetsSync, Team, Templates,
 };
 use crate::crm::access::Need::{Admin, Own, Public, Read, Work};
 use axum::Router;
@@ -95,6 +95,10 @@ fn settings_routes() -> Routes {
             settings::sync_now,
         )
         .post("/settings/sheets/check", Admin(SheetsSync), settings::check)
+        .get("/settings/ai", Admin(AiSettings), settings::ai_page)
+        .post("/settings/ai", Admin(AiSettings), settings::save_ai)
+        .post("/settings/ai/key", Admin(AiSettings), settings::save_ai_key)
+        .post("/settings/ai/test", Admin(AiSettings), settings::test_ai)
         .get("/settings/audit.csv", Admin(Audit), settings::audit_csv)
         .get(
             "/settings/requests",
@@ -257,6 +261,31 @@ fn inbox_routes() -> Routes {
             conversations::send_template,
         )
         .post("/conversations/{id}/reactions", Work, conversations::react)
+        .post(
+            "/conversations/{id}/ai/summary",
+            Work,
+            conversations::ai_summary,
+        )
+        .post(
+            "/conversations/{id}/ai/draft",
+            Work,
+            conversations::ai_draft,
+        )
+        .post(
+            "/conversations/{id}/ai/rewrite",
+            Work,
+            conversations::ai_rewrite,
+        )
+        .post(
+            "/conversations/{id}/ai/translate",
+            Work,
+            conversations::ai_translate,
+        )
+        .post(
+            "/conversations/{id}/ai/suggest",
+            Work,
+            conversations::ai_suggest,
+        )
         .post(
             "/conversations/{id}/assign",
             Work,

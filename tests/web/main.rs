@@ -1,8 +1,12 @@
 //! Integration tests of the web app, built in-process on a temp data dir.
 
+mod ai;
+mod ai_page;
 mod consent_keywords;
 mod contact_data;
 mod data_requests;
+#[path = "../common/fake_ai.rs"]
+mod fake_ai;
 mod fake_graph;
 mod fake_sheets;
 mod filters;

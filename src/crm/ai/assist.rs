@@ -86,9 +86,9 @@ fn prepare(
     now: time::OffsetDateTime,
 ) -> Result<Prepared> {
     access::check_work(conn, who, conversation)?;
-    let conv =
+    let thread =
         db::conversations::get(conn, conversation)?.ok_or(Error::NotFound("conversation"))?;
-    let contact = db::contacts::get(conn, conv.contact_id)?.ok_or(Error::NotFound("contact"))?;
+    let contact = db::contacts::get(conn, thread.contact_id)?.ok_or(Error::NotFound("contact"))?;
     if db::ai::objection(conn, contact.id)?.is_some() {
         return Err(Error::Ai(
             "This contact said \"no AI\": nothing of theirs is sent to the AI endpoint.".into(),
@@ -98,7 +98,7 @@ fn prepare(
     let task = task(
         conn,
         request,
-        conv.window_closes_at().is_some_and(|t| t > now),
+        thread.window_closes_at().is_some_and(|t| t > now),
     )?;
     let system = ai::system_prompt(&task);
     let mut redactor = Redactor::new(&[contact.name.as_str(), contact.profile_name.as_str()]);

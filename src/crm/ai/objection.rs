@@ -42,4 +42,25 @@ impl Crm {
             })
             .await
     }
+
+    /// Records in the audit log that the AI API key was stored (`set`) or removed (admins).
+    pub async fn ai_key_changed(&self, who: Who, set: bool) -> Result<()> {
+        access::require(who, access::AdminAction::AiSettings)?;
+        let now = self.clock.now();
+        self.db
+            .write(move |c| {
+                Ok(db::audit::record(
+                    c,
+                    &db::audit::Entry {
+                        at: now,
+                        actor: who.user,
+                        action: if set { "ai.key_set" } else { "ai.key_removed" }.into(),
+                        target: "ai".into(),
+                        ip: String::new(),
+                        detail: String::new(),
+                    },
+                )?)
+            })
+            .await
+    }
 }

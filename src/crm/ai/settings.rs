@@ -78,7 +78,7 @@ impl Settings {
         crate::ai::host_of(&self.base_url)
     }
 
-    /// OpenAI itself (which always needs a key).
+    /// `OpenAI` itself (which always needs a key).
     #[must_use]
     pub fn needs_key(&self) -> bool {
         let host = self.host();
@@ -158,7 +158,7 @@ pub struct SettingsInput {
     pub monthly_token_cap: String,
 }
 
-fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
     text: &str,
     field: &'static str,
     range: (T, T),

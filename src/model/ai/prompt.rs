@@ -3,6 +3,7 @@
 //! the version that made it.
 
 use serde::Deserialize;
+use std::fmt::Write as _;
 
 /// Changes whenever any instruction below changes.
 pub const PROMPT_VERSION: &str = "ai-2026-12";
@@ -109,7 +110,7 @@ these approved templates. Pick the one that best fits the conversation below. An
 only: {\"template\": \"<name>\", \"reason\": \"<one short sentence>\"}.\nTemplates:\n",
             );
             for t in list {
-                s.push_str(&format!("- {} ({}): {}\n", t.name, t.language, t.text));
+                let _ = writeln!(s, "- {} ({}): {}", t.name, t.language, t.text);
             }
             s
         }

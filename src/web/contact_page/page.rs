@@ -19,6 +19,8 @@ use axum::extract::{Path, State};
 #[derive(Template, WebTemplate)]
 #[template(path = "contacts/show.html")]
 pub struct ContactPage {
+    /// Since when they said "no AI" (shown in their local time), if they did.
+    pub(super) no_ai: Option<String>,
     pub(super) layout: Layout,
     pub(super) contact: Contact,
     pub(super) name: String,
@@ -104,7 +106,13 @@ pub(super) async fn contact_page(
         &d.consent,
         &d.events,
     );
+    let no_ai = state
+        .crm
+        .no_ai(contact.id)
+        .await?
+        .map(|t| crate::web::when::date(&user.ctx.zone, t));
     Ok(ContactPage {
+        no_ai,
         layout: Layout::new(&user.ctx, contact.display_name(), Nav::Contacts),
         name: contact.display_name(),
         since: crate::web::when::date(&user.ctx.zone, contact.created_at),

@@ -68,6 +68,37 @@ pub async fn restrict(
     ))
 }
 
+/// Body of `POST /contacts/{id}/no-ai`.
+#[derive(Debug, Deserialize)]
+pub struct NoAiForm {
+    /// `true`: they said "no AI"; `false`: lift it.
+    pub no_ai: bool,
+}
+
+/// `POST /contacts/{id}/no-ai`: records or lifts their "no AI" through `Crm::set_no_ai`.
+pub async fn no_ai(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoAiForm>,
+) -> Result<Response> {
+    state
+        .crm
+        .set_no_ai(user.who(), ContactId(id), f.no_ai)
+        .await?;
+    let said = if f.no_ai {
+        "Noted: nothing of theirs is sent to AI assist."
+    } else {
+        "AI assist may be used for their conversations again."
+    };
+    Ok(redirect_with_flash(
+        &state.cookies,
+        &format!("/contacts/{id}"),
+        FlashKind::Success,
+        said,
+    ))
+}
+
 /// The delete-or-erase page.
 #[derive(Template, WebTemplate)]
 #[template(path = "contacts/remove.html")]

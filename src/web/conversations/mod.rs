@@ -2,12 +2,14 @@
 //! approved templates otherwise), retry of failed messages, reactions. Every send goes through
 //! `Crm::send`; viewing the page changes nothing (marking seen is a POST).
 
+mod ai;
 mod choices;
 mod compose;
 mod page;
 
 use crate::app::AppState;
 
+pub use ai::*;
 pub use choices::*;
 pub use compose::*;
 pub use page::*;

@@ -59,6 +59,12 @@ pub struct ConversationPage {
     pub(super) side: SidePanel,
     /// Older messages exist beyond the page.
     pub(super) older: Option<i64>,
+    /// The conversation's stored AI summary: (text, "made by … from N of M messages").
+    pub(super) summary: Option<(String, String)>,
+    /// What the last AI request gave (the page rendered as its answer).
+    pub(super) ai: super::ai::AiView,
+    /// The rewrite styles: (value, label).
+    pub(super) styles: Vec<(&'static str, &'static str)>,
 }
 
 /// The side panel: what the team knows about the customer.
@@ -132,7 +138,7 @@ async fn history_len(state: &AppState, id: i64, q: &ShowQuery) -> Result<u32> {
 }
 
 /// Query of the conversation page.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ShowQuery {
     /// Customer message to quote in the reply.
     pub(super) reply_to: Option<String>,
@@ -150,7 +156,18 @@ pub async fn show(
     Path(id): Path<i64>,
     axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<ConversationPage> {
-    let shown = history_len(&state, id, &q).await?;
+    render(&state, &user, id, q, super::ai::AiView::default()).await
+}
+
+/// The page, with what an AI request gave (`ai`) in its panel and composer.
+pub(super) async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    q: ShowQuery,
+    ai: super::ai::AiView,
+) -> Result<ConversationPage> {
+    let shown = history_len(state, id, &q).await?;
     let mut d = state.db.read(move |c| load(c, id, shown)).await?;
     let side = SidePanel::of(&mut d);
     let (conv, contact, items, templates, tags, all_tags) =
@@ -174,7 +191,23 @@ pub async fn show(
         &d.notes,
         &user.ctx.zone,
     );
+    let mut ai = ai;
+    ai.on = state.crm.ai_enabled().await?;
+    // Answers and refusals show by the composer when there is one to type in, else in the panel.
+    ai.in_panel |=
+        !(conv.window_open(now) && may_work(user.who(), conv.assignee_id.map(UserId)).is_ok());
+    let summary = state
+        .crm
+        .ai_summary(user.who(), id)
+        .await?
+        .map(|s| super::ai::summary_view(&s, &user.ctx.zone));
     Ok(ConversationPage {
+        summary,
+        ai,
+        styles: crate::model::ai::REWRITE_STYLES
+            .iter()
+            .map(|(v, l, _)| (*v, *l))
+            .collect(),
         not_connected: (!state.crm.connected().await?)
             .then_some(crate::crm::connection::NOT_CONNECTED),
         sending_blocked: state.crm.sending_blocked(user.who()).await?,

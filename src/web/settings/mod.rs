@@ -2,6 +2,7 @@
 //! and system facts.
 
 mod actions;
+mod ai;
 mod alerts;
 mod audit;
 mod backups;
@@ -25,6 +26,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 
 pub use actions::*;
+pub use ai::*;
 pub use alerts::*;
 pub use audit::*;
 pub use backups::*;

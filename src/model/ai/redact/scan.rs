@@ -134,7 +134,7 @@ fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Runs of digits with spaces, dashes, dots, slashes or brackets between them: 13 to 19 digits
