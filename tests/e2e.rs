@@ -10,6 +10,10 @@
 //! on a desktop and a phone viewport are saved under `target/e2e/`.
 #![cfg(feature = "e2e")]
 
+#[path = "e2e/ai.rs"]
+mod ai;
+#[path = "common/fake_ai.rs"]
+mod fake_ai;
 #[path = "common/wait.rs"]
 mod wait;
 
@@ -229,6 +233,7 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     let started = std::time::Instant::now();
     let dir = tempfile::tempdir().expect("tmp");
     let (graph, sent) = fake_graph().await;
+    let fake_ai = fake_ai::FakeAi::start(Some("e2e-ai-key")).await;
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let env = [
@@ -237,6 +242,10 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
         ("FLOWCRM_WHATSAPP__PHONE_NUMBER_ID", "200".to_string()),
         ("FLOWCRM_WHATSAPP__GRAPH_BASE_URL", graph.clone()),
         ("FLOWCRM_LOG__LEVEL", "warn".to_string()),
+        ("FLOWCRM_AI__ENABLED", "true".to_string()),
+        ("FLOWCRM_AI__BASE_URL", fake_ai.base.clone()),
+        ("FLOWCRM_AI__MODEL", "e2e-model".to_string()),
+        ("FLOWCRM_AI__API_KEY", "e2e-ai-key".to_string()),
     ];
     add_user(dir.path(), "owner@e2e.example", "admin", "Owner");
     add_user(dir.path(), "agent@e2e.example", "agent", "Agent");
@@ -535,6 +544,8 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     c.set_window_size(1280, 900).await.expect("resize");
     sign_in(&c, &base, "owner@e2e.example").await;
     eprintln!("e2e: signed in again after {:?}", started.elapsed());
+    ai::draft_edit_send(&c, &base, &conversation_url, &fake_ai, &sent).await;
+    eprintln!("e2e: AI draft sent after {:?}", started.elapsed());
     long_conversation_opens_at_the_newest_message(&c, &base, &conversation_url).await;
     eprintln!("e2e: long conversation after {:?}", started.elapsed());
     start_a_conversation_with_a_template(&c, &base, dir.path(), &sent).await;

@@ -91,7 +91,7 @@ async fn page(
     let cap = if s.monthly_token_cap == 0 {
         "no cap".to_string()
     } else {
-        format!("of {} allowed", s.monthly_token_cap)
+        format!("of {} allowed", grouped(s.monthly_token_cap))
     };
     Ok(AiPage {
         layout: Layout::new(&user.ctx, "AI assist", Nav::Settings),
@@ -135,6 +135,19 @@ async fn page(
             })
             .collect(),
     })
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// `GET /settings/ai`.
