@@ -40,7 +40,11 @@ fn arg(name: &str, default: &str) -> String {
 /// A customer message with identifiers every fifth time, like real conversations.
 fn body(i: usize) -> String {
     match i % 5 {
-        0 => format!("Oi, sou a Maria Silva, meu número é +55 11 9{:04}-{:04}", i % 10_000, (i * 7) % 10_000),
+        0 => format!(
+            "Oi, sou a Maria Silva, meu número é +55 11 9{:04}-{:04}",
+            i % 10_000,
+            (i * 7) % 10_000
+        ),
         1 => format!("Pedido {i}: camiseta azul tamanho M, entrega no sábado?"),
         2 => format!("Pode mandar a nota para maria.silva{i}@example.com por favor"),
         3 => "Obrigada! Vou pagar com cartão 4111 1111 1111 1111 amanhã cedo".to_string(),
@@ -63,7 +67,9 @@ async fn overhead(runs: usize) -> anyhow::Result<()> {
     config.ai.model = Some("bench".into());
     config.ai.context_tokens = Some(200_000);
     config.ai.monthly_token_cap = Some(0);
-    let state = flowcrm::app::AppState::open(config, std::sync::Arc::new(flowcrm::clock::SystemClock)).await?;
+    let state =
+        flowcrm::app::AppState::open(config, std::sync::Arc::new(flowcrm::clock::SystemClock))
+            .await?;
     let admin = Who::user(UserId(1), Role::Admin);
     for n in [200usize, 2000] {
         let conv = state
@@ -95,8 +101,14 @@ async fn overhead(runs: usize) -> anyhow::Result<()> {
             }
         }
         let (p50, p90) = median(&mut times);
-        let sent = fake.prompts().last().map(|p| fake_ai::prompt_text(p).len()).unwrap_or_default();
-        println!("overhead {n} messages: median {p50:.2} ms, p90 {p90:.2} ms over {runs} runs (prompt {sent} bytes, all messages redacted and sent)");
+        let sent = fake
+            .prompts()
+            .last()
+            .map(|p| fake_ai::prompt_text(p).len())
+            .unwrap_or_default();
+        println!(
+            "overhead {n} messages: median {p50:.2} ms, p90 {p90:.2} ms over {runs} runs (prompt {sent} bytes, all messages redacted and sent)"
+        );
     }
     Ok(())
 }
@@ -135,9 +147,14 @@ async fn rss(bin: &str) -> anyhow::Result<()> {
     let bin = std::fs::canonicalize(bin)?;
     let bin = bin.as_path();
     let fake = FakeAi::start(None).await;
-    fake.inner.lock().map_err(|_| anyhow::anyhow!("lock"))?.delay = Duration::from_secs(3);
+    fake.inner
+        .lock()
+        .map_err(|_| anyhow::anyhow!("lock"))?
+        .delay = Duration::from_secs(3);
     let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let secret = "bench-app-secret";
     let run = |args: &[&str], stdin: Option<&str>| -> anyhow::Result<()> {
@@ -148,13 +165,26 @@ async fn rss(bin: &str) -> anyhow::Result<()> {
             .stdout(std::process::Stdio::null())
             .spawn()?;
         if let Some(s) = stdin {
-            std::io::Write::write_all(&mut child.stdin.take().ok_or_else(|| anyhow::anyhow!("stdin"))?, s.as_bytes())?;
+            std::io::Write::write_all(
+                &mut child.stdin.take().ok_or_else(|| anyhow::anyhow!("stdin"))?,
+                s.as_bytes(),
+            )?;
         }
         anyhow::ensure!(child.wait()?.success(), "{args:?} failed");
         Ok(())
     };
     run(&["migrate"], None)?;
-    run(&["user", "add", "--email", "owner@bench.example", "--role", "admin"], Some("correct horse battery"))?;
+    run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "owner@bench.example",
+            "--role",
+            "admin",
+        ],
+        Some("correct horse battery"),
+    )?;
     let mut server = std::process::Command::new(bin)
         .current_dir(dir.path())
         .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
@@ -167,7 +197,9 @@ async fn rss(bin: &str) -> anyhow::Result<()> {
         .stdout(std::process::Stdio::null())
         .spawn()?;
     let pid = server.id();
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     for _ in 0..100 {
         if client.get(format!("{url}/healthz")).send().await.is_ok() {
             break;
@@ -183,26 +215,58 @@ async fn rss(bin: &str) -> anyhow::Result<()> {
         "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550009999", "phone_number_id": "200"},
         "contacts": [{"profile": {"name": "Maria Silva"}, "wa_id": "5511988887777"}], "messages": messages}}]}]})
     .to_string();
-    let sig = format!("sha256={}", hex::encode(flowcrm::crypto::hmac_sha256(secret.as_bytes(), payload.as_bytes())));
-    let r = client.post(format!("{url}/webhooks/whatsapp")).header("content-type", "application/json").header("x-hub-signature-256", sig).body(payload).send().await?;
+    let sig = format!(
+        "sha256={}",
+        hex::encode(flowcrm::crypto::hmac_sha256(
+            secret.as_bytes(),
+            payload.as_bytes()
+        ))
+    );
+    let r = client
+        .post(format!("{url}/webhooks/whatsapp"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sig)
+        .body(payload)
+        .send()
+        .await?;
     anyhow::ensure!(r.status().is_success(), "webhook: {}", r.status());
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut jar = Vec::new();
     let page = client.get(format!("{url}/login")).send().await?;
     cookies(&page, &mut jar);
     let token = csrf(&page.text().await?)?;
-    let form = serde_urlencoded::to_string([("email", "owner@bench.example"), ("password", "correct horse battery"), ("csrf_token", &token)])?;
-    let r = client.post(format!("{url}/login")).header("cookie", jar.join("; ")).header("origin", &url).header("content-type", "application/x-www-form-urlencoded").body(form).send().await?;
+    let form = serde_urlencoded::to_string([
+        ("email", "owner@bench.example"),
+        ("password", "correct horse battery"),
+        ("csrf_token", &token),
+    ])?;
+    let r = client
+        .post(format!("{url}/login"))
+        .header("cookie", jar.join("; "))
+        .header("origin", &url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await?;
     anyhow::ensure!(r.status().is_redirection(), "sign-in: {}", r.status());
     cookies(&r, &mut jar);
     let cookie = jar.join("; ");
-    let page = client.get(format!("{url}/conversations/1")).header("cookie", &cookie).send().await?;
-    anyhow::ensure!(page.status().is_success(), "conversation: {}", page.status());
+    let page = client
+        .get(format!("{url}/conversations/1"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        page.status().is_success(),
+        "conversation: {}",
+        page.status()
+    );
     let token = csrf(&page.text().await?)?;
     let idle = rss_kib(pid);
     let mut tasks = Vec::new();
     for _ in 0..20 {
-        let (client, url, cookie, token) = (client.clone(), url.clone(), cookie.clone(), token.clone());
+        let (client, url, cookie, token) =
+            (client.clone(), url.clone(), cookie.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             client
                 .post(format!("{url}/conversations/1/ai/summary"))

@@ -966,3 +966,54 @@ fn sheets_sync_from_the_command_line_writes_the_sheet_and_a_second_run_writes_no
         text(&status)
     );
 }
+
+#[path = "common/fake_ai.rs"]
+mod fake_ai;
+
+#[test]
+fn ai_key_status_and_test_from_the_command_line() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let fake = rt.block_on(fake_ai::FakeAi::start(Some("sk-cli-key")));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let env = [
+        ("FLOWCRM_AI__BASE_URL", fake.base.as_str()),
+        ("FLOWCRM_AI__MODEL", "cli-model"),
+        ("FLOWCRM_AI__CONTEXT_TOKENS", "1000"),
+    ];
+    install(d, &env);
+    // Without the key the endpoint refuses: the test says so and exits non-zero.
+    let refused = run(d, &["ai", "test"], "", &env);
+    assert!(
+        !refused.status.success() && text(&refused).contains("refused the API key (401)"),
+        "{}",
+        text(&refused)
+    );
+    let set = run(d, &["secret", "set", "ai.api_key"], "sk-cli-key\n", &env);
+    assert!(set.status.success(), "{}", text(&set));
+    fake.inner.lock().expect("lock").truncate_to = Some(300);
+    let cut = run(d, &["ai", "test"], "", &env);
+    assert!(
+        !cut.status.success() && text(&cut).contains("Truncated") && text(&cut).contains("num_ctx"),
+        "{}",
+        text(&cut)
+    );
+    fake.inner.lock().expect("lock").truncate_to = None;
+    fake.reply("PELICAN");
+    let ok = run(d, &["ai", "test"], "", &env);
+    assert!(
+        ok.status.success() && text(&ok).contains("read the whole test prompt"),
+        "{}",
+        text(&ok)
+    );
+    let status = run(d, &["ai", "status"], "", &env);
+    let s = text(&status);
+    assert!(
+        s.contains("AI assist: off")
+            && s.contains("API key:   set")
+            && s.contains("in 3 calls")
+            && s.contains("cli-model"),
+        "{s}"
+    );
+    assert!(s.contains("auth") && s.contains("by the CLI"), "{s}");
+}

@@ -1,5 +1,6 @@
 //! Command line: clap definitions and dispatch to the subcommands. Wiring only.
 
+mod ai;
 mod api_key;
 mod audit;
 mod backup;
@@ -115,6 +116,9 @@ pub enum Command {
     /// Google Sheets sync: `sync [--dry-run]`, `status`, `check`.
     #[command(subcommand)]
     Sheets(sheets::SheetsCommand),
+    /// AI assist: `status` (settings, this month's use, the AI log), `test` (the connection).
+    #[command(subcommand)]
+    Ai(ai::AiCommand),
     /// Rebuild the database from its live rows (VACUUM) with the server stopped: afterwards no
     /// stale copy of an erased or deleted row is left anywhere in the file.
     Compact,
@@ -213,6 +217,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Audit(cmd) => audit::run(&loaded, cmd).await,
         Command::Backup { out, cmd } => backup::run(&loaded, out, cmd).await,
         Command::Sheets(cmd) => sheets::run(&loaded, cmd).await,
+        Command::Ai(cmd) => ai::run(&loaded, cmd).await,
         Command::Compact => restore::compact(&loaded).await,
         Command::Restore {
             archive,
