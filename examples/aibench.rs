@@ -17,7 +17,8 @@
 #![allow(
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
 )]
 
 #[path = "../tests/common/fake_ai.rs"]
@@ -143,69 +144,13 @@ fn csrf(html: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
-async fn rss(bin: &str) -> anyhow::Result<()> {
-    let bin = std::fs::canonicalize(bin)?;
-    let bin = bin.as_path();
-    let fake = FakeAi::start(None).await;
-    fake.inner
-        .lock()
-        .map_err(|_| anyhow::anyhow!("lock"))?
-        .delay = Duration::from_secs(3);
-    let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let secret = "bench-app-secret";
-    let run = |args: &[&str], stdin: Option<&str>| -> anyhow::Result<()> {
-        let mut child = std::process::Command::new(bin)
-            .current_dir(dir.path())
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()?;
-        if let Some(s) = stdin {
-            std::io::Write::write_all(
-                &mut child.stdin.take().ok_or_else(|| anyhow::anyhow!("stdin"))?,
-                s.as_bytes(),
-            )?;
-        }
-        anyhow::ensure!(child.wait()?.success(), "{args:?} failed");
-        Ok(())
-    };
-    run(&["migrate"], None)?;
-    run(
-        &[
-            "user",
-            "add",
-            "--email",
-            "owner@bench.example",
-            "--role",
-            "admin",
-        ],
-        Some("correct horse battery"),
-    )?;
-    let mut server = std::process::Command::new(bin)
-        .current_dir(dir.path())
-        .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
-        .env("FLOWCRM_WHATSAPP__APP_SECRET", secret)
-        .env("FLOWCRM_AI__ENABLED", "true")
-        .env("FLOWCRM_AI__BASE_URL", &fake.base)
-        .env("FLOWCRM_AI__MODEL", "bench")
-        .env("FLOWCRM_AI__TIMEOUT_SECS", "60")
-        .env("FLOWCRM_LOG__LEVEL", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()?;
-    let pid = server.id();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    for _ in 0..100 {
-        if client.get(format!("{url}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Brings 200 customer messages in one signed webhook, signs the admin in, and returns the
+/// session cookie and the conversation page's CSRF token.
+async fn seed_and_sign_in(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+) -> anyhow::Result<(String, String)> {
     // 200 customer messages in one signed webhook.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let messages: Vec<serde_json::Value> = (0..200)
@@ -243,7 +188,7 @@ async fn rss(bin: &str) -> anyhow::Result<()> {
     let r = client
         .post(format!("{url}/login"))
         .header("cookie", jar.join("; "))
-        .header("origin", &url)
+        .header("origin", url)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form)
         .send()
@@ -262,6 +207,76 @@ async fn rss(bin: &str) -> anyhow::Result<()> {
         page.status()
     );
     let token = csrf(&page.text().await?)?;
+    Ok((cookie, token))
+}
+
+/// A migrated data directory with an admin.
+fn install(bin: &std::path::Path, dir: &std::path::Path) -> anyhow::Result<()> {
+    let run = |args: &[&str], stdin: Option<&str>| -> anyhow::Result<()> {
+        let mut child = std::process::Command::new(bin)
+            .current_dir(dir)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        if let Some(s) = stdin {
+            std::io::Write::write_all(
+                &mut child.stdin.take().ok_or_else(|| anyhow::anyhow!("stdin"))?,
+                s.as_bytes(),
+            )?;
+        }
+        anyhow::ensure!(child.wait()?.success(), "{args:?} failed");
+        Ok(())
+    };
+    run(&["migrate"], None)?;
+    let admin = [
+        "user",
+        "add",
+        "--email",
+        "owner@bench.example",
+        "--role",
+        "admin",
+    ];
+    run(&admin, Some("correct horse battery"))
+}
+
+async fn rss(bin: &str) -> anyhow::Result<()> {
+    let bin = std::fs::canonicalize(bin)?;
+    let bin = bin.as_path();
+    let fake = FakeAi::start(None).await;
+    fake.inner
+        .lock()
+        .map_err(|_| anyhow::anyhow!("lock"))?
+        .delay = Duration::from_secs(3);
+    let dir = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let secret = "bench-app-secret";
+    install(bin, dir.path())?;
+    let mut server = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
+        .env("FLOWCRM_WHATSAPP__APP_SECRET", secret)
+        .env("FLOWCRM_AI__ENABLED", "true")
+        .env("FLOWCRM_AI__BASE_URL", &fake.base)
+        .env("FLOWCRM_AI__MODEL", "bench")
+        .env("FLOWCRM_AI__TIMEOUT_SECS", "60")
+        .env("FLOWCRM_LOG__LEVEL", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let pid = server.id();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    for _ in 0..100 {
+        if client.get(format!("{url}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (cookie, token) = seed_and_sign_in(&client, &url, secret).await?;
     let idle = rss_kib(pid);
     let mut tasks = Vec::new();
     for _ in 0..20 {
