@@ -12,7 +12,7 @@ mod validate;
 pub use ai::AiConfig;
 pub use backup::BackupConfig;
 pub use load::{Loaded, Overrides, Problem, Source, load};
-pub use secret::Secret;
+pub use secret::{SECRET_KEYS, STORED_SECRETS, Secret};
 pub use sheets::SheetsConfig;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 
@@ -306,27 +306,6 @@ impl Default for WhatsAppConfig {
         }
     }
 }
-
-/// Secrets that may be given in the config but belong in the encrypted store.
-pub const SECRET_KEYS: &[&str] = &[
-    "whatsapp.app_secret",
-    "whatsapp.access_token",
-    "smtp.password",
-    "sheets.service_account",
-    "ai.api_key",
-];
-
-/// Everything the encrypted store keeps: the secrets above, and the webhook verify token (which
-/// the connection page shows, since it is pasted into Meta's dashboard; `flowcrm init` writes it
-/// in the config file, where it is not warned about).
-pub const STORED_SECRETS: &[&str] = &[
-    "whatsapp.app_secret",
-    "whatsapp.access_token",
-    "whatsapp.verify_token",
-    "smtp.password",
-    "sheets.service_account",
-    "ai.api_key",
-];
 
 impl Config {
     /// Path of the SQLite database file.

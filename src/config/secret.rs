@@ -57,3 +57,24 @@ mod tests {
         assert_eq!(s.expose(), "hunter2-token");
     }
 }
+
+/// Secrets that may be given in the config but belong in the encrypted store.
+pub const SECRET_KEYS: &[&str] = &[
+    "whatsapp.app_secret",
+    "whatsapp.access_token",
+    "smtp.password",
+    "sheets.service_account",
+    "ai.api_key",
+];
+
+/// Everything the encrypted store keeps: the secrets above, and the webhook verify token (which
+/// the connection page shows, since it is pasted into Meta's dashboard; `flowcrm init` writes it
+/// in the config file, where it is not warned about).
+pub const STORED_SECRETS: &[&str] = &[
+    "whatsapp.app_secret",
+    "whatsapp.access_token",
+    "whatsapp.verify_token",
+    "smtp.password",
+    "sheets.service_account",
+    "ai.api_key",
+];
