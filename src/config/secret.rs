@@ -45,19 +45,6 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_and_display_hide_the_value() {
-        let s = Secret::new("hunter2-token");
-        assert!(!format!("{s:?}").contains("hunter2"));
-        assert!(!format!("{s}").contains("hunter2"));
-        assert_eq!(s.expose(), "hunter2-token");
-    }
-}
-
 /// Secrets that may be given in the config but belong in the encrypted store.
 pub const SECRET_KEYS: &[&str] = &[
     "whatsapp.app_secret",
@@ -78,3 +65,16 @@ pub const STORED_SECRETS: &[&str] = &[
     "sheets.service_account",
     "ai.api_key",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_hide_the_value() {
+        let s = Secret::new("hunter2-token");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{s}").contains("hunter2"));
+        assert_eq!(s.expose(), "hunter2-token");
+    }
+}
