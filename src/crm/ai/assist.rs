@@ -249,7 +249,6 @@ impl Crm {
                         "AI assist is off. An admin can turn it on in Settings → AI assist.".into(),
                     ));
                 }
-                access::check_work(c, who, conversation)?;
                 check_cap(c, &s, since)?;
                 let p = prepare(c, who, conversation, &req, &s, now)?;
                 Ok((s, p))
@@ -276,7 +275,7 @@ impl Crm {
                 p.redactor.counts(),
             )
             .await?;
-        self.finish(who, conversation, request, &s, p, answer).await
+        self.finish(who, conversation, &s, p, answer).await
     }
 
     /// Reads the answer for `request`, stores a summary, warns about a cut prompt.
@@ -284,7 +283,6 @@ impl Crm {
         &self,
         who: Who,
         conversation: i64,
-        request: Request,
         s: &Settings,
         p: Prepared,
         answer: ai::Answer,
@@ -329,7 +327,6 @@ impl Crm {
                 out.text = Some(ai::clip(&restored, ai::MAX_REPLY_CHARS));
             }
         }
-        let _ = request;
         Ok(out)
     }
 

@@ -132,6 +132,12 @@ impl fmt::Display for Counts {
     }
 }
 
+/// Words inside names that are ordinary words too ("Maria dos Santos"): hidden only as part of
+/// the whole name, so the rest of the conversation keeps them.
+const PARTICLES: [&str; 12] = [
+    "dos", "das", "del", "der", "den", "van", "von", "los", "las", "the", "and", "bin",
+];
+
 /// Replaces identifiers with placeholders and restores them; one per AI request.
 #[derive(Debug, Default)]
 pub struct Redactor {
@@ -156,7 +162,7 @@ impl Redactor {
                 list.push(name.to_lowercase());
             }
             for word in name.split(|c: char| !c.is_alphanumeric()) {
-                if word.chars().count() >= 3 {
+                if word.chars().count() >= 3 && !PARTICLES.contains(&word.to_lowercase().as_str()) {
                     list.push(word.to_lowercase());
                 }
             }

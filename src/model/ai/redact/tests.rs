@@ -52,3 +52,12 @@ fn non_ascii_text_and_names() {
     );
     assert_eq!(r.redact("みどりいろ 09012345678"), "みどりいろ [PHONE_1]");
 }
+
+#[test]
+fn particles_in_names_stay_ordinary_words() {
+    let mut r = Redactor::new(&["Maria dos Santos"]);
+    assert_eq!(
+        r.redact("Maria dos Santos pediu dois dos azuis; Santos confirmou"),
+        "[NAME_1] pediu dois dos azuis; [NAME_2] confirmou"
+    );
+}
