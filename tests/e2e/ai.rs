@@ -36,7 +36,7 @@ pub async fn draft_edit_send(
         .expect("value");
     assert_eq!(
         draft,
-        json!("Olá Ana! A camiseta azul está separada para você.")
+        json!("Olá Ana Lima! A camiseta azul está separada para você.")
     );
     assert!(
         text_of(c, "#ai-note")
@@ -70,7 +70,7 @@ pub async fn draft_edit_send(
     let last = sent.lock().expect("lock").last().cloned().expect("sent");
     assert_eq!(
         last["text"]["body"],
-        "Olá Ana! A camiseta azul está separada para você. Até amanhã!"
+        "Olá Ana Lima! A camiseta azul está separada para você. Até amanhã!"
     );
     // A summary in the side panel, then both sizes of the page and of the settings page.
     ai.reply("Intent: buy the blue T-shirt.\nWhat happened: it was reserved.\nOpen actions: none.");

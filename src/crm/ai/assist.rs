@@ -116,12 +116,24 @@ fn prepare(
         .context_tokens
         .saturating_sub(estimate_tokens(&system))
         .saturating_sub(draft.as_deref().map_or(0, estimate_tokens));
+    // The customer's own name is a placeholder from the start, so a draft can greet them.
+    let customer = match request {
+        Request::Rewrite { .. } | Request::Translate { .. } => None,
+        _ => [&contact.name, &contact.profile_name]
+            .into_iter()
+            .find(|n| !n.trim().is_empty())
+            .map(|n| redactor.redact(n.trim())),
+    };
     let transcript = match request {
         Request::Rewrite { .. } => Transcript::default(),
         Request::Translate { .. } => {
             transcript(conn, conversation, budget.min(1500), true, &mut redactor)?
         }
         _ => transcript(conn, conversation, budget, false, &mut redactor)?,
+    };
+    let transcript = Transcript {
+        customer,
+        ..transcript
     };
     if draft.is_none() && transcript.lines.is_empty() {
         return Err(Error::Ai(
@@ -227,7 +239,11 @@ pub(super) fn transcript(
         true
     })?;
     lines.reverse();
-    Ok(Transcript { lines, total })
+    Ok(Transcript {
+        lines,
+        total,
+        customer: None,
+    })
 }
 
 impl Crm {

@@ -146,6 +146,8 @@ pub struct Transcript {
     pub lines: Vec<String>,
     /// Messages the conversation has (with text).
     pub total: usize,
+    /// The customer's name as its placeholder (`[NAME_1]`), so a draft can greet them.
+    pub customer: Option<String>,
 }
 
 impl Transcript {
@@ -159,6 +161,11 @@ impl Transcript {
     #[must_use]
     pub fn render(&self, draft: Option<&str>) -> String {
         let mut s = String::new();
+        if let Some(c) = &self.customer {
+            s.push_str("The customer is ");
+            s.push_str(c);
+            s.push_str(".\n");
+        }
         if !self.lines.is_empty() {
             s.push_str("Conversation (oldest first):\n");
             for l in &self.lines {
