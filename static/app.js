@@ -190,3 +190,19 @@ document.addEventListener("keydown", (e) => {
   const canonical = timeline && timeline.dataset.canonical;
   if (canonical && location.pathname !== canonical) history.replaceState(null, "", canonical + location.hash);
 })();
+
+// The AI panel's buttons (summary, tag suggestions) answer with the whole page: they carry what
+// is typed in the reply box along, so it is still there afterwards.
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  const body = document.getElementById("body");
+  if (!body || !body.value || !form.closest || !form.closest("#ai")) return;
+  let field = form.querySelector("input[name=body]");
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "body";
+    form.appendChild(field);
+  }
+  field.value = body.value;
+});

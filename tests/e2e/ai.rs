@@ -74,11 +74,23 @@ pub async fn draft_edit_send(
     );
     // A summary in the side panel, then both sizes of the page and of the settings page.
     ai.reply("Intent: buy the blue T-shirt.\nWhat happened: it was reserved.\nOpen actions: none.");
+    // What the agent has half typed survives asking the panel for a summary.
+    c.find(Locator::Css("#body"))
+        .await
+        .expect("composer")
+        .send_keys("meio escrito")
+        .await
+        .expect("type");
     click(c, "#ai form[action$='/ai/summary'] button").await;
     wait_until("the summary", || async {
         text_of(c, ".ai-summary").await.contains("it was reserved")
     })
     .await;
+    let kept = c
+        .execute("return document.getElementById('body').value", vec![])
+        .await
+        .expect("value");
+    assert_eq!(kept, json!("meio escrito"), "the reply box keeps its text");
     both_sizes(c, url, "ai-conversation").await;
     both_sizes(c, &format!("{base}/settings/ai"), "ai-settings").await;
 }

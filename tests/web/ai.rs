@@ -223,7 +223,10 @@ async fn no_ai_restricted_and_disabled_cause_no_request() {
     assert_eq!(fake.requests(), 1);
     // The customer's name was never in the messages, yet the model knows them by placeholder.
     let p = prompt_text(&fake.prompts()[0]);
-    assert!(p.contains("The customer is [NAME_1].") && !p.contains("Maria"), "{p}");
+    assert!(
+        p.contains("The customer is [NAME_1].") && !p.contains("Maria"),
+        "{p}"
+    );
     assert_eq!(app.audit_count("contact.no_ai").await, 1);
     assert_eq!(app.audit_count("ai.settings").await, 1);
 }

@@ -173,7 +173,7 @@ async fn test_connection_says_when_the_server_truncates() {
     let r = app.submit("/settings/ai", "/settings/ai/test", &[]).await;
     assert!(r.body.contains("refused the API key"), "{}", r.body);
     assert_eq!(
-        app.count("SELECT count(*) FROM ai_calls WHERE feature = 'summary' AND contact_id IS NULL")
+        app.count("SELECT count(*) FROM ai_calls WHERE feature = 'test' AND contact_id IS NULL")
             .await,
         3
     );

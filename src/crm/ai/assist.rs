@@ -284,7 +284,7 @@ impl Crm {
                 &client,
                 who,
                 Some(p.contact),
-                &p.task,
+                (p.task.name(), p.task.answer_tokens()),
                 &p.system,
                 &p.user,
                 p.sent_tokens,

@@ -6,23 +6,25 @@ use crate::crm::access::Who;
 use crate::crm::{Crm, Error, Result};
 use crate::db;
 use crate::model::ContactId;
-use crate::model::ai::{Answer, Counts, Task};
+use crate::model::ai::{Answer, Counts};
 
 impl Crm {
-    /// Sends one request through `client` and logs it (one row per call, whatever happened).
+    /// Sends one request through `client` and logs it (one row per call, whatever happened);
+    /// `task` is the feature's name in the log and the most tokens the answer may take.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn ai_call(
         &self,
         client: &Client,
         who: Who,
         contact: Option<ContactId>,
-        task: &Task,
+        task: (&'static str, u32),
         system: &str,
         user: &str,
         sent_tokens: u32,
         redacted: Counts,
     ) -> Result<Answer> {
-        let result = client.chat(system, user, task.answer_tokens()).await;
+        let (feature, answer_tokens) = task;
+        let result = client.chat(system, user, answer_tokens).await;
         let e = client.endpoint();
         let (tokens_in, tokens_out, estimated, outcome) = match &result {
             Ok(a) => (
@@ -38,7 +40,7 @@ impl Crm {
             at: self.clock.now(),
             user_id: who.user.map(|u| u.0),
             contact_id: contact,
-            feature: task.name().into(),
+            feature: feature.into(),
             host: e.host(),
             model: e.model.clone(),
             tokens_in,

@@ -5,7 +5,7 @@
 use super::settings::settings;
 use crate::crm::access::{self, AdminAction, Who};
 use crate::crm::{Crm, Error, Result};
-use crate::model::ai::{Counts, Task, canary};
+use crate::model::ai::{Counts, canary};
 
 /// What the test found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Crm {
                 &client,
                 who,
                 None,
-                &Task::Summary,
+                ("test", 20),
                 system,
                 &prompt,
                 sent,
