@@ -341,6 +341,9 @@ pub fn seed(
                         Vec::new()
                     },
                     pricing_category: None,
+                    pricing_type: None,
+                    pricing_model: None,
+                    billable: None,
                     callback_data: None,
                 };
                 inbound::record(conn, &[Event::Status(s)], None, at, &keywords)?;

@@ -197,11 +197,26 @@ pub fn refresh_status(conn: &Connection, wamid: &str) -> Result<()> {
     Ok(())
 }
 
+/// Copies the newest pricing its statuses reported onto the message (category, type, model,
+/// billable): what Meta charges for it.
+pub fn refresh_pricing(conn: &Connection, wamid: &str) -> Result<()> {
+    let sql = "UPDATE messages SET pricing_category = p.pricing_category,
+                   pricing_type = p.pricing_type, pricing_model = p.pricing_model,
+                   billable = p.billable
+               FROM (SELECT pricing_category, pricing_type, pricing_model, billable
+                     FROM message_statuses WHERE wamid = ?1 AND pricing_category IS NOT NULL
+                     ORDER BY rank DESC LIMIT 1) AS p
+               WHERE messages.wamid = ?1";
+    conn.prepare_cached(sql)?.execute([wamid])?;
+    Ok(())
+}
+
 /// Gives an outbound message the id Meta assigned, then applies statuses that arrived first.
 pub fn set_wamid(conn: &Connection, id: i64, wamid: &str) -> Result<()> {
     let sql = "UPDATE messages SET wamid = ?2 WHERE id = ?1";
     conn.prepare_cached(sql)?.execute(params![id, wamid])?;
-    refresh_status(conn, wamid)
+    refresh_status(conn, wamid)?;
+    refresh_pricing(conn, wamid)
 }
 
 /// Marks an outbound message failed with Meta's (or our) reason.

@@ -22,6 +22,12 @@ pub struct NewStatus<'a> {
     pub error: Option<&'a MetaError>,
     /// Pricing category.
     pub pricing_category: Option<&'a str>,
+    /// Pricing type.
+    pub pricing_type: Option<&'a str>,
+    /// Pricing model.
+    pub pricing_model: Option<&'a str>,
+    /// Billable, when Meta says.
+    pub billable: Option<bool>,
     /// Our callback data.
     pub callback_data: Option<&'a str>,
     /// The conversation object: (id, origin type, expiration).
@@ -35,8 +41,10 @@ pub fn insert(conn: &Connection, s: &NewStatus<'_>) -> Result<bool> {
     let sql = "INSERT INTO message_statuses
                  (wamid, status, rank, at, recipient_id, recipient_user_id, error_code, error_title,
                   error_message, error_details, pricing_category, callback_data, received_at,
-                  conversation_id, conversation_origin, conversation_expires_at)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                  conversation_id, conversation_origin, conversation_expires_at, pricing_type,
+                  pricing_model, billable)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                       ?17, ?18, ?19)
                ON CONFLICT (wamid, status) DO NOTHING";
     let n = conn.prepare_cached(sql)?.execute(params![
         s.wamid,
@@ -55,6 +63,9 @@ pub fn insert(conn: &Connection, s: &NewStatus<'_>) -> Result<bool> {
         s.conversation.map(|c| c.0),
         s.conversation.and_then(|c| c.1),
         s.conversation.and_then(|c| c.2).map(to_ts),
+        s.pricing_type,
+        s.pricing_model,
+        s.billable,
     ])?;
     Ok(n == 1)
 }

@@ -93,6 +93,12 @@ pub struct StatusUpdate {
     pub errors: Vec<MetaError>,
     /// Pricing category (`service`, `utility` ...).
     pub pricing_category: Option<String>,
+    /// Pricing type (`regular`, `free_customer_service`, `free_entry_point`).
+    pub pricing_type: Option<String>,
+    /// Pricing model (`PMP`; `CBP` before July 2025).
+    pub pricing_model: Option<String>,
+    /// `pricing.billable`, while Meta still sends it.
+    pub billable: Option<bool>,
     /// `biz_opaque_callback_data` we set when sending.
     pub callback_data: Option<String>,
     /// The `conversation` object: (id, origin type, expiration unix seconds).
@@ -327,6 +333,12 @@ pub(super) fn status(phone_number_id: &str, s: &Value) -> Option<StatusUpdate> {
         recipient_user_id: nonempty(s.get("recipient_user_id")),
         errors: errors(s.get("errors")),
         pricing_category: nonempty(s.get("pricing").and_then(|p| p.get("category"))),
+        pricing_type: nonempty(s.get("pricing").and_then(|p| p.get("type"))),
+        pricing_model: nonempty(s.get("pricing").and_then(|p| p.get("pricing_model"))),
+        billable: s
+            .get("pricing")
+            .and_then(|p| p.get("billable"))
+            .and_then(Value::as_bool),
         callback_data: nonempty(s.get("biz_opaque_callback_data")),
         conversation: s.get("conversation").and_then(|c| {
             Some((

@@ -811,3 +811,85 @@ async fn a_huge_webhook_is_stored_cut_to_whatsapps_limit_with_the_raw_body_kept_
         "the raw body is kept whole"
     );
 }
+
+/// A status with a `pricing` object, as Meta sends it since July 2025.
+fn priced(wamid: &str, status: &str, ts: i64, category: &str, kind: &str) -> serde_json::Value {
+    let mut body = crate::payload::status(wamid, status, ts, "5511988887777", None);
+    body["entry"][0]["changes"][0]["value"]["statuses"][0]["pricing"] = serde_json::json!(
+        {"billable": kind == "regular", "pricing_model": "PMP", "type": kind, "category": category}
+    );
+    body
+}
+
+async fn pricing_of(
+    app: &TestApp,
+    wamid: &'static str,
+) -> (Option<String>, Option<String>, Option<String>, Option<bool>) {
+    app.query(move |c| {
+        c.query_row(
+            "SELECT pricing_category, pricing_type, pricing_model, billable FROM messages WHERE wamid = ?1",
+            [wamid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+    })
+    .await
+}
+
+#[tokio::test]
+async fn each_message_keeps_what_meta_charges_for_it() {
+    let mut app = TestApp::spawn().await;
+    app.state
+        .db
+        .write(|c| insert_outbound_shell(c, "wamid.OUT1"))
+        .await
+        .expect("write");
+    // A 1:1 reply inside the window: a free service message.
+    app.deliver("status_delivered").await;
+    let free = (
+        Some("service".to_string()),
+        Some("free_customer_service".to_string()),
+        Some("PMP".to_string()),
+        Some(true),
+    );
+    assert_eq!(pricing_of(&app, "wamid.OUT1").await, free);
+    // A later status without pricing leaves it.
+    app.deliver("status_read").await;
+    assert_eq!(pricing_of(&app, "wamid.OUT1").await, free);
+    // A marketing template whose statuses arrive before its send is settled: applied when Meta's
+    // id is set on the message.
+    let body = priced(
+        "wamid.MKT1",
+        "delivered",
+        1_767_225_700,
+        "marketing",
+        "regular",
+    );
+    assert_eq!(
+        app.post_webhook(body.to_string().as_bytes()).await.status,
+        StatusCode::OK
+    );
+    app.state
+        .db
+        .write(|c| -> flowcrm::db::Result<()> {
+            insert_outbound_shell(c, "pending-key-1")?;
+            let id: i64 = c.query_row(
+                "SELECT id FROM messages WHERE wamid = 'pending-key-1'",
+                [],
+                |r| r.get(0),
+            )?;
+            flowcrm::db::messages::set_wamid(c, id, "wamid.MKT1")
+        })
+        .await
+        .expect("write");
+    assert_eq!(
+        pricing_of(&app, "wamid.MKT1").await,
+        (
+            Some("marketing".into()),
+            Some("regular".into()),
+            Some("PMP".into()),
+            Some(true)
+        )
+    );
+    let kept: i64 = app.count("SELECT count(*) FROM message_statuses WHERE pricing_model = 'PMP' AND pricing_type IS NOT NULL").await;
+    assert_eq!(kept, 2, "every status keeps its pricing too");
+}

@@ -93,6 +93,9 @@ pub(super) fn record_message(
             recipient_user_id: None,
             error: None,
             pricing_category: None,
+            pricing_type: None,
+            pricing_model: None,
+            billable: None,
             callback_data: None,
             conversation: None,
             received_at: now,
@@ -277,6 +280,9 @@ pub(super) fn record_status(
         recipient_user_id: s.recipient_user_id.as_deref(),
         error: s.errors.first(),
         pricing_category: s.pricing_category.as_deref(),
+        pricing_type: s.pricing_type.as_deref(),
+        pricing_model: s.pricing_model.as_deref(),
+        billable: s.billable,
         callback_data: s.callback_data.as_deref(),
         conversation: s.conversation.as_ref().map(|(id, origin, expires)| {
             (
@@ -295,6 +301,9 @@ pub(super) fn record_status(
     }
     if db::statuses::insert(conn, &new)? {
         db::messages::refresh_status(conn, &s.wamid)?;
+        if s.pricing_category.is_some() {
+            db::messages::refresh_pricing(conn, &s.wamid)?;
+        }
         out.statuses += 1;
         if let Some(m) = db::messages::find_by_wamid(conn, &s.wamid)? {
             out.touched(m.conversation_id);

@@ -164,7 +164,8 @@ fn messages(
     );
     let mut versions = grouped(rows(conn, &sql, [id.0])?, "message_id");
     let sql = "SELECT m.id AS message_id, s.status, s.at, s.error_code, s.error_title,
-                      s.error_message, s.pricing_category, s.conversation_origin
+                      s.error_message, s.pricing_category, s.pricing_type, s.pricing_model, s.billable,
+                      s.conversation_origin
                FROM message_statuses s JOIN messages m ON m.wamid = s.wamid
                JOIN conversations c ON c.id = m.conversation_id
                WHERE c.contact_id = ?1 ORDER BY s.at, s.id";

@@ -282,6 +282,9 @@ fn statuses_with_pricing_callback_data_and_errors() {
         panic!()
     };
     assert_eq!(s.pricing_category.as_deref(), Some("service"));
+    assert_eq!(s.pricing_type.as_deref(), Some("free_customer_service"));
+    assert_eq!(s.pricing_model.as_deref(), Some("PMP"));
+    assert_eq!(s.billable, Some(true));
     let events = parse(&fixture("status_failed")).expect("parses");
     let Event::Status(s) = &events[0] else {
         panic!()
