@@ -49,6 +49,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: RetentionCommand) -> anyhow::Resul
         ("kept versions of deleted messages", r.deleted_versions),
         ("audit entries", r.audit_entries),
         ("closed data requests", r.requests),
+        ("AI summaries", r.ai_summaries),
     ] {
         println!("  {verb} {n:>9} {what}");
     }

@@ -78,6 +78,8 @@ pub struct Report {
     pub audit_entries: u64,
     /// Closed data requests.
     pub requests: u64,
+    /// AI summaries made before the message limit (they describe messages older still).
+    pub ai_summaries: u64,
 }
 
 impl Report {
@@ -132,6 +134,10 @@ impl Crm {
                         deleted_versions: count_i(db::retention::count_deleted_versions(c, raw)?),
                         audit_entries: count_i(db::retention::count_audit(c, audit)?),
                         requests: purge_requests(c, false)?,
+                        ai_summaries: match messages {
+                            Some(t) => db::ai::summaries_before(c, t, false)?,
+                            None => 0,
+                        },
                     })
                 })
                 .await?);
@@ -145,6 +151,10 @@ impl Crm {
             ..Report::default()
         };
         if let Some(before) = messages {
+            report.ai_summaries = self
+                .db
+                .write(move |c| db::ai::summaries_before(c, before, true))
+                .await?;
             let mut size = 200;
             loop {
                 let started = std::time::Instant::now();

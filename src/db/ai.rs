@@ -121,6 +121,25 @@ pub fn put_summary(conn: &Connection, s: &Summary) -> Result<()> {
     Ok(())
 }
 
+/// Summaries made before `before`: counted, or deleted (`delete`). Retention: a summary older
+/// than the message limit describes messages older still.
+pub fn summaries_before(conn: &Connection, before: OffsetDateTime, delete: bool) -> Result<u64> {
+    let sql = if delete {
+        "DELETE FROM ai_summaries WHERE created_at < ?1"
+    } else {
+        "SELECT count(*) FROM ai_summaries WHERE created_at < ?1"
+    };
+    let n = if delete {
+        conn.prepare_cached(sql)?.execute([to_ts(before)])?
+    } else {
+        let n: i64 = conn
+            .prepare_cached(sql)?
+            .query_row([to_ts(before)], |r| r.get(0))?;
+        usize::try_from(n).unwrap_or_default()
+    };
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
 /// Deletes the contact's summaries (erasure); how many.
 pub fn delete_summaries(conn: &Connection, contact: ContactId) -> Result<usize> {
     Ok(conn

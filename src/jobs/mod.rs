@@ -139,6 +139,7 @@ async fn hourly(state: AppState) {
                 media_files = r.media_files,
                 deleted_versions = r.deleted_versions,
                 audit_entries = r.audit_entries,
+                ai_summaries = r.ai_summaries,
                 "retention removed what is past its limit"
             ),
             Err(e) => tracing::warn!(error = %e, "retention failed"),

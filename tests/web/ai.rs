@@ -98,9 +98,18 @@ async fn no_identifier_reaches_the_endpoint_and_the_draft_comes_back_restored() 
     let p = &prompts[0];
     assert_eq!(p["model"], "test-model");
     // Exactly the documented chat-completions fields, nothing a strict server would refuse.
-    let mut keys: Vec<&str> = p.as_object().expect("object").keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = p
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["max_completion_tokens", "messages", "model", "n"], "{p}");
+    assert_eq!(
+        keys,
+        ["max_completion_tokens", "messages", "model", "n"],
+        "{p}"
+    );
     assert_eq!(p["messages"][0]["role"], "system");
     assert_eq!(p["messages"][1]["role"], "user");
     let text = prompt_text(p);

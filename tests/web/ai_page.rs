@@ -356,3 +356,41 @@ async fn settings_are_checked_and_nothing_is_saved_on_error() {
         page.body
     );
 }
+
+#[tokio::test]
+async fn retention_removes_summaries_older_than_the_message_limit() {
+    let (mut app, fake, id) =
+        setup_with("Olá, tudo bem?", |c| c.retention.messages_days = Some(30)).await;
+    fake.reply("Intent: greeting.");
+    ask(&mut app, id, "summary", &[]).await;
+    let policy = flowcrm::crm::retention::Policy::of(&app.state.config);
+    let r = app
+        .state
+        .crm
+        .run_retention(policy.clone(), true)
+        .await
+        .expect("dry run");
+    assert_eq!(r.ai_summaries, 0, "a fresh summary stays");
+    app.clock.advance(time::Duration::days(31));
+    let dry = app
+        .state
+        .crm
+        .run_retention(policy.clone(), true)
+        .await
+        .expect("dry run");
+    assert_eq!(
+        (
+            dry.ai_summaries,
+            app.count("SELECT count(*) FROM ai_summaries").await
+        ),
+        (1, 1)
+    );
+    let r = app
+        .state
+        .crm
+        .run_retention(policy, false)
+        .await
+        .expect("run");
+    assert_eq!(r.ai_summaries, 1);
+    assert_eq!(app.count("SELECT count(*) FROM ai_summaries").await, 0);
+}
