@@ -367,7 +367,7 @@ async fn retention_removes_summaries_older_than_the_message_limit() {
     let r = app
         .state
         .crm
-        .run_retention(policy.clone(), true)
+        .run_retention(policy, true)
         .await
         .expect("dry run");
     assert_eq!(r.ai_summaries, 0, "a fresh summary stays");
@@ -375,7 +375,7 @@ async fn retention_removes_summaries_older_than_the_message_limit() {
     let dry = app
         .state
         .crm
-        .run_retention(policy.clone(), true)
+        .run_retention(policy, true)
         .await
         .expect("dry run");
     assert_eq!(
