@@ -270,6 +270,18 @@ async fn privacy_page_names_the_endpoint_only_when_on_and_roles_are_kept() {
         .await;
     let r = ask(&mut viewer, id, "draft", &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let cid = app
+        .query(|c| c.query_row("SELECT id FROM contacts", [], |r| r.get::<_, i64>(0)))
+        .await;
+    let r = viewer
+        .submit(
+            &format!("/contacts/{cid}"),
+            &format!("/contacts/{cid}/no-ai"),
+            &[("no_ai", "true")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "viewers change nothing");
+    assert_eq!(app.count("SELECT count(*) FROM ai_objections").await, 0);
     assert_eq!(fake.requests(), 1);
     // The admin stores a key in the browser (encrypted) and turns AI off: /privacy drops it.
     let r = app
