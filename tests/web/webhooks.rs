@@ -893,3 +893,49 @@ async fn each_message_keeps_what_meta_charges_for_it() {
     let kept: i64 = app.count("SELECT count(*) FROM message_statuses WHERE pricing_model = 'PMP' AND pricing_type IS NOT NULL").await;
     assert_eq!(kept, 2, "every status keeps its pricing too");
 }
+
+fn failed_with(wamid: &str, code: i64) -> serde_json::Value {
+    let mut body = crate::payload::status(wamid, "failed", 1_767_225_800, "5511988887777", None);
+    body["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = serde_json::json!([
+        {"code": code, "title": "Failed", "message": "Failed", "error_data": {"details": "Meta's details"}}
+    ]);
+    body
+}
+
+#[tokio::test]
+async fn error_131050_records_that_the_customer_stopped_marketing_messages() {
+    let mut app = TestApp::spawn().await;
+    app.state
+        .db
+        .write(|c| {
+            insert_outbound_shell(c, "wamid.EH1")?;
+            insert_outbound_shell(c, "wamid.STOP1")
+        })
+        .await
+        .expect("write");
+    // 131049 (held back for ecosystem health) says nothing about consent.
+    let r = app
+        .post_webhook(failed_with("wamid.EH1", 131_049).to_string().as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.count("SELECT count(*) FROM consent_events").await, 0);
+    let r = app
+        .post_webhook(failed_with("wamid.STOP1", 131_050).to_string().as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (state, source): (String, String) = app
+        .query(|c| {
+            c.query_row(
+                "SELECT c.opt_in, e.source FROM contacts c JOIN consent_events e ON e.contact_id = c.id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await;
+    assert_eq!(state, "out");
+    assert!(source.contains("131050"), "{source}");
+    // The same status again changes nothing more.
+    app.post_webhook(failed_with("wamid.STOP1", 131_050).to_string().as_bytes())
+        .await;
+    assert_eq!(app.count("SELECT count(*) FROM consent_events").await, 1);
+}

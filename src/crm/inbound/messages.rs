@@ -307,7 +307,33 @@ pub(super) fn record_status(
         out.statuses += 1;
         if let Some(m) = db::messages::find_by_wamid(conn, &s.wamid)? {
             out.touched(m.conversation_id);
+            if s.status == crate::model::DeliveryStatus::Failed
+                && s.errors.iter().any(|e| e.code == STOPPED_MARKETING)
+            {
+                stopped_marketing(conn, m.conversation_id, now)?;
+            }
         }
+    }
+    Ok(())
+}
+
+/// Meta's error 131050: the customer turned off marketing messages from this business.
+const STOPPED_MARKETING: i64 = 131_050;
+
+/// Records error 131050 in the consent ledger: the contact opted out (marketing templates are
+/// refused from now on; replies in the window and confirmed utility templates still go).
+fn stopped_marketing(conn: &Connection, conversation: i64, now: OffsetDateTime) -> Result<()> {
+    if let Some(c) = db::conversations::get(conn, conversation)? {
+        let source =
+            "WhatsApp: the customer stopped marketing messages from this business (error 131050)";
+        db::consent::set_opt_in(
+            conn,
+            c.contact_id,
+            crate::model::OptIn::Out,
+            source,
+            None,
+            now,
+        )?;
     }
     Ok(())
 }
