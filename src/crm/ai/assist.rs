@@ -345,16 +345,6 @@ impl Crm {
         }
         Ok(out)
     }
-
-    /// The conversation's stored summary, if any (for whoever the conversation page shows).
-    pub async fn ai_summary(&self, who: Who, conversation: i64) -> Result<Option<db::ai::Summary>> {
-        self.db
-            .read(move |c| {
-                let _ = who;
-                Ok(db::ai::summary(c, conversation)?)
-            })
-            .await
-    }
 }
 
 fn unreadable() -> Error {

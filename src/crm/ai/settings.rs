@@ -90,9 +90,21 @@ fn stored(conn: &Connection, name: &str) -> db::Result<Option<String>> {
     Ok(db::settings::get(conn, name)?.map(|s| s.value))
 }
 
+/// Whether AI assist is on: `ai.enabled` from the file, else the browser's (one row), else off.
+fn enabled(conn: &Connection, file: &FileValues) -> db::Result<bool> {
+    match file.enabled {
+        Some(on) => Ok(on),
+        None => Ok(stored(conn, names::ENABLED)?.as_deref() == Some("true")),
+    }
+}
+
 /// The settings in force.
 pub fn settings(conn: &Connection, file: &FileValues) -> Result<Settings> {
     let mut from_file = Vec::new();
+    let enabled = enabled(conn, file)?;
+    if file.enabled.is_some() {
+        from_file.push(names::ENABLED);
+    }
     let mut text = |name: &'static str, v: &Option<String>, default: &str| -> db::Result<String> {
         if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
             from_file.push(name);
@@ -104,11 +116,6 @@ pub fn settings(conn: &Connection, file: &FileValues) -> Result<Settings> {
     };
     let base_url = text(names::BASE_URL, &file.base_url, DEFAULT_BASE_URL)?;
     let model = text(names::MODEL, &file.model, DEFAULT_MODEL)?;
-    let enabled = text(
-        names::ENABLED,
-        &file.enabled.map(|b| b.to_string()),
-        "false",
-    )? == "true";
     let context = text(
         names::CONTEXT_TOKENS,
         &file.context_tokens.map(|n| n.to_string()),
@@ -257,10 +264,13 @@ impl Crm {
         self.db.read(move |c| settings(c, &file)).await
     }
 
-    /// Whether AI assist is on (anyone: the conversation page shows its panel only then).
-    pub async fn ai_enabled(&self) -> Result<bool> {
+    /// What the conversation page's AI panel needs, in one read: whether AI assist is on (its
+    /// buttons show only then) and the conversation's stored summary.
+    pub async fn ai_panel(&self, conversation: i64) -> Result<(bool, Option<db::ai::Summary>)> {
         let file = self.ai_runtime().file.clone();
-        Ok(self.db.read(move |c| settings(c, &file)).await?.enabled)
+        self.db
+            .read(move |c| Ok((enabled(c, &file)?, db::ai::summary(c, conversation)?)))
+            .await
     }
 
     /// The endpoint's host when AI assist is on (the privacy notice lists it).

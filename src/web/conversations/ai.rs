@@ -98,6 +98,11 @@ async fn answer(
         Request::Translate { .. } => "Translated",
         Request::Suggest => "Suggested",
     };
+    // A draft, rewrite or translation goes into the composer; the rest show in the panel.
+    let for_composer = matches!(
+        request,
+        Request::Draft | Request::Rewrite { .. } | Request::Translate { .. }
+    );
     let mut view = AiView {
         in_panel: matches!(request, Request::Summary | Request::Suggest),
         compose: form.body.clone(),
@@ -126,9 +131,7 @@ async fn answer(
                     .collect();
             }
             if let Some(t) = a.text
-                && a.template.is_none()
-                && a.suggestions.is_none()
-                && verb != "Summarised"
+                && for_composer
             {
                 view.compose = t;
             }

@@ -191,16 +191,14 @@ pub(super) async fn render(
         &d.notes,
         &user.ctx.zone,
     );
+    let window_open = conv.window_open(now);
+    let may_work = may_work(user.who(), conv.assignee_id.map(UserId)).is_ok();
     let mut ai = ai;
-    ai.on = state.crm.ai_enabled().await?;
+    let (on, summary) = state.crm.ai_panel(id).await?;
+    ai.on = on;
     // Answers and refusals show by the composer when there is one to type in, else in the panel.
-    ai.in_panel |=
-        !(conv.window_open(now) && may_work(user.who(), conv.assignee_id.map(UserId)).is_ok());
-    let summary = state
-        .crm
-        .ai_summary(user.who(), id)
-        .await?
-        .map(|s| super::ai::summary_view(&s, &user.ctx.zone));
+    ai.in_panel |= !(window_open && may_work);
+    let summary = summary.map(|s| super::ai::summary_view(&s, &user.ctx.zone));
     Ok(ConversationPage {
         summary,
         ai,
@@ -216,7 +214,7 @@ pub(super) async fn render(
         team: d.team,
         me,
         is_admin: user.session.user.is_admin(),
-        may_work: may_work(user.who(), conv.assignee_id.map(UserId)).is_ok(),
+        may_work,
         unread: conv.unread_count,
         side,
         older,
@@ -235,7 +233,7 @@ pub(super) async fn render(
             .or(contact.bsuid)
             .unwrap_or_default(),
         bubbles,
-        window_open: conv.window_open(now),
+        window_open,
         closes_at: closes.map_or(0, time::OffsetDateTime::unix_timestamp),
         closes_in: closes.map(|c| duration_text(c - now)).unwrap_or_default(),
         templates,
