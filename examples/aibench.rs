@@ -23,20 +23,15 @@
 
 #[path = "../tests/common/fake_ai.rs"]
 mod fake_ai;
+#[path = "support/http.rs"]
+mod http;
 
 use fake_ai::FakeAi;
 use flowcrm::crm::access::Who;
 use flowcrm::crm::ai::Request;
 use flowcrm::model::{Role, UserId};
+use http::{arg, csrf, sign_in};
 use std::time::{Duration, Instant};
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_string())
-}
 
 /// A customer message with identifiers every fifth time, like real conversations.
 fn body(i: usize) -> String {
@@ -125,25 +120,6 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn cookies(resp: &reqwest::Response, jar: &mut Vec<String>) {
-    for v in resp.headers().get_all("set-cookie") {
-        if let Some(pair) = v.to_str().ok().and_then(|s| s.split(';').next()) {
-            let name = pair.split('=').next().unwrap_or_default().to_string();
-            jar.retain(|c| !c.starts_with(&format!("{name}=")));
-            jar.push(pair.to_string());
-        }
-    }
-}
-
-fn csrf(html: &str) -> anyhow::Result<String> {
-    Ok(html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .ok_or_else(|| anyhow::anyhow!("no CSRF token"))?
-        .to_string())
-}
-
 /// Brings 200 customer messages in one signed webhook, signs the admin in, and returns the
 /// session cookie and the conversation page's CSRF token.
 async fn seed_and_sign_in(
@@ -176,26 +152,7 @@ async fn seed_and_sign_in(
         .await?;
     anyhow::ensure!(r.status().is_success(), "webhook: {}", r.status());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mut jar = Vec::new();
-    let page = client.get(format!("{url}/login")).send().await?;
-    cookies(&page, &mut jar);
-    let token = csrf(&page.text().await?)?;
-    let form = serde_urlencoded::to_string([
-        ("email", "owner@bench.example"),
-        ("password", "correct horse battery"),
-        ("csrf_token", &token),
-    ])?;
-    let r = client
-        .post(format!("{url}/login"))
-        .header("cookie", jar.join("; "))
-        .header("origin", url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await?;
-    anyhow::ensure!(r.status().is_redirection(), "sign-in: {}", r.status());
-    cookies(&r, &mut jar);
-    let cookie = jar.join("; ");
+    let cookie = sign_in(client, url, "owner@bench.example", "correct horse battery").await?;
     let page = client
         .get(format!("{url}/conversations/1"))
         .header("cookie", &cookie)

@@ -16,6 +16,10 @@
     clippy::cast_sign_loss
 )]
 
+#[path = "support/http.rs"]
+mod http;
+
+use http::arg;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,14 +33,6 @@ const QUERIES: &[(&str, &str)] = &[
     ("tag + search", "q=Customer%201&tag=1&limit=50"),
     ("list, no filter", "limit=50"),
 ];
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_string())
-}
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {

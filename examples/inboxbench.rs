@@ -16,6 +16,10 @@
     clippy::cast_sign_loss
 )]
 
+#[path = "support/http.rs"]
+mod http;
+
+use http::{arg, sign_in};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,68 +38,12 @@ const NAMES: &[&str] = &[
     "Lima",
 ];
 
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_string())
-}
-
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
-}
-
-fn cookies(resp: &reqwest::Response, jar: &mut Vec<String>) {
-    for v in resp.headers().get_all("set-cookie") {
-        if let Some(pair) = v.to_str().ok().and_then(|s| s.split(';').next()) {
-            let name = pair.split('=').next().unwrap_or_default().to_string();
-            jar.retain(|c| !c.starts_with(&format!("{name}=")));
-            jar.push(pair.to_string());
-        }
-    }
-}
-
-async fn sign_in(
-    client: &reqwest::Client,
-    url: &str,
-    email: &str,
-    password: &str,
-) -> anyhow::Result<String> {
-    let mut jar = Vec::new();
-    let page = client.get(format!("{url}/login")).send().await?;
-    cookies(&page, &mut jar);
-    let html = page.text().await?;
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .ok_or_else(|| anyhow::anyhow!("no CSRF token on the login page"))?
-        .to_string();
-    let form = [
-        ("email", email),
-        ("password", password),
-        ("csrf_token", token.as_str()),
-    ];
-    let r = client
-        .post(format!("{url}/login"))
-        .header("cookie", jar.join("; "))
-        .header("origin", url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(form)?)
-        .send()
-        .await?;
-    anyhow::ensure!(
-        r.status().is_redirection(),
-        "sign-in failed: {}",
-        r.status()
-    );
-    cookies(&r, &mut jar);
-    Ok(jar.join("; "))
 }
 
 #[tokio::main]
