@@ -89,6 +89,7 @@ async fn main() {
                     author: None,
                     by: None,
                     confirm_consent: false,
+                    campaign: None,
                 };
                 queue(c, &req, now)?;
             }

@@ -123,6 +123,8 @@ pub enum AdminAction {
     SheetsSync,
     /// Set up AI assist's provider, test it, read the AI log.
     AiSettings,
+    /// Create, send, pause and cancel broadcast campaigns; edit the message rate table.
+    Campaigns,
 }
 
 impl AdminAction {
@@ -150,6 +152,9 @@ impl AdminAction {
             Self::Backups => "Only admins can take and see backups.",
             Self::SheetsSync => "Only admins can set up and run the Google Sheets sync.",
             Self::AiSettings => "Only admins can set up AI assist and read the AI log.",
+            Self::Campaigns => {
+                "Only admins can create, send, pause or cancel campaigns and edit the message rates."
+            }
         }
     }
 }

@@ -150,6 +150,25 @@ impl Keywords {
 /// Template categories Meta names.
 const MARKETING: &str = "MARKETING";
 
+/// Whether a broadcast of a template of `category` may go to a contact with consent `opt_in`:
+/// only to contacts who opted in, and, for a utility template when the campaign allows it, to
+/// contacts whose consent is unknown. Nobody confirms a broadcast per contact, so it is stricter
+/// than [`template_allowed`]. `None`: allowed; else why not.
+#[must_use]
+pub fn broadcast_allowed(
+    opt_in: OptIn,
+    category: &str,
+    allow_unknown: bool,
+) -> Option<crate::model::campaign::LeftOut> {
+    use crate::model::campaign::LeftOut;
+    match opt_in {
+        OptIn::In => None,
+        OptIn::Out => Some(LeftOut::OptedOut),
+        OptIn::Unknown if allow_unknown && category.eq_ignore_ascii_case("UTILITY") => None,
+        OptIn::Unknown => Some(LeftOut::ConsentUnknown),
+    }
+}
+
 /// Whether a template of `category` may go to a contact with consent `opt_in` (one rule for
 /// every door). A contact who opted out is refused marketing templates; any other template to
 /// them, and any template to a contact whose consent is unknown and who has never written to the

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod audit_log;
 pub mod backup;
+pub mod campaigns;
 pub mod connection;
 pub mod consent;
 pub mod contacts;

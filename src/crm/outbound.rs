@@ -30,6 +30,8 @@ pub struct QueueRequest<'a> {
     /// The sender confirmed that a contact whose consent is unknown (or who opted out) may get
     /// this template (see `consent::template_allowed`).
     pub confirm_consent: bool,
+    /// The campaign sending it, if any.
+    pub campaign: Option<i64>,
 }
 
 /// A queued message.
@@ -280,6 +282,7 @@ pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> 
         recipient: recipient.as_str(),
         request: &request,
         author_id: req.author.map(|a| a.0),
+        campaign_id: req.campaign,
     };
     db::outbox::insert(conn, &entry, now)?;
     db::conversations::record_outbound(conn, conversation.id, now)?;

@@ -92,6 +92,7 @@ impl Crm {
                     author: req.author,
                     by: req.by,
                     confirm_consent: req.confirm_consent,
+                    campaign: None,
                 };
                 let queued = outbound::queue(c, &q, now)?;
                 if let Some(f) = &req.file

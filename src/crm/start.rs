@@ -95,6 +95,7 @@ fn start(
             author: req.author,
             by: Some(req.by),
             confirm_consent: req.confirm_consent,
+            campaign: None,
         },
         now,
     )?;

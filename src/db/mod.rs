@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod backup;
+pub mod campaigns;
 pub mod consent;
 pub mod contact_events;
 pub mod contacts;

@@ -36,6 +36,8 @@ pub struct NewEntry<'a> {
     pub request: &'a str,
     /// Who wrote it.
     pub author_id: Option<i64>,
+    /// The campaign it belongs to (held while the campaign is paused; 1:1 messages go first).
+    pub campaign_id: Option<i64>,
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
@@ -61,30 +63,35 @@ pub fn find_by_key(conn: &Connection, key: &str) -> Result<Option<i64>> {
 /// Queues a message.
 pub fn insert(conn: &Connection, e: &NewEntry<'_>, now: OffsetDateTime) -> Result<i64> {
     let sql = "INSERT INTO outbox (message_id, idempotency_key, recipient, request, author_id,
-                                   next_attempt_at, created_at, updated_at)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)";
+                                   campaign_id, next_attempt_at, created_at, updated_at)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?6, ?6, ?6)";
     conn.prepare_cached(sql)?.execute(params![
         e.message_id,
         e.idempotency_key,
         e.recipient,
         e.request,
         e.author_id,
-        to_ts(now)
+        to_ts(now),
+        e.campaign_id
     ])?;
     Ok(conn.last_insert_rowid())
 }
 
-/// Claims up to `limit` due messages, oldest first: they move to `sending` with one more
-/// attempt. A message waits while an older one to the same recipient is being sent or backing
-/// off, so customers get messages in the order they were written.
+/// Claims up to `limit` due messages, oldest first and 1:1 messages before campaign ones (an
+/// agent's reply never waits behind a broadcast): they move to `sending` with one more attempt.
+/// A message waits while an older one to the same recipient is being sent or backing off, so
+/// customers get messages in the order they were written; a campaign's messages wait while the
+/// campaign is not sending (paused, cancelled).
 pub fn claim_due(conn: &Connection, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxRow>> {
     let sql = "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?1, updated_at = ?1
                WHERE id IN (SELECT id FROM outbox AS o WHERE state = 'queued' AND next_attempt_at <= ?1
+                              AND (o.campaign_id IS NULL
+                                   OR EXISTS (SELECT 1 FROM campaigns c WHERE c.id = o.campaign_id AND c.state = 'sending'))
                               AND NOT EXISTS (SELECT 1 FROM outbox AS older
                                               WHERE older.recipient = o.recipient AND older.id < o.id
                                                 AND (older.state = 'sending'
                                                      OR (older.state = 'queued' AND older.next_attempt_at > ?1)))
-                            ORDER BY id LIMIT ?2)
+                            ORDER BY o.campaign_id IS NOT NULL, id LIMIT ?2)
                RETURNING id, message_id, idempotency_key, recipient, request, attempts";
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params![to_ts(now), limit], from_row)?;

@@ -103,6 +103,19 @@ async fn outbox_loop(state: AppState) {
         );
     }
     loop {
+        // Campaigns hand the sender their next slice first; 1:1 messages still go before it.
+        match state.crm.feed_campaigns(state.zone.clone()).await {
+            Ok(f) if f.started + f.done + f.paused > 0 => tracing::info!(
+                started = f.started,
+                queued = f.queued,
+                skipped = f.skipped,
+                done = f.done,
+                paused = f.paused,
+                "campaigns"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "feeding campaigns failed"),
+        }
         let token = state.secret("whatsapp.access_token").await;
         match state.sender.run_once(token.as_ref()).await {
             Ok(o) if o.sent + o.retried + o.failed > 0 && !o.paused => continue,

@@ -1,6 +1,7 @@
 //! Domain types only: ids, newtypes that parse their input, enums. No IO; imports nothing internal.
 
 pub mod ai;
+pub mod campaign;
 mod contact;
 mod contact_filter;
 mod conversation;

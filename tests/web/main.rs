@@ -24,6 +24,7 @@ mod attachments;
 mod audit;
 mod auth;
 mod backups;
+mod campaigns;
 mod connection;
 mod contacts;
 mod conversation;

@@ -32,6 +32,7 @@ async fn send(
                 author: None,
                 by: None,
                 confirm_consent: false,
+                campaign: None,
             };
             queue(c, &req, now)
         })

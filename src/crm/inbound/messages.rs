@@ -150,6 +150,7 @@ fn consent_keyword(
         author: None,
         by: None,
         confirm_consent: false,
+        campaign: None,
     };
     match crate::crm::outbound::queue(conn, &req, now) {
         Ok(q) => Ok(usize::from(!q.duplicate)),

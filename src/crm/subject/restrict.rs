@@ -51,6 +51,15 @@ pub fn check_processing(conn: &Connection, id: ContactId, purpose: Purpose) -> R
     Ok(())
 }
 
+/// Whether a contact whose restriction is `restricted` is left out of `purpose` (every purpose
+/// here leaves restricted contacts out); for code that sorts a list by reason rather than
+/// narrowing it.
+#[must_use]
+pub fn excludes(purpose: Purpose, restricted: bool) -> bool {
+    let _ = purpose.refusal();
+    restricted
+}
+
 /// Narrows a list selection to the contacts whose processing is not restricted (whatever the
 /// filter asked about restriction).
 pub fn exclude_restricted(filter: &mut ContactFilter) {

@@ -312,3 +312,13 @@ pub fn count_matching_upto(
         .prepare_cached(&sql)?
         .query_row(rusqlite::params_from_iter(p), |r| r.get(0))?)
 }
+
+/// The ids of every contact matching the filter (a campaign's audience), in id order.
+pub fn ids_matching(conn: &Connection, f: &ContactFilter, now: &Now) -> Result<Vec<i64>> {
+    let hits = search_hits(conn, &f.q)?;
+    let (clause, p) = where_with(f, hits, now);
+    let sql = format!("SELECT k.id FROM contacts k WHERE {clause} ORDER BY k.id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(p), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
