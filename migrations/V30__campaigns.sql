@@ -85,8 +85,8 @@ BEGIN
 END;
 
 -- What Meta charges per delivered template, by market and category, in the business's
--- currency (`settings` rates.currency), owner-editable. Seeded with an EXAMPLE
--- (`settings` rates.example = 1 until the owner saves the table): Meta's published USD list
+-- currency (`settings` rates.currency, USD until set), owner-editable. Seeded with an EXAMPLE
+-- (until the owner saves the table, which stores `settings` rates.example = 0): Meta's published USD list
 -- rates of mid-2025 for a few markets, rounded; check Meta's current rate card.
 CREATE TABLE message_rates (
     market     TEXT NOT NULL,
@@ -103,4 +103,3 @@ INSERT INTO message_rates (market, category, rate_micro) VALUES
     ('Mexico', 'marketing', 30500), ('Mexico', 'utility', 1000), ('Mexico', 'authentication', 1000),
     ('North America', 'marketing', 25000), ('North America', 'utility', 3400), ('North America', 'authentication', 3400),
     ('Other', 'marketing', 60400), ('Other', 'utility', 7700), ('Other', 'authentication', 7700);
-INSERT INTO settings (name, value, updated_at) VALUES ('rates.currency', 'USD', 0), ('rates.example', '1', 0);

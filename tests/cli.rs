@@ -1017,3 +1017,44 @@ fn ai_key_status_and_test_from_the_command_line() {
     );
     assert!(s.contains("auth") && s.contains("by the CLI"), "{s}");
 }
+
+#[test]
+fn campaign_list_and_show_read_the_same_campaigns_as_the_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    install(d, &[]);
+    let empty = run(d, &["campaign", "list"], "", &[]);
+    assert!(
+        empty.status.success() && text(&empty).contains("No campaigns yet"),
+        "{}",
+        text(&empty)
+    );
+    {
+        let db = rusqlite::Connection::open(d.join("data/flowcrm.db")).expect("db");
+        db.execute_batch(
+            "INSERT INTO templates (meta_id, name, language, category, status, components, parameter_format, updated_at)
+               VALUES ('t1', 'promo', 'pt_BR', 'MARKETING', 'APPROVED', '[{\"type\":\"BODY\",\"text\":\"Oi!\"}]', 'POSITIONAL', 0);
+             INSERT INTO contacts (phone, name, opt_in, created_at, updated_at) VALUES ('+5511911110001', 'Ana', 'in', 0, 0);
+             INSERT INTO contacts (phone, name, opt_in, created_at, updated_at) VALUES ('+5511911110002', 'Bia', 'out', 0, 0);
+             INSERT INTO segments (name, filter, created_at, updated_at) VALUES ('Everyone', '{}', 0, 0);
+             INSERT INTO campaigns (name, template_name, template_language, include_segments, created_at, updated_at)
+               VALUES ('Natal', 'promo', 'pt_BR', '[1]', 0, 0);",
+        )
+        .expect("seed");
+    }
+    let list = run(d, &["campaign", "list"], "", &[]);
+    assert!(list.status.success(), "{}", text(&list));
+    assert!(
+        text(&list).contains("Natal") && text(&list).contains("draft"),
+        "{}",
+        text(&list)
+    );
+    let show = run(d, &["campaign", "show", "1"], "", &[]);
+    let out = text(&show);
+    assert!(show.status.success(), "{out}");
+    assert!(out.contains("would reach: 1 contacts"), "{out}");
+    assert!(out.contains("would leave out: 1 — Opted out"), "{out}");
+    assert!(out.contains("estimate:  0.06 USD (example rates)"), "{out}");
+    let missing = run(d, &["campaign", "show", "99"], "", &[]);
+    assert!(!missing.status.success(), "{}", text(&missing));
+}

@@ -4,6 +4,7 @@
 //! parameters are refused from the same document. Handlers call the `crm` use cases and read
 //! with `db`; they never re-implement a rule.
 
+mod campaigns;
 mod contacts;
 mod conversations;
 pub mod error;
@@ -42,7 +43,7 @@ use utoipa_axum::routes;
     components(schemas(contacts::ApiSort, contacts::ApiOptIn, orders::ApiOrderStatus)),
     tags(
         (name = "contacts"), (name = "tags"), (name = "custom fields"),
-        (name = "conversations"), (name = "orders"), (name = "templates")
+        (name = "conversations"), (name = "orders"), (name = "templates"), (name = "campaigns")
     )
 )]
 struct ApiDoc;
@@ -124,6 +125,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::list, orders::create))
         .routes(routes!(orders::get, orders::update))
         .routes(routes!(orders::templates))
+        .routes(routes!(campaigns::list, campaigns::create))
+        .routes(routes!(campaigns::get))
+        .routes(routes!(campaigns::preview))
+        .routes(routes!(campaigns::change_state))
+        .routes(routes!(campaigns::recipients))
 }
 
 /// The OpenAPI document (paths relative to the `/api/v1` server).

@@ -4,6 +4,7 @@ mod ai;
 mod api_key;
 mod audit;
 mod backup;
+mod campaign;
 mod contact_data;
 mod contacts;
 mod demo;
@@ -119,6 +120,9 @@ pub enum Command {
     /// AI assist: `status` (settings, this month's use, the AI log), `test` (the connection).
     #[command(subcommand)]
     Ai(ai::AiCommand),
+    /// Broadcast campaigns: list them, show one's funnel and cost.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
     /// Rebuild the database from its live rows (VACUUM) with the server stopped: afterwards no
     /// stale copy of an erased or deleted row is left anywhere in the file.
     Compact,
@@ -218,6 +222,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Backup { out, cmd } => backup::run(&loaded, out, cmd).await,
         Command::Sheets(cmd) => sheets::run(&loaded, cmd).await,
         Command::Ai(cmd) => ai::run(&loaded, cmd).await,
+        Command::Campaign(cmd) => campaign::run(&loaded, cmd).await,
         Command::Compact => restore::compact(&loaded).await,
         Command::Restore {
             archive,

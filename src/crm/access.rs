@@ -230,6 +230,7 @@ pub fn api_need(method: &str, path: &str) -> Need {
         ("POST", "/contacts/{id}/erase") | ("GET", "/erasures/{code}") => {
             Need::Admin(AdminAction::EraseContacts)
         }
+        ("POST", p) if p.starts_with("/campaigns") => Need::Admin(AdminAction::Campaigns),
         ("GET" | "HEAD", _) => Need::Read,
         _ => Need::Work,
     }

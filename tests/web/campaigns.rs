@@ -543,3 +543,104 @@ async fn the_funnel_follows_statuses_in_any_order_replies_and_opt_outs_and_price
     assert_eq!(rows.len(), 5);
     assert!(rows.iter().any(|r| r[4] == "failed" && r[6] == "131049"));
 }
+
+#[tokio::test]
+async fn the_api_creates_previews_sends_and_reads_a_campaign_and_agent_keys_may_only_read() {
+    use crate::api::{call, key};
+    let (mut app, fake) = setup().await;
+    promo_template(&app).await;
+    person(&app, "+5511911110001", "Ana", OptIn::In, false).await;
+    person(&app, "+5511911110002", "Bia", OptIn::Unknown, false).await;
+    let everyone = segment(&app, "Everyone", ContactFilter::default()).await;
+    let (_, admin_key) = key(&app, Role::Admin).await;
+    let (_, agent_key) = key(&app, Role::Agent).await;
+    let body = json!({"name": "API promo", "template_name": "promo", "template_language": "pt_BR",
+                      "variables": [{"field": "first_name", "fallback": "cliente"}],
+                      "include_segments": [everyone]});
+    let r = call(
+        &mut app,
+        "POST",
+        "/campaigns",
+        Some(&agent_key),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(r.status, axum::http::StatusCode::FORBIDDEN, "{}", r.body);
+    let bad = json!({"name": "", "template_name": "nope", "template_language": "pt_BR", "include_segments": []});
+    let r = call(&mut app, "POST", "/campaigns", Some(&admin_key), Some(bad)).await;
+    assert_eq!(
+        r.status,
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        r.body
+    );
+    for field in ["name", "template", "include"] {
+        assert!(
+            r.body.contains(&format!("\"{field}\"")),
+            "{field} missing in {}",
+            r.body
+        );
+    }
+    let r = call(&mut app, "POST", "/campaigns", Some(&admin_key), Some(body)).await;
+    assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.body);
+    let id = serde_json::from_str::<serde_json::Value>(&r.body).expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let r = call(
+        &mut app,
+        "GET",
+        &format!("/campaigns/{id}/preview"),
+        Some(&agent_key),
+        None,
+    )
+    .await;
+    let p: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(p["recipients"], 1, "{p}");
+    assert_eq!(p["left_out"][0]["reason"], "consent_unknown");
+    assert_eq!(p["estimate"]["total"], "0.06");
+    let send = json!({"action": "send"});
+    let r = call(
+        &mut app,
+        "POST",
+        &format!("/campaigns/{id}/state"),
+        Some(&admin_key),
+        Some(send),
+    )
+    .await;
+    assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.body);
+    run_to_end(&app, id).await;
+    assert_eq!(sends_by_recipient(&fake).len(), 1);
+    let r = call(
+        &mut app,
+        "GET",
+        &format!("/campaigns/{id}"),
+        Some(&agent_key),
+        None,
+    )
+    .await;
+    let c: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(
+        (c["state"].as_str(), c["funnel"]["queued"].as_i64()),
+        (Some("done"), Some(1)),
+        "{c}"
+    );
+    let r = call(
+        &mut app,
+        "GET",
+        &format!("/campaigns/{id}/recipients?stage=skipped"),
+        Some(&agent_key),
+        None,
+    )
+    .await;
+    assert!(r.body.contains("consent_unknown"), "{}", r.body);
+    let again = json!({"action": "send"});
+    let r = call(
+        &mut app,
+        "POST",
+        &format!("/campaigns/{id}/state"),
+        Some(&admin_key),
+        Some(again),
+    )
+    .await;
+    assert_eq!(r.status, axum::http::StatusCode::CONFLICT, "{}", r.body);
+}

@@ -19,6 +19,12 @@ pub use input::Input;
 pub use rates::{RateInput, RateTable};
 pub use results::{Detail, Preview};
 
+/// Recipients per page of `Crm::campaign_recipients`.
+#[must_use]
+pub fn results_page() -> usize {
+    results::PAGE as usize
+}
+
 use super::access::{self, AdminAction, Who};
 use super::contacts::Actor;
 use super::{Crm, Error, Result};

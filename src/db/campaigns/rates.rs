@@ -2,7 +2,7 @@
 //! category, in the business's currency (`settings` rates.currency). Until the owner saves it,
 //! it is the example the schema seeded (`settings` rates.example).
 
-use crate::db::{Result, settings, to_ts};
+use crate::db::{Result, settings};
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
@@ -34,7 +34,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Rate>> {
 /// The currency, and whether the table is still the seeded example.
 pub fn currency(conn: &Connection) -> Result<(String, bool)> {
     let currency = settings::get(conn, "rates.currency")?.map_or_else(|| "USD".into(), |s| s.value);
-    let example = settings::get(conn, "rates.example")?.is_some_and(|s| s.value == "1");
+    let example = settings::get(conn, "rates.example")?.is_none_or(|s| s.value != "0");
     Ok((currency, example))
 }
 
@@ -56,6 +56,5 @@ pub fn replace(
     }
     settings::put(conn, "rates.currency", currency, by, now)?;
     settings::put(conn, "rates.example", "0", by, now)?;
-    let _ = to_ts(now);
     Ok(())
 }
