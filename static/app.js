@@ -206,3 +206,14 @@ document.addEventListener("submit", (e) => {
   }
   field.value = body.value;
 });
+
+// The campaign form: choosing another template redraws its variable rows on the server (the
+// "Use this template" button does it without JavaScript).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const select of document.querySelectorAll("select[data-reload]")) {
+    const button = document.getElementById(select.dataset.reload);
+    if (!button) continue;
+    button.hidden = true;
+    select.addEventListener("change", () => button.click());
+  }
+});

@@ -3,11 +3,11 @@
 
 use super::routes::Routes;
 use super::{
-    api_keys, attachments, contact_page, contacts, export, fields, import, order_form, orders,
-    products, segments, tags,
+    api_keys, attachments, campaigns, contact_page, contacts, export, fields, import, order_form,
+    orders, products, segments, tags,
 };
 use crate::crm::access::AdminAction::{
-    ApiKeys, CustomFields, DeleteContacts, DeleteTags, EraseContacts, Export, Import,
+    ApiKeys, Campaigns, CustomFields, DeleteContacts, DeleteTags, EraseContacts, Export, Import,
     MergeContacts, Products, RestrictProcessing,
 };
 use crate::crm::access::Need::{Admin, Read, Work};
@@ -48,6 +48,52 @@ pub(super) fn contact_data_routes() -> Routes {
             contact_page::restrict,
         )
         .post("/contacts/{id}/no-ai", Work, contact_page::no_ai)
+}
+
+/// Broadcasts: everyone reads campaigns, their results and the rate table; admins build, send,
+/// pause, resume, cancel and test them and change the rates; the recipients CSV is a list export.
+pub(super) fn campaign_routes() -> Routes {
+    Routes::new()
+        .get("/campaigns", Read, campaigns::index)
+        .get("/campaigns/new", Admin(Campaigns), campaigns::new_form)
+        .post_with(
+            "/campaigns/new",
+            Admin(Campaigns),
+            post(campaigns::create).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
+        )
+        .get("/campaigns/rates", Read, campaigns::rates)
+        .post("/campaigns/rates", Admin(Campaigns), campaigns::save_rates)
+        .get("/campaigns/{id}", Read, campaigns::show)
+        .get(
+            "/campaigns/{id}/edit",
+            Admin(Campaigns),
+            campaigns::edit_form,
+        )
+        .post_with(
+            "/campaigns/{id}/edit",
+            Admin(Campaigns),
+            post(campaigns::update).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD)),
+        )
+        .post(
+            "/campaigns/{id}/delete",
+            Admin(Campaigns),
+            campaigns::delete,
+        )
+        .post(
+            "/campaigns/{id}/state",
+            Admin(Campaigns),
+            campaigns::change_state,
+        )
+        .post(
+            "/campaigns/{id}/test",
+            Admin(Campaigns),
+            campaigns::test_send,
+        )
+        .get(
+            "/campaigns/{id}/recipients.csv",
+            Admin(Export),
+            campaigns::recipients_csv,
+        )
 }
 
 /// Pages about contacts, segments, custom fields, orders and products.

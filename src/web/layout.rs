@@ -15,6 +15,8 @@ pub enum Nav {
     Contacts,
     /// Orders.
     Orders,
+    /// Broadcasts.
+    Campaigns,
     /// Settings.
     Settings,
 }
@@ -123,6 +125,7 @@ impl Layout {
             Nav::Inbox => "inbox",
             Nav::Contacts => "contacts",
             Nav::Orders => "orders",
+            Nav::Campaigns => "campaigns",
             Nav::Settings => "settings",
         };
         this == name

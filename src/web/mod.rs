@@ -7,6 +7,7 @@ mod api_keys;
 pub mod assets;
 mod attachments;
 mod auth;
+mod campaigns;
 mod contact_page;
 mod contacts;
 pub mod context;
@@ -328,6 +329,7 @@ fn all_routes() -> Routes {
     inbox_routes()
         .merge(crm_routes::crm_routes())
         .merge(crm_routes::contact_data_routes())
+        .merge(crm_routes::campaign_routes())
         .merge(settings_routes())
         .merge(team_routes())
         .merge(two_factor_routes())

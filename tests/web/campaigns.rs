@@ -428,7 +428,7 @@ async fn an_agents_reply_goes_out_before_the_campaign_finishes() {
     assert_ne!(d.campaign.state, CampaignState::Done);
 }
 
-fn status_of(wamid: &str, status: &str, ts: i64, to: &str, pricing: bool) -> serde_json::Value {
+pub fn status_of(wamid: &str, status: &str, ts: i64, to: &str, pricing: bool) -> serde_json::Value {
     let mut body = crate::payload::status(wamid, status, ts, to, None);
     let s = &mut body["entry"][0]["changes"][0]["value"]["statuses"][0];
     if pricing {

@@ -24,6 +24,7 @@ mod attachments;
 mod audit;
 mod auth;
 mod backups;
+mod campaign_pages;
 mod campaigns;
 mod connection;
 mod contacts;

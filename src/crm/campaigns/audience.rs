@@ -181,3 +181,26 @@ pub fn take(
     }
     Ok(out)
 }
+
+/// One contact as `c` would treat them: their facts and variables (`None` when a variable
+/// would be refused), or `None` when there is no such contact.
+pub fn one(
+    conn: &Connection,
+    c: &Campaign,
+    contact: i64,
+) -> Result<Option<(Facts, Option<Vec<String>>)>> {
+    let mut custom = HashMap::new();
+    for key in c.variables.iter().filter_map(Binding::custom_key) {
+        if !custom.contains_key(key) {
+            custom.insert(key.to_string(), db::campaigns::custom_values(conn, key)?);
+        }
+    }
+    let ids = HashSet::from([contact]);
+    Ok(db::campaigns::facts(conn, Some(&ids))?
+        .into_iter()
+        .next()
+        .map(|f| {
+            let params = params_of(&f, &c.variables, &custom);
+            (f, params)
+        }))
+}

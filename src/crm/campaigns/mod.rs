@@ -11,6 +11,7 @@ pub mod feed;
 pub mod input;
 pub mod rates;
 mod results;
+mod test_send;
 
 pub use audience::{Audience, Member};
 pub use cost::{Cost, CostLine};
@@ -155,8 +156,34 @@ fn apply(
     Ok(to)
 }
 
+/// Checks a campaign being saved: `input::check`, and a scheduled time still to come.
+fn check_new(
+    conn: &Connection,
+    input: &Input,
+    except: Option<i64>,
+    now: time::OffsetDateTime,
+) -> Result<()> {
+    let mut e = match input::check(conn, input, except) {
+        Ok(_) => Vec::new(),
+        Err(Error::Invalid(e)) => e,
+        Err(other) => return Err(other),
+    };
+    if input.scheduled_at.is_some_and(|at| at <= now) {
+        e.push(crate::model::FieldError::new(
+            "scheduled_at",
+            "That time has passed; choose a later one, or send it now.",
+        ));
+    }
+    if e.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(e))
+    }
+}
+
 /// The settings of a stored campaign, to check them again.
-fn input_of(c: &Campaign) -> Input {
+#[must_use]
+pub fn input_of(c: &Campaign) -> Input {
     Input {
         name: c.name.clone(),
         template_name: c.template_name.clone(),
@@ -199,7 +226,7 @@ impl Crm {
         let now = self.clock.now();
         self.db
             .write(move |c| {
-                input::check(c, &input, None)?;
+                check_new(c, &input, None, now)?;
                 let header = header_json(input.header.as_ref());
                 let id = db::campaigns::insert(
                     c,
@@ -226,7 +253,7 @@ impl Crm {
                         k.state
                     )));
                 }
-                input::check(c, &input, Some(id))?;
+                check_new(c, &input, Some(id), now)?;
                 let header = header_json(input.header.as_ref());
                 db::campaigns::update(c, id, &draft(&input, header.as_deref()), now)?;
                 Ok(())

@@ -85,7 +85,7 @@ fn all_pages<R, T, C>(
     }
 }
 
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     user: &CurrentUser,
     action: &'static str,
