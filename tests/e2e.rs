@@ -6,12 +6,15 @@
 //! the reply reaches the fake Graph API; a `delivered` status turns the tick without a reload;
 //! tag the contact; search finds the message. Then the owner's self-service: a long conversation
 //! opens at its newest message, a hand-made contact is messaged with a template from the contact
-//! page, and the WhatsApp connection, team, account-link and merge pages are drawn. Screenshots
+//! page, a broadcast is built from a segment, previewed, sent and its funnel moves with status
+//! webhooks, and the WhatsApp connection, team, account-link and merge pages are drawn. Screenshots
 //! on a desktop and a phone viewport are saved under `target/e2e/`.
 #![cfg(feature = "e2e")]
 
 #[path = "e2e/ai.rs"]
 mod ai;
+#[path = "e2e/campaigns.rs"]
+mod campaigns;
 #[path = "common/fake_ai.rs"]
 mod fake_ai;
 #[path = "common/wait.rs"]
@@ -550,6 +553,11 @@ async fn a_customer_message_arrives_live_is_answered_delivered_tagged_and_found(
     eprintln!("e2e: long conversation after {:?}", started.elapsed());
     start_a_conversation_with_a_template(&c, &base, dir.path(), &sent).await;
     eprintln!("e2e: template sent after {:?}", started.elapsed());
+    campaigns::build_send_and_watch(&c, &base, dir.path(), &sent).await;
+    eprintln!(
+        "e2e: campaign sent and its funnel moved after {:?}",
+        started.elapsed()
+    );
     self_service_pages(&c, &base).await;
     eprintln!("e2e: self-service pages after {:?}", started.elapsed());
     two_factor_in_the_browser(&c, &base).await;

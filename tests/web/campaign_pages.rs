@@ -136,7 +136,7 @@ async fn an_admin_builds_a_campaign_sees_who_it_reaches_sends_it_and_reads_the_f
     let show = app.get(&page).await;
     assert_eq!(show.status, StatusCode::OK);
     assert!(
-        show.body.contains("<strong id=\"recipients\">3</strong>"),
+        show.body.contains("<strong id=\"reach\">3</strong>"),
         "{}",
         show.body
     );
