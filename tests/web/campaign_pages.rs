@@ -566,3 +566,79 @@ async fn agents_read_campaigns_but_cannot_build_send_or_export_them() {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
 }
+
+/// The `contact.json` of a contact's export.
+async fn exported(app: &mut TestApp, contact: i64) -> serde_json::Value {
+    let resp = app
+        .send_streaming(
+            Request::get(format!("/contacts/{contact}/export.zip"))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
+    let mut json = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("contact.json").expect("contact.json"),
+        &mut json,
+    )
+    .expect("read");
+    serde_json::from_str(&json).expect("json")
+}
+
+#[tokio::test]
+async fn a_contacts_export_lists_their_campaigns_and_erasure_removes_them() {
+    let (mut app, _fake) = setup().await;
+    promo_template(&app).await;
+    let ana = person(&app, "+5511911110001", "Ana Souza", OptIn::In, false).await;
+    let caio = person(&app, "+5511911110002", "Caio", OptIn::Out, false).await;
+    let seg = segment(&app, "Everyone", ContactFilter::default()).await;
+    let id = crate::campaigns::create(&app, crate::campaigns::input("Outubro", vec![seg])).await;
+    crate::campaigns::act(&app, id, flowcrm::crm::campaigns::Action::Send).await;
+    crate::campaigns::run_to_end(&app, id).await;
+    app.logged_in_as("owner@loja.example", Role::Admin).await;
+
+    let doc = exported(&mut app, ana).await;
+    let c = &doc["campaigns"][0];
+    assert_eq!(c["campaign"], "Outubro");
+    assert_eq!(c["state"], "queued");
+    assert_eq!(
+        c["variables"], "[\"Ana\"]",
+        "what was sent with which values"
+    );
+    let doc = exported(&mut app, caio).await;
+    assert_eq!(doc["campaigns"][0]["left_out_reason"], "opted_out");
+
+    let r = app
+        .submit(
+            &format!("/contacts/{ana}/delete"),
+            &format!("/contacts/{ana}/erase"),
+            &[("confirm", "ERASE"), ("reason", "Asked by email")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let left: i64 = app
+        .query(move |c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM campaign_recipients WHERE contact_id = ?1",
+                [ana],
+                |r| r.get(0),
+            )
+        })
+        .await;
+    assert_eq!(left, 0);
+    let d = app
+        .state
+        .crm
+        .campaign(crate::campaigns::admin(), id)
+        .await
+        .expect("campaign");
+    assert_eq!(
+        d.funnel.audience, 1,
+        "the campaign's figures no longer count her"
+    );
+}

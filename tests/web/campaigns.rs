@@ -119,7 +119,7 @@ pub async fn create(app: &TestApp, i: Input) -> i64 {
         .expect("create")
 }
 
-async fn act(app: &TestApp, id: i64, action: Action) -> CampaignState {
+pub async fn act(app: &TestApp, id: i64, action: Action) -> CampaignState {
     app.state
         .crm
         .campaign_action(admin(), actor(), id, action, Zone::utc())

@@ -22,7 +22,8 @@ const EXPORT_VERSION: u32 = 1;
 const README: &str = "This archive holds everything FlowCRM stores about one contact.\n\n\
 contact.json  the contact, custom fields, tags, consent ledger, history, notes, conversations\n\
               with every message (and its delivery statuses and earlier versions), orders,\n\
-              and the audit entries about the contact. Times are RFC 3339 in UTC.\n\
+              the broadcast campaigns they were in (or left out of, and why), and the audit\n\
+              entries about the contact. Times are RFC 3339 in UTC.\n\
 media/        the photos, voice notes, videos and documents of their messages, named as in\n\
               the `file` field of each message's `media`.\n";
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 #[derive(Debug, Default)]
 pub struct Export {
     /// `contact`, `custom_fields`, `tags`, `consent`, `events`, `notes`, `conversations`,
-    /// `orders`, `ai_summaries`, `ai_objection`, `audit`.
+    /// `orders`, `campaigns`, `ai_summaries`, `ai_objection`, `audit`.
     pub sections: Map<String, Value>,
     /// Stored names (under the media directory) of the files the messages name, each with
     /// its place in the archive.
@@ -71,6 +71,13 @@ pub fn read_export(conn: &Connection, id: ContactId) -> Result<Option<Export>> {
                ORDER BY created_at, conversation_id";
     out.sections
         .insert("ai_summaries".into(), array(rows(&tx, sql, [id.0])?));
+    // The campaigns they were in: what was sent with which values, or why they were left out.
+    let sql = "SELECT c.name AS campaign, c.template_name, r.state, r.reason AS left_out_reason,
+               r.params AS variables, r.queued_at, r.error_code, r.charged, r.replied_at,
+               r.opted_out_at FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+               WHERE r.contact_id = ?1 ORDER BY c.id";
+    out.sections
+        .insert("campaigns".into(), array(rows(&tx, sql, [id.0])?));
     let sql = "SELECT at FROM ai_objections WHERE contact_id = ?1";
     out.sections
         .insert("ai_objection".into(), array(rows(&tx, sql, [id.0])?));
