@@ -15,7 +15,11 @@
 //!   one's latency), and the campaign page with its funnel once it is done.
 
 // Statistics over counts and durations: float conversions are the point.
-#![allow(clippy::cast_precision_loss)]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 
 #[path = "support/http.rs"]
 mod http;
@@ -420,17 +424,17 @@ async fn live(bin: &str, data: &str) -> anyhow::Result<()> {
     let sent_at = Instant::now();
     println!("send: audience taken and {reach} recipients recorded in {send_ms:.0} ms");
     let want = usize::try_from(reach)?;
-    let deadline = Instant::now() + Duration::from_secs(600);
+    let deadline = Instant::now() + Duration::from_mins(10);
     while seen.lock().expect("lock").at.len() < want && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let lat = sorted(poster.await?);
-    let (n, first, last) = {
+    let latencies = sorted(poster.await?);
+    let (n, first_at, last_at) = {
         let s = seen.lock().expect("lock");
         (s.at.len(), s.at.first().copied(), s.at.last().copied())
     };
-    let (Some(first), Some(last)) = (first, last) else {
+    let (Some(first), Some(last)) = (first_at, last_at) else {
         anyhow::bail!("nothing reached the fake");
     };
     let span = last.duration_since(first).as_secs_f64();
@@ -438,10 +442,10 @@ async fn live(bin: &str, data: &str) -> anyhow::Result<()> {
         "sending: {n} messages at the fake; {:.0} messages/s from first to last ({span:.1} s; {:.1} s after the send); {} status webhooks meanwhile: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         n as f64 / span,
         last.duration_since(sent_at).as_secs_f64(),
-        lat.len(),
-        percentile(&lat, 0.5),
-        percentile(&lat, 0.99),
-        lat.last().copied().unwrap_or(f64::NAN)
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(f64::NAN)
     );
     // Let the last answers settle, then the campaign's page with its funnel.
     tokio::time::sleep(Duration::from_secs(2)).await;
