@@ -5,7 +5,7 @@
 //!   and a segment of every contact (what a sync and the contacts page would leave).
 //! - `queue --db PATH --runs N`: on a copy each run, the sender's own functions in-process:
 //!   taking the audience (`feed::start`: the rules per contact and one recipient row each) and
-//!   queueing every message through the outbox (`feed::feed`, slice after slice). Between slices
+//!   queueing every message through the outbox (`feed::round`, as the sender's loop does). Between slices
 //!   the campaign's queued messages are marked sent by SQL (not timed), standing in for a
 //!   sender with no limit, so the figure is the queueing work alone.
 //! - `live --bin BIN --dir DIR`: the real `flowcrm serve` on the seeded data with its sender
@@ -155,11 +155,8 @@ async fn queue_once(path: &str) -> anyhow::Result<(f64, f64, usize)> {
     };
     let mut queueing = 0.0;
     loop {
-        let f = file.clone();
         let t = Instant::now();
-        let fed = db
-            .write(move |c| feed::feed(c, &f, &Zone::utc(), now))
-            .await?;
+        let fed = feed::round(&db, &file, &Zone::utc(), now).await?;
         queueing += t.elapsed().as_secs_f64();
         if fed.done > 0 {
             break;

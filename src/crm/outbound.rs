@@ -231,9 +231,7 @@ pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> 
         return Err(Error::NotFound("contact"));
     };
     if let (Some(category), Outbound::Template { name, .. }) = (category, req.message) {
-        let has_written = db::conversations::for_contact(conn, contact.id)?
-            .iter()
-            .any(|c| c.last_inbound_at.is_some());
+        let has_written = db::conversations::has_written(conn, contact.id)?;
         let confirmed = super::consent::template_allowed(
             contact.opt_in,
             &category,

@@ -37,6 +37,15 @@ pub fn for_contact(conn: &Connection, contact: ContactId) -> Result<Vec<Conversa
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Whether the contact has ever written (in any of their conversations).
+pub fn has_written(conn: &Connection, contact: ContactId) -> Result<bool> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM conversations
+                              WHERE contact_id = ?1 AND last_inbound_at IS NOT NULL)";
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([contact.0], |r| r.get(0))?)
+}
+
 /// The conversation of a contact on a business number, created when missing.
 pub fn find_or_create(
     conn: &Connection,

@@ -210,6 +210,8 @@ async fn an_admin_builds_a_campaign_sees_who_it_reaches_sends_it_and_reads_the_f
     assert!(csv.body.contains("opted_out"), "{}", csv.body);
     let list = app.get("/campaigns").await;
     assert!(list.body.contains("Dezembro"));
+    let id: i64 = page.trim_start_matches("/campaigns/").parse().expect("id");
+    crate::campaigns::counters_match_recipients(&app, id).await;
 }
 
 #[tokio::test]

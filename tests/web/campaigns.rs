@@ -148,6 +148,38 @@ pub async fn run_to_end(app: &TestApp, id: i64) {
     panic!("campaign {id} never finished");
 }
 
+/// The counters the page reads (V31) say exactly what a count of the recipients says.
+pub async fn counters_match_recipients(app: &TestApp, id: i64) {
+    type Groups = Vec<(String, i64)>;
+    let (kept, counted): (Groups, Groups) = app
+        .query(move |c| {
+            let key = "market || '|' || state || '|' || rank || '|' || error_code || '|' || charged
+                       || '|' || replied || '|' || opted_out || '|' || window_open";
+            let kept = c
+                .prepare(&format!(
+                    "SELECT {key}, n FROM campaign_counts WHERE campaign_id = ?1 AND n != 0 ORDER BY 1"
+                ))?
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let counted = c
+                .prepare(&format!(
+                    "SELECT {key}, COUNT(*) FROM (SELECT market, state, rank,
+                        COALESCE(error_code, 0) AS error_code, COALESCE(charged, '') AS charged,
+                        replied_at IS NOT NULL AS replied, opted_out_at IS NOT NULL AS opted_out,
+                        window_open FROM campaign_recipients WHERE campaign_id = ?1)
+                     GROUP BY 1 ORDER BY 1"
+                ))?
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((kept, counted))
+        })
+        .await;
+    assert_eq!(
+        kept, counted,
+        "campaign {id}: counters and recipients differ"
+    );
+}
+
 /// Template sends that reached the fake, by recipient.
 fn sends_by_recipient(fake: &FakeGraph) -> HashMap<String, usize> {
     let mut out = HashMap::new();
@@ -346,6 +378,7 @@ async fn a_restart_in_the_middle_sends_everyone_exactly_once() {
         .count("SELECT COUNT(*) FROM campaign_recipients WHERE state = 'queued'")
         .await;
     assert_eq!(queued, 700);
+    counters_match_recipients(&app, id).await;
 }
 
 #[tokio::test]
@@ -390,6 +423,7 @@ async fn pause_holds_the_queue_resume_goes_on_and_cancel_leaves_the_rest_unsent(
         .campaign_action(admin(), actor(), id, Action::Resume, Zone::utc())
         .await;
     assert!(matches!(again, Err(flowcrm::crm::Error::Conflict(_))));
+    counters_match_recipients(&app, id).await;
 }
 
 #[tokio::test]
@@ -542,6 +576,7 @@ async fn the_funnel_follows_statuses_in_any_order_replies_and_opt_outs_and_price
         .expect("csv");
     assert_eq!(rows.len(), 5);
     assert!(rows.iter().any(|r| r[4] == "failed" && r[6] == "131049"));
+    counters_match_recipients(&app, id).await;
 }
 
 #[tokio::test]

@@ -88,16 +88,34 @@ pub fn estimate(
     currency: &str,
     example: bool,
 ) -> Cost {
+    estimate_counted(
+        members.iter().map(|m| (m.market, m.window_open, 1)),
+        category,
+        rates,
+        currency,
+        example,
+    )
+}
+
+/// The estimate for `groups` of recipients: (market, window open, how many).
+#[must_use]
+pub fn estimate_counted<'a>(
+    groups: impl IntoIterator<Item = (&'a str, bool, i64)>,
+    category: &str,
+    rates: &[Rate],
+    currency: &str,
+    example: bool,
+) -> Cost {
     let category = category.to_ascii_lowercase();
     let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut free = 0;
-    for m in members {
-        if charged(&category, m.window_open) {
+    for (market, window_open, n) in groups {
+        if charged(&category, window_open) {
             *counts
-                .entry((m.market.to_string(), category.clone()))
-                .or_default() += 1;
+                .entry((market.to_string(), category.clone()))
+                .or_default() += n;
         } else {
-            free += 1;
+            free += n;
         }
     }
     let mut cost = priced(counts, rates, currency, example);

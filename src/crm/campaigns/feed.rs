@@ -18,8 +18,12 @@ use time::OffsetDateTime;
 
 /// Campaign messages that may wait in the outbox at once, per campaign.
 pub const WINDOW: i64 = 1024;
-/// Recipients queued per slice.
-const SLICE: i64 = 512;
+/// Recipients queued per slice (one write job).
+const SLICE: i64 = 128;
+/// Slices one [`round`] queues, each its own write job: small jobs keep SQLite's in-memory
+/// statement journal short (every statement's release walks it) and let webhook writes waiting
+/// in between commit without waiting for a whole round.
+const SLICES_PER_ROUND: usize = 4;
 
 /// What one feeding did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,6 +38,30 @@ pub struct Fed {
     pub done: usize,
     /// Campaigns paused because their template can no longer be sent.
     pub paused: usize,
+}
+
+/// One feeding round: up to [`SLICES_PER_ROUND`] slices of [`feed`], one write job each, until
+/// one queues nothing.
+pub async fn round(
+    db: &crate::db::Db,
+    file: &connection::FileValues,
+    zone: &Zone,
+    now: OffsetDateTime,
+) -> Result<Fed> {
+    let mut out = Fed::default();
+    for _ in 0..SLICES_PER_ROUND {
+        let (file, zone) = (file.clone(), zone.clone());
+        let fed = db.write(move |c| feed(c, &file, &zone, now)).await?;
+        out.started += fed.started;
+        out.queued += fed.queued;
+        out.skipped += fed.skipped;
+        out.done += fed.done;
+        out.paused += fed.paused;
+        if fed.queued + fed.skipped == 0 {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// Takes the audience of `c` now: writes its recipients (members pending, the rest skipped
@@ -64,6 +92,7 @@ pub fn start(
             reason: None,
             market: m.market,
             params: Some(p),
+            window_open: m.window_open,
         })
         .collect();
     for (reason, who) in &a.left_out {
@@ -74,6 +103,7 @@ pub fn start(
                     reason: Some(*reason),
                     market,
                     params: None,
+                    window_open: false,
                 }),
         );
     }

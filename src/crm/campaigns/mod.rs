@@ -322,9 +322,6 @@ impl Crm {
     /// calls this before each run).
     pub async fn feed_campaigns(&self, zone: Zone) -> Result<Fed> {
         let now = self.clock.now();
-        let file = self.whatsapp.clone();
-        self.db
-            .write(move |c| feed::feed(c, &file, &zone, now))
-            .await
+        feed::round(&self.db, &self.whatsapp, &zone, now).await
     }
 }

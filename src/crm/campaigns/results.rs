@@ -1,7 +1,7 @@
 //! What a campaign shows: the preview (audience, who is left out and why, the estimate) and,
 //! once started, its funnel, failures by code, actual cost and recipients (CSV too).
 
-use super::audience::{self, Member};
+use super::audience;
 use super::cost::{self, Cost};
 use super::input::template_use;
 use super::{Crm, Error, Result, access, get};
@@ -72,19 +72,7 @@ pub(super) fn preview(
 ) -> Result<Preview> {
     let (rates, currency, example) = rates(conn)?;
     if c.started_at.is_some() {
-        let members = db::campaigns::members(conn, c.id)?
-            .into_iter()
-            .map(|(id, market, window_open)| Member {
-                contact_id: id,
-                market: crate::model::campaign::MARKETS
-                    .iter()
-                    .map(|(m, _)| *m)
-                    .find(|m| *m == market)
-                    .unwrap_or("Other"),
-                params: Vec::new(),
-                window_open,
-            })
-            .collect::<Vec<_>>();
+        let members = db::campaigns::members(conn, c.id)?;
         let mut left_out = Vec::new();
         for (reason, n) in &c.left_out {
             let sample = db::campaigns::skipped(conn, c.id, *reason, SAMPLE)?;
@@ -92,8 +80,14 @@ pub(super) fn preview(
         }
         return Ok(Preview {
             category: c.category.clone(),
-            recipients: i64::try_from(members.len()).unwrap_or(i64::MAX),
-            estimate: cost::estimate(&members, &c.category, &rates, &currency, example),
+            recipients: members.iter().map(|(_, _, n)| n).sum(),
+            estimate: cost::estimate_counted(
+                members.iter().map(|(m, open, n)| (m.as_str(), *open, *n)),
+                &c.category,
+                &rates,
+                &currency,
+                example,
+            ),
             left_out,
             recorded: true,
         });

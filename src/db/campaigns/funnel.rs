@@ -1,5 +1,6 @@
-//! A campaign's funnel and per-recipient list, from the columns the V30 triggers keep: one
-//! pass over the campaign's recipients, no join with the messages.
+//! A campaign's funnel, failures and charged messages from the counters the V31 triggers keep
+//! (a few rows, whatever the audience), and its per-recipient list from the columns the V30
+//! triggers copy from the messages.
 
 use crate::db::{Result, from_ts};
 use rusqlite::{Connection, params};
@@ -110,18 +111,19 @@ impl Stage {
 
 /// The funnel of a campaign.
 pub fn funnel(conn: &Connection, campaign: i64) -> Result<Funnel> {
-    let sql = "SELECT COUNT(*), TOTAL(state = 'skipped'), TOTAL(state = 'pending'), TOTAL(state = 'queued'),
-                      TOTAL(state = 'queued' AND (rank = 1 OR rank >= 3)), TOTAL(rank >= 3), TOTAL(rank >= 4),
-                      TOTAL(replied_at IS NOT NULL), TOTAL(rank = 2), TOTAL(opted_out_at IS NOT NULL),
-                      TOTAL(state = 'cancelled')
-               FROM campaign_recipients WHERE campaign_id = ?1";
+    let sql = "SELECT TOTAL(n), TOTAL(n * (state = 'skipped')), TOTAL(n * (state = 'pending')),
+                      TOTAL(n * (state = 'queued')),
+                      TOTAL(n * (state = 'queued' AND (rank = 1 OR rank >= 3))),
+                      TOTAL(n * (rank >= 3)), TOTAL(n * (rank >= 4)), TOTAL(n * replied),
+                      TOTAL(n * (rank = 2)), TOTAL(n * opted_out), TOTAL(n * (state = 'cancelled'))
+               FROM campaign_counts WHERE campaign_id = ?1";
     #[allow(clippy::cast_possible_truncation)]
     let n = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<i64> {
         Ok(r.get::<_, f64>(i)? as i64)
     };
     Ok(conn.prepare_cached(sql)?.query_row([campaign], |r| {
         Ok(Funnel {
-            audience: r.get(0)?,
+            audience: n(r, 0)?,
             skipped: n(r, 1)?,
             pending: n(r, 2)?,
             queued: n(r, 3)?,
@@ -138,8 +140,8 @@ pub fn funnel(conn: &Connection, campaign: i64) -> Result<Funnel> {
 
 /// Failures by Meta's error code (0: FlowCRM's own), most frequent first.
 pub fn error_codes(conn: &Connection, campaign: i64) -> Result<Vec<(i64, i64)>> {
-    let sql = "SELECT COALESCE(error_code, 0), COUNT(*) FROM campaign_recipients
-               WHERE campaign_id = ?1 AND rank = 2 GROUP BY 1 ORDER BY 2 DESC, 1";
+    let sql = "SELECT error_code, SUM(n) FROM campaign_counts
+               WHERE campaign_id = ?1 AND rank = 2 GROUP BY 1 HAVING SUM(n) > 0 ORDER BY 2 DESC, 1";
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([campaign], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -147,8 +149,9 @@ pub fn error_codes(conn: &Connection, campaign: i64) -> Result<Vec<(i64, i64)>> 
 
 /// Messages Meta charged, by (market, category): the actual cost's counts.
 pub fn charged(conn: &Connection, campaign: i64) -> Result<Vec<(String, String, i64)>> {
-    let sql = "SELECT market, charged, COUNT(*) FROM campaign_recipients
-               WHERE campaign_id = ?1 AND charged IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2";
+    let sql = "SELECT market, charged, SUM(n) FROM campaign_counts
+               WHERE campaign_id = ?1 AND charged != '' GROUP BY 1, 2 HAVING SUM(n) > 0
+               ORDER BY 1, 2";
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([campaign], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -17,6 +17,8 @@ pub struct NewRecipient<'a> {
     pub market: &'a str,
     /// The variables' values for them (JSON array), when they get it.
     pub params: Option<&'a str>,
+    /// Their customer-service window was open when the campaign started.
+    pub window_open: bool,
 }
 
 /// Writes the audience of a campaign.
@@ -25,9 +27,9 @@ pub fn insert_recipients(
     campaign: i64,
     rows: &[NewRecipient<'_>],
 ) -> Result<()> {
-    let sql =
-        "INSERT INTO campaign_recipients (campaign_id, contact_id, state, reason, market, params)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    let sql = "INSERT INTO campaign_recipients
+                   (campaign_id, contact_id, state, reason, market, params, window_open)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     let mut stmt = conn.prepare_cached(sql)?;
     for r in rows {
         let state = if r.reason.is_some() {
@@ -41,9 +43,18 @@ pub fn insert_recipients(
             state,
             r.reason.map(LeftOut::as_str),
             r.market,
-            r.params
+            r.params,
+            r.window_open
         ])?;
     }
+    // The counters (V31), once for the whole audience; the triggers keep them from here.
+    let sql = "INSERT INTO campaign_counts
+               SELECT campaign_id, market, state, rank, COALESCE(error_code, 0),
+                      COALESCE(charged, ''), replied_at IS NOT NULL, opted_out_at IS NOT NULL,
+                      window_open, COUNT(*)
+               FROM campaign_recipients WHERE campaign_id = ?1 GROUP BY 2, 3, 4, 5, 6, 7, 8, 9
+               ON CONFLICT DO UPDATE SET n = excluded.n";
+    conn.prepare_cached(sql)?.execute([campaign])?;
     Ok(())
 }
 
@@ -146,14 +157,13 @@ pub fn cancel_rest(conn: &Connection, campaign: i64) -> Result<usize> {
     Ok(n)
 }
 
-/// The recipients who got (or are getting) a started campaign: (contact id, market, whether
-/// their customer-service window was open when it started), for its estimate.
-pub fn members(conn: &Connection, campaign: i64) -> Result<Vec<(i64, String, bool)>> {
-    let sql = "SELECT r.contact_id, r.market,
-                      EXISTS (SELECT 1 FROM conversations v WHERE v.contact_id = r.contact_id
-                              AND v.last_inbound_at > c.started_at - 86400)
-               FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
-               WHERE r.campaign_id = ?1 AND r.state IN ('pending', 'queued')";
+/// The recipients who got (or are getting) a started campaign, counted by market and by
+/// whether their customer-service window was open when it started: (market, open, contacts),
+/// for its estimate.
+pub fn members(conn: &Connection, campaign: i64) -> Result<Vec<(String, bool, i64)>> {
+    let sql = "SELECT market, window_open, SUM(n) FROM campaign_counts
+               WHERE campaign_id = ?1 AND state IN ('pending', 'queued')
+               GROUP BY 1, 2 HAVING SUM(n) > 0 ORDER BY 1, 2";
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([campaign], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -4,6 +4,7 @@
 
 mod actions;
 mod form;
+mod posted;
 mod rates;
 mod show;
 
