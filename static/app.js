@@ -217,3 +217,22 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => button.click());
   }
 });
+
+// A sending campaign's funnel is fetched again every few seconds (while the tab is visible) and
+// swapped in; it stops once the campaign is no longer sending. Without JavaScript, reload.
+document.addEventListener("DOMContentLoaded", () => {
+  const funnel = document.querySelector("#funnel[data-refresh]");
+  if (!funnel) return;
+  const every = Math.max(5, Number(funnel.dataset.refresh) || 10) * 1000;
+  const timer = setInterval(async () => {
+    if (document.visibilityState !== "visible") return;
+    try {
+      const resp = await fetch(location.href, { credentials: "same-origin" });
+      if (!resp.ok) return;
+      const fresh = new DOMParser().parseFromString(await resp.text(), "text/html").getElementById("funnel");
+      if (!fresh) return;
+      funnel.innerHTML = fresh.innerHTML;
+      if (!fresh.hasAttribute("data-refresh")) clearInterval(timer);
+    } catch (_) { /* offline: the next tick tries again */ }
+  }, every);
+});

@@ -166,6 +166,11 @@ async fn an_admin_builds_a_campaign_sees_who_it_reaches_sends_it_and_reads_the_f
         .feed_campaigns(flowcrm::model::Zone::utc())
         .await
         .expect("feed");
+    let sending = app.get(&page).await;
+    assert!(
+        sending.body.contains("id=\"funnel\" data-refresh="),
+        "a sending campaign's funnel refreshes itself"
+    );
     run_sender(&app).await;
     assert_eq!(fake.sent.lock().expect("lock").len(), 3, "one message each");
     let show = app.get(&page).await;
@@ -212,6 +217,14 @@ async fn an_admin_builds_a_campaign_sees_who_it_reaches_sends_it_and_reads_the_f
     assert!(list.body.contains("Dezembro"));
     let id: i64 = page.trim_start_matches("/campaigns/").parse().expect("id");
     crate::campaigns::counters_match_recipients(&app, id).await;
+    // Nothing left to send: the next feeding finishes it, and its funnel stops refreshing.
+    app.state
+        .crm
+        .feed_campaigns(flowcrm::model::Zone::utc())
+        .await
+        .expect("feed");
+    let done = app.get(&page).await;
+    assert!(done.body.contains("badge-done") && !done.body.contains("data-refresh"));
 }
 
 #[tokio::test]
