@@ -679,3 +679,51 @@ async fn the_api_creates_previews_sends_and_reads_a_campaign_and_agent_keys_may_
     .await;
     assert_eq!(r.status, axum::http::StatusCode::CONFLICT, "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_scheduled_campaign_waits_for_its_time_and_can_be_paused_before_it() {
+    let (app, fake) = setup().await;
+    promo_template(&app).await;
+    crowd(&app, 3).await;
+    let everyone = segment(&app, "Everyone", ContactFilter::default()).await;
+    let now = flowcrm::clock::Clock::now(&*app.clock);
+    let id = create(
+        &app,
+        Input {
+            scheduled_at: Some(now + time::Duration::hours(2)),
+            ..input("Amanhã", vec![everyone])
+        },
+    )
+    .await;
+    assert_eq!(act(&app, id, Action::Send).await, CampaignState::Scheduled);
+    feed(&app).await;
+    run_sender(&app).await;
+    assert_eq!(sends_by_recipient(&fake).len(), 0, "not before its time");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM campaign_recipients").await,
+        0
+    );
+
+    // Paused while scheduled, its time passes: nothing goes out; resumed, it is scheduled again
+    // and starts at the next feeding.
+    assert_eq!(act(&app, id, Action::Pause).await, CampaignState::Paused);
+    app.clock.advance(time::Duration::hours(3));
+    feed(&app).await;
+    run_sender(&app).await;
+    assert_eq!(sends_by_recipient(&fake).len(), 0, "paused");
+    assert_eq!(
+        act(&app, id, Action::Resume).await,
+        CampaignState::Scheduled
+    );
+    let fed = feed(&app).await;
+    assert_eq!((fed.started, fed.queued), (1, 3));
+    run_to_end(&app, id).await;
+    assert_eq!(sends_by_recipient(&fake).len(), 3);
+    let d = app.state.crm.campaign(admin(), id).await.expect("campaign");
+    assert!(
+        d.campaign
+            .started_at
+            .is_some_and(|t| t >= now + time::Duration::hours(3))
+    );
+    counters_match_recipients(&app, id).await;
+}
