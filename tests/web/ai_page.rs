@@ -4,11 +4,9 @@
 
 use crate::ai::{ask, setup, setup_with};
 use crate::fake_ai::prompt_text;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use flowcrm::model::Role;
 use serde_json::json;
-use std::io::Read;
 
 #[tokio::test]
 async fn rewrite_translate_and_suggestions_use_what_the_agent_wrote_and_the_installs_tags() {
@@ -187,24 +185,7 @@ async fn the_summary_is_in_the_export_and_gone_after_erasure() {
     let cid = app
         .query(|c| c.query_row("SELECT id FROM contacts", [], |r| r.get::<_, i64>(0)))
         .await;
-    let resp = app
-        .send_streaming(
-            Request::get(format!("/contacts/{cid}/export.zip"))
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
-    let mut json = String::new();
-    zip.by_name("contact.json")
-        .expect("contact.json")
-        .read_to_string(&mut json)
-        .expect("read");
-    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let doc = app.exported(cid).await;
     let s = &doc["ai_summaries"][0];
     assert_eq!(
         s["body"],

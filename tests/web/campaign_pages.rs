@@ -6,13 +6,12 @@ use crate::campaigns::{crowd, person, promo_template, segment, status_of};
 use crate::fake_graph::{run_sender, setup};
 use crate::helpers::{TestApp, TestResponse};
 use crate::start_conversation::approved;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use flowcrm::model::campaign::CampaignState;
 use flowcrm::model::{ContactFilter, OptIn, Role};
 use serde_json::json;
 
-/// Posts a multipart form (the campaign form) with this browser's CSRF token.
+/// Posts the campaign form (multipart) with this browser's CSRF token.
 pub async fn post_multipart(
     app: &mut TestApp,
     path: &str,
@@ -20,28 +19,7 @@ pub async fn post_multipart(
     file: Option<(&str, &str, &[u8])>,
 ) -> TestResponse {
     let csrf = app.get("/campaigns").await.csrf();
-    let boundary = "CaMpAiGnBoUnDaRy";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, mime, bytes)) = file {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"header_file\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let req = Request::post(format!("{path}?csrf_token={csrf}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    app.send(req).await
+    app.post_multipart(path, &csrf, fields, file).await
 }
 
 fn location(r: &TestResponse) -> String {
@@ -582,29 +560,6 @@ async fn agents_read_campaigns_but_cannot_build_send_or_export_them() {
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
 }
 
-/// The `contact.json` of a contact's export.
-async fn exported(app: &mut TestApp, contact: i64) -> serde_json::Value {
-    let resp = app
-        .send_streaming(
-            Request::get(format!("/contacts/{contact}/export.zip"))
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
-    let mut json = String::new();
-    std::io::Read::read_to_string(
-        &mut zip.by_name("contact.json").expect("contact.json"),
-        &mut json,
-    )
-    .expect("read");
-    serde_json::from_str(&json).expect("json")
-}
-
 #[tokio::test]
 async fn a_contacts_export_lists_their_campaigns_and_erasure_removes_them() {
     let (mut app, _fake) = setup().await;
@@ -617,7 +572,7 @@ async fn a_contacts_export_lists_their_campaigns_and_erasure_removes_them() {
     crate::campaigns::run_to_end(&app, id).await;
     app.logged_in_as("owner@loja.example", Role::Admin).await;
 
-    let doc = exported(&mut app, ana).await;
+    let doc = app.exported(ana).await;
     let c = &doc["campaigns"][0];
     assert_eq!(c["campaign"], "Outubro");
     assert_eq!(c["state"], "queued");
@@ -625,7 +580,7 @@ async fn a_contacts_export_lists_their_campaigns_and_erasure_removes_them() {
         c["variables"], "[\"Ana\"]",
         "what was sent with which values"
     );
-    let doc = exported(&mut app, caio).await;
+    let doc = app.exported(caio).await;
     assert_eq!(doc["campaigns"][0]["left_out_reason"], "opted_out");
 
     let r = app

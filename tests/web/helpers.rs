@@ -183,6 +183,64 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// Posts a multipart form (`fields`, and `header_file` as (file name, MIME type, bytes)) to
+    /// `path` with `csrf` in the query, as the pages with a file input do.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> TestResponse {
+        let boundary = "TeStBoUnDaRy";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, mime, bytes)) = file {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"header_file\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::post(format!("{path}?csrf_token={csrf}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// The `contact.json` of a contact's export (`/contacts/{id}/export.zip`).
+    pub async fn exported(&mut self, contact: i64) -> serde_json::Value {
+        let resp = self
+            .send_streaming(
+                Request::get(format!("/contacts/{contact}/export.zip"))
+                    .body(Body::empty())
+                    .expect("req"),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
+        let mut json = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("contact.json").expect("contact.json"),
+            &mut json,
+        )
+        .expect("read");
+        serde_json::from_str(&json).expect("json")
+    }
+
     /// GETs `page` for its CSRF token, then posts `fields` plus the token to `path`.
     pub async fn submit(
         &mut self,

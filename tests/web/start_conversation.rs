@@ -68,28 +68,13 @@ async fn post_message(
         .get(&format!("/contacts/{contact}/message"))
         .await
         .csrf();
-    let boundary = "StArTbOuNdArY";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((mime, bytes)) = file {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"header_file\"; filename=\"promo.jpg\"\r\nContent-Type: {mime}\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let req = Request::post(format!("/contacts/{contact}/message?csrf_token={csrf}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    app.send(req).await
+    app.post_multipart(
+        &format!("/contacts/{contact}/message"),
+        &csrf,
+        fields,
+        file.map(|(mime, bytes)| ("promo.jpg", mime, bytes)),
+    )
+    .await
 }
 
 #[tokio::test]

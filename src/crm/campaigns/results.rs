@@ -122,20 +122,6 @@ pub(super) fn preview(
 /// Recipients on one page of the list.
 pub const PAGE: u32 = 100;
 
-/// The funnel stages a CSV row names, for a recipient.
-fn stage_of(r: &RecipientRow) -> &'static str {
-    match (r.state.as_str(), r.rank) {
-        ("skipped", _) => "left out",
-        ("cancelled", _) => "cancelled",
-        ("pending", _) => "pending",
-        (_, 2) => "failed",
-        (_, 4..) => "read",
-        (_, 3) => "delivered",
-        (_, 1) => "sent",
-        _ => "queued",
-    }
-}
-
 impl Crm {
     /// A page of a campaign's recipients at `stage`, after contact `after` (every role).
     pub async fn campaign_recipients(
@@ -200,7 +186,7 @@ impl Crm {
                             r.name.clone(),
                             r.address.clone(),
                             r.market.clone(),
-                            stage_of(r).to_string(),
+                            r.stage().to_string(),
                             r.reason.clone().unwrap_or_default(),
                             r.error_code.map(|c| c.to_string()).unwrap_or_default(),
                             ts(r.queued_at),

@@ -186,6 +186,24 @@ pub struct RecipientRow {
     pub conversation_id: Option<i64>,
 }
 
+impl RecipientRow {
+    /// Where they are in the funnel, in words: left out, cancelled, pending, failed, read,
+    /// delivered, sent or queued.
+    #[must_use]
+    pub fn stage(&self) -> &'static str {
+        match (self.state.as_str(), self.rank) {
+            ("skipped", _) => "left out",
+            ("cancelled", _) => "cancelled",
+            ("pending", _) => "pending",
+            (_, 2) => "failed",
+            (_, 4..) => "read",
+            (_, 3) => "delivered",
+            (_, 1) => "sent",
+            _ => "queued",
+        }
+    }
+}
+
 /// Recipients at `stage`, by contact id after `after`.
 pub fn recipients(
     conn: &Connection,

@@ -15,6 +15,41 @@ pub(crate) struct Upload {
     pub(crate) key: String,
 }
 
+/// The file a template's media header takes (`header_file`): `None` when none was chosen.
+pub(crate) async fn header_file(
+    field: axum::extract::multipart::Field<'_>,
+) -> std::result::Result<Option<Upload>, String> {
+    let filename: String = field
+        .file_name()
+        .unwrap_or("file")
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .collect();
+    let mime = field.content_type().unwrap_or("").to_ascii_lowercase();
+    let bytes = field
+        .bytes()
+        .await
+        .map_err(|e| format!("The form was cut off: {e}"))?
+        .to_vec();
+    Ok((!bytes.is_empty()).then(|| Upload {
+        bytes,
+        mime,
+        filename,
+        caption: String::new(),
+        key: String::new(),
+    }))
+}
+
+/// The file types a template header of `format` (IMAGE, VIDEO, DOCUMENT) takes, for `accept`.
+pub(crate) fn header_accept(format: &str) -> &'static str {
+    match format {
+        "IMAGE" => "image/jpeg,image/png",
+        "VIDEO" => "video/mp4,video/3gpp",
+        "DOCUMENT" => "application/pdf",
+        _ => "",
+    }
+}
+
 pub(super) async fn read_form(mut form: Multipart) -> std::result::Result<Upload, String> {
     let mut up = Upload {
         bytes: Vec::new(),

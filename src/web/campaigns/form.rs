@@ -177,12 +177,7 @@ pub(super) async fn render(
             })
             .collect(),
         body: chosen.as_ref().map(|t| t.body.clone()).unwrap_or_default(),
-        accept: match media.as_str() {
-            "IMAGE" => "image/jpeg,image/png",
-            "VIDEO" => "video/mp4,video/3gpp",
-            "DOCUMENT" => "application/pdf",
-            _ => "",
-        },
+        accept: crate::web::attachments::file::header_accept(&media),
         media,
         kept_media,
         kept_filename,

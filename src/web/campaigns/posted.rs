@@ -5,7 +5,7 @@ use crate::app::AppState;
 use crate::crm::{self, campaigns::Input};
 use crate::model::campaign::Binding;
 use crate::model::{FieldError, TemplateHeader, Zone};
-use crate::web::attachments::file::{Upload, check};
+use crate::web::attachments::file::{Upload, check, header_file};
 use axum::extract::Multipart;
 use time::macros::format_description;
 
@@ -165,23 +165,7 @@ pub(super) async fn read(mut form: Multipart) -> std::result::Result<Posted, Str
     while let Some(field) = form.next_field().await.map_err(cut)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "header_file" {
-            let filename: String = field
-                .file_name()
-                .unwrap_or("file")
-                .chars()
-                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-                .collect();
-            let mime = field.content_type().unwrap_or("").to_ascii_lowercase();
-            let bytes = field.bytes().await.map_err(cut)?.to_vec();
-            if !bytes.is_empty() {
-                file = Some(Upload {
-                    bytes,
-                    mime,
-                    filename,
-                    caption: String::new(),
-                    key: String::new(),
-                });
-            }
+            file = header_file(field).await?;
         } else {
             pairs.push((name, field.text().await.map_err(cut)?));
         }

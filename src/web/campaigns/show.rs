@@ -151,24 +151,16 @@ fn stages(d: &Detail) -> Vec<StageLine> {
 }
 
 fn stage_label(r: &db::campaigns::RecipientRow) -> String {
-    match (r.state.as_str(), r.rank) {
-        ("skipped", _) => format!(
+    match (r.stage(), r.reason.as_deref(), r.error_code) {
+        ("left out", reason, _) => format!(
             "left out: {}",
-            r.reason
-                .as_deref()
+            reason
                 .and_then(crate::model::campaign::LeftOut::parse)
                 .map_or("—", |x| x.label())
         ),
-        ("cancelled", _) => "cancelled".into(),
-        ("pending", _) => "waiting".into(),
-        (_, 2) => format!(
-            "failed{}",
-            r.error_code.map(|c| format!(" ({c})")).unwrap_or_default()
-        ),
-        (_, 4..) => "read".into(),
-        (_, 3) => "delivered".into(),
-        (_, 1) => "sent".into(),
-        _ => "queued".into(),
+        ("pending", _, _) => "waiting".into(),
+        ("failed", _, Some(code)) => format!("failed ({code})"),
+        (stage, _, _) => stage.into(),
     }
 }
 

@@ -139,12 +139,7 @@ fn offer(
         .then(|| "Marketing template: this contact opted out.".to_string());
     Ok(StartTemplate {
         preview: fill(&body, &body_vars),
-        accept: match media.as_str() {
-            "IMAGE" => "image/jpeg,image/png",
-            "VIDEO" => "video/mp4,video/3gpp",
-            "DOCUMENT" => "application/pdf",
-            _ => "",
-        },
+        accept: crate::web::attachments::file::header_accept(&media),
         header_text: fill(&header_text, &header_vars),
         header_raw: header_text.clone(),
         vars: body_vars,

@@ -7,7 +7,7 @@ use crate::crm::send::SendKey;
 use crate::crm::start::Start;
 use crate::db;
 use crate::model::{ContactId, Outbound, TemplateHeader, TemplateParam};
-use crate::web::attachments::file::{Upload, check, store_and_upload};
+use crate::web::attachments::file::{Upload, check, header_file, store_and_upload};
 use crate::web::cookies::FlashKind;
 use crate::web::error::Result;
 use crate::web::extract::CurrentUser;
@@ -31,23 +31,7 @@ async fn read(mut form: Multipart) -> std::result::Result<Posted, String> {
     while let Some(field) = form.next_field().await.map_err(cut)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "header_file" {
-            let filename: String = field
-                .file_name()
-                .unwrap_or("file")
-                .chars()
-                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-                .collect();
-            let mime = field.content_type().unwrap_or("").to_ascii_lowercase();
-            let bytes = field.bytes().await.map_err(cut)?.to_vec();
-            if !bytes.is_empty() {
-                p.file = Some(Upload {
-                    bytes,
-                    mime,
-                    filename,
-                    caption: String::new(),
-                    key: String::new(),
-                });
-            }
+            p.file = header_file(field).await?;
         } else {
             let text = field.text().await.map_err(cut)?;
             p.fields.insert(name, text);
