@@ -78,9 +78,35 @@ pub async fn open_db(config: &Config) -> anyhow::Result<(Db, MigrationReport)> {
         create_private_dir(dir)?;
     }
     let path = opts.path.clone();
-    tokio::task::spawn_blocking(move || Db::open(&opts))
+    let (db, report) = tokio::task::spawn_blocking(move || Db::open(&opts))
         .await?
-        .with_context(|| format!("cannot open database {}", path.display()))
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+    crate::crm::reports::record::set_default_zone(&business_zone(config));
+    let now = time::OffsetDateTime::now_utc();
+    let filled = db
+        .write(move |c| crate::crm::reports::backfill::run_once(c, now))
+        .await
+        .context("cannot back-fill the reports")?;
+    if let Some(b) = filled {
+        tracing::info!(
+            conversations = b.conversations,
+            events = b.events,
+            millis = b.millis,
+            "back-filled report events"
+        );
+    }
+    Ok((db, report))
+}
+
+/// The business's time zone: `app.timezone`, else this machine's, else UTC.
+#[must_use]
+pub fn business_zone(config: &Config) -> crate::model::Zone {
+    config
+        .app
+        .timezone
+        .as_deref()
+        .and_then(|name| crate::model::Zone::named(name).ok())
+        .unwrap_or_else(crate::model::Zone::system)
 }
 
 /// The file a restore leaves while it swaps the database and media into place; a server does
@@ -189,12 +215,8 @@ impl AppState {
         crm.whatsapp = Arc::new(crate::crm::connection::FileValues::of(&config));
         crm.erasure_key = Some(vault.erasure_key());
         crm.erased_orders = config.privacy.erased_orders;
-        let zone = config
-            .app
-            .timezone
-            .as_deref()
-            .and_then(|name| crate::model::Zone::named(name).ok())
-            .unwrap_or_else(crate::model::Zone::system);
+        let zone = business_zone(&config);
+        crate::crm::reports::record::set_default_zone(&zone);
         crm.backup = Some(Arc::new(backup_settings(&config, zone.clone())));
         crm.sheets = Some(Arc::new(sheets_runtime(&config, zone.clone())));
         crm.ai = Some(Arc::new(ai_runtime(&config, &vault, zone.clone())));

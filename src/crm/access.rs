@@ -125,6 +125,10 @@ pub enum AdminAction {
     AiSettings,
     /// Create, send, pause and cancel broadcast campaigns; edit the message rate table.
     Campaigns,
+    /// See the whole team's reports and export them.
+    Reports,
+    /// Set the business hours.
+    BusinessHours,
 }
 
 impl AdminAction {
@@ -155,6 +159,8 @@ impl AdminAction {
             Self::Campaigns => {
                 "Only admins can create, send, pause or cancel campaigns and edit the message rates."
             }
+            Self::Reports => "Only admins can see the whole team's reports and export them.",
+            Self::BusinessHours => "Only admins can set the business hours.",
         }
     }
 }
@@ -231,6 +237,7 @@ pub fn api_need(method: &str, path: &str) -> Need {
             Need::Admin(AdminAction::EraseContacts)
         }
         ("POST", p) if p.starts_with("/campaigns") => Need::Admin(AdminAction::Campaigns),
+        ("GET", p) if p.starts_with("/reports") => Need::Admin(AdminAction::Reports),
         ("GET" | "HEAD", _) => Need::Read,
         _ => Need::Work,
     }

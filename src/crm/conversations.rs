@@ -4,8 +4,10 @@
 
 use super::access::{self, Who};
 use super::contacts::Actor;
+use super::reports::record;
 use super::{Error, Result};
 use crate::db;
+use crate::model::report::Happening;
 use crate::model::{ConversationId, ConversationStatus, Role, TagId, UserId};
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -90,6 +92,7 @@ pub fn assign(
         return Err(Error::field("assignee", "Choose an active team member."));
     }
     db::inbox::assign(conn, id, to.map(|u| u.0), now)?;
+    record::happened(conn, id, Happening::Assign(to.map(|u| u.0)), now)?;
     let taken_over = to == Some(w.id) && current.is_some_and(|c| c != w.id.0);
     let (action, detail) = match (to, current) {
         (Some(_), Some(from)) if taken_over => {
@@ -115,6 +118,12 @@ pub fn set_status(
     if !db::inbox::set_status(conn, id, status, now)? {
         return Err(Error::NotFound("conversation"));
     }
+    let h = if status == ConversationStatus::Resolved {
+        Happening::Resolve(Some(w.id.0))
+    } else {
+        Happening::Reopen(Some(w.id.0))
+    };
+    record::happened(conn, id, h, now)?;
     audit(conn, w, "conversation.status", id, status.to_string(), now)?;
     Ok(())
 }

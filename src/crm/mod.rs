@@ -35,6 +35,7 @@ pub mod outbound;
 pub mod password_reset;
 pub mod products;
 mod receive;
+pub mod reports;
 pub mod retention;
 pub mod segments;
 pub mod send;

@@ -284,6 +284,16 @@ pub fn queue(conn: &Connection, req: &QueueRequest<'_>, now: OffsetDateTime) -> 
     };
     db::outbox::insert(conn, &entry, now)?;
     db::conversations::record_outbound(conn, conversation.id, now)?;
+    if let Some(author) = req.author
+        && !matches!(req.message, Outbound::Reaction { .. })
+    {
+        super::reports::record::happened(
+            conn,
+            conversation.id,
+            crate::model::report::Happening::Reply(Some(author.0)),
+            now,
+        )?;
+    }
     Ok(Queued {
         message_id,
         duplicate: false,

@@ -9,6 +9,7 @@ use super::outbound::{self, QueueRequest, Queued};
 use super::send::SendKey;
 use super::{Crm, Error, Result};
 use crate::db;
+use crate::model::report::Happening;
 use crate::model::{ContactId, ConversationId, ConversationStatus, Outbound, UserId};
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -77,13 +78,38 @@ fn start(
     let id = db::conversations::find_or_create(conn, contact.id, phone_number_id, now, now)?;
     let row = db::conversations::get(conn, id)?.ok_or(Error::NotFound("conversation"))?;
     super::access::may_work(req.by, row.assignee_id.map(UserId))?;
+    let actor = super::contacts::Actor {
+        user: req.by.user,
+        ip: String::new(),
+    };
+    let target = format!("conversation:{id}");
+    // Recorded after the message (as the back-fill replays them): the reply opens the cycle.
+    let mut recorded = Vec::new();
     if row.status == ConversationStatus::Resolved {
         db::inbox::set_status(conn, id, ConversationStatus::Open, now)?;
+        super::audit(
+            conn,
+            &actor,
+            "conversation.status",
+            target.clone(),
+            "open".into(),
+            now,
+        )?;
+        recorded.push(Happening::Reopen(req.by.user.map(|u| u.0)));
     }
     if row.assignee_id.is_none()
         && let Some(user) = req.by.user
     {
         db::inbox::assign(conn, id, Some(user.0), now)?;
+        super::audit(
+            conn,
+            &actor,
+            "conversation.assign",
+            target,
+            format!("to user:{user}"),
+            now,
+        )?;
+        recorded.push(Happening::Assign(Some(user.0)));
     }
     let queued = outbound::queue(
         conn,
@@ -99,6 +125,9 @@ fn start(
         },
         now,
     )?;
+    for h in recorded {
+        super::reports::record::happened(conn, id, h, now)?;
+    }
     if let Some(f) = &req.file
         && !queued.duplicate
     {

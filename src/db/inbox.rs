@@ -215,6 +215,13 @@ pub fn assign(conn: &Connection, id: i64, user: Option<i64>, now: OffsetDateTime
         == 1)
 }
 
+/// Opens a resolved or pending conversation again (the customer wrote); whether it was.
+pub fn reopen(conn: &Connection, id: i64, now: OffsetDateTime) -> Result<bool> {
+    let sql = "UPDATE conversations SET status = 'open', updated_at = ?2
+               WHERE id = ?1 AND status <> 'open'";
+    Ok(conn.prepare_cached(sql)?.execute(params![id, to_ts(now)])? == 1)
+}
+
 /// Sets a conversation's status.
 pub fn set_status(
     conn: &Connection,

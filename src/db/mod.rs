@@ -25,6 +25,7 @@ pub mod notes;
 pub mod notify;
 pub mod orders;
 pub mod outbox;
+pub mod reports;
 pub mod retention;
 pub mod secrets;
 pub mod segments;

@@ -101,6 +101,7 @@ pub(super) fn record_call(
             db::conversations::record_outbound(conn, conversation, at)?;
         } else {
             db::conversations::record_inbound(conn, conversation, at, true, true, now)?;
+            super::messages::customer_wrote(conn, conversation, at, now)?;
         }
         out.touched(conversation);
     }

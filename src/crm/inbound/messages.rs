@@ -3,7 +3,9 @@
 
 use super::{Outcome, time_of};
 use crate::crm::identity::{self, Identity};
+use crate::crm::reports::record as reports;
 use crate::db::{self, Result};
+use crate::model::report::Happening;
 use crate::model::{ContactId, Content, Direction, PhoneE164};
 use crate::whatsapp::webhook::{Author, InboundMessage, StatusUpdate};
 use rusqlite::Connection;
@@ -73,6 +75,9 @@ pub(super) fn record_message(
         (true, false) => {
             db::conversations::record_outbound(conn, conversation, at)?;
             db::inbox::mark_seen(conn, conversation)?;
+            if !matches!(m.content, Content::Reaction { .. }) {
+                reports::happened(conn, conversation, Happening::Reply(None), at)?;
+            }
         }
         (true, true) => db::conversations::record_outbound(conn, conversation, at)?,
         (false, imported) => db::conversations::record_inbound(
@@ -83,6 +88,9 @@ pub(super) fn record_message(
             !imported && m.content.is_customer_message(),
             now,
         )?,
+    }
+    if !by_business && !m.imported && m.content.is_customer_message() {
+        customer_wrote(conn, conversation, at, now)?;
     }
     if let Some(status) = m.history_status.filter(|_| by_business) {
         let s = db::statuses::NewStatus {
@@ -111,6 +119,18 @@ pub(super) fn record_message(
         }
     }
     super::changes::apply_pending(conn, &m.wamid, message_id, now, out)
+}
+
+/// A customer wrote: a resolved or pending conversation opens again, and the reports record it
+/// (a new conversation, a reopening, or the wait for an answer).
+pub(super) fn customer_wrote(
+    conn: &Connection,
+    conversation: i64,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<()> {
+    db::inbox::reopen(conn, conversation, now)?;
+    reports::happened(conn, conversation, Happening::Customer, at)
 }
 
 /// A customer message that is exactly a consent keyword (STOP, START …) records their new
