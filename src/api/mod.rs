@@ -13,6 +13,7 @@ pub mod files;
 mod messages;
 mod orders;
 mod query_check;
+mod reports;
 mod tags;
 
 use crate::app::AppState;
@@ -43,7 +44,7 @@ use utoipa_axum::routes;
     components(schemas(contacts::ApiSort, contacts::ApiOptIn, orders::ApiOrderStatus)),
     tags(
         (name = "contacts"), (name = "tags"), (name = "custom fields"),
-        (name = "conversations"), (name = "orders"), (name = "templates"), (name = "campaigns")
+        (name = "conversations"), (name = "orders"), (name = "templates"), (name = "campaigns"), (name = "reports")
     )
 )]
 struct ApiDoc;
@@ -130,6 +131,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::preview))
         .routes(routes!(campaigns::change_state))
         .routes(routes!(campaigns::recipients))
+        .routes(routes!(reports::report))
+        .routes(routes!(reports::conversations))
 }
 
 /// The OpenAPI document (paths relative to the `/api/v1` server).

@@ -4,11 +4,11 @@
 use super::routes::Routes;
 use super::{
     api_keys, attachments, campaigns, contact_page, contacts, export, fields, import, order_form,
-    orders, products, segments, tags,
+    orders, products, reports, segments, tags,
 };
 use crate::crm::access::AdminAction::{
-    ApiKeys, Campaigns, CustomFields, DeleteContacts, DeleteTags, EraseContacts, Export, Import,
-    MergeContacts, Products, RestrictProcessing,
+    ApiKeys, BusinessHours, Campaigns, CustomFields, DeleteContacts, DeleteTags, EraseContacts,
+    Export, Import, MergeContacts, Products, Reports, RestrictProcessing,
 };
 use crate::crm::access::Need::{Admin, Read, Work};
 use axum::extract::DefaultBodyLimit;
@@ -93,6 +93,24 @@ pub(super) fn campaign_routes() -> Routes {
             "/campaigns/{id}/recipients.csv",
             Admin(Export),
             campaigns::recipients_csv,
+        )
+}
+
+/// Reports (agents see their own figures) and the business hours they count.
+pub(super) fn report_routes() -> Routes {
+    Routes::new()
+        .get("/reports", Work, reports::index)
+        .get("/reports/export/{section}", Work, reports::export)
+        .get(
+            "/reports/conversations.csv",
+            Admin(Reports),
+            reports::conversations_csv,
+        )
+        .get("/settings/business-hours", Read, reports::business_hours)
+        .post(
+            "/settings/business-hours",
+            Admin(BusinessHours),
+            reports::save_business_hours,
         )
 }
 

@@ -17,6 +17,8 @@ pub enum Nav {
     Orders,
     /// Broadcasts.
     Campaigns,
+    /// Reports.
+    Reports,
     /// Settings.
     Settings,
 }
@@ -126,6 +128,7 @@ impl Layout {
             Nav::Contacts => "contacts",
             Nav::Orders => "orders",
             Nav::Campaigns => "campaigns",
+            Nav::Reports => "reports",
             Nav::Settings => "settings",
         };
         this == name

@@ -33,6 +33,7 @@ mod pages;
 mod password_reset;
 mod privacy;
 mod products;
+mod reports;
 mod routes;
 mod search;
 mod segments;
@@ -330,6 +331,7 @@ fn all_routes() -> Routes {
         .merge(crm_routes::crm_routes())
         .merge(crm_routes::contact_data_routes())
         .merge(crm_routes::campaign_routes())
+        .merge(crm_routes::report_routes())
         .merge(settings_routes())
         .merge(team_routes())
         .merge(two_factor_routes())

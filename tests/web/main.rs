@@ -44,6 +44,7 @@ mod outbound;
 mod permissions;
 mod privacy_notice;
 mod records;
+mod reports;
 mod restrict;
 mod retention;
 mod role_matrix;

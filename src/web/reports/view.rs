@@ -1,0 +1,463 @@
+//! A report as the page shows it: cards with the trend against the previous period, charts,
+//! and the tables behind them (per day, or per week for ranges over 92 days).
+
+use super::svg::{self, Series};
+use crate::crm::campaigns::cost::format_micro;
+use crate::crm::reports::stats::{Stats, Timing, human};
+use crate::crm::reports::{Day, Report};
+use crate::model::Zone;
+use crate::model::hours::WEEKDAYS;
+use crate::model::money;
+
+/// Ranges longer than this are charted per week.
+const DAILY_UP_TO: usize = 92;
+
+/// A figure with its trend.
+pub struct Card {
+    /// What it is.
+    pub label: &'static str,
+    /// The figure.
+    pub value: String,
+    /// Secondary figures.
+    pub sub: String,
+    /// Against the previous period ("▲ 12 %").
+    pub trend: String,
+    /// `good`, `bad` or `flat`.
+    pub trend_class: &'static str,
+}
+
+/// One agent's row as shown.
+pub struct AgentView {
+    /// Name.
+    pub name: String,
+    /// First responses: count, median, p90.
+    pub fr: (i64, String, String),
+    /// Resolutions: count, median, p90.
+    pub res: (i64, String, String),
+    /// Replies, share inside the window.
+    pub replies: (i64, String),
+    /// Conversations first assigned to them.
+    pub assigned: i64,
+}
+
+/// A row of the per-period table.
+pub struct PeriodRow {
+    /// The day, or the week's first day.
+    pub label: String,
+    /// Opened, resolved, in, out, charged.
+    pub n: [i64; 5],
+    /// Cost.
+    pub cost: String,
+}
+
+impl PeriodRow {
+    /// Whether Meta charged anything in this period.
+    #[must_use]
+    pub fn charged(&self) -> bool {
+        self.n[4] > 0
+    }
+}
+
+/// Revenue in one currency as shown.
+pub struct RevenueView {
+    /// Code.
+    pub currency: String,
+    /// Orders.
+    pub orders: i64,
+    /// Total.
+    pub total: String,
+    /// The chart.
+    pub chart: String,
+    /// (period, orders, total).
+    pub rows: Vec<(String, i64, String)>,
+}
+
+/// An ad as shown.
+pub struct AdView {
+    /// Meta's id.
+    pub source_id: String,
+    /// Headline.
+    pub headline: String,
+    /// Conversations.
+    pub conversations: i64,
+    /// Orders and revenue ("3 orders, R$ 120,00").
+    pub orders: String,
+}
+
+/// The whole page's data.
+pub struct View {
+    /// Team figures (else own).
+    pub team: bool,
+    /// Times in business hours.
+    pub business: bool,
+    /// Range.
+    pub from: String,
+    /// Range end.
+    pub until: String,
+    /// Days in range.
+    pub days: i64,
+    /// The previous period as text.
+    pub previous: String,
+    /// The range as a query string (links keep it).
+    pub query: String,
+    /// Now.
+    pub now: Vec<Card>,
+    /// Volumes.
+    pub volume: Vec<Card>,
+    /// Timings.
+    pub timings: Vec<Card>,
+    /// Window.
+    pub window: Vec<Card>,
+    /// Agents.
+    pub agents: Vec<AgentView>,
+    /// Weekly (else daily) periods.
+    pub weekly: bool,
+    /// Opened vs resolved (lines).
+    pub flow_chart: String,
+    /// Messages in/out (bars).
+    pub messages_chart: String,
+    /// Per period numbers.
+    pub periods: Vec<PeriodRow>,
+    /// Heatmap.
+    pub heat_chart: String,
+    /// Heatmap rows: weekday, 24 counts.
+    pub heat_rows: Vec<(&'static str, Vec<i64>)>,
+    /// Inbound messages in the heatmap.
+    pub heat_total: i64,
+    /// Cost chart.
+    pub cost_chart: String,
+    /// Cost total.
+    pub cost_total: String,
+    /// Charged messages.
+    pub charged: i64,
+    /// The rate table is the example.
+    pub cost_example: bool,
+    /// Charged messages with no rate.
+    pub unpriced: i64,
+    /// Revenue per currency.
+    pub revenue: Vec<RevenueView>,
+    /// Ads.
+    pub ads: Vec<AdView>,
+}
+
+fn pct_change(now: i64, before: i64) -> Option<i64> {
+    (before != 0).then(|| ((now - before) * 100) / before)
+}
+
+fn count_card(label: &'static str, now: i64, before: i64) -> Card {
+    let (trend, class) = match pct_change(now, before) {
+        Some(p) if p > 0 => (format!("▲ {p} % vs previous"), "flat"),
+        Some(p) if p < 0 => (format!("▼ {} % vs previous", -p), "flat"),
+        Some(_) => ("= previous".into(), "flat"),
+        None => (format!("{before} before"), "flat"),
+    };
+    Card {
+        label,
+        value: now.to_string(),
+        sub: String::new(),
+        trend,
+        trend_class: class,
+    }
+}
+
+fn plain_card(label: &'static str, n: i64, sub: &str) -> Card {
+    Card {
+        label,
+        value: n.to_string(),
+        sub: sub.to_string(),
+        trend: String::new(),
+        trend_class: "flat",
+    }
+}
+
+fn time_card(label: &'static str, now: &Stats, before: &Stats) -> Card {
+    let Some(median) = now.median else {
+        return Card {
+            label,
+            value: "—".into(),
+            sub: "none in this period".into(),
+            trend: String::new(),
+            trend_class: "flat",
+        };
+    };
+    let (trend, class) = match before.median.and_then(|b| pct_change(median, b)) {
+        Some(p) if p > 0 => (format!("▲ {p} % slower"), "bad"),
+        Some(p) if p < 0 => (format!("▼ {} % faster", -p), "good"),
+        Some(_) => ("= previous".into(), "flat"),
+        None => ("no figure before".into(), "flat"),
+    };
+    Card {
+        label,
+        value: human(median),
+        sub: format!(
+            "p90 {} · avg {} · {} measured",
+            now.p90.map_or_else(String::new, human),
+            now.avg.map_or_else(String::new, human),
+            now.n
+        ),
+        trend,
+        trend_class: class,
+    }
+}
+
+fn share(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        "—".into()
+    } else {
+        format!("{} %", part * 100 / whole)
+    }
+}
+
+fn stats_cells(t: &Timing, business: bool) -> (i64, String, String) {
+    let s = t.pick(business);
+    (
+        s.n,
+        s.median.map_or_else(|| "—".into(), human),
+        s.p90.map_or_else(|| "—".into(), human),
+    )
+}
+
+/// Days grouped into periods (a week each when the range is long).
+fn periods(days: &[Day], weekly: bool) -> Vec<(String, Vec<&Day>)> {
+    let size = if weekly { 7 } else { 1 };
+    days.chunks(size)
+        .map(|c| (c[0].date.to_string(), c.iter().collect()))
+        .collect()
+}
+
+impl View {
+    /// The quick ranges, and whether each is the one shown.
+    #[must_use]
+    pub fn presets(&self) -> Vec<(i64, bool)> {
+        [7, 30, 90, 365].map(|d| (d, d == self.days)).to_vec()
+    }
+
+    /// The view of `r`, times in business hours when `business`.
+    #[must_use]
+    pub fn new(r: &Report, business: bool, _zone: &Zone) -> Self {
+        let (s, p) = (&r.summary, &r.previous);
+        let weekly = r.days.len() > DAILY_UP_TO;
+        let groups = periods(&r.days, weekly);
+        let labels: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
+        let sum = |f: fn(&Day) -> i64| -> Vec<i64> {
+            groups
+                .iter()
+                .map(|g| g.1.iter().map(|d| f(d)).sum())
+                .collect()
+        };
+        let per = if weekly { "per week" } else { "per day" };
+        let cur = r.cost_currency.clone();
+        let money_fmt = move |m: i64| format!("{} {}", format_micro(m, 2), cur);
+        let count_fmt = |v: i64| v.to_string();
+        let flow_chart = svg::lines(
+            &format!("Conversations opened and resolved {per}"),
+            &labels,
+            &[
+                Series {
+                    name: "opened",
+                    class: "s1",
+                    values: sum(|d| d.opened),
+                },
+                Series {
+                    name: "resolved",
+                    class: "s2",
+                    values: sum(|d| d.resolved),
+                },
+            ],
+            &count_fmt,
+        );
+        let messages_chart = svg::bars(
+            &format!("Messages in and out {per}"),
+            &labels,
+            &[
+                Series {
+                    name: "in",
+                    class: "s1",
+                    values: sum(|d| d.messages_in),
+                },
+                Series {
+                    name: "out",
+                    class: "s2",
+                    values: sum(|d| d.messages_out),
+                },
+            ],
+            &count_fmt,
+        );
+        let cost_chart = svg::bars(
+            &format!("Template cost {per}"),
+            &labels,
+            &[Series {
+                name: "cost",
+                class: "s3",
+                values: sum(|d| d.cost_micro),
+            }],
+            &money_fmt,
+        );
+        let period_rows = groups
+            .iter()
+            .map(|(label, ds)| {
+                let t = |f: fn(&Day) -> i64| ds.iter().map(|d| f(d)).sum::<i64>();
+                PeriodRow {
+                    label: label.clone(),
+                    n: [
+                        t(|d| d.opened),
+                        t(|d| d.resolved),
+                        t(|d| d.messages_in),
+                        t(|d| d.messages_out),
+                        t(|d| d.charged),
+                    ],
+                    cost: format_micro(t(|d| d.cost_micro), 2),
+                }
+            })
+            .collect();
+        let revenue = r
+            .revenue
+            .iter()
+            .map(|rv| {
+                let size = if weekly { 7 } else { 1 };
+                let chunks: Vec<(i64, i64)> = rv
+                    .per_day
+                    .chunks(size)
+                    .map(|c| c.iter().fold((0, 0), |a, x| (a.0 + x.0, a.1 + x.1)))
+                    .collect();
+                let c2 = rv.currency.clone();
+                RevenueView {
+                    currency: rv.currency.clone(),
+                    orders: rv.orders,
+                    total: money::format(rv.total_minor, &rv.currency),
+                    chart: svg::bars(
+                        &format!("Revenue in {} {per}", rv.currency),
+                        &labels,
+                        &[Series {
+                            name: &rv.currency,
+                            class: "s2",
+                            values: chunks.iter().map(|c| c.1).collect(),
+                        }],
+                        &move |m| money::format(m, &c2),
+                    ),
+                    rows: labels
+                        .iter()
+                        .zip(&chunks)
+                        .filter(|(_, c)| c.0 > 0)
+                        .map(|(l, c)| (l.clone(), c.0, money::format(c.1, &rv.currency)))
+                        .collect(),
+                }
+            })
+            .collect();
+        let ads = r
+            .ads
+            .iter()
+            .map(|a| AdView {
+                source_id: a.source_id.clone(),
+                headline: a.headline.clone(),
+                conversations: a.conversations,
+                orders: if a.orders.is_empty() {
+                    "none".into()
+                } else {
+                    a.orders
+                        .iter()
+                        .map(|(c, n, t)| format!("{n} ({})", money::format(*t, c)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            })
+            .collect();
+        let agents = r
+            .agents
+            .iter()
+            .map(|a| AgentView {
+                name: a.name.clone(),
+                fr: stats_cells(&a.first_response, business),
+                res: stats_cells(&a.resolution, business),
+                replies: (a.replies, share(a.inside_window, a.replies)),
+                assigned: a.assigned,
+            })
+            .collect();
+        let heat_total = r.heatmap.iter().flatten().sum();
+        Self {
+            team: r.team,
+            business,
+            from: r.range.from.to_string(),
+            until: r.range.until.to_string(),
+            days: r.range.len(),
+            previous: format!("{} – {}", r.previous_range.from, r.previous_range.until),
+            query: format!("from={}&until={}", r.range.from, r.range.until),
+            now: vec![
+                plain_card("Open", r.now.open, "open or pending"),
+                plain_card("Unassigned", r.now.unassigned, "open, nobody has it"),
+                plain_card(
+                    "Waiting for an answer",
+                    r.now.unattended,
+                    "the customer wrote last",
+                ),
+            ],
+            volume: vec![
+                count_card(
+                    "Conversations opened",
+                    s.opened + s.reopened,
+                    p.opened + p.reopened,
+                ),
+                count_card("Resolved", s.resolved, p.resolved),
+                count_card("Messages in", s.messages_in, p.messages_in),
+                count_card("Messages out", s.messages_out, p.messages_out),
+            ],
+            timings: vec![
+                time_card(
+                    "First response",
+                    s.first_response.pick(business),
+                    p.first_response.pick(business),
+                ),
+                time_card(
+                    "Resolution",
+                    s.resolution.pick(business),
+                    p.resolution.pick(business),
+                ),
+                time_card(
+                    "Reply time",
+                    s.reply_time.pick(business),
+                    p.reply_time.pick(business),
+                ),
+                time_card(
+                    "Wait for an assignee",
+                    s.assignment_wait.pick(business),
+                    p.assignment_wait.pick(business),
+                ),
+            ],
+            window: vec![
+                Card {
+                    label: "Replies inside the 24-hour window",
+                    value: share(r.window.inside, r.window.replies),
+                    sub: format!("{} of {} replies", r.window.inside, r.window.replies),
+                    trend: String::new(),
+                    trend_class: "flat",
+                },
+                Card {
+                    label: "Window closed unanswered",
+                    value: r.window.expired.to_string(),
+                    sub: "conversations; only a template can reach them now".into(),
+                    trend: String::new(),
+                    trend_class: "flat",
+                },
+            ],
+            agents,
+            weekly,
+            flow_chart,
+            messages_chart,
+            periods: period_rows,
+            heat_chart: svg::heatmap("Messages in by weekday and hour", &r.heatmap, &WEEKDAYS),
+            heat_rows: WEEKDAYS
+                .iter()
+                .zip(r.heatmap.iter())
+                .map(|(d, row)| (*d, row.to_vec()))
+                .collect(),
+            heat_total,
+            cost_chart,
+            cost_total: format!("{} {}", format_micro(r.cost_micro, 2), r.cost_currency),
+            charged: r.days.iter().map(|d| d.charged).sum(),
+            cost_example: r.cost_example,
+            unpriced: r.unpriced,
+            revenue,
+            ads,
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! Reports: events recorded by the real doors (webhook, composer use case, assignment, status),
+//! exact medians, p90s and counts from fixture conversations with known times, attribution
+//! through reopening and reassignment, business hours across a weekend, the back-fill against
+//! live recording, the window share, the page, CSV and API, and who may see what.
+
+use crate::api::{call, key};
+use crate::fake_graph::setup_with;
+use crate::helpers::TestApp;
+use axum::http::StatusCode;
+use flowcrm::clock::Clock as _;
+use flowcrm::crm::conversations::Worker;
+use flowcrm::crm::send::{Outgoing, SendKey};
+use flowcrm::model::{ConversationId, Outbound, Role, UserId};
+use serde_json::Value;
+use time::Duration;
+
+async fn app() -> TestApp {
+    let (app, _fake) = setup_with(|c| c.app.timezone = Some("UTC".into())).await;
+    app
+}
+
+async fn user(app: &TestApp, email: &'static str, role: Role) -> Worker {
+    app.create_user(email, role).await;
+    let id = app
+        .query(move |c| {
+            c.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                r.get(0)
+            })
+        })
+        .await;
+    Worker {
+        id: UserId(id),
+        role,
+        ip: "127.0.0.1".into(),
+    }
+}
+
+/// Customer `phone` writes `secs_ago` seconds before the clock; returns the conversation.
+async fn customer(app: &mut TestApp, phone: &str, wamid: &str, secs_ago: i64) -> i64 {
+    let ts = app.clock.now().unix_timestamp() - secs_ago;
+    let body = crate::payload::text_from(phone, "Cliente", wamid, ts, "Oi, tudo bem?");
+    let r = app.post_webhook(body.to_string().as_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let phone = format!("+{phone}");
+    app.query(move |c| {
+        c.query_row(
+            "SELECT c.id FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE k.phone = ?1",
+            [phone],
+            |r| r.get(0),
+        )
+    })
+    .await
+}
+
+async fn reply(app: &TestApp, conversation: i64, w: &Worker) {
+    let out = Outgoing {
+        conversation_id: ConversationId(conversation),
+        message: Outbound::Text {
+            body: "Olá! Já vejo isso.".into(),
+            preview_url: false,
+        },
+        reply_to: None,
+        key: SendKey::Form(String::new()),
+        author: Some(w.id),
+        by: Some(flowcrm::crm::access::Who::user(w.id, w.role)),
+        file: None,
+        confirm_consent: false,
+    };
+    app.state.crm.send(out).await.expect("reply");
+}
+
+async fn status(app: &TestApp, conversation: i64, to: &str, w: &Worker) {
+    app.state
+        .crm
+        .set_status(ConversationId(conversation), to.into(), w.clone())
+        .await
+        .expect("status");
+}
+
+async fn assign(app: &TestApp, conversation: i64, to: &Worker, by: &Worker) {
+    app.state
+        .crm
+        .assign(ConversationId(conversation), Some(to.id), by.clone())
+        .await
+        .expect("assign");
+}
+
+async fn report(app: &mut TestApp) -> Value {
+    let (_, k) = key(app, Role::Admin).await;
+    let r = call(app, "GET", "/reports?days=7", Some(&k), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).expect("json")
+}
+
+fn stats(v: &Value) -> (i64, i64, i64, i64) {
+    (
+        v["n"].as_i64().expect("n"),
+        v["median_s"].as_i64().unwrap_or(-1),
+        v["p90_s"].as_i64().unwrap_or(-1),
+        v["avg_s"].as_i64().unwrap_or(-1),
+    )
+}
+
+fn agent<'a>(r: &'a Value, name: &str) -> &'a Value {
+    r["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no row for {name}: {r}"))
+}
+
+/// The fixture: five customers waiting 60 s to 1200 s, answered by Ana (three) and Bruno
+/// (two); Ana resolves three and Bruno one an hour later; the first customer writes again,
+/// the conversation goes to Ana then to Bruno, and Bruno answers after 10 minutes.
+async fn fixture(app: &mut TestApp) -> (Worker, Worker, Worker, Vec<i64>) {
+    let ana = user(app, "ana@shop.example", Role::Agent).await;
+    let bruno = user(app, "bruno@shop.example", Role::Agent).await;
+    let boss = user(app, "boss@shop.example", Role::Admin).await;
+    let waits = [60, 120, 300, 600, 1200];
+    let mut convs = Vec::new();
+    for (i, w) in waits.iter().enumerate() {
+        let c = customer(
+            app,
+            &format!("55119000000{i:02}"),
+            &format!("wamid.R{i}"),
+            *w,
+        )
+        .await;
+        convs.push(c);
+    }
+    assign(app, convs[0], &ana, &boss).await;
+    for (i, c) in convs.iter().enumerate() {
+        reply(app, *c, if i < 3 { &ana } else { &bruno }).await;
+    }
+    app.clock.advance(Duration::hours(1));
+    for c in &convs[..3] {
+        status(app, *c, "resolved", &ana).await;
+    }
+    status(app, convs[3], "resolved", &bruno).await;
+    app.clock.advance(Duration::hours(1));
+    customer(app, "5511900000000", "wamid.R0.again", 0).await;
+    assign(app, convs[0], &ana, &boss).await;
+    assign(app, convs[0], &bruno, &boss).await;
+    app.clock.advance(Duration::minutes(10));
+    reply(app, convs[0], &bruno).await;
+    (ana, bruno, boss, convs)
+}
+
+#[tokio::test]
+async fn fixture_conversations_give_exact_medians_p90s_and_counts() {
+    let mut app = app().await;
+    let (_, _, _, convs) = fixture(&mut app).await;
+    assert_eq!(
+        app.count("SELECT status = 'open' FROM conversations WHERE id = (SELECT MIN(id) FROM conversations)")
+            .await,
+        1,
+        "the customer's new message reopened the resolved conversation"
+    );
+    let r = report(&mut app).await;
+    let cur = &r["current"];
+    assert_eq!(cur["opened"], 5);
+    assert_eq!(cur["reopened"], 1);
+    assert_eq!(cur["resolved"], 4);
+    assert_eq!(cur["messages_in"], 6);
+    assert_eq!(cur["messages_out"], 6);
+    // First responses: 60, 120, 300, 600, 1200, and 600 after the reopening.
+    assert_eq!(stats(&cur["first_response"]["all"]), (6, 450, 1200, 480));
+    // Resolutions: an hour after each reply, counted from the customer's message.
+    assert_eq!(stats(&cur["resolution"]["all"]), (4, 3810, 4200, 3870));
+    // Ana: 60, 120, 300; Bruno: 600, 1200 and the 600 after the reopening.
+    let ana = agent(&r, "ana@shop.example");
+    assert_eq!(stats(&ana["first_response"]["all"]), (3, 120, 300, 160));
+    assert_eq!(stats(&ana["resolution"]["all"]), (3, 3720, 3900, 3760));
+    assert_eq!(ana["replies"], 3);
+    let bruno = agent(&r, "bruno@shop.example");
+    assert_eq!(stats(&bruno["first_response"]["all"]), (3, 600, 1200, 800));
+    assert_eq!(stats(&bruno["resolution"]["all"]), (1, 4200, 4200, 4200));
+    // Reassignment: the reopened cycle's first assignee is Ana, then Bruno; the first
+    // response goes to Bruno who gave it.
+    assert_eq!(
+        ana["assigned"], 2,
+        "before the first reply, and after the reopening"
+    );
+    assert_eq!(
+        bruno["assigned"], 0,
+        "a reassignment is not a first assignment"
+    );
+    let reassigned = app
+        .count("SELECT COUNT(*) FROM report_events WHERE kind = 'reassigned'")
+        .await;
+    assert_eq!(reassigned, 1);
+    assert_eq!(r["replies"], 6);
+    assert_eq!(r["replies_in_window"], 6);
+    assert_eq!(
+        r["open_now"], 2,
+        "the reopened one and the unresolved fifth"
+    );
+    assert_eq!(r["unattended_now"], 0);
+    let _ = convs;
+}
+
+#[tokio::test]
+async fn the_back_fill_yields_the_same_events_as_live_recording() {
+    let mut app = app().await;
+    fixture(&mut app).await;
+    let live = app
+        .state
+        .db
+        .read(|c| flowcrm::db::reports::queries::all_events(c))
+        .await
+        .expect("events");
+    assert!(live.len() > 20, "{live:?}");
+    let now = app.clock.now();
+    let filled = app
+        .state
+        .db
+        .write(move |c| {
+            // As a wave-1 database: no events, no cycles, the back-fill not done.
+            flowcrm::db::reports::clear(c)?;
+            flowcrm::crm::reports::backfill::run_once(c, now)
+        })
+        .await
+        .expect("back-fill")
+        .expect("it ran");
+    assert_eq!(filled.conversations, 5);
+    let replayed = app
+        .state
+        .db
+        .read(|c| flowcrm::db::reports::queries::all_events(c))
+        .await
+        .expect("events");
+    assert_eq!(replayed, live);
+    let again = app
+        .state
+        .db
+        .write(move |c| flowcrm::crm::reports::backfill::run_once(c, now))
+        .await
+        .expect("second start");
+    assert_eq!(again, None, "once only");
+}
+
+#[tokio::test]
+async fn business_hours_leave_out_the_weekend() {
+    let mut app = app().await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    // Monday to Friday 09:00–18:00 UTC.
+    let page = app.get("/settings/business-hours").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Not set yet"), "{}", page.body);
+    let mut fields: Vec<(String, String)> = vec![("zone".into(), "UTC".into())];
+    for d in 0..7 {
+        let (o, c) = if d < 5 { ("09:00", "18:00") } else { ("", "") };
+        fields.push((format!("open_{d}"), o.into()));
+        fields.push((format!("close_{d}"), c.into()));
+    }
+    fields.push(("holidays".into(), String::new()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = app
+        .submit(
+            "/settings/business-hours",
+            "/settings/business-hours",
+            &refs,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Move the clock to the next Monday 10:00 UTC.
+    let now = app.clock.now();
+    let mut target = now.replace_time(time::macros::time!(10:00));
+    while target <= now || target.weekday() != time::Weekday::Monday {
+        target += Duration::days(1);
+    }
+    app.clock.advance(target - now);
+    let agent = user(&app, "ana@shop.example", Role::Agent).await;
+    // The customer wrote on Friday at 17:00: 65 hours ago, two of them business hours.
+    let conv = customer(&mut app, "5511977776666", "wamid.FRI", 65 * 3600).await;
+    // A reply at 65 h is outside the window: a template.
+    crate::start_conversation::approved(
+        &app,
+        "retorno",
+        "UTILITY",
+        serde_json::json!([{"type": "BODY", "text": "Olá! Podemos continuar?"}]),
+    )
+    .await;
+    let out = Outgoing {
+        conversation_id: ConversationId(conv),
+        message: Outbound::Template {
+            name: "retorno".into(),
+            language: "pt_BR".into(),
+            header: None,
+            body: Vec::new(),
+            buttons: Vec::new(),
+        },
+        reply_to: None,
+        key: SendKey::Form(String::new()),
+        author: Some(agent.id),
+        by: Some(flowcrm::crm::access::Who::user(agent.id, agent.role)),
+        file: None,
+        confirm_consent: true,
+    };
+    app.state.crm.send(out).await.expect("template");
+    let r = report(&mut app).await;
+    let fr = &r["current"]["first_response"];
+    assert_eq!(fr["all"]["median_s"], 65 * 3600);
+    assert_eq!(fr["business"]["median_s"], 2 * 3600);
+    assert_eq!(r["replies_in_window"], 0);
+    assert_eq!(r["window_expired"], 1, "nobody answered within 24 hours");
+}
+
+#[tokio::test]
+async fn the_window_share_counts_23h59_inside_and_24h01_outside() {
+    let mut app = app().await;
+    let agent = user(&app, "ana@shop.example", Role::Agent).await;
+    let inside = customer(&mut app, "5511911110000", "wamid.W1", 23 * 3600 + 59 * 60).await;
+    reply(&app, inside, &agent).await;
+    let outside = customer(&mut app, "5511922220000", "wamid.W2", 24 * 3600 + 60).await;
+    let refused = app
+        .state
+        .crm
+        .check_free_form(
+            ConversationId(outside),
+            flowcrm::crm::access::Who::user(agent.id, agent.role),
+        )
+        .await;
+    assert!(refused.is_err(), "the window is closed: only a template");
+    let r = report(&mut app).await;
+    assert_eq!(r["replies"], 1);
+    assert_eq!(r["replies_in_window"], 1);
+    assert_eq!(
+        r["window_expired"], 1,
+        "the second customer's window closed unanswered"
+    );
+    assert_eq!(r["unattended_now"], 1);
+}
