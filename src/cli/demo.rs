@@ -51,7 +51,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: DemoCommand) -> anyhow::Result<()>
         );
     }
     let now = time::OffsetDateTime::now_utc();
-    let tags = db.write(move |c| demo::prepare(c, now)).await?;
+    let (tags, agents) = db.write(move |c| demo::prepare(c, now)).await?;
     let per = messages / contacts;
     let done = Arc::new(AtomicUsize::new(0));
     let bar = super::contacts::progress(Arc::clone(&done), contacts, "seeding contacts");
@@ -63,10 +63,18 @@ pub(super) async fn run(loaded: &Loaded, cmd: DemoCommand) -> anyhow::Result<()>
         let to = (from + CHUNK).min(contacts);
         // The remainder of the messages goes to the newest conversations.
         let extra = messages - per * contacts;
-        let (tags, mut r) = (tags.clone(), rng.clone());
+        let (tags, agents, mut r) = (tags.clone(), agents.clone(), rng.clone());
         let (seeded, r) = db
             .write(move |c| -> crate::db::Result<_> {
-                let s = demo::seed(c, &mut r, &tags, (from, to), (per, extra), contacts, now)?;
+                let s = demo::seed(
+                    c,
+                    &mut r,
+                    (&tags, &agents),
+                    (from, to),
+                    (per, extra),
+                    contacts,
+                    now,
+                )?;
                 Ok((s, r))
             })
             .await?;

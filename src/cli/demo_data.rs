@@ -106,8 +106,73 @@ impl Rng {
     }
 }
 
-/// Sets up the product table and the tags; returns the tag ids.
-pub fn prepare(conn: &Connection, now: OffsetDateTime) -> Result<Vec<i64>> {
+/// The people who answer in the demo (agents without a password).
+const AGENTS: [(&str, &str); 3] = [
+    ("camila.demo@example.com", "Camila (demo)"),
+    ("rafael.demo@example.com", "Rafael (demo)"),
+    ("julia.demo@example.com", "Júlia (demo)"),
+];
+
+/// Records demo message `id` as sent by `agent` through FlowCRM: the outbox row (sent) and the
+/// reply the reports count.
+fn sent_by(
+    conn: &Connection,
+    id: i64,
+    wamid: &str,
+    agent: i64,
+    conv: i64,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let entry = db::outbox::NewEntry {
+        message_id: id,
+        idempotency_key: wamid,
+        recipient: "demo",
+        request: "{}",
+        author_id: Some(agent),
+        campaign_id: None,
+    };
+    let row = db::outbox::insert(conn, &entry, at)?;
+    db::outbox::mark_sent(conn, row, at)?;
+    crate::crm::reports::record::happened(
+        conn,
+        conv,
+        crate::model::report::Happening::Reply(Some(agent)),
+        at,
+    )
+}
+
+/// Sets a demo conversation's status as its agent did, through the use case (audited and
+/// recorded for the reports).
+fn settle(
+    conn: &Connection,
+    conv: i64,
+    status: ConversationStatus,
+    agent: i64,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let w = crate::crm::conversations::Worker {
+        id: crate::model::UserId(agent),
+        role: crate::model::Role::Agent,
+        ip: String::new(),
+    };
+    crate::crm::conversations::set_status(conn, conv, status.as_str(), &w, at).map_err(
+        |e| match e {
+            crate::crm::Error::Db(e) => e,
+            other => db::Error::Task(other.to_string()),
+        },
+    )
+}
+
+/// Sets up the product table, the tags and the demo agents; returns the tag and agent ids.
+pub fn prepare(conn: &Connection, now: OffsetDateTime) -> Result<(Vec<i64>, Vec<i64>)> {
+    let mut agents = Vec::new();
+    for (email, name) in AGENTS {
+        agents.push(
+            super::demo_showcase::demo_agent(conn, email, name, now)?
+                .id
+                .0,
+        );
+    }
     for (sku, name, price) in PRODUCTS {
         db::orders::upsert_product(conn, sku, name, Some((*price, "BRL")), now)?;
     }
@@ -120,7 +185,7 @@ pub fn prepare(conn: &Connection, now: OffsetDateTime) -> Result<Vec<i64>> {
         };
         ids.push(id);
     }
-    Ok(ids)
+    Ok((ids, agents))
 }
 
 fn media(id: String, mime: &str, caption: Option<&str>) -> MediaRef {
@@ -213,7 +278,7 @@ pub struct Seeded {
 pub fn seed(
     conn: &Connection,
     rng: &mut Rng,
-    tags: &[i64],
+    (tags, agents): (&[i64], &[i64]),
     (from, to): (usize, usize),
     (base, extra): (usize, usize),
     total: usize,
@@ -235,6 +300,7 @@ pub fn seed(
         let start = end - Duration::minutes(i64::try_from(per_conversation * 7).unwrap_or(0));
         let mut last_in: Option<String> = None;
         let mut outcome = Outcome::default();
+        let mut agent: Option<i64> = None;
         for k in 0..per_conversation {
             let at = start + Duration::minutes(i64::try_from(k * 7).unwrap_or(0));
             let wamid = format!("wamid.demo.{i}.{k}");
@@ -314,8 +380,15 @@ pub fn seed(
                     received_at: at,
                     error: None,
                 };
-                db::messages::insert(conn, &new)?;
+                let id =
+                    db::messages::insert(conn, &new)?.ok_or(db::Error::Conflict(wamid.clone()))?;
                 db::conversations::record_outbound(conn, conv, at)?;
+                // Written by an agent in FlowCRM: their outbox row, sent, and what the reports
+                // record for a person's reply.
+                let agent = *agent.get_or_insert_with(|| agents[rng.below(agents.len())]);
+                sent_by(conn, id, &wamid, agent, conv, at)?;
+                // Some replies are templates Meta charges for (a utility message).
+                let charged = rng.below(12) == 0;
                 let status = match rng.below(20) {
                     0 => DeliveryStatus::Failed,
                     1..=5 => DeliveryStatus::Delivered,
@@ -340,10 +413,10 @@ pub fn seed(
                     } else {
                         Vec::new()
                     },
-                    pricing_category: None,
-                    pricing_type: None,
-                    pricing_model: None,
-                    billable: None,
+                    pricing_category: charged.then(|| "utility".into()),
+                    pricing_type: charged.then(|| "regular".into()),
+                    pricing_model: charged.then(|| "PMP".into()),
+                    billable: charged.then_some(true),
                     callback_data: None,
                 };
                 inbound::record(conn, &[Event::Status(s)], None, at, &keywords)?;
@@ -382,12 +455,12 @@ pub fn seed(
                     db::inbox::add_note(conn, conv, None, "Cliente prefere retirar na loja.", now)?;
                 }
                 if rng.below(4) == 0 {
-                    db::inbox::set_status(
-                        conn,
-                        conv,
-                        [ConversationStatus::Pending, ConversationStatus::Resolved][rng.below(2)],
-                        now,
-                    )?;
+                    let status =
+                        [ConversationStatus::Pending, ConversationStatus::Resolved][rng.below(2)];
+                    let by = agent.unwrap_or(agents[0]);
+                    let later =
+                        end + Duration::minutes(i64::try_from(5 + rng.below(120)).unwrap_or(5));
+                    settle(conn, conv, status, by, later.min(now))?;
                 }
             }
         }

@@ -154,24 +154,32 @@ fn pipeline(conn: &Connection, now: OffsetDateTime) -> Result<()> {
     Ok(())
 }
 
-/// A demo agent (no password: an admin hands her a link from the team page) who wrote notes.
-fn notes(conn: &Connection, now: OffsetDateTime) -> Result<()> {
-    let email = crate::model::Email::parse("camila.demo@example.com")
+/// A demo agent (no password: an admin hands them a link from the team page), made once.
+pub(super) fn demo_agent(
+    conn: &Connection,
+    email: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<crate::model::User> {
+    let email = crate::model::Email::parse(email).map_err(|e| db::Error::Task(e.to_string()))?;
+    if let Some(u) = db::users::find_by_email(conn, &email)? {
+        return Ok(u);
+    }
+    let hash = crate::crypto::random_token()
+        .and_then(|t| crate::crypto::hash_password(&t))
         .map_err(|e| db::Error::Task(e.to_string()))?;
-    let user = if let Some(u) = db::users::find_by_email(conn, &email)? {
-        u
-    } else {
-        let hash = crate::crypto::random_token()
-            .and_then(|t| crate::crypto::hash_password(&t))
-            .map_err(|e| db::Error::Task(e.to_string()))?;
-        let new = db::users::NewUser {
-            email,
-            name: "Camila (demo)".into(),
-            role: Role::Agent,
-            password_hash: hash,
-        };
-        db::users::insert(conn, &new, now)?
+    let new = db::users::NewUser {
+        email,
+        name: name.into(),
+        role: Role::Agent,
+        password_hash: hash,
     };
+    db::users::insert(conn, &new, now)
+}
+
+/// Camila (demo) wrote notes.
+fn notes(conn: &Connection, now: OffsetDateTime) -> Result<()> {
+    let user = demo_agent(conn, "camila.demo@example.com", "Camila (demo)", now)?;
     let rows = db::inbox::conversations(
         conn,
         &db::inbox::InboxFilter {

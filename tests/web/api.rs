@@ -582,6 +582,8 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         "GET /messages/{id}/media",
         "GET /orders",
         "GET /orders/{id}",
+        "GET /reports",
+        "GET /reports/conversations",
         "GET /tags",
         "GET /templates",
         "PATCH /contacts/{id}",

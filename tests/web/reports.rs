@@ -335,3 +335,176 @@ async fn the_window_share_counts_23h59_inside_and_24h01_outside() {
     );
     assert_eq!(r["unattended_now"], 1);
 }
+
+#[tokio::test]
+async fn the_page_draws_svg_charts_without_script_and_agents_see_their_own_figures() {
+    let mut app = app().await;
+    fixture(&mut app).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    let page = app.get("/reports?days=30").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    for want in [
+        "First response",
+        "7 min",      // the median: 450 s
+        "p90 20 min", // 1200 s
+        "ana@shop.example",
+        "bruno@shop.example",
+        "When customers write",
+        "Template cost",
+    ] {
+        assert!(body.contains(want), "{want}: {body}");
+    }
+    // Every chart is an inline SVG with no script or event handler, and the table behind it.
+    let svgs: Vec<&str> = body.split("<svg class=\"chart").skip(1).collect();
+    assert!(svgs.len() >= 3, "{} charts", svgs.len());
+    for s in &svgs {
+        let end = s.find("</svg>").expect("closed");
+        let svg = format!("<svg class=\"chart{}</svg>", &s[..end]);
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed");
+        assert!(doc.descendants().all(|n| n.tag_name().name() != "script"));
+        assert!(!svg.contains(" on"), "{svg}");
+    }
+    assert!(body.contains("<details><summary>The numbers</summary>"));
+    // Business hours toggle.
+    let page = app.get("/reports?days=30&hours=business").await;
+    assert!(page.body.contains("(business hours)"));
+    // A bad range says so and shows the default range.
+    let page = app.get("/reports?from=2026-13-01").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("is not a date"), "{}", page.body);
+
+    // Ana sees her own figures only.
+    let mut ana = app.other_browser();
+    let r = ana
+        .login("ana@shop.example", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = ana.get("/reports?days=30").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Your own figures"));
+    assert!(page.body.contains("ana@shop.example"));
+    assert!(!page.body.contains("bruno@shop.example"), "{}", page.body);
+    assert!(!page.body.contains("When customers write"));
+    let csv = ana.get("/reports/export/agents?days=30").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
+    assert_eq!(
+        ana.get("/reports/conversations.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Viewers see no reports.
+    let mut viewer = app.other_browser();
+    viewer
+        .logged_in_as("viewer@shop.example", Role::Viewer)
+        .await;
+    assert_eq!(viewer.get("/reports").await.status, StatusCode::FORBIDDEN);
+    assert!(
+        !viewer
+            .get("/inbox")
+            .await
+            .body
+            .contains("href=\"/reports\"")
+    );
+}
+
+#[tokio::test]
+async fn csv_exports_defuse_formulas_and_the_conversation_report_is_audited() {
+    let mut app = app().await;
+    let agent = user(&app, "ana@shop.example", Role::Agent).await;
+    // A customer whose WhatsApp name is a formula.
+    let ts = app.clock.now().unix_timestamp() - 90;
+    let body = crate::payload::text_from(
+        "5511955554444",
+        "=HYPERLINK(\"http://x\")",
+        "wamid.F",
+        ts,
+        "Oi",
+    );
+    assert_eq!(
+        app.post_webhook(body.to_string().as_bytes()).await.status,
+        StatusCode::OK
+    );
+    let conv = app.count("SELECT MAX(id) FROM conversations").await;
+    reply(&app, conv, &agent).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    let csv = app.get("/reports/conversations.csv?days=1").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let row = csv.body.lines().nth(1).expect("one conversation");
+    assert!(row.contains("'=HYPERLINK"), "{row}");
+    assert!(row.contains(",90,"), "first response 90 s: {row}");
+    assert_eq!(app.audit_count("export.report_conversations").await, 1);
+    for section in [
+        "summary", "days", "agents", "heatmap", "cost", "revenue", "ads",
+    ] {
+        let r = app.get(&format!("/reports/export/{section}?days=7")).await;
+        assert_eq!(r.status, StatusCode::OK, "{section}");
+        assert!(r.body.lines().count() >= 1, "{section}");
+    }
+    assert_eq!(
+        app.get("/reports/export/nothing").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The summary: the current and the previous period.
+    let s = app.get("/reports/export/summary?days=7").await;
+    assert_eq!(s.body.lines().count(), 3, "{}", s.body);
+    assert!(
+        s.body
+            .lines()
+            .nth(1)
+            .expect("current")
+            .starts_with("current,")
+    );
+}
+
+#[tokio::test]
+async fn the_api_is_for_admin_keys_and_checks_its_range() {
+    let mut app = app().await;
+    let (_, agent_key) = key(&mut app, Role::Agent).await;
+    let r = call(&mut app, "GET", "/reports", Some(&agent_key), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let (_, k) = key(&mut app, Role::Admin).await;
+    for bad in [
+        "/reports?days=0",
+        "/reports?days=x",
+        "/reports?from=2026-02-30",
+        "/reports?days=9999",
+    ] {
+        let r = call(&mut app, "GET", bad, Some(&k), None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let r = call(
+        &mut app,
+        "GET",
+        "/reports?from=2026-01-01&until=2026-01-31",
+        Some(&k),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v: Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v["days"].as_array().expect("days").len(), 31);
+    assert_eq!(v["previous"]["from"], "2025-12-01");
+    assert_eq!(v["previous"]["until"], "2025-12-31");
+    assert_eq!(v["heatmap"].as_array().expect("rows").len(), 7);
+    let r = call(
+        &mut app,
+        "GET",
+        "/reports/conversations?days=3",
+        Some(&k),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, "[]");
+}

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 const W: f64 = 400.0;
 const H: f64 = 170.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 8.0;
-const TOP: f64 = 10.0;
+const LEFT: f64 = 4.0;
+const RIGHT: f64 = 4.0;
+const TOP: f64 = 22.0;
 const BOTTOM: f64 = 22.0;
 
 /// Text safe inside SVG markup.
@@ -50,20 +50,19 @@ fn axes(out: &mut String, max: i64, first: &str, last: &str, fmt: &dyn Fn(i64) -
     let base = H - BOTTOM;
     let _ = write!(
         out,
-        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\"/>\
-         <text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
-         <text class=\"tick\" x=\"{}\" y=\"{base}\" text-anchor=\"end\">0</text>\
+        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{}\" y2=\"{TOP}\" stroke-dasharray=\"3 3\"/>\
+         <line class=\"axis\" x1=\"{LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\"/>\
+         <text class=\"tick\" x=\"{LEFT}\" y=\"{}\">max {}</text>\
          <text class=\"tick\" x=\"{LEFT}\" y=\"{}\">{}</text>\
          <text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
         W - RIGHT,
-        LEFT - 4.0,
-        TOP + 8.0,
+        W - RIGHT,
+        TOP - 6.0,
         esc(&fmt(max)),
-        LEFT - 4.0,
-        H - 6.0,
+        H - 5.0,
         esc(first),
         W - RIGHT,
-        H - 6.0,
+        H - 5.0,
         esc(last),
     );
 }
@@ -175,7 +174,7 @@ pub fn lines(
 #[must_use]
 pub fn heatmap(title: &str, grid: &[[i64; 24]; 7], days: &[&str; 7]) -> String {
     let mut out = String::new();
-    let (left, top, cell_w, cell_h) = (34.0, 4.0, 15.0, 19.0);
+    let (left, top, cell_w, cell_h) = (36.0, 4.0, 15.0, 19.0);
     let (w, h) = (left + cell_w * 24.0 + 2.0, top + cell_h * 7.0 + 16.0);
     let _ = write!(
         out,
