@@ -79,6 +79,27 @@ pub struct AgentOut {
     pub replies_in_window: i64,
     /// Conversations first assigned to them.
     pub assigned: i64,
+    /// Satisfaction survey after their resolutions.
+    pub csat: CsatOut,
+}
+
+/// Satisfaction survey: score = positive / answered, response rate = answered / asked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsatOut {
+    /// Questions sent.
+    pub asked: i64,
+    /// Answered.
+    pub answered: i64,
+    /// Answered 4 or 5.
+    pub positive: i64,
+}
+
+fn csat(c: crate::crm::reports::Csat) -> CsatOut {
+    CsatOut {
+        asked: c.asked,
+        answered: c.answered,
+        positive: c.positive,
+    }
 }
 
 /// One day.
@@ -159,6 +180,8 @@ pub struct ReportOut {
     pub revenue: Vec<RevenueOut>,
     /// Click-to-WhatsApp ads.
     pub ads: Vec<AdOut>,
+    /// Satisfaction survey (questions asked in the range).
+    pub csat: CsatOut,
 }
 
 /// One conversation of the per-conversation report.
@@ -245,6 +268,7 @@ fn out(r: &Report) -> ReportOut {
                 replies: a.replies,
                 replies_in_window: a.inside_window,
                 assigned: a.assigned,
+                csat: csat(a.csat),
             })
             .collect(),
         days: r
@@ -291,6 +315,7 @@ fn out(r: &Report) -> ReportOut {
                     .collect(),
             })
             .collect(),
+        csat: csat(r.csat),
     }
 }
 

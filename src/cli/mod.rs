@@ -15,6 +15,7 @@ mod demo_showcase;
 mod healthcheck;
 mod init;
 mod privacy;
+mod reports;
 mod restore;
 mod retention;
 mod secret;
@@ -98,6 +99,9 @@ pub enum Command {
     /// Apply the retention limits now (`run --dry-run` only counts).
     #[command(subcommand)]
     Retention(retention::RetentionCommand),
+    /// Reports: `backfill` rebuilds the reporting events from the stored history.
+    #[command(subcommand)]
+    Reports(reports::ReportsCommand),
     /// The privacy notice (`notice`: Markdown for the business's website).
     #[command(subcommand)]
     Privacy(privacy::PrivacyCommand),
@@ -239,6 +243,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             restore::run(&loaded, r).await
         }
         Command::Retention(cmd) => retention::run(&loaded, cmd).await,
+        Command::Reports(cmd) => reports::run(&loaded, cmd).await,
         Command::Privacy(cmd) => privacy::run(&loaded, &cmd).await,
         Command::Templates(cmd) => templates::run(&loaded, cmd).await,
         Command::Contacts(cmd) => contacts::run(&loaded, cmd).await,

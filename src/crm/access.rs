@@ -127,7 +127,7 @@ pub enum AdminAction {
     Campaigns,
     /// See the whole team's reports and export them.
     Reports,
-    /// Set the business hours.
+    /// Set the business hours and the satisfaction survey.
     BusinessHours,
 }
 
@@ -160,7 +160,9 @@ impl AdminAction {
                 "Only admins can create, send, pause or cancel campaigns and edit the message rates."
             }
             Self::Reports => "Only admins can see the whole team's reports and export them.",
-            Self::BusinessHours => "Only admins can set the business hours.",
+            Self::BusinessHours => {
+                "Only admins can set the business hours and the satisfaction survey."
+            }
         }
     }
 }

@@ -124,6 +124,9 @@ pub fn set_status(
         Happening::Reopen(Some(w.id.0))
     };
     record::happened(conn, id, h, now)?;
+    if status == ConversationStatus::Resolved {
+        super::reports::csat::after_resolve(conn, id, Some(w.id.0), now)?;
+    }
     audit(conn, w, "conversation.status", id, status.to_string(), now)?;
     Ok(())
 }
@@ -213,6 +216,8 @@ impl super::Crm {
         self.db
             .write(move |c| set_status(c, raw, &status, &w, now))
             .await?;
+        // Resolving may have queued the satisfaction survey.
+        self.wake_sender();
         self.changed(id);
         Ok(())
     }

@@ -7,6 +7,22 @@
 
 use serde::Serialize;
 
+/// Row ids of the satisfaction survey's ratings: `csat:1` … `csat:5`.
+pub const RATING_PREFIX: &str = "csat:";
+
+/// The rating (1–5) a customer's message gives, when it answers the satisfaction survey. Such
+/// an answer is not a new customer message for the reports (it neither reopens nor waits).
+#[must_use]
+pub fn rating(content: &super::Content) -> Option<i64> {
+    let id = match content {
+        super::Content::ListReply { id, .. } | super::Content::ButtonReply { id, .. } => id,
+        _ => return None,
+    };
+    id.strip_prefix(RATING_PREFIX)
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| (1..=5).contains(n))
+}
+
 /// The customer-service window: a reply this many seconds or more after the customer's last
 /// message is outside it.
 pub const WINDOW_SECS: i64 = 24 * 3600;

@@ -112,6 +112,7 @@ pub(super) fn report_routes() -> Routes {
             Admin(BusinessHours),
             reports::save_business_hours,
         )
+        .post("/settings/csat", Admin(BusinessHours), reports::save_csat)
 }
 
 /// Pages about contacts, segments, custom fields, orders and products.

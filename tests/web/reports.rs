@@ -508,3 +508,130 @@ async fn the_api_is_for_admin_keys_and_checks_its_range() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, "[]");
 }
+
+#[tokio::test]
+async fn the_satisfaction_survey_asks_on_resolve_inside_the_window_and_reports_per_person() {
+    let (mut app, fake) = setup_with(|c| c.app.timezone = Some("UTC".into())).await;
+    app.logged_in_as("owner@shop.example", Role::Admin).await;
+    let page = app.get("/settings/business-hours").await;
+    assert!(page.body.contains("Customer satisfaction survey"));
+    // Every problem is listed; nothing is saved.
+    let r = app
+        .submit(
+            "/settings/business-hours",
+            "/settings/csat",
+            &[("enabled", "1"), ("question", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM settings WHERE name = 'reports.csat'")
+            .await,
+        0
+    );
+    let r = app
+        .submit(
+            "/settings/business-hours",
+            "/settings/csat",
+            &[
+                ("enabled", "1"),
+                ("question", "Como foi o atendimento? Escolha de 1 a 5."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ana = user(&app, "ana@shop.example", Role::Agent).await;
+    let inside = customer(&mut app, "5511933330000", "wamid.C1", 600).await;
+    reply(&app, inside, &ana).await;
+    status(&app, inside, "resolved", &ana).await;
+    // A conversation whose window closed gets no question.
+    let closed = customer(&mut app, "5511944440000", "wamid.C2", 25 * 3600).await;
+    status(&app, closed, "resolved", &ana).await;
+    fake.sent.lock().expect("lock").clear();
+    crate::fake_graph::run_sender(&app).await;
+    let sent = fake.sent.lock().expect("lock").clone();
+    let lists: Vec<&Value> = sent
+        .iter()
+        .filter(|b| b["type"] == "interactive" && b["interactive"]["type"] == "list")
+        .collect();
+    assert_eq!(lists.len(), 1, "{sent:?}");
+    let q = lists[0];
+    assert_eq!(
+        q["to"].as_str().map(|t| t.trim_start_matches('+')),
+        Some("5511933330000")
+    );
+    assert_eq!(
+        q["interactive"]["body"]["text"],
+        "Como foi o atendimento? Escolha de 1 a 5."
+    );
+    let rows = q["interactive"]["action"]["sections"][0]["rows"]
+        .as_array()
+        .expect("rows");
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[4]["id"], "csat:5");
+    assert!(
+        rows.iter()
+            .all(|r| r["title"].as_str().is_some_and(|t| t.chars().count() <= 24))
+    );
+    assert!(
+        q["interactive"]["action"]["button"]
+            .as_str()
+            .is_some_and(|b| b.chars().count() <= 20)
+    );
+    // The customer picks 5: stored, and the conversation stays resolved.
+    let ts = app.clock.now().unix_timestamp();
+    let answer = crate::payload::message_from(
+        "5511933330000",
+        "Cliente",
+        &serde_json::json!({
+            "id": "wamid.CSAT1", "timestamp": ts.to_string(), "type": "interactive",
+            "interactive": {"type": "list_reply", "list_reply": {"id": "csat:5", "title": "5 – Very good"}}
+        }),
+    );
+    assert_eq!(
+        app.post_webhook(answer.to_string().as_bytes()).await.status,
+        StatusCode::OK
+    );
+    let still = app
+        .query(move |c| {
+            c.query_row(
+                "SELECT status FROM conversations WHERE id = ?1",
+                [inside],
+                |r| r.get::<_, String>(0),
+            )
+        })
+        .await;
+    assert_eq!(still, "resolved", "a rating does not reopen");
+    let r = report(&mut app).await;
+    assert_eq!(r["csat"]["asked"], 1);
+    assert_eq!(r["csat"]["answered"], 1);
+    assert_eq!(r["csat"]["positive"], 1);
+    assert_eq!(agent(&r, "ana@shop.example")["csat"]["answered"], 1);
+    assert_eq!(r["current"]["reopened"], 0);
+    let page = app.get("/reports?days=7").await;
+    assert!(page.body.contains("Satisfaction score"), "{}", page.body);
+    assert!(page.body.contains("100 %"));
+    // The back-fill treats the rating the same way.
+    let live = app
+        .state
+        .db
+        .read(|c| flowcrm::db::reports::queries::all_events(c))
+        .await
+        .expect("events");
+    let now = app.clock.now();
+    app.state
+        .db
+        .write(move |c| {
+            flowcrm::db::reports::clear(c)?;
+            flowcrm::crm::reports::backfill::run_once(c, now)
+        })
+        .await
+        .expect("back-fill");
+    let replayed = app
+        .state
+        .db
+        .read(|c| flowcrm::db::reports::queries::all_events(c))
+        .await
+        .expect("events");
+    assert_eq!(replayed, live);
+}

@@ -89,8 +89,12 @@ pub(super) fn record_message(
             now,
         )?,
     }
-    if !by_business && !m.imported && m.content.is_customer_message() {
-        customer_wrote(conn, conversation, at, now)?;
+    if !by_business && !m.imported {
+        if crate::model::report::rating(&m.content).is_some() {
+            crate::crm::reports::csat::answered(conn, conversation, &m.content, at)?;
+        } else if m.content.is_customer_message() {
+            customer_wrote(conn, conversation, at, now)?;
+        }
     }
     if let Some(status) = m.history_status.filter(|_| by_business) {
         let s = db::statuses::NewStatus {

@@ -62,6 +62,19 @@ pub struct AgentRow {
     pub inside_window: i64,
     /// Conversations first assigned to them.
     pub assigned: i64,
+    /// Satisfaction survey after their resolutions.
+    pub csat: Csat,
+}
+
+/// Satisfaction survey answers: score is positive / answered, response rate answered / asked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Csat {
+    /// Questions sent.
+    pub asked: i64,
+    /// Answered.
+    pub answered: i64,
+    /// Answered 4 or 5.
+    pub positive: i64,
 }
 
 /// One day.
@@ -155,6 +168,8 @@ pub struct Report {
     pub revenue: Vec<Revenue>,
     /// Click-to-WhatsApp ads.
     pub ads: Vec<AdRow>,
+    /// Satisfaction survey.
+    pub csat: Csat,
 }
 
 fn day_index(zone: &Zone, range: &Range, at: i64) -> Option<usize> {
@@ -203,6 +218,20 @@ fn agents(conn: &Connection, scope: Scope, range: &Range) -> Result<Vec<AgentRow
     let user = scope.user();
     let mut by: BTreeMap<i64, (Vec<q::Measured>, Vec<q::Measured>, i64, i64, i64)> =
         BTreeMap::new();
+    let mut csat: BTreeMap<i64, Csat> = BTreeMap::new();
+    for (u, asked, answered, positive) in db::reports::csat_counts(conn, from, to, user)? {
+        if let Some(u) = u {
+            by.entry(u).or_default();
+            csat.insert(
+                u,
+                Csat {
+                    asked,
+                    answered,
+                    positive,
+                },
+            );
+        }
+    }
     for row in q::measured(conn, "first_response", from, to, user)? {
         if let Some(u) = row.0 {
             by.entry(u).or_default().0.push(row);
@@ -253,6 +282,7 @@ fn agents(conn: &Connection, scope: Scope, range: &Range) -> Result<Vec<AgentRow
             replies,
             inside_window: inside,
             assigned,
+            csat: csat.get(&id).copied().unwrap_or_default(),
         })
         .collect();
     rows.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
@@ -337,7 +367,13 @@ pub(super) fn report(
         unpriced: 0,
         revenue: Vec::new(),
         ads: Vec::new(),
+        csat: Csat::default(),
     };
+    for (_, asked, answered, positive) in db::reports::csat_counts(conn, from, to, user)? {
+        report.csat.asked += asked;
+        report.csat.answered += answered;
+        report.csat.positive += positive;
+    }
     if team {
         report.window.expired = q::expired(conn, from, to, now.unix_timestamp())?;
         money(conn, &mut report, zone)?;

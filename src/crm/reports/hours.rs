@@ -19,6 +19,34 @@ pub struct HoursView {
 }
 
 impl Crm {
+    /// The satisfaction survey setting (every signed-in role).
+    pub async fn csat_settings(&self, who: Who) -> Result<db::reports::CsatSettings> {
+        access::may_read(who)?;
+        Ok(self.db.read(db::reports::csat_settings).await?)
+    }
+
+    /// Turns the satisfaction survey on or off and sets its question (admins).
+    pub async fn save_csat(
+        &self,
+        who: Who,
+        enabled: bool,
+        question: String,
+        ip: String,
+    ) -> Result<()> {
+        access::require(who, AdminAction::BusinessHours)?;
+        let s = super::csat::check(enabled, &question).map_err(Error::Invalid)?;
+        let now = self.clock.now();
+        self.db
+            .write(move |c| {
+                db::reports::save_csat(c, &s, who.user.map(|u| u.0), now)?;
+                let actor = Actor { user: who.user, ip };
+                let detail = if s.enabled { "on" } else { "off" }.to_string();
+                crate::crm::audit(c, &actor, "settings.csat", String::new(), detail, now)?;
+                Ok::<_, Error>(())
+            })
+            .await
+    }
+
     /// The business hours in force (every signed-in role).
     pub async fn business_hours(&self, who: Who) -> Result<HoursView> {
         access::may_read(who)?;

@@ -5,12 +5,13 @@
 
 pub mod backfill;
 mod build;
+pub mod csat;
 mod export;
 pub mod hours;
 pub mod record;
 pub mod stats;
 
-pub use build::{AdRow, AgentRow, Day, Report, Revenue, Summary, Window};
+pub use build::{AdRow, AgentRow, Csat, Day, Report, Revenue, Summary, Window};
 pub use export::ConversationRow;
 
 use super::access::{self, AdminAction, Need, Who};
@@ -182,6 +183,12 @@ impl Crm {
             .read(move |c| build::report(c, scope, &range, &zone, now))
             .await
             .map_err(Error::from)
+    }
+
+    /// Rebuilds every conversation's reporting events from the stored history (the CLI).
+    pub async fn rebuild_reports(&self) -> Result<backfill::Backfilled> {
+        let now = self.clock.now();
+        Ok(self.db.write(move |c| backfill::run(c, now)).await?)
     }
 
     /// One row per conversation active in the range (admins).

@@ -2,7 +2,10 @@
 //! (`report_cycles`), the business hours (`settings` reports.hours) and the history the
 //! back-fill replays. The report queries are in `queries`.
 
+mod csat;
 pub mod queries;
+
+pub use csat::*;
 
 use super::{Result, settings};
 use crate::model::hours::BusinessHours;
@@ -132,15 +135,18 @@ pub enum Past {
 
 /// The messages of every conversation (not history imported from the phone), ordered by
 /// conversation then time: `(conversation, at, what)`. Messages that are neither a customer's
-/// nor a person's reply (system notices, API and automatic sends, reactions) are skipped.
+/// nor a person's reply (system notices, API and automatic sends, the team's reactions) are
+/// skipped.
 pub fn message_history(
     conn: &Connection,
     mut each: impl FnMut(i64, i64, Past) -> Result<()>,
 ) -> Result<()> {
     let sql = "SELECT m.conversation_id, m.sent_at, m.direction, m.kind,
-                      CASE WHEN m.kind = 'call' THEN m.content END, m.via, o.author_id
+                      CASE WHEN m.kind IN ('call', 'list_reply', 'button_reply')
+                           THEN m.content END, m.via, o.author_id
                FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
-               WHERE m.imported = 0 AND m.kind NOT IN ('system', 'reaction')
+               WHERE m.imported = 0 AND m.kind <> 'system'
+                 AND NOT (m.kind = 'reaction' AND m.direction = 'out')
                ORDER BY m.conversation_id, m.sent_at, m.id";
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query([])?;
@@ -148,10 +154,13 @@ pub fn message_history(
         let (conversation, at): (i64, i64) = (r.get(0)?, r.get(1)?);
         let direction: String = r.get(2)?;
         let what = if direction == "in" {
-            let call: Option<String> = r.get(4)?;
-            let customer = call
+            // Calls the business made, and ratings for the satisfaction survey, are not.
+            let content: Option<String> = r.get(4)?;
+            let customer = content
                 .and_then(|c| serde_json::from_str::<Content>(&c).ok())
-                .is_none_or(|c| c.is_customer_message());
+                .is_none_or(|c| {
+                    c.is_customer_message() && crate::model::report::rating(&c).is_none()
+                });
             customer.then_some(Past::Customer)
         } else {
             let (via, author): (Option<String>, Option<i64>) = (r.get(5)?, r.get(6)?);

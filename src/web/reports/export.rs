@@ -116,17 +116,30 @@ fn section(r: &Report, name: &str) -> Option<Vec<Vec<String>>> {
             let mut head = s(&["user_id", "name"]);
             head.extend(timing_header("first_response"));
             head.extend(timing_header("resolution"));
-            head.extend(s(&["replies", "replies_in_window", "assigned"]));
+            head.extend(s(&[
+                "replies",
+                "replies_in_window",
+                "assigned",
+                "csat_asked",
+                "csat_answered",
+                "csat_positive",
+            ]));
             std::iter::once(head)
                 .chain(r.agents.iter().map(|a| {
                     let mut row = vec![a.user_id.to_string(), a.name.clone()];
                     row.extend(timing_cells(&a.first_response));
                     row.extend(timing_cells(&a.resolution));
-                    row.extend([
-                        a.replies.to_string(),
-                        a.inside_window.to_string(),
-                        a.assigned.to_string(),
-                    ]);
+                    row.extend(
+                        [
+                            a.replies,
+                            a.inside_window,
+                            a.assigned,
+                            a.csat.asked,
+                            a.csat.answered,
+                            a.csat.positive,
+                        ]
+                        .map(|n| n.to_string()),
+                    );
                     row
                 }))
                 .collect()

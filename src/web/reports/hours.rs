@@ -4,6 +4,7 @@
 
 use crate::app::AppState;
 use crate::crm;
+use crate::db::reports::CsatSettings;
 use crate::model::hours::{HoursInput, WEEKDAYS};
 use crate::model::{FieldError, Zone};
 use crate::web::cookies::FlashKind;
@@ -28,10 +29,20 @@ pub struct HoursPage {
     saved: bool,
     is_admin: bool,
     errors: FormErrors,
+    csat_on: bool,
+    question: String,
 }
 
-fn page(user: &CurrentUser, input: HoursInput, saved: bool, errors: Vec<FieldError>) -> HoursPage {
+fn page(
+    user: &CurrentUser,
+    input: HoursInput,
+    saved: bool,
+    csat: CsatSettings,
+    errors: Vec<FieldError>,
+) -> HoursPage {
     HoursPage {
+        csat_on: csat.enabled,
+        question: csat.question,
         layout: Layout::new(&user.ctx, "Business hours", Nav::Reports),
         input,
         days: WEEKDAYS,
@@ -45,10 +56,12 @@ fn page(user: &CurrentUser, input: HoursInput, saved: bool, errors: Vec<FieldErr
 /// `GET /settings/business-hours`.
 pub async fn business_hours(State(state): State<AppState>, user: CurrentUser) -> Result<HoursPage> {
     let v = state.crm.business_hours(user.who()).await?;
+    let csat = state.crm.csat_settings(user.who()).await?;
     Ok(page(
         &user,
         HoursInput::from_hours(&v.hours),
         v.saved,
+        csat,
         Vec::new(),
     ))
 }
@@ -90,11 +103,64 @@ pub async fn save_business_hours(
             FlashKind::Success,
             "Business hours saved; figures recorded from now on use them.",
         )),
-        Err(crm::Error::Invalid(e)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page(&user, input, true, e),
-        )
-            .into_response()),
+        Err(crm::Error::Invalid(e)) => {
+            let csat = state.crm.csat_settings(user.who()).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&user, input, true, csat, e),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The satisfaction survey form.
+#[derive(Debug, serde::Deserialize)]
+pub struct CsatForm {
+    /// Checkbox.
+    #[serde(default)]
+    enabled: Option<String>,
+    /// The question.
+    #[serde(default)]
+    question: String,
+}
+
+/// `POST /settings/csat`: turns the satisfaction survey on or off and sets its question.
+pub async fn save_csat(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::Form(f): axum::Form<CsatForm>,
+) -> Result<Response> {
+    let enabled = f.enabled.is_some();
+    let ip = user.ctx.client.ip.clone();
+    match state
+        .crm
+        .save_csat(user.who(), enabled, f.question.clone(), ip)
+        .await
+    {
+        Ok(()) => Ok(redirect_with_flash(
+            &state.cookies,
+            "/settings/business-hours",
+            FlashKind::Success,
+            if enabled {
+                "Satisfaction survey on: customers are asked when a conversation is resolved inside their window."
+            } else {
+                "Satisfaction survey off."
+            },
+        )),
+        Err(crm::Error::Invalid(e)) => {
+            let v = state.crm.business_hours(user.who()).await?;
+            let csat = CsatSettings {
+                enabled,
+                question: f.question,
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&user, HoursInput::from_hours(&v.hours), v.saved, csat, e),
+            )
+                .into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }

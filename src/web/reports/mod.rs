@@ -9,7 +9,7 @@ mod svg;
 mod view;
 
 pub use export::{conversations_csv, export};
-pub use hours::{business_hours, save_business_hours};
+pub use hours::{business_hours, save_business_hours, save_csat};
 
 use crate::app::AppState;
 use crate::crm::{self, reports::RangeInput};

@@ -38,6 +38,8 @@ pub struct AgentView {
     pub replies: (i64, String),
     /// Conversations first assigned to them.
     pub assigned: i64,
+    /// Satisfaction: score, "answered of asked".
+    pub csat: (String, String),
 }
 
 /// A row of the per-period table.
@@ -138,6 +140,8 @@ pub struct View {
     pub revenue: Vec<RevenueView>,
     /// Ads.
     pub ads: Vec<AdView>,
+    /// Satisfaction survey cards (empty when nothing was asked).
+    pub csat: Vec<Card>,
 }
 
 fn pct_change(now: i64, before: i64) -> Option<i64> {
@@ -371,6 +375,10 @@ impl View {
                 res: stats_cells(&a.resolution, business),
                 replies: (a.replies, share(a.inside_window, a.replies)),
                 assigned: a.assigned,
+                csat: (
+                    share(a.csat.positive, a.csat.answered),
+                    format!("{} of {}", a.csat.answered, a.csat.asked),
+                ),
             })
             .collect();
         let heat_total = r.heatmap.iter().flatten().sum();
@@ -458,6 +466,29 @@ impl View {
             unpriced: r.unpriced,
             revenue,
             ads,
+            csat: if r.csat.asked == 0 {
+                Vec::new()
+            } else {
+                vec![
+                    Card {
+                        label: "Satisfaction score",
+                        value: share(r.csat.positive, r.csat.answered),
+                        sub: format!(
+                            "{} of {} ratings were 4 or 5",
+                            r.csat.positive, r.csat.answered
+                        ),
+                        trend: String::new(),
+                        trend_class: "flat",
+                    },
+                    Card {
+                        label: "Survey response rate",
+                        value: share(r.csat.answered, r.csat.asked),
+                        sub: format!("{} answered of {} asked", r.csat.answered, r.csat.asked),
+                        trend: String::new(),
+                        trend_class: "flat",
+                    },
+                ]
+            },
         }
     }
 }
