@@ -120,7 +120,7 @@ fn sent_by(
     id: i64,
     wamid: &str,
     agent: i64,
-    conv: i64,
+    conversation: i64,
     at: OffsetDateTime,
 ) -> Result<()> {
     let entry = db::outbox::NewEntry {
@@ -135,7 +135,7 @@ fn sent_by(
     db::outbox::mark_sent(conn, row, at)?;
     crate::crm::reports::record::happened(
         conn,
-        conv,
+        conversation,
         crate::model::report::Happening::Reply(Some(agent)),
         at,
     )
@@ -145,7 +145,7 @@ fn sent_by(
 /// recorded for the reports).
 fn settle(
     conn: &Connection,
-    conv: i64,
+    conversation: i64,
     status: ConversationStatus,
     agent: i64,
     at: OffsetDateTime,
@@ -155,7 +155,7 @@ fn settle(
         role: crate::model::Role::Agent,
         ip: String::new(),
     };
-    crate::crm::conversations::set_status(conn, conv, status.as_str(), &w, at).map_err(
+    crate::crm::conversations::set_status(conn, conversation, status.as_str(), &w, at).map_err(
         |e| match e {
             crate::crm::Error::Db(e) => e,
             other => db::Error::Task(other.to_string()),

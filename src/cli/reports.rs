@@ -25,7 +25,7 @@ pub(super) async fn run(loaded: &Loaded, cmd: ReportsCommand) -> anyhow::Result<
         "replayed {} conversations into {} reporting events in {:.1} s. Replies sent through the API or by automations, and assignments older than the audit log keeps, are not people's work and are left out, as when they happened.",
         b.conversations,
         b.events,
-        b.millis as f64 / 1000.0
+        std::time::Duration::from_millis(u64::try_from(b.millis).unwrap_or(0)).as_secs_f64()
     );
     Ok(())
 }

@@ -14,9 +14,9 @@ pub const RATING_PREFIX: &str = "csat:";
 /// an answer is not a new customer message for the reports (it neither reopens nor waits).
 #[must_use]
 pub fn rating(content: &super::Content) -> Option<i64> {
-    let id = match content {
-        super::Content::ListReply { id, .. } | super::Content::ButtonReply { id, .. } => id,
-        _ => return None,
+    let (super::Content::ListReply { id, .. } | super::Content::ButtonReply { id, .. }) = content
+    else {
+        return None;
     };
     id.strip_prefix(RATING_PREFIX)
         .and_then(|n| n.parse::<i64>().ok())

@@ -213,11 +213,20 @@ pub(super) fn summary(conn: &Connection, scope: Scope, range: &Range) -> Result<
     })
 }
 
+/// One person's events while a report is built.
+#[derive(Default)]
+struct Tally {
+    first_responses: Vec<q::Measured>,
+    resolutions: Vec<q::Measured>,
+    replies: i64,
+    inside: i64,
+    assigned: i64,
+}
+
 fn agents(conn: &Connection, scope: Scope, range: &Range) -> Result<Vec<AgentRow>> {
     let (from, to) = range.secs();
     let user = scope.user();
-    let mut by: BTreeMap<i64, (Vec<q::Measured>, Vec<q::Measured>, i64, i64, i64)> =
-        BTreeMap::new();
+    let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
     let mut csat: BTreeMap<i64, Csat> = BTreeMap::new();
     for (u, asked, answered, positive) in db::reports::csat_counts(conn, from, to, user)? {
         if let Some(u) = u {
@@ -234,24 +243,24 @@ fn agents(conn: &Connection, scope: Scope, range: &Range) -> Result<Vec<AgentRow
     }
     for row in q::measured(conn, "first_response", from, to, user)? {
         if let Some(u) = row.0 {
-            by.entry(u).or_default().0.push(row);
+            by.entry(u).or_default().first_responses.push(row);
         }
     }
     for row in q::measured(conn, "resolved", from, to, user)? {
         if let Some(u) = row.0 {
-            by.entry(u).or_default().1.push(row);
+            by.entry(u).or_default().resolutions.push(row);
         }
     }
     for (u, n, inside) in q::replies(conn, from, to, user)? {
         if let Some(u) = u {
             let e = by.entry(u).or_default();
-            e.2 = n;
-            e.3 = inside;
+            e.replies = n;
+            e.inside = inside;
         }
     }
     for (u, _, _) in q::measured(conn, "assigned", from, to, user)? {
         if let Some(u) = u {
-            by.entry(u).or_default().4 += 1;
+            by.entry(u).or_default().assigned += 1;
         }
     }
     let users = db::users::list(conn)?;
@@ -274,14 +283,14 @@ fn agents(conn: &Connection, scope: Scope, range: &Range) -> Result<Vec<AgentRow
     };
     let mut rows: Vec<AgentRow> = by
         .into_iter()
-        .map(|(id, (fr, res, replies, inside, assigned))| AgentRow {
+        .map(|(id, t)| AgentRow {
             user_id: id,
             name: name(id),
-            first_response: timing(&fr),
-            resolution: timing(&res),
-            replies,
-            inside_window: inside,
-            assigned,
+            first_response: timing(&t.first_responses),
+            resolution: timing(&t.resolutions),
+            replies: t.replies,
+            inside_window: t.inside,
+            assigned: t.assigned,
             csat: csat.get(&id).copied().unwrap_or_default(),
         })
         .collect();

@@ -60,30 +60,26 @@ pub(super) fn conversations(conn: &Connection, range: &Range) -> Result<Vec<Conv
     }
     let rates = db::campaigns::rates::list(conn)?;
     let charged = q::charged_by_conversation(conn, from, to)?;
+    for (id, _, _) in &charged {
+        rows.entry(*id).or_insert_with(|| ConversationRow {
+            id: *id,
+            ..ConversationRow::default()
+        });
+    }
     for row in rows.values_mut() {
-        if let Some((contact, phone, agent, tags)) = q::conversation_people(conn, row.id)? {
-            row.contact = contact;
-            row.phone = phone.unwrap_or_default();
-            row.agent = agent.unwrap_or_default();
-            row.tags = tags;
+        if let Some(p) = q::conversation_people(conn, row.id)? {
+            row.contact = p.contact;
+            row.phone = p.phone.unwrap_or_default();
+            row.agent = p.agent.unwrap_or_default();
+            row.tags = p.tags;
         }
     }
     for (id, category, n) in charged {
-        let row = rows.entry(id).or_insert_with(|| ConversationRow {
-            id,
-            ..ConversationRow::default()
-        });
-        if row.contact.is_empty()
-            && let Some((contact, phone, agent, tags)) = q::conversation_people(conn, id)?
-        {
-            row.contact = contact;
-            row.phone = phone.unwrap_or_default();
-            row.agent = agent.unwrap_or_default();
-            row.tags = tags;
+        if let Some(row) = rows.get_mut(&id) {
+            let market = market_of(Some(row.phone.as_str()).filter(|p| !p.is_empty()));
+            row.charged += n;
+            row.cost_micro += n * rate_for(&rates, market, &category).unwrap_or(0);
         }
-        let market = market_of(Some(row.phone.as_str()).filter(|p| !p.is_empty()));
-        row.charged += n;
-        row.cost_micro += n * rate_for(&rates, market, &category).unwrap_or(0);
     }
     Ok(rows.into_values().collect())
 }

@@ -148,9 +148,7 @@ impl RangeInput {
         let (start, end) =
             crate::model::date_range(zone, &self.from, &self.until).map_err(Error::Invalid)?;
         let day = |t: OffsetDateTime| zone.local(t).date();
-        let until = end
-            .map(|e| day(e).previous_day().unwrap_or(today))
-            .unwrap_or(today);
+        let until = end.map_or(today, |e| day(e).previous_day().unwrap_or(today));
         let from = start.map_or_else(
             || until.checked_sub(Duration::days(29)).unwrap_or(until),
             day,

@@ -84,13 +84,16 @@ pub fn csat_answer(
         == 1)
 }
 
-/// Questions asked in `[from, to)` per resolver: (user, asked, answered, answered 4 or 5).
+/// One resolver's survey counts: (user, asked, answered, answered 4 or 5).
+pub type CsatCount = (Option<i64>, i64, i64, i64);
+
+/// Questions asked in `[from, to)` per resolver.
 pub fn csat_counts(
     conn: &Connection,
     from: i64,
     to: i64,
     user: Option<i64>,
-) -> Result<Vec<(Option<i64>, i64, i64, i64)>> {
+) -> Result<Vec<CsatCount>> {
     let sql = "SELECT user_id, COUNT(*), COUNT(score), COALESCE(SUM(score >= 4), 0)
                FROM csat_requests
                WHERE asked_at >= ?1 AND asked_at < ?2 AND (?3 IS NULL OR user_id = ?3)

@@ -192,11 +192,21 @@ pub fn conversation_events(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Who a conversation is with and who has it: (contact name, phone, assignee name, tags).
-pub fn conversation_people(
-    conn: &Connection,
-    conversation: i64,
-) -> Result<Option<(String, Option<String>, Option<String>, String)>> {
+/// Who a conversation is with and who has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct People {
+    /// Contact name (else their WhatsApp name).
+    pub contact: String,
+    /// Contact phone.
+    pub phone: Option<String>,
+    /// Assignee's name or email.
+    pub agent: Option<String>,
+    /// Contact's tags, `; `-separated.
+    pub tags: String,
+}
+
+/// Who conversation `conversation` is with and who has it.
+pub fn conversation_people(conn: &Connection, conversation: i64) -> Result<Option<People>> {
     use rusqlite::OptionalExtension;
     let sql = "SELECT COALESCE(NULLIF(k.name, ''), k.profile_name), k.phone,
                       COALESCE(NULLIF(u.name, ''), u.email),
@@ -207,12 +217,12 @@ pub fn conversation_people(
     Ok(conn
         .prepare_cached(sql)?
         .query_row([conversation], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            ))
+            Ok(People {
+                contact: r.get(0)?,
+                phone: r.get(1)?,
+                agent: r.get(2)?,
+                tags: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            })
         })
         .optional()?)
 }

@@ -87,6 +87,75 @@ fn summary(r: &Report) -> Vec<Vec<String>> {
     rows
 }
 
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| (*x).to_string()).collect()
+}
+
+fn agents(r: &Report) -> Vec<Vec<String>> {
+    let s = strings;
+
+    let mut head = s(&["user_id", "name"]);
+    head.extend(timing_header("first_response"));
+    head.extend(timing_header("resolution"));
+    head.extend(s(&[
+        "replies",
+        "replies_in_window",
+        "assigned",
+        "csat_asked",
+        "csat_answered",
+        "csat_positive",
+    ]));
+    std::iter::once(head)
+        .chain(r.agents.iter().map(|a| {
+            let mut row = vec![a.user_id.to_string(), a.name.clone()];
+            row.extend(timing_cells(&a.first_response));
+            row.extend(timing_cells(&a.resolution));
+            row.extend(
+                [
+                    a.replies,
+                    a.inside_window,
+                    a.assigned,
+                    a.csat.asked,
+                    a.csat.answered,
+                    a.csat.positive,
+                ]
+                .map(|n| n.to_string()),
+            );
+            row
+        }))
+        .collect()
+}
+
+fn ads(r: &Report) -> Vec<Vec<String>> {
+    let s = strings;
+    std::iter::once(s(&[
+        "source_id",
+        "headline",
+        "conversations",
+        "currency",
+        "orders",
+        "revenue_minor",
+    ]))
+    .chain(r.ads.iter().flat_map(|a| {
+        let base = vec![
+            a.source_id.clone(),
+            a.headline.clone(),
+            a.conversations.to_string(),
+        ];
+        if a.orders.is_empty() {
+            vec![[base, vec![String::new(), "0".into(), "0".into()]].concat()]
+        } else {
+            a.orders
+                .iter()
+                .map(|(c, n, t)| {
+                    [base.clone(), vec![c.clone(), n.to_string(), t.to_string()]].concat()
+                })
+                .collect()
+        }
+    }))
+    .collect()
+}
+
 fn section(r: &Report, name: &str) -> Option<Vec<Vec<String>>> {
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
     Some(match name {
@@ -112,38 +181,7 @@ fn section(r: &Report, name: &str) -> Option<Vec<Vec<String>>> {
             ]
         }))
         .collect(),
-        "agents" => {
-            let mut head = s(&["user_id", "name"]);
-            head.extend(timing_header("first_response"));
-            head.extend(timing_header("resolution"));
-            head.extend(s(&[
-                "replies",
-                "replies_in_window",
-                "assigned",
-                "csat_asked",
-                "csat_answered",
-                "csat_positive",
-            ]));
-            std::iter::once(head)
-                .chain(r.agents.iter().map(|a| {
-                    let mut row = vec![a.user_id.to_string(), a.name.clone()];
-                    row.extend(timing_cells(&a.first_response));
-                    row.extend(timing_cells(&a.resolution));
-                    row.extend(
-                        [
-                            a.replies,
-                            a.inside_window,
-                            a.assigned,
-                            a.csat.asked,
-                            a.csat.answered,
-                            a.csat.positive,
-                        ]
-                        .map(|n| n.to_string()),
-                    );
-                    row
-                }))
-                .collect()
-        }
+        "agents" => agents(r),
         "heatmap" => std::iter::once(s(&["weekday", "hour", "messages_in"]))
             .chain(WEEKDAYS.iter().zip(&r.heatmap).flat_map(|(d, row)| {
                 row.iter()
@@ -173,32 +211,7 @@ fn section(r: &Report, name: &str) -> Option<Vec<Vec<String>>> {
                 })
             }))
             .collect(),
-        "ads" => std::iter::once(s(&[
-            "source_id",
-            "headline",
-            "conversations",
-            "currency",
-            "orders",
-            "revenue_minor",
-        ]))
-        .chain(r.ads.iter().flat_map(|a| {
-            let base = vec![
-                a.source_id.clone(),
-                a.headline.clone(),
-                a.conversations.to_string(),
-            ];
-            if a.orders.is_empty() {
-                vec![[base, vec![String::new(), "0".into(), "0".into()]].concat()]
-            } else {
-                a.orders
-                    .iter()
-                    .map(|(c, n, t)| {
-                        [base.clone(), vec![c.clone(), n.to_string(), t.to_string()]].concat()
-                    })
-                    .collect()
-            }
-        }))
-        .collect(),
+        "ads" => ads(r),
         _ => return None,
     })
 }

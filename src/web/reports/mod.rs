@@ -103,7 +103,7 @@ pub async fn index(
     };
     let page = ReportsPage {
         layout: Layout::new(&user.ctx, "Reports", Nav::Reports),
-        v: View::new(&report, business, &state.zone),
+        v: View::new(&report, business),
         errors: FormErrors(errors),
     };
     let status = if page.errors.is_empty() {

@@ -5,7 +5,6 @@ use super::svg::{self, Series};
 use crate::crm::campaigns::cost::format_micro;
 use crate::crm::reports::stats::{Stats, Timing, human};
 use crate::crm::reports::{Day, Report};
-use crate::model::Zone;
 use crate::model::hours::WEEKDAYS;
 use crate::model::money;
 
@@ -112,8 +111,10 @@ pub struct View {
     pub window: Vec<Card>,
     /// Agents.
     pub agents: Vec<AgentView>,
-    /// Weekly (else daily) periods.
-    pub weekly: bool,
+    /// "per day" or "per week" (ranges over 92 days).
+    pub per: &'static str,
+    /// The period column's heading.
+    pub period_head: &'static str,
     /// Opened vs resolved (lines).
     pub flow_chart: String,
     /// Messages in/out (bars).
@@ -229,75 +230,37 @@ fn periods(days: &[Day], weekly: bool) -> Vec<(String, Vec<&Day>)> {
         .collect()
 }
 
-impl View {
-    /// The quick ranges, and whether each is the one shown.
-    #[must_use]
-    pub fn presets(&self) -> Vec<(i64, bool)> {
-        [7, 30, 90, 365].map(|d| (d, d == self.days)).to_vec()
+/// The range cut into periods (days, or weeks for long ranges).
+struct Periods<'a> {
+    labels: Vec<String>,
+    groups: Vec<(String, Vec<&'a Day>)>,
+    weekly: bool,
+}
+
+impl<'a> Periods<'a> {
+    fn of(days: &'a [Day]) -> Self {
+        let weekly = days.len() > DAILY_UP_TO;
+        let groups = periods(days, weekly);
+        Self {
+            labels: groups.iter().map(|g| g.0.clone()).collect(),
+            groups,
+            weekly,
+        }
     }
 
-    /// The view of `r`, times in business hours when `business`.
-    #[must_use]
-    pub fn new(r: &Report, business: bool, _zone: &Zone) -> Self {
-        let (s, p) = (&r.summary, &r.previous);
-        let weekly = r.days.len() > DAILY_UP_TO;
-        let groups = periods(&r.days, weekly);
-        let labels: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
-        let sum = |f: fn(&Day) -> i64| -> Vec<i64> {
-            groups
-                .iter()
-                .map(|g| g.1.iter().map(|d| f(d)).sum())
-                .collect()
-        };
-        let per = if weekly { "per week" } else { "per day" };
-        let cur = r.cost_currency.clone();
-        let money_fmt = move |m: i64| format!("{} {}", format_micro(m, 2), cur);
-        let count_fmt = |v: i64| v.to_string();
-        let flow_chart = svg::lines(
-            &format!("Conversations opened and resolved {per}"),
-            &labels,
-            &[
-                Series {
-                    name: "opened",
-                    class: "s1",
-                    values: sum(|d| d.opened),
-                },
-                Series {
-                    name: "resolved",
-                    class: "s2",
-                    values: sum(|d| d.resolved),
-                },
-            ],
-            &count_fmt,
-        );
-        let messages_chart = svg::bars(
-            &format!("Messages in and out {per}"),
-            &labels,
-            &[
-                Series {
-                    name: "in",
-                    class: "s1",
-                    values: sum(|d| d.messages_in),
-                },
-                Series {
-                    name: "out",
-                    class: "s2",
-                    values: sum(|d| d.messages_out),
-                },
-            ],
-            &count_fmt,
-        );
-        let cost_chart = svg::bars(
-            &format!("Template cost {per}"),
-            &labels,
-            &[Series {
-                name: "cost",
-                class: "s3",
-                values: sum(|d| d.cost_micro),
-            }],
-            &money_fmt,
-        );
-        let period_rows = groups
+    fn sum(&self, f: fn(&Day) -> i64) -> Vec<i64> {
+        self.groups
+            .iter()
+            .map(|g| g.1.iter().map(|d| f(d)).sum())
+            .collect()
+    }
+
+    fn per(&self) -> &'static str {
+        if self.weekly { "per week" } else { "per day" }
+    }
+
+    fn rows(&self) -> Vec<PeriodRow> {
+        self.groups
             .iter()
             .map(|(label, ds)| {
                 let t = |f: fn(&Day) -> i64| ds.iter().map(|d| f(d)).sum::<i64>();
@@ -313,75 +276,214 @@ impl View {
                     cost: format_micro(t(|d| d.cost_micro), 2),
                 }
             })
-            .collect();
-        let revenue = r
-            .revenue
-            .iter()
-            .map(|rv| {
-                let size = if weekly { 7 } else { 1 };
-                let chunks: Vec<(i64, i64)> = rv
-                    .per_day
-                    .chunks(size)
-                    .map(|c| c.iter().fold((0, 0), |a, x| (a.0 + x.0, a.1 + x.1)))
-                    .collect();
-                let c2 = rv.currency.clone();
-                RevenueView {
-                    currency: rv.currency.clone(),
-                    orders: rv.orders,
-                    total: money::format(rv.total_minor, &rv.currency),
-                    chart: svg::bars(
-                        &format!("Revenue in {} {per}", rv.currency),
-                        &labels,
-                        &[Series {
-                            name: &rv.currency,
-                            class: "s2",
-                            values: chunks.iter().map(|c| c.1).collect(),
-                        }],
-                        &move |m| money::format(m, &c2),
-                    ),
-                    rows: labels
-                        .iter()
-                        .zip(&chunks)
-                        .filter(|(_, c)| c.0 > 0)
-                        .map(|(l, c)| (l.clone(), c.0, money::format(c.1, &rv.currency)))
-                        .collect(),
-                }
-            })
-            .collect();
-        let ads = r
-            .ads
-            .iter()
-            .map(|a| AdView {
-                source_id: a.source_id.clone(),
-                headline: a.headline.clone(),
-                conversations: a.conversations,
-                orders: if a.orders.is_empty() {
-                    "none".into()
-                } else {
-                    a.orders
-                        .iter()
-                        .map(|(c, n, t)| format!("{n} ({})", money::format(*t, c)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-            })
-            .collect();
-        let agents = r
-            .agents
-            .iter()
-            .map(|a| AgentView {
-                name: a.name.clone(),
-                fr: stats_cells(&a.first_response, business),
-                res: stats_cells(&a.resolution, business),
-                replies: (a.replies, share(a.inside_window, a.replies)),
-                assigned: a.assigned,
-                csat: (
-                    share(a.csat.positive, a.csat.answered),
-                    format!("{} of {}", a.csat.answered, a.csat.asked),
+            .collect()
+    }
+}
+
+fn series<'a>(name: &'a str, class: &'a str, values: Vec<i64>) -> Series<'a> {
+    Series {
+        name,
+        class,
+        values,
+    }
+}
+
+/// Opened vs resolved (lines), messages in and out (bars), cost (bars).
+fn charts(r: &Report, p: &Periods<'_>) -> (String, String, String) {
+    let per = p.per();
+    let count = |v: i64| v.to_string();
+    let currency = r.cost_currency.clone();
+    let money = move |m: i64| format!("{} {}", format_micro(m, 2), currency);
+    (
+        svg::lines(
+            &format!("Conversations opened and resolved {per}"),
+            &p.labels,
+            &[
+                series("opened", "s1", p.sum(|d| d.opened)),
+                series("resolved", "s2", p.sum(|d| d.resolved)),
+            ],
+            &count,
+        ),
+        svg::bars(
+            &format!("Messages in and out {per}"),
+            &p.labels,
+            &[
+                series("in", "s1", p.sum(|d| d.messages_in)),
+                series("out", "s2", p.sum(|d| d.messages_out)),
+            ],
+            &count,
+        ),
+        svg::bars(
+            &format!("Template cost {per}"),
+            &p.labels,
+            &[series("cost", "s3", p.sum(|d| d.cost_micro))],
+            &money,
+        ),
+    )
+}
+
+fn revenue(r: &Report, p: &Periods<'_>) -> Vec<RevenueView> {
+    let size = if p.weekly { 7 } else { 1 };
+    r.revenue
+        .iter()
+        .map(|rv| {
+            let chunks: Vec<(i64, i64)> = rv
+                .per_day
+                .chunks(size)
+                .map(|c| c.iter().fold((0, 0), |a, x| (a.0 + x.0, a.1 + x.1)))
+                .collect();
+            let currency = rv.currency.clone();
+            RevenueView {
+                currency: rv.currency.clone(),
+                orders: rv.orders,
+                total: money::format(rv.total_minor, &rv.currency),
+                chart: svg::bars(
+                    &format!("Revenue in {} {}", rv.currency, p.per()),
+                    &p.labels,
+                    &[series(
+                        &rv.currency,
+                        "s2",
+                        chunks.iter().map(|c| c.1).collect(),
+                    )],
+                    &move |m| money::format(m, &currency),
                 ),
-            })
-            .collect();
-        let heat_total = r.heatmap.iter().flatten().sum();
+                rows: p
+                    .labels
+                    .iter()
+                    .zip(&chunks)
+                    .filter(|(_, c)| c.0 > 0)
+                    .map(|(l, c)| (l.clone(), c.0, money::format(c.1, &rv.currency)))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn ads(r: &Report) -> Vec<AdView> {
+    r.ads
+        .iter()
+        .map(|a| AdView {
+            source_id: a.source_id.clone(),
+            headline: a.headline.clone(),
+            conversations: a.conversations,
+            orders: if a.orders.is_empty() {
+                "none".into()
+            } else {
+                a.orders
+                    .iter()
+                    .map(|(c, n, t)| format!("{n} ({})", money::format(*t, c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        })
+        .collect()
+}
+
+fn agents(r: &Report, business: bool) -> Vec<AgentView> {
+    r.agents
+        .iter()
+        .map(|a| AgentView {
+            name: a.name.clone(),
+            fr: stats_cells(&a.first_response, business),
+            res: stats_cells(&a.resolution, business),
+            replies: (a.replies, share(a.inside_window, a.replies)),
+            assigned: a.assigned,
+            csat: (
+                share(a.csat.positive, a.csat.answered),
+                format!("{} of {}", a.csat.answered, a.csat.asked),
+            ),
+        })
+        .collect()
+}
+
+fn note_card(label: &'static str, value: String, sub: String) -> Card {
+    Card {
+        label,
+        value,
+        sub,
+        trend: String::new(),
+        trend_class: "flat",
+    }
+}
+
+fn timings(r: &Report, business: bool) -> Vec<Card> {
+    let (s, p) = (&r.summary, &r.previous);
+    [
+        ("First response", &s.first_response, &p.first_response),
+        ("Resolution", &s.resolution, &p.resolution),
+        ("Reply time", &s.reply_time, &p.reply_time),
+        (
+            "Wait for an assignee",
+            &s.assignment_wait,
+            &p.assignment_wait,
+        ),
+    ]
+    .into_iter()
+    .map(|(label, now, before)| time_card(label, now.pick(business), before.pick(business)))
+    .collect()
+}
+
+fn volume(r: &Report) -> Vec<Card> {
+    let (s, p) = (&r.summary, &r.previous);
+    vec![
+        count_card(
+            "Conversations opened",
+            s.opened + s.reopened,
+            p.opened + p.reopened,
+        ),
+        count_card("Resolved", s.resolved, p.resolved),
+        count_card("Messages in", s.messages_in, p.messages_in),
+        count_card("Messages out", s.messages_out, p.messages_out),
+    ]
+}
+
+fn window_and_csat(r: &Report) -> (Vec<Card>, Vec<Card>) {
+    let w = r.window;
+    let window = vec![
+        note_card(
+            "Replies inside the 24-hour window",
+            share(w.inside, w.replies),
+            format!("{} of {} replies", w.inside, w.replies),
+        ),
+        note_card(
+            "Window closed unanswered",
+            w.expired.to_string(),
+            "conversations; only a template can reach them now".into(),
+        ),
+    ];
+    let c = r.csat;
+    let csat = if c.asked == 0 {
+        Vec::new()
+    } else {
+        vec![
+            note_card(
+                "Satisfaction score",
+                share(c.positive, c.answered),
+                format!("{} of {} ratings were 4 or 5", c.positive, c.answered),
+            ),
+            note_card(
+                "Survey response rate",
+                share(c.answered, c.asked),
+                format!("{} answered of {} asked", c.answered, c.asked),
+            ),
+        ]
+    };
+    (window, csat)
+}
+
+impl View {
+    /// The quick ranges, and whether each is the one shown.
+    #[must_use]
+    pub fn presets(&self) -> Vec<(i64, bool)> {
+        [7, 30, 90, 365].map(|d| (d, d == self.days)).to_vec()
+    }
+
+    /// The view of `r`, times in business hours when `business`.
+    #[must_use]
+    pub fn new(r: &Report, business: bool) -> Self {
+        let p = Periods::of(&r.days);
+        let (flow_chart, messages_chart, cost_chart) = charts(r, &p);
+        let (window, csat) = window_and_csat(r);
         Self {
             team: r.team,
             business,
@@ -399,96 +501,30 @@ impl View {
                     "the customer wrote last",
                 ),
             ],
-            volume: vec![
-                count_card(
-                    "Conversations opened",
-                    s.opened + s.reopened,
-                    p.opened + p.reopened,
-                ),
-                count_card("Resolved", s.resolved, p.resolved),
-                count_card("Messages in", s.messages_in, p.messages_in),
-                count_card("Messages out", s.messages_out, p.messages_out),
-            ],
-            timings: vec![
-                time_card(
-                    "First response",
-                    s.first_response.pick(business),
-                    p.first_response.pick(business),
-                ),
-                time_card(
-                    "Resolution",
-                    s.resolution.pick(business),
-                    p.resolution.pick(business),
-                ),
-                time_card(
-                    "Reply time",
-                    s.reply_time.pick(business),
-                    p.reply_time.pick(business),
-                ),
-                time_card(
-                    "Wait for an assignee",
-                    s.assignment_wait.pick(business),
-                    p.assignment_wait.pick(business),
-                ),
-            ],
-            window: vec![
-                Card {
-                    label: "Replies inside the 24-hour window",
-                    value: share(r.window.inside, r.window.replies),
-                    sub: format!("{} of {} replies", r.window.inside, r.window.replies),
-                    trend: String::new(),
-                    trend_class: "flat",
-                },
-                Card {
-                    label: "Window closed unanswered",
-                    value: r.window.expired.to_string(),
-                    sub: "conversations; only a template can reach them now".into(),
-                    trend: String::new(),
-                    trend_class: "flat",
-                },
-            ],
-            agents,
-            weekly,
+            volume: volume(r),
+            timings: timings(r, business),
+            window,
+            agents: agents(r, business),
+            per: p.per(),
+            period_head: if p.weekly { "Week of" } else { "Day" },
             flow_chart,
             messages_chart,
-            periods: period_rows,
+            periods: p.rows(),
             heat_chart: svg::heatmap("Messages in by weekday and hour", &r.heatmap, &WEEKDAYS),
             heat_rows: WEEKDAYS
                 .iter()
                 .zip(r.heatmap.iter())
                 .map(|(d, row)| (*d, row.to_vec()))
                 .collect(),
-            heat_total,
+            heat_total: r.heatmap.iter().flatten().sum(),
             cost_chart,
             cost_total: format!("{} {}", format_micro(r.cost_micro, 2), r.cost_currency),
             charged: r.days.iter().map(|d| d.charged).sum(),
             cost_example: r.cost_example,
             unpriced: r.unpriced,
-            revenue,
-            ads,
-            csat: if r.csat.asked == 0 {
-                Vec::new()
-            } else {
-                vec![
-                    Card {
-                        label: "Satisfaction score",
-                        value: share(r.csat.positive, r.csat.answered),
-                        sub: format!(
-                            "{} of {} ratings were 4 or 5",
-                            r.csat.positive, r.csat.answered
-                        ),
-                        trend: String::new(),
-                        trend_class: "flat",
-                    },
-                    Card {
-                        label: "Survey response rate",
-                        value: share(r.csat.answered, r.csat.asked),
-                        sub: format!("{} answered of {} asked", r.csat.answered, r.csat.asked),
-                        trend: String::new(),
-                        trend_class: "flat",
-                    },
-                ]
-            },
+            revenue: revenue(r, &p),
+            ads: ads(r),
+            csat,
         }
     }
 }
