@@ -1,5 +1,6 @@
--- FlowCRM schema, version 33: the optional satisfaction survey. One row per question sent after
--- a resolution (to the person who resolved it), with the customer's rating once they answer.
+-- FlowCRM schema, version 33: the optional satisfaction survey, and indexes for reports at
+-- scale. One row per survey question sent after a resolution (to the person who resolved it),
+-- with the customer's rating once they answer.
 
 CREATE TABLE csat_requests (
     id              INTEGER PRIMARY KEY,
@@ -12,3 +13,13 @@ CREATE TABLE csat_requests (
 ) STRICT;
 CREATE INDEX csat_requests_asked ON csat_requests (asked_at, user_id);
 CREATE INDEX csat_requests_conversation ON csat_requests (conversation_id, asked_at);
+
+-- Reports at scale: the open conversations counted from an index alone, the waiting ones from
+-- the cycles' partial index, and the window expiries' conversations from the event index.
+CREATE INDEX conversations_open ON conversations (status, assignee_id);
+DROP INDEX report_cycles_waiting;
+CREATE INDEX report_cycles_waiting ON report_cycles (waiting_since, open_at, last_in)
+    WHERE waiting_since IS NOT NULL;
+DROP INDEX report_events_kind_at;
+CREATE INDEX report_events_kind_at
+    ON report_events (kind, at, user_id, seconds, business_seconds, in_window, conversation_id);

@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiCaller, Pairs};
 use crate::app::AppState;
 use crate::crm::reports::stats::{Stats, Timing};
-use crate::crm::reports::{RangeInput, Report, Summary};
+use crate::crm::reports::{Clocks, RangeInput, Report, Summary};
 use crate::model::FieldError;
 use axum::Json;
 use axum::extract::State;
@@ -358,7 +358,7 @@ pub async fn report(
 ) -> ApiResult<Json<ReportOut>> {
     let r = state
         .crm
-        .report(caller.who(), range(&q)?, state.zone.clone())
+        .report(caller.who(), range(&q)?, state.zone.clone(), Clocks::BOTH)
         .await?;
     Ok(Json(out(&r)))
 }

@@ -1,6 +1,6 @@
 //! Assembling a report from the events, the counters and the orders of a range.
 
-use super::stats::Timing;
+use super::stats::{Stats, Timing};
 use super::{Range, Scope};
 use crate::crm::campaigns::cost::rate_for;
 use crate::db::{self, Result, reports::queries as q};
@@ -178,99 +178,121 @@ fn day_index(zone: &Zone, range: &Range, at: i64) -> Option<usize> {
     usize::try_from((d - range.from).whole_days()).ok()
 }
 
-fn timing(rows: &[q::Measured]) -> Timing {
-    Timing::of(rows.iter().map(|&(_, s, b)| (s, b)))
+/// Which clocks durations are measured in (the page shows one; the API and CSV both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clocks {
+    /// Wall-clock seconds.
+    pub all: bool,
+    /// Business seconds.
+    pub business: bool,
 }
 
-/// The volumes and timings of `range`.
-pub(super) fn summary(conn: &Connection, scope: Scope, range: &Range) -> Result<Summary> {
-    let (from, to) = range.secs();
+impl Clocks {
+    /// Both.
+    pub const BOTH: Self = Self {
+        all: true,
+        business: true,
+    };
+}
+
+/// The timing of `kind` in `span` for the team (or `user`), and per person when `per_user`.
+fn timings(
+    conn: &Connection,
+    kind: &str,
+    span: (i64, i64),
+    user: Option<i64>,
+    clocks: Clocks,
+    per_user: bool,
+) -> Result<(Timing, BTreeMap<i64, Timing>)> {
+    let mut team = Timing::default();
+    let mut people: BTreeMap<i64, Timing> = BTreeMap::new();
+    for (business, wanted) in [(false, clocks.all), (true, clocks.business)] {
+        if !wanted {
+            continue;
+        }
+        let rows = q::values(conn, kind, span, user, business)?;
+        let mut by: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        if per_user {
+            for &(u, v) in &rows {
+                if let Some(u) = u {
+                    by.entry(u).or_default().push(v);
+                }
+            }
+        }
+        let mut values: Vec<i64> = rows.into_iter().map(|r| r.1).collect();
+        *team.pick_mut(business) = Stats::of(&mut values);
+        for (u, mut v) in by {
+            *people.entry(u).or_default().pick_mut(business) = Stats::of(&mut v);
+        }
+    }
+    Ok((team, people))
+}
+
+fn count(conn: &Connection, kind: &str, span: (i64, i64), user: Option<i64>) -> Result<i64> {
+    Ok(q::count_by_user(conn, kind, span, user)?
+        .iter()
+        .map(|r| r.1)
+        .sum())
+}
+
+/// What `summary` measured per person: first responses and resolutions.
+type PerPerson = (BTreeMap<i64, Timing>, BTreeMap<i64, Timing>);
+
+/// The volumes and timings of `range` (`full`: also the reply and assignment times, and the
+/// figures per person).
+fn summary(
+    conn: &Connection,
+    scope: Scope,
+    range: &Range,
+    clocks: Clocks,
+    full: bool,
+) -> Result<(Summary, PerPerson)> {
+    let span = range.secs();
     let user = scope.user();
-    let count =
-        |kind| q::times(conn, kind, from, to, user).map(|v| i64::try_from(v.len()).unwrap_or(0));
-    let measured = |kind| q::measured(conn, kind, from, to, user);
     let (mut messages_in, mut messages_out) = (0, 0);
     if scope == Scope::Team {
-        for (_, i, o) in q::counts(conn, from, to)? {
+        for (_, i, o) in q::counts(conn, span.0, span.1)? {
             messages_in += i;
             messages_out += o;
         }
     }
-    Ok(Summary {
-        opened: if user.is_some() { 0 } else { count("opened")? },
-        reopened: if user.is_some() {
-            0
-        } else {
-            count("reopened")?
+    let (first_response, fr_people) =
+        timings(conn, "first_response", span, user, clocks, full)?;
+    let (resolution, res_people) = timings(conn, "resolved", span, user, clocks, full)?;
+    let (reply_time, assignment_wait) = if full {
+        (
+            timings(conn, "reply", span, user, clocks, false)?.0,
+            timings(conn, "assigned", span, user, clocks, false)?.0,
+        )
+    } else {
+        (Timing::default(), Timing::default())
+    };
+    let team = user.is_none();
+    Ok((
+        Summary {
+            opened: if team { count(conn, "opened", span, None)? } else { 0 },
+            reopened: if team { count(conn, "reopened", span, None)? } else { 0 },
+            resolved: count(conn, "resolved", span, user)?,
+            messages_in,
+            messages_out,
+            first_response,
+            resolution,
+            reply_time,
+            assignment_wait,
         },
-        resolved: count("resolved")?,
-        messages_in,
-        messages_out,
-        first_response: timing(&measured("first_response")?),
-        resolution: timing(&measured("resolved")?),
-        reply_time: timing(&measured("reply")?),
-        assignment_wait: timing(&measured("assigned")?),
-    })
+        (fr_people, res_people),
+    ))
 }
 
-/// One person's events while a report is built.
-#[derive(Default)]
-struct Tally {
-    first_responses: Vec<q::Measured>,
-    resolutions: Vec<q::Measured>,
-    replies: i64,
-    inside: i64,
-    assigned: i64,
-}
-
-fn agents(conn: &Connection, scope: Scope, range: &Range) -> Result<Vec<AgentRow>> {
-    let (from, to) = range.secs();
-    let user = scope.user();
-    let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
-    let mut csat: BTreeMap<i64, Csat> = BTreeMap::new();
-    for (u, asked, answered, positive) in db::reports::csat_counts(conn, from, to, user)? {
-        if let Some(u) = u {
-            by.entry(u).or_default();
-            csat.insert(
-                u,
-                Csat {
-                    asked,
-                    answered,
-                    positive,
-                },
-            );
-        }
-    }
-    for row in q::measured(conn, "first_response", from, to, user)? {
-        if let Some(u) = row.0 {
-            by.entry(u).or_default().first_responses.push(row);
-        }
-    }
-    for row in q::measured(conn, "resolved", from, to, user)? {
-        if let Some(u) = row.0 {
-            by.entry(u).or_default().resolutions.push(row);
-        }
-    }
-    for (u, n, inside) in q::replies(conn, from, to, user)? {
-        if let Some(u) = u {
-            let e = by.entry(u).or_default();
-            e.replies = n;
-            e.inside = inside;
-        }
-    }
-    for (u, _, _) in q::measured(conn, "assigned", from, to, user)? {
-        if let Some(u) = u {
-            by.entry(u).or_default().assigned += 1;
-        }
-    }
-    let users = db::users::list(conn)?;
-    for u in users.iter().filter(|u| u.disabled_at.is_none()) {
-        if user.is_none_or(|me| me == u.id.0) {
-            by.entry(u.id.0).or_default();
-        }
-    }
-    let name = |id: i64| {
-        users.iter().find(|u| u.id.0 == id).map_or_else(
+/// The row of person `id`, made when missing.
+fn row<'a>(
+    rows: &'a mut BTreeMap<i64, AgentRow>,
+    users: &[crate::model::User],
+    id: i64,
+) -> &'a mut AgentRow {
+    rows.entry(id).or_insert_with(|| AgentRow {
+        user_id: id,
+        name: users.iter().find(|u| u.id.0 == id).map_or_else(
             || format!("user {id}"),
             |u| {
                 if u.name.is_empty() {
@@ -279,39 +301,66 @@ fn agents(conn: &Connection, scope: Scope, range: &Range) -> Result<Vec<AgentRow
                     u.name.clone()
                 }
             },
-        )
-    };
-    let mut rows: Vec<AgentRow> = by
-        .into_iter()
-        .map(|(id, t)| AgentRow {
-            user_id: id,
-            name: name(id),
-            first_response: timing(&t.first_responses),
-            resolution: timing(&t.resolutions),
-            replies: t.replies,
-            inside_window: t.inside,
-            assigned: t.assigned,
-            csat: csat.get(&id).copied().unwrap_or_default(),
-        })
-        .collect();
+        ),
+        first_response: Timing::default(),
+        resolution: Timing::default(),
+        replies: 0,
+        inside_window: 0,
+        assigned: 0,
+        csat: Csat::default(),
+    })
+}
+
+fn agents(
+    conn: &Connection,
+    scope: Scope,
+    range: &Range,
+    (fr, res): PerPerson,
+) -> Result<Vec<AgentRow>> {
+    let span = range.secs();
+    let user = scope.user();
+    let mut rows: BTreeMap<i64, AgentRow> = BTreeMap::new();
+    let users = db::users::list(conn)?;
+    for (u, t) in fr {
+        row(&mut rows, &users, u).first_response = t;
+    }
+    for (u, t) in res {
+        row(&mut rows, &users, u).resolution = t;
+    }
+    for (u, n, inside) in q::replies(conn, span.0, span.1, user)? {
+        if let Some(u) = u {
+            let r = row(&mut rows, &users, u);
+            r.replies = n;
+            r.inside_window = inside;
+        }
+    }
+    for (u, n) in q::count_by_user(conn, "assigned", span, user)? {
+        if let Some(u) = u {
+            row(&mut rows, &users, u).assigned = n;
+        }
+    }
+    for (u, asked, answered, positive) in db::reports::csat_counts(conn, span.0, span.1, user)? {
+        if let Some(u) = u {
+            row(&mut rows, &users, u).csat = Csat {
+                asked,
+                answered,
+                positive,
+            };
+        }
+    }
+    for u in users.iter().filter(|u| u.disabled_at.is_none()) {
+        if user.is_none_or(|me| me == u.id.0) {
+            row(&mut rows, &users, u.id.0);
+        }
+    }
+    let mut rows: Vec<AgentRow> = rows.into_values().collect();
     rows.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
     Ok(rows)
 }
 
-/// The report of `range` for `scope`.
-pub(super) fn report(
-    conn: &Connection,
-    scope: Scope,
-    range: &Range,
-    zone: &Zone,
-    now: OffsetDateTime,
-) -> Result<Report> {
-    let previous_range = range.previous(zone);
-    let (from, to) = range.secs();
-    let user = scope.user();
-    let team = scope == Scope::Team;
+fn empty_days(range: &Range) -> Vec<Day> {
     let n = usize::try_from(range.len()).unwrap_or(0);
-    let mut days: Vec<Day> = (0..n)
+    (0..n)
         .map(|i| Day {
             date: range.from + time::Duration::days(i64::try_from(i).unwrap_or(0)),
             opened: 0,
@@ -321,53 +370,84 @@ pub(super) fn report(
             charged: 0,
             cost_micro: 0,
         })
-        .collect();
-    let mut heatmap = [[0i64; 24]; 7];
-    if team {
+        .collect()
+}
+
+/// Opened and resolved per day, messages per day and the heatmap.
+fn per_day(
+    conn: &Connection,
+    scope: Scope,
+    range: &Range,
+    zone: &Zone,
+    days: &mut [Day],
+    heatmap: &mut [[i64; 24]; 7],
+) -> Result<()> {
+    let span = range.secs();
+    let mut add = |at: i64, f: &mut dyn FnMut(&mut Day)| {
+        if let Some(d) = day_index(zone, range, at).and_then(|i| days.get_mut(i)) {
+            f(d);
+        }
+    };
+    if scope == Scope::Team {
         for kind in ["opened", "reopened"] {
-            for at in q::times(conn, kind, from, to, None)? {
-                if let Some(d) = day_index(zone, range, at).and_then(|i| days.get_mut(i)) {
-                    d.opened += 1;
-                }
+            for (bucket, n) in q::per_quarter(conn, kind, span, None)? {
+                add(bucket, &mut |d| d.opened += n);
             }
         }
-        for (bucket, i, o) in q::counts(conn, from, to)? {
-            let Ok(t) = OffsetDateTime::from_unix_timestamp(bucket) else {
-                continue;
-            };
-            let local = zone.local(t);
-            if let Some(d) = day_index(zone, range, bucket).and_then(|x| days.get_mut(x)) {
+        for (bucket, i, o) in q::counts(conn, span.0, span.1)? {
+            add(bucket, &mut |d| {
                 d.messages_in += i;
                 d.messages_out += o;
+            });
+            if let Ok(t) = OffsetDateTime::from_unix_timestamp(bucket) {
+                let local = zone.local(t);
+                let wd = crate::model::hours::weekday_index(local.weekday());
+                heatmap[wd][usize::from(local.hour())] += i;
             }
-            let wd = crate::model::hours::weekday_index(local.weekday());
-            heatmap[wd][usize::from(local.hour())] += i;
         }
     }
-    for at in q::times(conn, "resolved", from, to, user)? {
-        if let Some(d) = day_index(zone, range, at).and_then(|i| days.get_mut(i)) {
-            d.resolved += 1;
-        }
+    for (bucket, n) in q::per_quarter(conn, "resolved", span, scope.user())? {
+        add(bucket, &mut |d| d.resolved += n);
     }
+    Ok(())
+}
+
+/// The report of `range` for `scope`, durations in `clocks`.
+pub(super) fn report(
+    conn: &Connection,
+    scope: Scope,
+    range: &Range,
+    zone: &Zone,
+    now: OffsetDateTime,
+    clocks: Clocks,
+) -> Result<Report> {
+    let previous_range = range.previous(zone);
+    let (from, to) = range.secs();
+    let user = scope.user();
+    let team = scope == Scope::Team;
+    let mut days = empty_days(range);
+    let mut heatmap = [[0i64; 24]; 7];
+    per_day(conn, scope, range, zone, &mut days, &mut heatmap)?;
     let mut window = Window::default();
     for (_, n, inside) in q::replies(conn, from, to, user)? {
         window.replies += n;
         window.inside += inside;
     }
     let (open, unassigned, unattended) = q::now_counts(conn, user)?;
+    let (summary, people) = summary(conn, scope, range, clocks, true)?;
     let mut report = Report {
         range: *range,
         previous_range,
         team,
-        summary: summary(conn, scope, range)?,
-        previous: summary(conn, scope, &previous_range)?,
+        summary,
+        previous: summary_only(conn, scope, &previous_range, clocks)?,
         window,
         now: NowCounts {
             open,
             unassigned,
             unattended,
         },
-        agents: agents(conn, scope, range)?,
+        agents: agents(conn, scope, range, people)?,
         days,
         heatmap,
         cost_currency: String::new(),
@@ -388,6 +468,11 @@ pub(super) fn report(
         money(conn, &mut report, zone)?;
     }
     Ok(report)
+}
+
+/// The previous period: volumes, first response and resolution (for the trend).
+fn summary_only(conn: &Connection, scope: Scope, range: &Range, clocks: Clocks) -> Result<Summary> {
+    Ok(summary(conn, scope, range, clocks, false)?.0)
 }
 
 /// Cost per day, revenue per currency and day, and the ads.

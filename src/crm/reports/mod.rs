@@ -11,7 +11,7 @@ pub mod hours;
 pub mod record;
 pub mod stats;
 
-pub use build::{AdRow, AgentRow, Csat, Day, Report, Revenue, Summary, Window};
+pub use build::{AdRow, AgentRow, Clocks, Csat, Day, Report, Revenue, Summary, Window};
 pub use export::ConversationRow;
 
 use super::access::{self, AdminAction, Need, Who};
@@ -173,12 +173,19 @@ impl RangeInput {
 impl Crm {
     /// The report for `range` (admins: the team; agents: their own figures), with days counted
     /// in the business zone `zone`.
-    pub async fn report(&self, who: Who, input: RangeInput, zone: Zone) -> Result<Report> {
+    /// Durations are measured in `clocks` (the page asks for the one it shows).
+    pub async fn report(
+        &self,
+        who: Who,
+        input: RangeInput,
+        zone: Zone,
+        clocks: Clocks,
+    ) -> Result<Report> {
         let scope = Scope::of(who)?;
         let now = self.clock.now();
         let range = input.parse(&zone, now)?;
         self.db
-            .read(move |c| build::report(c, scope, &range, &zone, now))
+            .read(move |c| build::report(c, scope, &range, &zone, now, clocks))
             .await
             .map_err(Error::from)
     }

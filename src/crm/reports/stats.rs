@@ -63,6 +63,11 @@ impl Timing {
         }
     }
 
+    /// The figures for the chosen clock, to fill in.
+    pub fn pick_mut(&mut self, business: bool) -> &mut Stats {
+        if business { &mut self.business } else { &mut self.all }
+    }
+
     /// The figures for the chosen clock.
     #[must_use]
     pub fn pick(&self, business: bool) -> &Stats {

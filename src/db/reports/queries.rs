@@ -4,41 +4,65 @@
 use crate::db::Result;
 use rusqlite::{Connection, params};
 
-/// One measured event: (attributed user, seconds, business seconds).
-pub type Measured = (Option<i64>, i64, i64);
 
-/// Measured events of `kind` in `[from, to)`, of `user` only when given.
-pub fn measured(
+/// The measured seconds (`business`: business seconds) of the events of `kind` in
+/// `[from, to)`, with the user each is attributed to; of `user` only when given.
+pub fn values(
     conn: &Connection,
     kind: &str,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
     user: Option<i64>,
-) -> Result<Vec<Measured>> {
-    let sql = "SELECT user_id, seconds, business_seconds FROM report_events
-               WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND seconds IS NOT NULL
-                 AND (?4 IS NULL OR user_id = ?4)";
+    business: bool,
+) -> Result<Vec<(Option<i64>, i64)>> {
+    let sql = if business {
+        "SELECT user_id, business_seconds FROM report_events
+         WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND seconds IS NOT NULL
+           AND (?4 IS NULL OR user_id = ?4)"
+    } else {
+        "SELECT user_id, seconds FROM report_events
+         WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND seconds IS NOT NULL
+           AND (?4 IS NULL OR user_id = ?4)"
+    };
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![kind, from, to, user], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
+    let mut rows = stmt.query(params![kind, from, to, user])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push((r.get(0)?, r.get(1)?));
+    }
+    Ok(out)
+}
+
+/// How many events of `kind` in `[from, to)` per quarter hour (bucket start, count); of `user`
+/// only when given.
+pub fn per_quarter(
+    conn: &Connection,
+    kind: &str,
+    (from, to): (i64, i64),
+    user: Option<i64>,
+) -> Result<Vec<(i64, i64)>> {
+    let sql = "SELECT at / 900 * 900, COUNT(*) FROM report_events
+               WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND (?4 IS NULL OR user_id = ?4)
+               GROUP BY at / 900";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![kind, from, to, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Times of the events of `kind` in `[from, to)`, of `user` only when given.
-pub fn times(
+/// How many events of `kind` in `[from, to)` per user.
+pub fn count_by_user(
     conn: &Connection,
     kind: &str,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
     user: Option<i64>,
-) -> Result<Vec<i64>> {
-    let sql = "SELECT at FROM report_events
-               WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND (?4 IS NULL OR user_id = ?4)";
+) -> Result<Vec<(Option<i64>, i64)>> {
+    let sql = "SELECT user_id, COUNT(*) FROM report_events
+               WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND (?4 IS NULL OR user_id = ?4)
+               GROUP BY user_id";
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![kind, from, to, user], |r| r.get(0))?;
+    let rows = stmt.query_map(params![kind, from, to, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
 
 /// Replies in `[from, to)` per user: (user, replies, inside the customer's window).
 pub fn replies(
@@ -69,8 +93,8 @@ pub fn expired(conn: &Connection, from: i64, to: i64, now: i64) -> Result<i64> {
                  WHERE kind = 'window_expired' AND at >= ?1 AND at < ?2
                  UNION
                  SELECT conversation_id FROM report_cycles
-                 WHERE waiting_since IS NOT NULL AND last_in + 86400 >= ?1
-                   AND last_in + 86400 < MIN(?2, ?3 + 1))";
+                 WHERE waiting_since IS NOT NULL AND open_at IS NOT NULL
+                   AND last_in >= ?1 - 86400 AND last_in < MIN(?2, ?3 + 1) - 86400)";
     Ok(conn
         .prepare_cached(sql)?
         .query_row(params![from, to, now], |r| r.get(0))?)
@@ -88,13 +112,23 @@ pub fn counts(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, i64, i6
 /// Conversations now: (open or pending, of them unassigned, of them waiting for an answer), of
 /// `user`'s only when given.
 pub fn now_counts(conn: &Connection, user: Option<i64>) -> Result<(i64, i64, i64)> {
-    let sql = "SELECT COUNT(*), COALESCE(SUM(c.assignee_id IS NULL), 0),
-                      COALESCE(SUM(y.waiting_since IS NOT NULL), 0)
-               FROM conversations c LEFT JOIN report_cycles y ON y.conversation_id = c.id
-               WHERE c.status IN ('open', 'pending') AND (?1 IS NULL OR c.assignee_id = ?1)";
+    if user.is_some() {
+        let sql = "SELECT COUNT(*), 0, COALESCE(SUM(y.waiting_since IS NOT NULL), 0)
+                   FROM conversations c LEFT JOIN report_cycles y ON y.conversation_id = c.id
+                   WHERE c.assignee_id = ?1 AND c.status IN ('open', 'pending')";
+        return Ok(conn
+            .prepare_cached(sql)?
+            .query_row([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?);
+    }
+    // Index-only counts (conversations_open, report_cycles_waiting).
+    let sql = "SELECT (SELECT COUNT(*) FROM conversations WHERE status IN ('open', 'pending')),
+                      (SELECT COUNT(*) FROM conversations
+                       WHERE status IN ('open', 'pending') AND assignee_id IS NULL),
+                      (SELECT COUNT(*) FROM report_cycles
+                       WHERE waiting_since IS NOT NULL AND open_at IS NOT NULL)";
     Ok(conn
         .prepare_cached(sql)?
-        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
 }
 
 /// Messages Meta charged in `[from, to)`: (sent at, the contact's phone, category).

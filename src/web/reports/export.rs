@@ -4,7 +4,7 @@
 use super::ReportQuery;
 use crate::app::AppState;
 use crate::crm::campaigns::cost::format_micro;
-use crate::crm::reports::{Report, stats::Timing};
+use crate::crm::reports::{Clocks, Report, stats::Timing};
 use crate::model::hours::WEEKDAYS;
 use crate::web::error::{AppError, Result};
 use crate::web::export::{audit, cell, csv_response};
@@ -229,7 +229,7 @@ pub async fn export(
         .map_err(|e| AppError::from(crate::crm::Error::Invalid(e)))?;
     let report = state
         .crm
-        .report(user.who(), input, state.zone.clone())
+        .report(user.who(), input, state.zone.clone(), Clocks::BOTH)
         .await?;
     let rows = section(&report, &name).ok_or(AppError::NotFound)?;
     let file = format!(

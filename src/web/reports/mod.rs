@@ -12,7 +12,7 @@ pub use export::{conversations_csv, export};
 pub use hours::{business_hours, save_business_hours, save_csat};
 
 use crate::app::AppState;
-use crate::crm::{self, reports::RangeInput};
+use crate::crm::{self, reports::Clocks, reports::RangeInput};
 use crate::model::FieldError;
 use crate::web::error::Result;
 use crate::web::extract::CurrentUser;
@@ -82,13 +82,17 @@ pub async fn index(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response> {
     let business = q.business();
+    let clocks = Clocks {
+        all: !business,
+        business,
+    };
     let (input, mut errors) = match q.range() {
         Ok(i) => (i, Vec::new()),
         Err(e) => (RangeInput::default(), e),
     };
     let report = match state
         .crm
-        .report(user.who(), input, state.zone.clone())
+        .report(user.who(), input, state.zone.clone(), clocks)
         .await
     {
         Ok(r) => r,
@@ -96,7 +100,7 @@ pub async fn index(
             errors.extend(e);
             state
                 .crm
-                .report(user.who(), RangeInput::default(), state.zone.clone())
+                .report(user.who(), RangeInput::default(), state.zone.clone(), clocks)
                 .await?
         }
         Err(e) => return Err(e.into()),
