@@ -358,7 +358,7 @@ pub async fn report(
 ) -> ApiResult<Json<ReportOut>> {
     let r = state
         .crm
-        .report(caller.who(), range(&q)?, state.zone.clone(), Clocks::BOTH)
+        .report(caller.who(), range(&q)?, Clocks::BOTH)
         .await?;
     Ok(Json(out(&r)))
 }
@@ -384,7 +384,7 @@ pub async fn conversations(
 ) -> ApiResult<Json<Vec<ConversationReportOut>>> {
     let (_, rows) = state
         .crm
-        .report_conversations(caller.who(), range(&q)?, state.zone.clone())
+        .report_conversations(caller.who(), range(&q)?)
         .await?;
     Ok(Json(
         rows.into_iter()

@@ -1,7 +1,7 @@
 //! The back-fill: the events of conversations older than the reports, replayed from their
 //! messages and the audit log's assignments and status changes through the live recorder.
 
-use super::record::happened;
+use super::record::happened_in;
 use crate::db::{self, Result, reports::Past};
 use crate::model::ConversationStatus;
 use crate::model::report::Happening;
@@ -48,10 +48,12 @@ pub fn run(conn: &Connection, now: OffsetDateTime) -> Result<Backfilled> {
     for (conversation, at, what) in db::reports::audit_history(conn)? {
         audit.entry(conversation).or_default().push((at, what));
     }
+    let mut hours = None;
     let mut current: Option<i64> = None;
     let mut conversations = 0;
     let flush_audit_until = |conn: &Connection,
                              audit: &mut HashMap<i64, Vec<(i64, Past)>>,
+                             hours: &mut Option<_>,
                              conversation: i64,
                              until: Option<i64>|
      -> Result<()> {
@@ -63,30 +65,30 @@ pub fn run(conn: &Connection, now: OffsetDateTime) -> Result<Backfilled> {
             .take_while(|(at, _)| until.is_none_or(|u| *at < u))
             .count();
         for (at, what) in list.drain(..n) {
-            happened(conn, conversation, happening(what), ts(at))?;
+            happened_in(conn, conversation, happening(what), ts(at), hours)?;
         }
         Ok(())
     };
     db::reports::message_history(conn, |conversation, at, what| {
         if current != Some(conversation) {
             if let Some(prev) = current {
-                flush_audit_until(conn, &mut audit, prev, None)?;
+                flush_audit_until(conn, &mut audit, &mut hours, prev, None)?;
             }
             current = Some(conversation);
             conversations += 1;
         }
-        flush_audit_until(conn, &mut audit, conversation, Some(at))?;
-        happened(conn, conversation, happening(what), ts(at))
+        flush_audit_until(conn, &mut audit, &mut hours, conversation, Some(at))?;
+        happened_in(conn, conversation, happening(what), ts(at), &mut hours)
     })?;
     if let Some(prev) = current {
-        flush_audit_until(conn, &mut audit, prev, None)?;
+        flush_audit_until(conn, &mut audit, &mut hours, prev, None)?;
     }
     for (conversation, list) in audit {
         if list.is_empty() || db::conversations::get(conn, conversation)?.is_none() {
             continue;
         }
         for (at, what) in list {
-            happened(conn, conversation, happening(what), ts(at))?;
+            happened_in(conn, conversation, happening(what), ts(at), &mut hours)?;
         }
     }
     let events = db::reports::queries::count_events(conn)?;

@@ -170,6 +170,8 @@ pub struct Report {
     pub ads: Vec<AdRow>,
     /// Satisfaction survey.
     pub csat: Csat,
+    /// Reply times were measured.
+    pub reply_times: bool,
 }
 
 fn day_index(zone: &Zone, range: &Range, at: i64) -> Option<usize> {
@@ -185,13 +187,16 @@ pub struct Clocks {
     pub all: bool,
     /// Business seconds.
     pub business: bool,
+    /// Also every reply's time (one value per answered message: the costliest figure).
+    pub replies: bool,
 }
 
 impl Clocks {
-    /// Both.
+    /// Everything, in both clocks (the API and the CSV).
     pub const BOTH: Self = Self {
         all: true,
         business: true,
+        replies: true,
     };
 }
 
@@ -228,10 +233,10 @@ fn timings(
     Ok((team, people))
 }
 
-fn count(conn: &Connection, kind: &str, span: (i64, i64), user: Option<i64>) -> Result<i64> {
-    Ok(q::count_by_user(conn, kind, span, user)?
+fn count(conn: &Connection, kind: &str, range: &Range, user: Option<i64>) -> Result<i64> {
+    Ok(q::days(conn, kind, range.day_numbers(), user)?
         .iter()
-        .map(|r| r.1)
+        .map(|r| r.2)
         .sum())
 }
 
@@ -256,23 +261,32 @@ fn summary(
             messages_out += o;
         }
     }
-    let (first_response, fr_people) =
-        timings(conn, "first_response", span, user, clocks, full)?;
+    let (first_response, fr_people) = timings(conn, "first_response", span, user, clocks, full)?;
     let (resolution, res_people) = timings(conn, "resolved", span, user, clocks, full)?;
-    let (reply_time, assignment_wait) = if full {
-        (
-            timings(conn, "reply", span, user, clocks, false)?.0,
-            timings(conn, "assigned", span, user, clocks, false)?.0,
-        )
+    let reply_time = if full && clocks.replies {
+        timings(conn, "reply", span, user, clocks, false)?.0
     } else {
-        (Timing::default(), Timing::default())
+        Timing::default()
+    };
+    let assignment_wait = if full {
+        timings(conn, "assigned", span, user, clocks, false)?.0
+    } else {
+        Timing::default()
     };
     let team = user.is_none();
     Ok((
         Summary {
-            opened: if team { count(conn, "opened", span, None)? } else { 0 },
-            reopened: if team { count(conn, "reopened", span, None)? } else { 0 },
-            resolved: count(conn, "resolved", span, user)?,
+            opened: if team {
+                count(conn, "opened", range, None)?
+            } else {
+                0
+            },
+            reopened: if team {
+                count(conn, "reopened", range, None)?
+            } else {
+                0
+            },
+            resolved: count(conn, "resolved", range, user)?,
             messages_in,
             messages_out,
             first_response,
@@ -327,16 +341,16 @@ fn agents(
     for (u, t) in res {
         row(&mut rows, &users, u).resolution = t;
     }
-    for (u, n, inside) in q::replies(conn, span.0, span.1, user)? {
-        if let Some(u) = u {
+    for (_, u, n, inside) in q::days(conn, "reply", range.day_numbers(), user)? {
+        if u != 0 {
             let r = row(&mut rows, &users, u);
-            r.replies = n;
-            r.inside_window = inside;
+            r.replies += n;
+            r.inside_window += inside;
         }
     }
-    for (u, n) in q::count_by_user(conn, "assigned", span, user)? {
-        if let Some(u) = u {
-            row(&mut rows, &users, u).assigned = n;
+    for (_, u, n, _) in q::days(conn, "assigned", range.day_numbers(), user)? {
+        if u != 0 {
+            row(&mut rows, &users, u).assigned += n;
         }
     }
     for (u, asked, answered, positive) in db::reports::csat_counts(conn, span.0, span.1, user)? {
@@ -383,22 +397,21 @@ fn per_day(
     heatmap: &mut [[i64; 24]; 7],
 ) -> Result<()> {
     let span = range.secs();
-    let mut add = |at: i64, f: &mut dyn FnMut(&mut Day)| {
-        if let Some(d) = day_index(zone, range, at).and_then(|i| days.get_mut(i)) {
-            f(d);
-        }
-    };
+    let (first, _) = range.day_numbers();
+    let slot = |day: i64| usize::try_from(day - first).ok();
     if scope == Scope::Team {
         for kind in ["opened", "reopened"] {
-            for (bucket, n) in q::per_quarter(conn, kind, span, None)? {
-                add(bucket, &mut |d| d.opened += n);
+            for (day, _, n, _) in q::days(conn, kind, range.day_numbers(), None)? {
+                if let Some(d) = slot(day).and_then(|i| days.get_mut(i)) {
+                    d.opened += n;
+                }
             }
         }
         for (bucket, i, o) in q::counts(conn, span.0, span.1)? {
-            add(bucket, &mut |d| {
+            if let Some(d) = day_index(zone, range, bucket).and_then(|x| days.get_mut(x)) {
                 d.messages_in += i;
                 d.messages_out += o;
-            });
+            }
             if let Ok(t) = OffsetDateTime::from_unix_timestamp(bucket) {
                 let local = zone.local(t);
                 let wd = crate::model::hours::weekday_index(local.weekday());
@@ -406,8 +419,10 @@ fn per_day(
             }
         }
     }
-    for (bucket, n) in q::per_quarter(conn, "resolved", span, scope.user())? {
-        add(bucket, &mut |d| d.resolved += n);
+    for (day, _, n, _) in q::days(conn, "resolved", range.day_numbers(), scope.user())? {
+        if let Some(d) = slot(day).and_then(|i| days.get_mut(i)) {
+            d.resolved += n;
+        }
     }
     Ok(())
 }
@@ -429,7 +444,7 @@ pub(super) fn report(
     let mut heatmap = [[0i64; 24]; 7];
     per_day(conn, scope, range, zone, &mut days, &mut heatmap)?;
     let mut window = Window::default();
-    for (_, n, inside) in q::replies(conn, from, to, user)? {
+    for (_, _, n, inside) in q::days(conn, "reply", range.day_numbers(), user)? {
         window.replies += n;
         window.inside += inside;
     }
@@ -457,6 +472,7 @@ pub(super) fn report(
         revenue: Vec::new(),
         ads: Vec::new(),
         csat: Csat::default(),
+        reply_times: clocks.replies,
     };
     for (_, asked, answered, positive) in db::reports::csat_counts(conn, from, to, user)? {
         report.csat.asked += asked;

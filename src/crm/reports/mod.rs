@@ -120,6 +120,15 @@ impl Range {
         Self::days(zone, from, until)
     }
 
+    /// The first and last day as day numbers (days since 1970-01-01).
+    #[must_use]
+    pub fn day_numbers(&self) -> (i64, i64) {
+        (
+            record::day_number(self.from),
+            record::day_number(self.until),
+        )
+    }
+
     /// The unix seconds `[start, end)`.
     #[must_use]
     pub fn secs(&self) -> (i64, i64) {
@@ -174,20 +183,17 @@ impl Crm {
     /// The report for `range` (admins: the team; agents: their own figures), with days counted
     /// in the business zone `zone`.
     /// Durations are measured in `clocks` (the page asks for the one it shows).
-    pub async fn report(
-        &self,
-        who: Who,
-        input: RangeInput,
-        zone: Zone,
-        clocks: Clocks,
-    ) -> Result<Report> {
+    /// Days are the business's (the zone of its business hours).
+    pub async fn report(&self, who: Who, input: RangeInput, clocks: Clocks) -> Result<Report> {
         let scope = Scope::of(who)?;
         let now = self.clock.now();
-        let range = input.parse(&zone, now)?;
         self.db
-            .read(move |c| build::report(c, scope, &range, &zone, now, clocks))
+            .read(move |c| {
+                let zone = record::hours(c)?.zone();
+                let range = input.parse(&zone, now)?;
+                Ok::<_, Error>(build::report(c, scope, &range, &zone, now, clocks)?)
+            })
             .await
-            .map_err(Error::from)
     }
 
     /// Rebuilds every conversation's reporting events from the stored history (the CLI).
@@ -201,13 +207,15 @@ impl Crm {
         &self,
         who: Who,
         input: RangeInput,
-        zone: Zone,
     ) -> Result<(Range, Vec<ConversationRow>)> {
         access::require(who, AdminAction::Reports)?;
         let now = self.clock.now();
-        let range = input.parse(&zone, now)?;
         self.db
-            .read(move |c| Ok::<_, Error>((range, export::conversations(c, &range)?)))
+            .read(move |c| {
+                let zone = record::hours(c)?.zone();
+                let range = input.parse(&zone, now)?;
+                Ok::<_, Error>((range, export::conversations(c, &range)?))
+            })
             .await
     }
 }

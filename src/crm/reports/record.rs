@@ -38,37 +38,58 @@ pub fn hours(conn: &Connection) -> Result<BusinessHours> {
 
 /// Records that `h` happened to `conversation` at `at` (the message's time, or now): updates
 /// its cycle and stores the events that yields, each span measured in seconds and business
-/// seconds.
+/// seconds, on its local day in the business's zone.
 pub fn happened(
     conn: &Connection,
     conversation: i64,
     h: Happening,
     at: OffsetDateTime,
 ) -> Result<()> {
-    let mut hours_cache = None;
+    happened_in(conn, conversation, h, at, &mut None)
+}
+
+/// As [`happened`], with the business hours read once for many calls (the back-fill).
+pub fn happened_in(
+    conn: &Connection,
+    conversation: i64,
+    h: Happening,
+    at: OffsetDateTime,
+    hours_cache: &mut Option<(BusinessHours, Zone)>,
+) -> Result<()> {
     let stored = db::reports::cycle(conn, conversation)?;
     let mut c = stored.unwrap_or_default();
     let before = c;
     let events = c.step(stored.is_some(), h, at.unix_timestamp());
+    if !events.is_empty() && hours_cache.is_none() {
+        let h = hours(conn)?;
+        let zone = h.zone();
+        *hours_cache = Some((h, zone));
+    }
     for e in &events {
-        let seconds = match e.span {
-            Some((s, end)) => {
-                if hours_cache.is_none() {
-                    hours_cache = Some(hours(conn)?);
-                }
-                let business = hours_cache
-                    .as_ref()
-                    .map_or(0, |b| b.seconds_between(ts(s), ts(end)));
-                Some((end - s, business))
-            }
-            None => None,
+        let Some((hours, zone)) = hours_cache.as_ref() else {
+            break;
         };
-        db::reports::insert_event(conn, conversation, e, seconds)?;
+        let seconds = e
+            .span
+            .map(|(s, end)| (end - s, hours.seconds_between(ts(s), ts(end))));
+        db::reports::insert_event(conn, conversation, e, seconds, local_day(zone, e.at))?;
     }
     if c != before || (stored.is_none() && !events.is_empty()) {
         db::reports::put_cycle(conn, conversation, &c)?;
     }
     Ok(())
+}
+
+/// The local date of `at` in `zone`, as days since 1970-01-01.
+#[must_use]
+pub fn local_day(zone: &Zone, at: i64) -> i64 {
+    day_number(zone.local(ts(at)).date())
+}
+
+/// A date as days since 1970-01-01.
+#[must_use]
+pub fn day_number(d: time::Date) -> i64 {
+    (d - time::Date::from_ordinal_date(1970, 1).unwrap_or(d)).whole_days()
 }
 
 fn ts(s: i64) -> OffsetDateTime {

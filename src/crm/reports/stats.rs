@@ -65,7 +65,11 @@ impl Timing {
 
     /// The figures for the chosen clock, to fill in.
     pub fn pick_mut(&mut self, business: bool) -> &mut Stats {
-        if business { &mut self.business } else { &mut self.all }
+        if business {
+            &mut self.business
+        } else {
+            &mut self.all
+        }
     }
 
     /// The figures for the chosen clock.

@@ -57,10 +57,11 @@ pub fn insert_event(
     conversation: i64,
     e: &NewEvent,
     seconds: Option<(i64, i64)>,
+    day: i64,
 ) -> Result<()> {
     let sql = "INSERT INTO report_events
-                 (conversation_id, kind, at, user_id, seconds, business_seconds, in_window)
-               VALUES (?1, ?2, ?3, (SELECT id FROM users WHERE id = ?4), ?5, ?6, ?7)";
+                 (conversation_id, kind, at, user_id, seconds, business_seconds, in_window, day)
+               VALUES (?1, ?2, ?3, (SELECT id FROM users WHERE id = ?4), ?5, ?6, ?7, ?8)";
     conn.prepare_cached(sql)?.execute(params![
         conversation,
         e.kind.as_str(),
@@ -68,7 +69,8 @@ pub fn insert_event(
         e.user,
         seconds.map(|s| s.0),
         seconds.map(|s| s.1),
-        e.in_window
+        e.in_window,
+        day
     ])?;
     Ok(())
 }
@@ -115,7 +117,8 @@ pub fn mark_backfilled(
 /// Removes every event and cycle (before a back-fill is run again).
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM report_events; DELETE FROM report_cycles; DELETE FROM report_backfill;",
+        "DELETE FROM report_days; DELETE FROM report_events; DELETE FROM report_cycles;
+         DELETE FROM report_backfill; DELETE FROM report_days;",
     )?;
     Ok(())
 }

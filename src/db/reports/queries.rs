@@ -4,7 +4,6 @@
 use crate::db::Result;
 use rusqlite::{Connection, params};
 
-
 /// The measured seconds (`business`: business seconds) of the events of `kind` in
 /// `[from, to)`, with the user each is attributed to; of `user` only when given.
 pub fn values(
@@ -32,55 +31,20 @@ pub fn values(
     Ok(out)
 }
 
-/// How many events of `kind` in `[from, to)` per quarter hour (bucket start, count); of `user`
-/// only when given.
-pub fn per_quarter(
+/// Events of `kind` per local day from `first` to `last` (day numbers, inclusive): (day, user
+/// (0: nobody), events, replies inside the window); of `user` only when given.
+pub fn days(
     conn: &Connection,
     kind: &str,
-    (from, to): (i64, i64),
+    (first, last): (i64, i64),
     user: Option<i64>,
-) -> Result<Vec<(i64, i64)>> {
-    let sql = "SELECT at / 900 * 900, COUNT(*) FROM report_events
-               WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND (?4 IS NULL OR user_id = ?4)
-               GROUP BY at / 900";
+) -> Result<Vec<(i64, i64, i64, i64)>> {
+    let sql = "SELECT day, user_id, n, inside FROM report_days
+               WHERE kind = ?1 AND day >= ?2 AND day <= ?3 AND (?4 IS NULL OR user_id = ?4)
+                 AND n > 0";
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![kind, from, to, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// How many events of `kind` in `[from, to)` per user.
-pub fn count_by_user(
-    conn: &Connection,
-    kind: &str,
-    (from, to): (i64, i64),
-    user: Option<i64>,
-) -> Result<Vec<(Option<i64>, i64)>> {
-    let sql = "SELECT user_id, COUNT(*) FROM report_events
-               WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND (?4 IS NULL OR user_id = ?4)
-               GROUP BY user_id";
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![kind, from, to, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-
-/// Replies in `[from, to)` per user: (user, replies, inside the customer's window).
-pub fn replies(
-    conn: &Connection,
-    from: i64,
-    to: i64,
-    user: Option<i64>,
-) -> Result<Vec<(Option<i64>, i64, i64)>> {
-    let sql = "SELECT user_id, COUNT(*), SUM(in_window) FROM report_events
-               WHERE kind = 'reply' AND at >= ?1 AND at < ?2 AND (?3 IS NULL OR user_id = ?3)
-               GROUP BY user_id";
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![from, to, user], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-        ))
+    let rows = stmt.query_map(params![kind, first, last, user], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

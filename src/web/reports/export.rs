@@ -227,10 +227,7 @@ pub async fn export(
     let input = q
         .range()
         .map_err(|e| AppError::from(crate::crm::Error::Invalid(e)))?;
-    let report = state
-        .crm
-        .report(user.who(), input, state.zone.clone(), Clocks::BOTH)
-        .await?;
+    let report = state.crm.report(user.who(), input, Clocks::BOTH).await?;
     let rows = section(&report, &name).ok_or(AppError::NotFound)?;
     let file = format!(
         "report-{name}-{}-{}.csv",
@@ -249,10 +246,7 @@ pub async fn conversations_csv(
     let input = q
         .range()
         .map_err(|e| AppError::from(crate::crm::Error::Invalid(e)))?;
-    let (range, list) = state
-        .crm
-        .report_conversations(user.who(), input, state.zone.clone())
-        .await?;
+    let (range, list) = state.crm.report_conversations(user.who(), input).await?;
     let when = |t: Option<i64>| {
         t.and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
             .map(|t| {

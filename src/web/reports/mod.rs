@@ -85,22 +85,19 @@ pub async fn index(
     let clocks = Clocks {
         all: !business,
         business,
+        replies: false,
     };
     let (input, mut errors) = match q.range() {
         Ok(i) => (i, Vec::new()),
         Err(e) => (RangeInput::default(), e),
     };
-    let report = match state
-        .crm
-        .report(user.who(), input, state.zone.clone(), clocks)
-        .await
-    {
+    let report = match state.crm.report(user.who(), input, clocks).await {
         Ok(r) => r,
         Err(crm::Error::Invalid(e)) => {
             errors.extend(e);
             state
                 .crm
-                .report(user.who(), RangeInput::default(), state.zone.clone(), clocks)
+                .report(user.who(), RangeInput::default(), clocks)
                 .await?
         }
         Err(e) => return Err(e.into()),

@@ -419,6 +419,7 @@ fn timings(r: &Report, business: bool) -> Vec<Card> {
         ),
     ]
     .into_iter()
+    .filter(|(label, ..)| r.reply_times || *label != "Reply time")
     .map(|(label, now, before)| time_card(label, now.pick(business), before.pick(business)))
     .collect()
 }
