@@ -121,3 +121,39 @@ END;
 
 -- Template messages Meta charged, by time: the cost per day reads these only.
 CREATE INDEX messages_priced ON messages (sent_at) WHERE pricing_category IS NOT NULL;
+
+-- Template messages Meta charged, per hour, the recipient's number prefix (`+` and three digits:
+-- enough to tell the market) and category, kept by a trigger as status webhooks bring `pricing`:
+-- the cost per day reads these instead of every priced message and its contact.
+CREATE TABLE report_charges (
+    hour     INTEGER NOT NULL,   -- unix time / 3600
+    prefix   TEXT NOT NULL,
+    category TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (hour, prefix, category)
+) STRICT, WITHOUT ROWID;
+INSERT INTO report_charges (hour, prefix, category, n)
+SELECT m.sent_at / 3600, substr(COALESCE(k.phone, ''), 1, 4), lower(m.pricing_category), COUNT(*)
+FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN contacts k ON k.id = c.contact_id
+WHERE m.direction = 'out' AND m.pricing_category IS NOT NULL
+  AND (m.pricing_type = 'regular' OR (m.pricing_type IS NULL AND m.billable = 1))
+GROUP BY 1, 2, 3;
+CREATE TRIGGER report_charges_pricing
+AFTER UPDATE OF pricing_type, pricing_category, billable ON messages
+WHEN NEW.direction = 'out'
+BEGIN
+    UPDATE report_charges SET n = n - 1
+    WHERE OLD.pricing_category IS NOT NULL
+      AND (OLD.pricing_type = 'regular' OR (OLD.pricing_type IS NULL AND OLD.billable = 1))
+      AND hour = OLD.sent_at / 3600 AND category = lower(OLD.pricing_category)
+      AND prefix = (SELECT substr(COALESCE(k.phone, ''), 1, 4) FROM conversations c
+                    JOIN contacts k ON k.id = c.contact_id WHERE c.id = OLD.conversation_id);
+    INSERT INTO report_charges (hour, prefix, category, n)
+    SELECT NEW.sent_at / 3600,
+           (SELECT substr(COALESCE(k.phone, ''), 1, 4) FROM conversations c
+            JOIN contacts k ON k.id = c.contact_id WHERE c.id = NEW.conversation_id),
+           lower(NEW.pricing_category), 1
+    WHERE NEW.pricing_category IS NOT NULL
+      AND (NEW.pricing_type = 'regular' OR (NEW.pricing_type IS NULL AND NEW.billable = 1))
+    ON CONFLICT (hour, prefix, category) DO UPDATE SET n = n + 1;
+END;

@@ -302,7 +302,37 @@ async fn business_hours_leave_out_the_weekend() {
         confirm_consent: true,
     };
     app.state.crm.send(out).await.expect("template");
+    // Meta charges it (a status with `pricing`): the cost comes from the rate table.
+    crate::fake_graph::run_sender(&app).await;
+    let wamid = app
+        .query(|c| {
+            c.query_row(
+                "SELECT wamid FROM messages WHERE direction = 'out'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+        })
+        .await;
+    let ts = app.clock.now().unix_timestamp();
+    let delivered = crate::campaigns::status_of(&wamid, "delivered", ts, "5511977776666", true);
+    assert_eq!(
+        app.post_webhook(delivered.to_string().as_bytes())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let rate = app
+        .count("SELECT rate_micro FROM message_rates WHERE market = 'Brazil' AND category = 'marketing'")
+        .await;
     let r = report(&mut app).await;
+    assert_eq!(r["cost_micro"], rate);
+    let charged: i64 = r["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|d| d["charged"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(charged, 1);
     let fr = &r["current"]["first_response"];
     assert_eq!(fr["all"]["median_s"], 65 * 3600);
     assert_eq!(fr["business"]["median_s"], 2 * 3600);
@@ -640,4 +670,35 @@ async fn assert_backfill_equals_live(app: &TestApp) {
         .await
         .expect("events");
     assert_eq!(replayed, live);
+}
+
+#[tokio::test]
+async fn deleting_a_contact_takes_their_events_out_of_the_daily_counts() {
+    let mut app = app().await;
+    fixture(&mut app).await;
+    let (_, k) = key(&app, Role::Admin).await;
+    let contact = app
+        .count("SELECT contact_id FROM conversations ORDER BY id DESC LIMIT 1")
+        .await;
+    let r = call(
+        &mut app,
+        "DELETE",
+        &format!("/contacts/{contact}"),
+        Some(&k),
+        None,
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let r = report(&mut app).await;
+    assert_eq!(r["current"]["opened"], 4);
+    assert_eq!(r["replies"], 5);
+    // The per-day counters still equal the events, kind by kind.
+    let mismatched = app
+        .count(
+            "SELECT COUNT(*) FROM (SELECT kind, COUNT(*) AS n FROM report_events GROUP BY kind) e
+             LEFT JOIN (SELECT kind, SUM(n) AS n FROM report_days GROUP BY kind) d USING (kind)
+             WHERE d.n IS NOT e.n",
+        )
+        .await;
+    assert_eq!(mismatched, 0);
 }

@@ -499,15 +499,25 @@ fn money(conn: &Connection, r: &mut Report, zone: &Zone) -> Result<()> {
     let (currency, example) = db::campaigns::rates::currency(conn)?;
     r.cost_currency = currency;
     r.cost_example = example;
-    for (at, phone, category) in q::charged(conn, from, to)? {
-        let rate = rate_for(&rates, market_of(phone.as_deref()), &category);
+    let mut rate_cache: BTreeMap<(String, String), Option<i64>> = BTreeMap::new();
+    for (at, prefix, category, n) in q::charged(conn, from, to)? {
+        let rate = *rate_cache
+            .entry((prefix.clone(), category.clone()))
+            .or_insert_with(|| {
+                rate_for(
+                    &rates,
+                    market_of(Some(prefix.as_str()).filter(|p| !p.is_empty())),
+                    &category,
+                )
+            });
         if rate.is_none() {
-            r.unpriced += 1;
+            r.unpriced += n;
         }
-        r.cost_micro += rate.unwrap_or(0);
+        let micro = n * rate.unwrap_or(0);
+        r.cost_micro += micro;
         if let Some(d) = day_index(zone, &range, at).and_then(|i| r.days.get_mut(i)) {
-            d.charged += 1;
-            d.cost_micro += rate.unwrap_or(0);
+            d.charged += n;
+            d.cost_micro += micro;
         }
     }
     let mut revenue: BTreeMap<String, Revenue> = BTreeMap::new();

@@ -95,21 +95,15 @@ pub fn now_counts(conn: &Connection, user: Option<i64>) -> Result<(i64, i64, i64
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
 }
 
-/// Messages Meta charged in `[from, to)`: (sent at, the contact's phone, category).
-pub fn charged(
-    conn: &Connection,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(i64, Option<String>, String)>> {
-    let sql = "SELECT m.sent_at, k.phone, lower(m.pricing_category)
-               FROM messages m
-               JOIN conversations c ON c.id = m.conversation_id
-               JOIN contacts k ON k.id = c.contact_id
-               WHERE m.pricing_category IS NOT NULL AND m.sent_at >= ?1 AND m.sent_at < ?2
-                 AND m.direction = 'out'
-                 AND (m.pricing_type = 'regular' OR (m.pricing_type IS NULL AND m.billable = 1))";
+/// Messages Meta charged in `[from, to)` per hour, the recipient's number prefix (`+` and
+/// three digits) and category: (hour start, prefix, category, messages).
+pub fn charged(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, String, String, i64)>> {
+    let sql = "SELECT hour * 3600, prefix, category, n FROM report_charges
+               WHERE hour >= ?1 / 3600 AND hour < (?2 + 3599) / 3600 AND n > 0";
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map(params![from, to], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
