@@ -5,10 +5,10 @@
 use crate::crm::inbound::{self, Outcome};
 use crate::db::{self, Result};
 use crate::model::{
-    Content, ConversationStatus, DeliveryStatus, Direction, MediaRef, MessageContext,
-    MessageExtras, MetaError, OrderItem, PhoneE164, Referral, SharedContact, SharedPhone,
+    Content, ConversationStatus, Direction, MediaRef, MessageContext, MessageExtras, MetaError,
+    OrderItem, PhoneE164, Referral, SharedContact, SharedPhone,
 };
-use crate::whatsapp::webhook::{Event, InboundMessage, StatusUpdate};
+use crate::whatsapp::webhook::{Event, InboundMessage};
 use rusqlite::Connection;
 use time::{Duration, OffsetDateTime};
 
@@ -106,67 +106,10 @@ impl Rng {
     }
 }
 
-/// The people who answer in the demo (agents without a password).
-const AGENTS: [(&str, &str); 3] = [
-    ("camila.demo@example.com", "Camila (demo)"),
-    ("rafael.demo@example.com", "Rafael (demo)"),
-    ("julia.demo@example.com", "Júlia (demo)"),
-];
-
-/// Records demo message `id` as sent by `agent` through FlowCRM: the outbox row (sent) and the
-/// reply the reports count.
-fn sent_by(
-    conn: &Connection,
-    id: i64,
-    wamid: &str,
-    agent: i64,
-    conversation: i64,
-    at: OffsetDateTime,
-) -> Result<()> {
-    let entry = db::outbox::NewEntry {
-        message_id: id,
-        idempotency_key: wamid,
-        recipient: "demo",
-        request: "{}",
-        author_id: Some(agent),
-        campaign_id: None,
-    };
-    let row = db::outbox::insert(conn, &entry, at)?;
-    db::outbox::mark_sent(conn, row, at)?;
-    crate::crm::reports::record::happened(
-        conn,
-        conversation,
-        crate::model::report::Happening::Reply(Some(agent)),
-        at,
-    )
-}
-
-/// Sets a demo conversation's status as its agent did, through the use case (audited and
-/// recorded for the reports).
-fn settle(
-    conn: &Connection,
-    conversation: i64,
-    status: ConversationStatus,
-    agent: i64,
-    at: OffsetDateTime,
-) -> Result<()> {
-    let w = crate::crm::conversations::Worker {
-        id: crate::model::UserId(agent),
-        role: crate::model::Role::Agent,
-        ip: String::new(),
-    };
-    crate::crm::conversations::set_status(conn, conversation, status.as_str(), &w, at).map_err(
-        |e| match e {
-            crate::crm::Error::Db(e) => e,
-            other => db::Error::Task(other.to_string()),
-        },
-    )
-}
-
 /// Sets up the product table, the tags and the demo agents; returns the tag and agent ids.
 pub fn prepare(conn: &Connection, now: OffsetDateTime) -> Result<(Vec<i64>, Vec<i64>)> {
     let mut agents = Vec::new();
-    for (email, name) in AGENTS {
+    for (email, name) in super::demo_agents::AGENTS {
         agents.push(
             super::demo_showcase::demo_agent(conn, email, name, now)?
                 .id
@@ -386,39 +329,8 @@ pub fn seed(
                 // Written by an agent in FlowCRM: their outbox row, sent, and what the reports
                 // record for a person's reply.
                 let agent = *agent.get_or_insert_with(|| agents[rng.below(agents.len())]);
-                sent_by(conn, id, &wamid, agent, conv, at)?;
-                // Some replies are templates Meta charges for (a utility message).
-                let charged = rng.below(12) == 0;
-                let status = match rng.below(20) {
-                    0 => DeliveryStatus::Failed,
-                    1..=5 => DeliveryStatus::Delivered,
-                    6..=7 => DeliveryStatus::Sent,
-                    _ => DeliveryStatus::Read,
-                };
-                let s = StatusUpdate {
-                    phone_number_id: pnid.into(),
-                    wamid: wamid.clone(),
-                    status,
-                    timestamp: (at + Duration::seconds(30)).unix_timestamp(),
-                    recipient_id: Some(phone.as_str().trim_start_matches('+').into()),
-                    recipient_user_id: None,
-                    conversation: None,
-                    errors: if status == DeliveryStatus::Failed {
-                        vec![MetaError {
-                            code: 131_026,
-                            title: "Message undeliverable".into(),
-                            message: "Message undeliverable".into(),
-                            details: "The recipient's phone is off or WhatsApp is outdated.".into(),
-                        }]
-                    } else {
-                        Vec::new()
-                    },
-                    pricing_category: charged.then(|| "utility".into()),
-                    pricing_type: charged.then(|| "regular".into()),
-                    pricing_model: charged.then(|| "PMP".into()),
-                    billable: charged.then_some(true),
-                    callback_data: None,
-                };
+                super::demo_agents::sent_by(conn, id, &wamid, agent, conv, at)?;
+                let s = super::demo_agents::delivery(rng, pnid, &wamid, &phone, at);
                 inbound::record(conn, &[Event::Status(s)], None, at, &keywords)?;
             }
             out.messages += 1;
@@ -460,7 +372,7 @@ pub fn seed(
                     let by = agent.unwrap_or(agents[0]);
                     let later =
                         end + Duration::minutes(i64::try_from(5 + rng.below(120)).unwrap_or(5));
-                    settle(conn, conv, status, by, later.min(now))?;
+                    super::demo_agents::settle(conn, conv, status, by, later.min(now))?;
                 }
             }
         }

@@ -8,6 +8,7 @@ mod campaign;
 mod contact_data;
 mod contacts;
 mod demo;
+mod demo_agents;
 mod demo_coexistence;
 mod demo_data;
 mod demo_png;

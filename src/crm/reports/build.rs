@@ -1,180 +1,16 @@
-//! Assembling a report from the events, the counters and the orders of a range.
+//! Assembling a report from the events and the counters of a range (cost, sales and ads are
+//! in `money`).
 
+use super::figures::{AgentRow, Csat, Day, NowCounts, Report, Summary, Window};
 use super::stats::{Stats, Timing};
 use super::{Range, Scope};
-use crate::crm::campaigns::cost::rate_for;
 use crate::db::{self, Result, reports::queries as q};
 use crate::model::Zone;
-use crate::model::campaign::market_of;
 use rusqlite::Connection;
-use serde::Serialize;
 use std::collections::BTreeMap;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
-/// Volumes and timings of one period (the range, or the one before it for trend).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    /// New conversations.
-    pub opened: i64,
-    /// Resolved conversations opened again.
-    pub reopened: i64,
-    /// Resolutions.
-    pub resolved: i64,
-    /// Messages received (team only).
-    pub messages_in: i64,
-    /// Messages sent (team only).
-    pub messages_out: i64,
-    /// From the customer's first unanswered message to the first human reply of a cycle.
-    pub first_response: Timing,
-    /// From (re)opening to resolving.
-    pub resolution: Timing,
-    /// Every answered wait.
-    pub reply_time: Timing,
-    /// From (re)opening to the cycle's first assignment.
-    pub assignment_wait: Timing,
-}
-
-/// Replies and the customer-service window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Window {
-    /// Replies by people.
-    pub replies: i64,
-    /// Of them sent inside the customer's 24-hour window.
-    pub inside: i64,
-    /// Conversations whose window closed before anyone answered (team only).
-    pub expired: i64,
-}
-
-/// One agent's row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AgentRow {
-    /// User id.
-    pub user_id: i64,
-    /// Name or email.
-    pub name: String,
-    /// First responses they gave.
-    pub first_response: Timing,
-    /// Resolutions they made.
-    pub resolution: Timing,
-    /// Replies they sent.
-    pub replies: i64,
-    /// Of them inside the window.
-    pub inside_window: i64,
-    /// Conversations first assigned to them.
-    pub assigned: i64,
-    /// Satisfaction survey after their resolutions.
-    pub csat: Csat,
-}
-
-/// Satisfaction survey answers: score is positive / answered, response rate answered / asked.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Csat {
-    /// Questions sent.
-    pub asked: i64,
-    /// Answered.
-    pub answered: i64,
-    /// Answered 4 or 5.
-    pub positive: i64,
-}
-
-/// One day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Day {
-    /// The local date.
-    pub date: Date,
-    /// Conversations opened or reopened.
-    pub opened: i64,
-    /// Resolutions.
-    pub resolved: i64,
-    /// Messages in.
-    pub messages_in: i64,
-    /// Messages out.
-    pub messages_out: i64,
-    /// Template messages Meta charged.
-    pub charged: i64,
-    /// What they cost at the owner's rates (millionths).
-    pub cost_micro: i64,
-}
-
-/// Orders and revenue in one currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Revenue {
-    /// ISO 4217 code.
-    pub currency: String,
-    /// Orders (cancelled left out).
-    pub orders: i64,
-    /// Their total (minor units).
-    pub total_minor: i64,
-    /// (orders, total) per day of the range.
-    pub per_day: Vec<(i64, i64)>,
-}
-
-/// One click-to-WhatsApp ad or post.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AdRow {
-    /// Meta's id of the ad or post.
-    pub source_id: String,
-    /// Its latest headline.
-    pub headline: String,
-    /// Conversations that came from it.
-    pub conversations: i64,
-    /// Orders credited to it: (currency, orders, total minor).
-    pub orders: Vec<(String, i64, i64)>,
-}
-
-/// Conversations now.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct NowCounts {
-    /// Open or pending.
-    pub open: i64,
-    /// Of them unassigned.
-    pub unassigned: i64,
-    /// Of them waiting for an answer.
-    pub unattended: i64,
-}
-
-/// A whole report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
-    /// The range.
-    pub range: super::Range,
-    /// The period before it.
-    pub previous_range: super::Range,
-    /// Team figures (else one agent's own).
-    pub team: bool,
-    /// The range's figures.
-    pub summary: Summary,
-    /// The previous period's.
-    pub previous: Summary,
-    /// Replies and the window.
-    pub window: Window,
-    /// Now.
-    pub now: NowCounts,
-    /// Per agent (one row for an agent's own report).
-    pub agents: Vec<AgentRow>,
-    /// Per day.
-    pub days: Vec<Day>,
-    /// Inbound messages by weekday (Monday first) and hour, in the business zone.
-    pub heatmap: [[i64; 24]; 7],
-    /// Currency of the cost.
-    pub cost_currency: String,
-    /// The rate table is still the example.
-    pub cost_example: bool,
-    /// Total cost (millionths).
-    pub cost_micro: i64,
-    /// Charged messages with no rate in the table.
-    pub unpriced: i64,
-    /// Orders and revenue per currency.
-    pub revenue: Vec<Revenue>,
-    /// Click-to-WhatsApp ads.
-    pub ads: Vec<AdRow>,
-    /// Satisfaction survey.
-    pub csat: Csat,
-    /// Reply times were measured.
-    pub reply_times: bool,
-}
-
-fn day_index(zone: &Zone, range: &Range, at: i64) -> Option<usize> {
+pub(super) fn day_index(zone: &Zone, range: &Range, at: i64) -> Option<usize> {
     let t = OffsetDateTime::from_unix_timestamp(at).ok()?;
     let d = zone.local(t).date();
     usize::try_from((d - range.from).whole_days()).ok()
@@ -481,7 +317,7 @@ pub(super) fn report(
     }
     if team {
         report.window.expired = q::expired(conn, from, to, now.unix_timestamp())?;
-        money(conn, &mut report, zone)?;
+        super::money::money(conn, &mut report, zone)?;
     }
     Ok(report)
 }
@@ -489,74 +325,4 @@ pub(super) fn report(
 /// The previous period: volumes, first response and resolution (for the trend).
 fn summary_only(conn: &Connection, scope: Scope, range: &Range, clocks: Clocks) -> Result<Summary> {
     Ok(summary(conn, scope, range, clocks, false)?.0)
-}
-
-/// Cost per day, revenue per currency and day, and the ads.
-fn money(conn: &Connection, r: &mut Report, zone: &Zone) -> Result<()> {
-    let range = r.range;
-    let (from, to) = range.secs();
-    let rates = db::campaigns::rates::list(conn)?;
-    let (currency, example) = db::campaigns::rates::currency(conn)?;
-    r.cost_currency = currency;
-    r.cost_example = example;
-    let mut rate_cache: BTreeMap<(String, String), Option<i64>> = BTreeMap::new();
-    for (at, prefix, category, n) in q::charged(conn, from, to)? {
-        let rate = *rate_cache
-            .entry((prefix.clone(), category.clone()))
-            .or_insert_with(|| {
-                rate_for(
-                    &rates,
-                    market_of(Some(prefix.as_str()).filter(|p| !p.is_empty())),
-                    &category,
-                )
-            });
-        if rate.is_none() {
-            r.unpriced += n;
-        }
-        let micro = n * rate.unwrap_or(0);
-        r.cost_micro += micro;
-        if let Some(d) = day_index(zone, &range, at).and_then(|i| r.days.get_mut(i)) {
-            d.charged += n;
-            d.cost_micro += micro;
-        }
-    }
-    let mut revenue: BTreeMap<String, Revenue> = BTreeMap::new();
-    for (at, currency, total) in q::orders(conn, from, to)? {
-        let e = revenue.entry(currency.clone()).or_insert_with(|| Revenue {
-            currency,
-            orders: 0,
-            total_minor: 0,
-            per_day: vec![(0, 0); r.days.len()],
-        });
-        e.orders += 1;
-        e.total_minor += total;
-        if let Some(d) = day_index(zone, &range, at).and_then(|i| e.per_day.get_mut(i)) {
-            d.0 += 1;
-            d.1 += total;
-        }
-    }
-    r.revenue = revenue.into_values().collect();
-    let mut ads: Vec<AdRow> = q::ads(conn, from, to)?
-        .into_iter()
-        .map(|(source_id, headline, conversations)| AdRow {
-            source_id,
-            headline,
-            conversations,
-            orders: Vec::new(),
-        })
-        .collect();
-    for (ad, currency, n, total) in q::ad_orders(conn, from, to)? {
-        if let Some(row) = ads.iter_mut().find(|a| a.source_id == ad) {
-            row.orders.push((currency, n, total));
-        } else {
-            ads.push(AdRow {
-                source_id: ad,
-                headline: String::new(),
-                conversations: 0,
-                orders: vec![(currency, n, total)],
-            });
-        }
-    }
-    r.ads = ads;
-    Ok(())
 }

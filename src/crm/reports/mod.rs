@@ -7,12 +7,15 @@ pub mod backfill;
 mod build;
 pub mod csat;
 mod export;
+mod figures;
 pub mod hours;
+mod money;
 pub mod record;
 pub mod stats;
 
-pub use build::{AdRow, AgentRow, Clocks, Csat, Day, Report, Revenue, Summary, Window};
+pub use build::Clocks;
 pub use export::ConversationRow;
+pub use figures::{AdRow, AgentRow, Csat, Day, NowCounts, Report, Revenue, Summary, Window};
 
 use super::access::{self, AdminAction, Need, Who};
 use super::{Crm, Error, Result};

@@ -3,6 +3,7 @@
 //! with charts drawn here as SVG and the same numbers as tables and CSV. Every figure comes
 //! from `Crm::report`.
 
+mod cards;
 mod export;
 mod hours;
 mod svg;
