@@ -25,7 +25,7 @@ mod audit;
 mod auth;
 mod backups;
 mod campaign_pages;
-pub mod campaigns;
+mod campaigns;
 mod connection;
 mod contacts;
 mod conversation;
