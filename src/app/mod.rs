@@ -83,8 +83,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<(Db, MigrationReport)> {
         .with_context(|| format!("cannot open database {}", path.display()))?;
     crate::crm::reports::record::set_default_zone(&business_zone(config));
     let now = time::OffsetDateTime::now_utc();
-    let filled = db
-        .write(move |c| crate::crm::reports::backfill::run_once(c, now))
+    let filled = crate::crm::reports::backfill::run_once(&db, now)
         .await
         .context("cannot back-fill the reports")?;
     if let Some(b) = filled {

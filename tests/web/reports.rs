@@ -212,14 +212,13 @@ async fn the_back_fill_yields_the_same_events_as_live_recording() {
         .expect("events");
     assert!(live.len() > 20, "{live:?}");
     let now = app.clock.now();
-    let filled = app
-        .state
+    // As a wave-1 database: no events, no cycles, the back-fill not done.
+    app.state
         .db
-        .write(move |c| {
-            // As a wave-1 database: no events, no cycles, the back-fill not done.
-            flowcrm::db::reports::clear(c)?;
-            flowcrm::crm::reports::backfill::run_once(c, now)
-        })
+        .write(flowcrm::db::reports::clear)
+        .await
+        .expect("clear");
+    let filled = flowcrm::crm::reports::backfill::run_once(&app.state.db, now)
         .await
         .expect("back-fill")
         .expect("it ran");
@@ -231,13 +230,11 @@ async fn the_back_fill_yields_the_same_events_as_live_recording() {
         .await
         .expect("events");
     assert_eq!(replayed, live);
-    let again = app
-        .state
-        .db
-        .write(move |c| flowcrm::crm::reports::backfill::run_once(c, now))
+    let again = flowcrm::crm::reports::backfill::run_once(&app.state.db, now)
         .await
         .expect("second start");
     assert_eq!(again, None, "once only");
+    assert_backfill_equals_live(&app).await;
 }
 
 #[tokio::test]
@@ -645,31 +642,41 @@ async fn the_satisfaction_survey_asks_on_resolve_inside_the_window_and_reports_p
     assert_backfill_equals_live(&app).await;
 }
 
-/// Clears the events and runs the back-fill as a first start on a wave-1 database would;
-/// the events must be the ones recorded live.
+/// Runs the back-fill again over what was recorded live, two conversations per write job
+/// (as a long history is replayed): the events and the per-day counters must come out the same.
 async fn assert_backfill_equals_live(app: &TestApp) {
-    let live = app
-        .state
-        .db
-        .read(flowcrm::db::reports::queries::all_events)
-        .await
-        .expect("events");
+    let events = || async {
+        app.state
+            .db
+            .read(flowcrm::db::reports::queries::all_events)
+            .await
+            .expect("events")
+    };
+    let days_sql = "SELECT group_concat(kind || ':' || day || ':' || user_id || ':' || n || ':' || inside, ' ')
+                    FROM (SELECT * FROM report_days WHERE n <> 0 ORDER BY kind, day, user_id)";
+    let days = || async {
+        app.state
+            .db
+            .read(move |c| {
+                c.query_row(days_sql, [], |r| r.get::<_, Option<String>>(0))
+                    .map_err(flowcrm::db::Error::from)
+            })
+            .await
+            .expect("days")
+    };
+    let (live, live_days) = (events().await, days().await);
+    let mut seen = Vec::new();
     let now = app.clock.now();
-    app.state
-        .db
-        .write(move |c| {
-            flowcrm::db::reports::clear(c)?;
-            flowcrm::crm::reports::backfill::run_once(c, now)
-        })
-        .await
-        .expect("back-fill");
-    let replayed = app
-        .state
-        .db
-        .read(flowcrm::db::reports::queries::all_events)
-        .await
-        .expect("events");
-    assert_eq!(replayed, live);
+    flowcrm::crm::reports::backfill::run_sliced(&app.state.db, now, 2, &mut |d, t| {
+        seen.push((d, t));
+    })
+    .await
+    .expect("back-fill");
+    let total = seen.last().map_or(0, |s| s.1);
+    assert_eq!(seen.len(), total.div_ceil(2), "{seen:?}");
+    assert_eq!(seen.last().map(|s| s.0), Some(total));
+    assert_eq!(events().await, live);
+    assert_eq!(days().await, live_days);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! messages and the audit log's assignments and status changes through the live recorder.
 
 use super::record::happened_in;
-use crate::db::{self, Result, reports::Past};
+use crate::db::{self, Db, Result, reports::Past};
 use crate::model::ConversationStatus;
 use crate::model::report::Happening;
 use rusqlite::Connection;
@@ -30,29 +30,91 @@ fn happening(p: Past) -> Happening {
     }
 }
 
+/// Conversations replayed per write job: each job is short, so the server's other writes are
+/// never held up for long and no job's statement journal grows large.
+const CHUNK: usize = 500;
+
 /// Replays every conversation's history into events, once (the first start after version
 /// 32); `None` when it was done already.
-pub fn run_once(conn: &Connection, now: OffsetDateTime) -> Result<Option<Backfilled>> {
-    if db::reports::backfilled(conn)? {
+pub async fn run_once(db: &Db, now: OffsetDateTime) -> Result<Option<Backfilled>> {
+    if db.read(db::reports::backfilled).await? {
         return Ok(None);
     }
-    run(conn, now).map(Some)
+    run(db, now, &mut |_, _| {}).await.map(Some)
 }
 
-/// Replays every conversation's history into events (clearing any first). Messages come before
-/// audit entries of the same second (a reply, then the resolve that followed it).
-pub fn run(conn: &Connection, now: OffsetDateTime) -> Result<Backfilled> {
+type Audit = HashMap<i64, Vec<(i64, Past)>>;
+
+/// Replays every conversation's history into events, replacing what is stored, a slice of
+/// conversations per write job; `progress(done, total)` after each. Messages come before audit
+/// entries of the same second (a reply, then the resolve that followed it). Assignments logged
+/// while it runs, for conversations not yet replayed, are left to the next run.
+pub async fn run(
+    db: &Db,
+    now: OffsetDateTime,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<Backfilled> {
+    run_sliced(db, now, CHUNK, progress).await
+}
+
+/// As [`run`], `slice` conversations per write job (the tests cut small slices).
+pub async fn run_sliced(
+    db: &Db,
+    now: OffsetDateTime,
+    slice: usize,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<Backfilled> {
+    let slice = slice.max(1);
     let started = std::time::Instant::now();
-    db::reports::clear(conn)?;
-    let mut audit: HashMap<i64, Vec<(i64, Past)>> = HashMap::new();
-    for (conversation, at, what) in db::reports::audit_history(conn)? {
+    db.write(db::reports::forget_backfill).await?;
+    let (ids, history) = db
+        .read(|c| {
+            Ok::<_, db::Error>((
+                db::reports::conversation_ids(c)?,
+                db::reports::audit_history(c)?,
+            ))
+        })
+        .await?;
+    let mut audit: Audit = HashMap::new();
+    for (conversation, at, what) in history {
         audit.entry(conversation).or_default().push((at, what));
     }
+    let total = ids.len();
+    let mut conversations = 0;
+    for (i, these) in ids.chunks(slice).enumerate() {
+        let from = these.first().copied().unwrap_or(0);
+        // The last slice takes every conversation started since.
+        let to = ids.get((i + 1) * slice).copied().unwrap_or(i64::MAX);
+        let part: Audit = these
+            .iter()
+            .filter_map(|id| audit.remove_entry(id))
+            .collect();
+        conversations += db.write(move |c| replay(c, (from, to), part)).await?;
+        progress(((i + 1) * slice).min(total), total);
+    }
+    db.write(move |c| {
+        db::reports::recount_days(c)?;
+        let events = db::reports::queries::count_events(c)?;
+        let millis = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        db::reports::mark_backfilled(c, events, millis, now)?;
+        Ok::<_, db::Error>(Backfilled {
+            conversations,
+            events,
+            millis,
+        })
+    })
+    .await
+}
+
+/// Replays the conversations with ids in `span` (their audit entries in `audit`); how many
+/// had history.
+fn replay(conn: &Connection, span: (i64, i64), mut audit: Audit) -> Result<i64> {
+    db::reports::clear_range(conn, span)?;
     let mut hours = None;
     let mut current: Option<i64> = None;
     let mut conversations = 0;
     let flush_audit_until = |conn: &Connection,
-                             audit: &mut HashMap<i64, Vec<(i64, Past)>>,
+                             audit: &mut Audit,
                              hours: &mut Option<_>,
                              conversation: i64,
                              until: Option<i64>|
@@ -69,7 +131,7 @@ pub fn run(conn: &Connection, now: OffsetDateTime) -> Result<Backfilled> {
         }
         Ok(())
     };
-    db::reports::message_history(conn, |conversation, at, what| {
+    db::reports::message_history(conn, span, |conversation, at, what| {
         if current != Some(conversation) {
             if let Some(prev) = current {
                 flush_audit_until(conn, &mut audit, &mut hours, prev, None)?;
@@ -91,14 +153,7 @@ pub fn run(conn: &Connection, now: OffsetDateTime) -> Result<Backfilled> {
             happened_in(conn, conversation, happening(what), ts(at), &mut hours)?;
         }
     }
-    let events = db::reports::queries::count_events(conn)?;
-    let millis = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    db::reports::mark_backfilled(conn, events, millis, now)?;
-    Ok(Backfilled {
-        conversations,
-        events,
-        millis,
-    })
+    Ok(conversations)
 }
 
 fn ts(s: i64) -> OffsetDateTime {

@@ -199,10 +199,14 @@ impl Crm {
             .await
     }
 
-    /// Rebuilds every conversation's reporting events from the stored history (the CLI).
-    pub async fn rebuild_reports(&self) -> Result<backfill::Backfilled> {
+    /// Rebuilds every conversation's reporting events from the stored history (the CLI);
+    /// `progress(done, total)` as slices of conversations finish.
+    pub async fn rebuild_reports(
+        &self,
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<backfill::Backfilled> {
         let now = self.clock.now();
-        Ok(self.db.write(move |c| backfill::run(c, now)).await?)
+        Ok(backfill::run(&self.db, now, progress).await?)
     }
 
     /// One row per conversation active in the range (admins).

@@ -123,6 +123,44 @@ pub fn clear(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Forgets that the back-fill was done (it runs again on the next start if not finished).
+pub fn forget_backfill(conn: &Connection) -> Result<()> {
+    conn.execute("DELETE FROM report_backfill", [])?;
+    Ok(())
+}
+
+/// Removes the events and cycles of the conversations with ids in `[from, to)` (the per-day
+/// counters follow by trigger).
+pub fn clear_range(conn: &Connection, (from, to): (i64, i64)) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM report_events WHERE conversation_id >= ?1 AND conversation_id < ?2",
+    )?
+    .execute(params![from, to])?;
+    conn.prepare_cached(
+        "DELETE FROM report_cycles WHERE conversation_id >= ?1 AND conversation_id < ?2",
+    )?
+    .execute(params![from, to])?;
+    Ok(())
+}
+
+/// Counts the per-day counters afresh from the events (exact whatever came before).
+pub fn recount_days(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM report_days;
+         INSERT INTO report_days (kind, day, user_id, n, inside)
+         SELECT kind, day, COALESCE(user_id, 0), COUNT(*), COALESCE(SUM(in_window), 0)
+         FROM report_events GROUP BY 1, 2, 3;",
+    )?;
+    Ok(())
+}
+
+/// Every conversation's id, ascending.
+pub fn conversation_ids(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM conversations ORDER BY id")?;
+    let ids = stmt.query_map([], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<_>>()?)
+}
+
 /// What the stored history says happened, in replay order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Past {
@@ -136,23 +174,25 @@ pub enum Past {
     Status(ConversationStatus, Option<i64>),
 }
 
-/// The messages of every conversation (not history imported from the phone), ordered by
-/// conversation then time: `(conversation, at, what)`. Messages that are neither a customer's
+/// The messages of the conversations with ids in `[from, to)` (not history imported from the
+/// phone), ordered by conversation then time: `(conversation, at, what)`. Messages that are neither a customer's
 /// nor a person's reply (system notices, API and automatic sends, the team's reactions) are
 /// skipped.
 pub fn message_history(
     conn: &Connection,
+    (from, to): (i64, i64),
     mut each: impl FnMut(i64, i64, Past) -> Result<()>,
 ) -> Result<()> {
     let sql = "SELECT m.conversation_id, m.sent_at, m.direction, m.kind,
                       CASE WHEN m.kind IN ('call', 'list_reply', 'button_reply')
                            THEN m.content END, m.via, o.author_id
                FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
-               WHERE m.imported = 0 AND m.kind <> 'system'
+               WHERE m.conversation_id >= ?1 AND m.conversation_id < ?2
+                 AND m.imported = 0 AND m.kind <> 'system'
                  AND NOT (m.kind = 'reaction' AND m.direction = 'out')
                ORDER BY m.conversation_id, m.sent_at, m.id";
-    let mut stmt = conn.prepare(sql)?;
-    let mut rows = stmt.query([])?;
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params![from, to])?;
     while let Some(r) = rows.next()? {
         let (conversation, at): (i64, i64) = (r.get(0)?, r.get(1)?);
         let direction: String = r.get(2)?;
