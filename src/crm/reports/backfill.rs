@@ -40,7 +40,16 @@ pub async fn run_once(db: &Db, now: OffsetDateTime) -> Result<Option<Backfilled>
     if db.read(db::reports::backfilled).await? {
         return Ok(None);
     }
-    run(db, now, &mut |_, _| {}).await.map(Some)
+    tracing::info!("back-filling the reporting events from every conversation's history (once)");
+    let mut shown = 0;
+    run(db, now, &mut |done, total| {
+        if done * 10 / total.max(1) > shown {
+            shown = done * 10 / total.max(1);
+            tracing::info!(done, total, "back-filling the reporting events");
+        }
+    })
+    .await
+    .map(Some)
 }
 
 type Audit = HashMap<i64, Vec<(i64, Past)>>;

@@ -52,13 +52,19 @@ pub fn days(
 /// Conversations whose customer's window closed in `[from, to)` (and before `now`) with their
 /// message unanswered: recorded ones, and those still waiting.
 pub fn expired(conn: &Connection, from: i64, to: i64, now: i64) -> Result<i64> {
-    let sql = "SELECT COUNT(*) FROM (
-                 SELECT conversation_id FROM report_events
-                 WHERE kind = 'window_expired' AND at >= ?1 AND at < ?2
-                 UNION
-                 SELECT conversation_id FROM report_cycles
-                 WHERE waiting_since IS NOT NULL AND open_at IS NOT NULL
-                   AND last_in >= ?1 - 86400 AND last_in < MIN(?2, ?3 + 1) - 86400)";
+    // The waiting ones (one cycle per conversation), plus the recorded ones of other
+    // conversations: the same as the union of the two, without sorting tens of thousands.
+    let sql = "SELECT (SELECT COUNT(*) FROM report_cycles
+                       WHERE waiting_since IS NOT NULL AND open_at IS NOT NULL
+                         AND last_in >= ?1 - 86400 AND last_in < MIN(?2, ?3 + 1) - 86400)
+                    + (SELECT COUNT(DISTINCT e.conversation_id) FROM report_events e
+                       WHERE e.kind = 'window_expired' AND e.at >= ?1 AND e.at < ?2
+                         AND NOT EXISTS (
+                           SELECT 1 FROM report_cycles y
+                           WHERE y.conversation_id = e.conversation_id
+                             AND y.waiting_since IS NOT NULL AND y.open_at IS NOT NULL
+                             AND y.last_in >= ?1 - 86400
+                             AND y.last_in < MIN(?2, ?3 + 1) - 86400))";
     Ok(conn
         .prepare_cached(sql)?
         .query_row(params![from, to, now], |r| r.get(0))?)
