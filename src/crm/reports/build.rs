@@ -263,44 +263,19 @@ fn per_day(
     Ok(())
 }
 
-/// The report of `range` for `scope`, durations in `clocks`.
-pub(super) fn report(
-    conn: &Connection,
-    scope: Scope,
-    range: &Range,
-    zone: &Zone,
-    now: OffsetDateTime,
-    clocks: Clocks,
-) -> Result<Report> {
-    let previous_range = range.previous(zone);
-    let (from, to) = range.secs();
-    let user = scope.user();
-    let team = scope == Scope::Team;
-    let mut days = empty_days(range);
-    let mut heatmap = [[0i64; 24]; 7];
-    per_day(conn, scope, range, zone, &mut days, &mut heatmap)?;
-    let mut window = Window::default();
-    for (_, _, n, inside) in q::days(conn, "reply", range.day_numbers(), user)? {
-        window.replies += n;
-        window.inside += inside;
-    }
-    let (open, unassigned, unattended) = q::now_counts(conn, user)?;
-    let (summary, people) = summary(conn, scope, range, clocks, true)?;
-    let mut report = Report {
+/// A report of `range` with nothing measured yet.
+pub(super) fn empty(range: &Range, zone: &Zone, scope: Scope, clocks: Clocks) -> Report {
+    Report {
         range: *range,
-        previous_range,
-        team,
-        summary,
-        previous: summary_only(conn, scope, &previous_range, clocks)?,
-        window,
-        now: NowCounts {
-            open,
-            unassigned,
-            unattended,
-        },
-        agents: agents(conn, scope, range, people)?,
-        days,
-        heatmap,
+        previous_range: range.previous(zone),
+        team: scope == Scope::Team,
+        summary: Summary::default(),
+        previous: Summary::default(),
+        window: Window::default(),
+        now: NowCounts::default(),
+        agents: Vec::new(),
+        days: empty_days(range),
+        heatmap: [[0i64; 24]; 7],
         cost_currency: String::new(),
         cost_example: false,
         cost_micro: 0,
@@ -309,20 +284,94 @@ pub(super) fn report(
         ads: Vec::new(),
         csat: Csat::default(),
         reply_times: clocks.replies,
+    }
+}
+
+/// The measured durations of `range` (with its volumes) and the per-person table: the
+/// costliest part of a report, read by the use case next to the rest.
+pub(super) fn measured(
+    conn: &Connection,
+    scope: Scope,
+    range: &Range,
+    clocks: Clocks,
+) -> Result<(Summary, Vec<AgentRow>)> {
+    let (summary, people) = summary(conn, scope, range, clocks, true)?;
+    Ok((summary, agents(conn, scope, range, people)?))
+}
+
+/// The report of `range` for `scope`, durations in `clocks`: all but the measured durations
+/// ([`measured`]), the previous period ([`previous`]) and the money ([`money`]), which the
+/// use case reads at the same time on other connections and adds.
+pub(super) fn report(
+    conn: &Connection,
+    scope: Scope,
+    range: &Range,
+    zone: &Zone,
+    now: OffsetDateTime,
+    clocks: Clocks,
+) -> Result<Report> {
+    let (from, to) = range.secs();
+    let user = scope.user();
+    let mut report = empty(range, zone, scope, clocks);
+    per_day(
+        conn,
+        scope,
+        range,
+        zone,
+        &mut report.days,
+        &mut report.heatmap,
+    )?;
+    for (_, _, n, inside) in q::days(conn, "reply", range.day_numbers(), user)? {
+        report.window.replies += n;
+        report.window.inside += inside;
+    }
+    let (open, unassigned, unattended) = q::now_counts(conn, user)?;
+    report.now = NowCounts {
+        open,
+        unassigned,
+        unattended,
     };
     for (_, asked, answered, positive) in db::reports::csat_counts(conn, from, to, user)? {
         report.csat.asked += asked;
         report.csat.answered += answered;
         report.csat.positive += positive;
     }
-    if team {
+    if report.team {
         report.window.expired = q::expired(conn, from, to, now.unix_timestamp())?;
-        super::money::money(conn, &mut report, zone)?;
     }
     Ok(report)
 }
 
-/// The previous period: volumes, first response and resolution (for the trend).
-fn summary_only(conn: &Connection, scope: Scope, range: &Range, clocks: Clocks) -> Result<Summary> {
-    Ok(summary(conn, scope, range, clocks, false)?.0)
+/// The money of `range` (the team's only) in a report of its own, for [`add_money`].
+pub(super) fn money(conn: &Connection, scope: Scope, range: &Range, zone: &Zone) -> Result<Report> {
+    let mut r = empty(range, zone, scope, Clocks::BOTH);
+    if scope == Scope::Team {
+        super::money::money(conn, &mut r, zone)?;
+    }
+    Ok(r)
+}
+
+/// Adds what [`money`] read to `report`.
+pub(super) fn add_money(report: &mut Report, m: Report) {
+    report.cost_currency = m.cost_currency;
+    report.cost_example = m.cost_example;
+    report.cost_micro = m.cost_micro;
+    report.unpriced = m.unpriced;
+    report.revenue = m.revenue;
+    report.ads = m.ads;
+    for (d, from) in report.days.iter_mut().zip(m.days) {
+        d.charged = from.charged;
+        d.cost_micro = from.cost_micro;
+    }
+}
+
+/// The period before `range`: volumes, first response and resolution (for the trend).
+pub(super) fn previous(
+    conn: &Connection,
+    scope: Scope,
+    range: &Range,
+    zone: &Zone,
+    clocks: Clocks,
+) -> Result<Summary> {
+    Ok(summary(conn, scope, &range.previous(zone), clocks, false)?.0)
 }
