@@ -18,16 +18,9 @@ pub(super) async fn run(loaded: &Loaded, cmd: ReportsCommand) -> anyhow::Result<
     let ReportsCommand::Backfill = cmd;
     let state = AppState::open(loaded.config.clone(), app::system_clock()).await?;
     eprintln!("rebuilding the reporting events from every conversation's history…");
-    let mut shown = 0;
     let done = state
         .crm
-        .rebuild_reports(&mut |done, total| {
-            // About every tenth, and the end.
-            if done == total || done * 10 / total.max(1) > shown {
-                shown = done * 10 / total.max(1);
-                eprintln!("  {done}/{total} conversations");
-            }
-        })
+        .rebuild_reports(&mut |done, total| eprintln!("  {done}/{total} conversations"))
         .await;
     state.db.close().await;
     let b = done?;

@@ -41,12 +41,8 @@ pub async fn run_once(db: &Db, now: OffsetDateTime) -> Result<Option<Backfilled>
         return Ok(None);
     }
     tracing::info!("back-filling the reporting events from every conversation's history (once)");
-    let mut shown = 0;
     run(db, now, &mut |done, total| {
-        if done * 10 / total.max(1) > shown {
-            shown = done * 10 / total.max(1);
-            tracing::info!(done, total, "back-filling the reporting events");
-        }
+        tracing::info!(done, total, "back-filling the reporting events");
     })
     .await
     .map(Some)
@@ -55,7 +51,7 @@ pub async fn run_once(db: &Db, now: OffsetDateTime) -> Result<Option<Backfilled>
 type Audit = HashMap<i64, Vec<(i64, Past)>>;
 
 /// Replays every conversation's history into events, replacing what is stored, a slice of
-/// conversations per write job; `progress(done, total)` after each. Messages come before audit
+/// conversations per write job; `progress(done, total)` each time another tenth is done. Messages come before audit
 /// entries of the same second (a reply, then the resolve that followed it). Assignments logged
 /// while it runs, for conversations not yet replayed, are left to the next run.
 pub async fn run(
@@ -90,6 +86,7 @@ pub async fn run_sliced(
     }
     let total = ids.len();
     let mut conversations = 0;
+    let mut tenths = 0;
     for (i, these) in ids.chunks(slice).enumerate() {
         let from = these.first().copied().unwrap_or(0);
         // The last slice takes every conversation started since.
@@ -99,7 +96,11 @@ pub async fn run_sliced(
             .filter_map(|id| audit.remove_entry(id))
             .collect();
         conversations += db.write(move |c| replay(c, (from, to), part)).await?;
-        progress(((i + 1) * slice).min(total), total);
+        let done = ((i + 1) * slice).min(total);
+        if done * 10 / total > tenths {
+            tenths = done * 10 / total;
+            progress(done, total);
+        }
     }
     db.write(move |c| {
         db::reports::recount_days(c)?;

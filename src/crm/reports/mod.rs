@@ -220,7 +220,7 @@ impl Crm {
     }
 
     /// Rebuilds every conversation's reporting events from the stored history (the CLI);
-    /// `progress(done, total)` as slices of conversations finish.
+    /// `progress(done, total)` each time another tenth of the conversations is done.
     pub async fn rebuild_reports(
         &self,
         progress: &mut (dyn FnMut(usize, usize) + Send),

@@ -117,8 +117,8 @@ pub fn mark_backfilled(
 /// Removes every event and cycle (before a back-fill is run again).
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM report_days; DELETE FROM report_events; DELETE FROM report_cycles;
-         DELETE FROM report_backfill; DELETE FROM report_days;",
+        "DELETE FROM report_events; DELETE FROM report_cycles; DELETE FROM report_backfill;
+         DELETE FROM report_days;",
     )?;
     Ok(())
 }
